@@ -1,0 +1,45 @@
+import { Args, Command, Flags } from '@oclif/core';
+import { commonFlags, emit, exitCodeFor, fail, loadSnapshot, observedSymptom, styleFor } from '../cli/common.js';
+import { explain } from '../diagnose/explain.js';
+import { renderExplainText } from '../render/text.js';
+
+export default class Explain extends Command {
+  static override summary = 'Explain whether a connection works in the ambient mesh, hop by hop, and how to fix it';
+  static override examples = [
+    '<%= config.bin %> explain test/curl helloworld.hello:5000 -f cluster.yaml',
+    '<%= config.bin %> explain test/deploy/curl http://helloworld.hello/hello -f manifests/ -o json',
+    '<%= config.bin %> explain kubelet hello/helloworld-v1-abc:5000 -f dump.yaml',
+  ];
+  static override args = {
+    source: Args.string({ required: true, description: 'NS/POD, NS/KIND/NAME (deploy, sts, ds, rs, job) or kubelet' }),
+    destination: Args.string({ required: true, description: 'SERVICE.NS:PORT, NS/POD:PORT, NS/KIND/NAME:PORT, IP:PORT, HOST:PORT or a URL' }),
+  };
+  static override flags = {
+    ...commonFlags,
+    port: Flags.string({ description: 'destination port, instead of :PORT' }),
+    method: Flags.string({ description: 'HTTP method (used at waypoints)' }),
+    path: Flags.string({ description: 'HTTP path (used at waypoints)' }),
+    header: Flags.string({ multiple: true, description: 'HTTP header "Name: value" (used at waypoints)' }),
+  };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(Explain);
+    try {
+      const snapshot = loadSnapshot(flags.filename);
+      const report = explain(snapshot, {
+        source: args.source,
+        destination: args.destination,
+        namespace: flags.namespace ?? 'default',
+        port: flags.port,
+        method: flags.method,
+        path: flags.path,
+        headers: flags.header,
+        symptom: observedSymptom(flags.symptom),
+      });
+      emit(flags.output, report, () => renderExplainText(report, styleFor(flags.color)));
+      process.exitCode = exitCodeFor(report.verdict);
+    } catch (err) {
+      process.exitCode = fail(err);
+    }
+  }
+}

@@ -1,0 +1,5 @@
+// oclif's explicit command strategy: one import per command, so a bundled binary finds them.
+import Explain from './explain.js';
+import Probes from './probes.js';
+
+export const COMMANDS = { explain: Explain, probes: Probes };

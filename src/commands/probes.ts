@@ -1,0 +1,25 @@
+import { Args, Command } from '@oclif/core';
+import { commonFlags, emit, exitCodeFor, fail, loadSnapshot, observedSymptom, styleFor } from '../cli/common.js';
+import { probes } from '../diagnose/probes.js';
+import { renderProbesText } from '../render/text.js';
+
+export default class Probes extends Command {
+  static override summary = "Check that the kubelet's liveness, readiness and startup probes reach a pod in ambient";
+  static override examples = ['<%= config.bin %> probes hello/deploy/helloworld-v1 -f cluster.yaml'];
+  static override args = {
+    pod: Args.string({ required: true, description: 'NS/POD or NS/KIND/NAME' }),
+  };
+  static override flags = { ...commonFlags };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(Probes);
+    try {
+      const snapshot = loadSnapshot(flags.filename);
+      const report = probes(snapshot, args.pod, flags.namespace ?? 'default', observedSymptom(flags.symptom));
+      emit(flags.output, report, () => renderProbesText(report, styleFor(flags.color)));
+      process.exitCode = exitCodeFor(report.verdict);
+    } catch (err) {
+      process.exitCode = fail(err);
+    }
+  }
+}

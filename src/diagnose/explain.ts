@@ -1,0 +1,216 @@
+// The explain pipeline: snapshot → resolve → path per pod pair → evaluate → verdict.
+// Pure: plain data in, a report out.
+import type { PodFact, Snapshot } from '../snapshot/types.js';
+import { indexNetworkPolicies, evaluateNetworkPolicy } from '../mesh/network-policy.js';
+import { ignoredWaypointLabels, waypointBinding } from '../mesh/waypoints.js';
+import { finding, type Finding } from './findings.js';
+import { createContext, enrollmentOf, evaluatePair, identityOf, podLabel, podRef, ztunnelOnNode, type EvalContext, type Hop, type PairResult, type PairSource, type Symptom } from './evaluate.js';
+import { resolveDestination, resolveSource, type ResolvedDestination, type ResolvedSource } from './resolve.js';
+import { aggregate, mergeFindings, symptomFinding, type Verdict } from './verdict.js';
+import * as fixes from './fixes.js';
+import { UsageError } from '../errors.js';
+
+export interface PodSummary {
+  name: string;
+  namespace: string;
+  ip?: string;
+  node?: string;
+  mode: string;
+  captured: boolean;
+  identity?: string;
+}
+
+export interface ExplainReport {
+  source: { input: string; kind: string; namespace?: string; object?: string; pods: PodSummary[] };
+  destination: {
+    input: string;
+    kind: string;
+    namespace?: string;
+    object?: string;
+    port: number;
+    targetPort?: number;
+    addressedBy: string;
+    path?: string;
+    pods: PodSummary[];
+  };
+  verdict: Verdict;
+  path: Hop[];
+  findings: Finding[];
+}
+
+export interface ExplainQuery {
+  source: string;
+  destination: string;
+  namespace: string;
+  port?: string;
+  method?: string;
+  path?: string;
+  headers?: string[];
+  symptom?: Symptom;
+}
+
+/** Bounds the pairs for very large workloads; pods of one workload share labels and policy. */
+const MAX_PAIRS = 2500;
+
+export function summarizePod(ctx: EvalContext, pod: PodFact): PodSummary {
+  const e = enrollmentOf(ctx, pod);
+  return {
+    name: pod.meta.name,
+    namespace: pod.meta.namespace,
+    ...(pod.podIPs[0] ? { ip: pod.podIPs[0] } : {}),
+    ...(pod.nodeName ? { node: pod.nodeName } : {}),
+    mode: e.mode,
+    captured: e.captured,
+    ...(e.captured || e.mode === 'sidecar' ? { identity: identityOf(pod, ctx.snapshot.mesh.trustDomain) } : {}),
+  };
+}
+
+function waypointNotes(ctx: EvalContext, src: ResolvedSource, dest: ResolvedDestination): { findings: Finding[]; unknown?: string } {
+  const { snapshot } = ctx;
+  const findings: Finding[] = [];
+  const objects: { ref: string; meta: PodFact['meta'] }[] = [];
+  const dstNs = dest.namespace ? snapshot.namespaces.get(dest.namespace) : undefined;
+  if (dstNs) objects.push({ ref: `Namespace ${dstNs.meta.name}`, meta: dstNs.meta });
+  if (dest.service) objects.push({ ref: `Service ${dest.service.meta.namespace}/${dest.service.meta.name}`, meta: dest.service.meta });
+  if (dest.serviceEntry) objects.push({ ref: `ServiceEntry ${dest.serviceEntry.meta.namespace}/${dest.serviceEntry.meta.name}`, meta: dest.serviceEntry.meta });
+  for (const n of ignoredWaypointLabels(objects)) findings.push(finding('AD802', n.detail, n.objects));
+
+  // §6.6: only ambient-captured clients send to waypoints.
+  const capturedClient = src.pods.some((p) => enrollmentOf(ctx, p).captured);
+  if (!capturedClient) return { findings };
+  const target = dest.service
+    ? { ref: `Service ${dest.service.meta.namespace}/${dest.service.meta.name}`, meta: dest.service.meta }
+    : dest.serviceEntry
+      ? { ref: `ServiceEntry ${dest.serviceEntry.meta.namespace}/${dest.serviceEntry.meta.name}`, meta: dest.serviceEntry.meta }
+      : dest.targets[0]
+        ? { ref: podRef(dest.targets[0].pod), meta: dest.targets[0].pod.meta }
+        : undefined;
+  const binding = waypointBinding(target, dstNs, snapshot.gateways);
+  if (!binding) return { findings };
+  if (!binding.gateway) {
+    findings.push(
+      finding('AD802', `${binding.labelledObject} asks for waypoint ${binding.namespace}/${binding.name}, which is not in the input. If it does not exist in the cluster either, Istio marks the binding WaypointIsNotReady and traffic goes direct, skipping any L7 policy.`, [binding.labelledObject]),
+    );
+    return { findings };
+  }
+  const gw = `Gateway ${binding.gateway.meta.namespace}/${binding.gateway.meta.name}`;
+  findings.push(finding('AD801', `${binding.labelledObject} is bound to waypoint ${gw} (label istio.io/use-waypoint). This version evaluates only the direct ztunnel path; the waypoint hop, its targetRefs policies, and the waypoint identity at the destination are not evaluated.`, [gw, binding.labelledObject]));
+  return { findings, unknown: `A waypoint (${gw}) may serve this traffic and waypoint paths are not evaluated yet; the direct-path findings below are shown for reference.` };
+}
+
+function externalPair(ctx: EvalContext, srcPod: PodFact, dest: ResolvedDestination): PairResult {
+  const e = enrollmentOf(ctx, srcPod);
+  const findings: Finding[] = e.notes.map((n) => finding(n.code, n.detail, n.objects));
+  const hops: Hop[] = [];
+  let result: PairResult['symptom'] = 'ok';
+  let enforcedBy: PairResult['enforcedBy'] = 'none';
+  let decisive: Finding | undefined;
+  if (e.captured) {
+    const zt = ztunnelOnNode(ctx.snapshot, srcPod.nodeName);
+    hops.push({ from: podLabel(srcPod), to: `ztunnel on ${srcPod.nodeName ?? 'its node'}`, port: dest.port, protocol: 'TCP', result: zt.ok ? 'pass' : 'fail', layer: 'capture', evidence: [zt.detail] });
+    if (!zt.ok) {
+      decisive = finding('AD201', `${zt.detail}; outbound connections of ${podRef(srcPod)} are refused.`, [podRef(srcPod)]);
+      findings.push(decisive);
+      result = 'refused';
+      enforcedBy = 'dataplane';
+    }
+  }
+  const np = evaluateNetworkPolicy(ctx.netpols, { src: { pod: srcPod, ip: srcPod.podIPs[0], namespaceLabels: ctx.snapshot.namespaces.get(srcPod.meta.namespace)?.meta.labels }, dst: { ip: dest.externalIp }, port: dest.port, protocol: 'TCP' });
+  const wire: Hop = { from: podLabel(srcPod), to: `${dest.externalIp ?? dest.input}`, port: dest.port, protocol: 'TCP', result: 'pass', layer: 'network', evidence: [e.captured ? 'ztunnel passes unknown or external destinations through as plaintext (§9)' : 'plain TCP'] };
+  if (!np.egress.allowed) {
+    wire.result = 'fail';
+    const refs = np.egress.selecting.map(fixes.policyRef);
+    const f = finding('AD504', `Egress from ${podRef(srcPod)} to ${dest.externalIp ?? dest.input} on TCP ${dest.port} is not allowed by ${refs.join(', ')}${dest.externalIp ? '' : ' (the external address is unknown in the input, so only rules without peers or with 0.0.0.0/0 could allow it)'}.`, refs, fixes.networkPolicyEgressFix(srcPod, undefined, dest.port, `allow-egress-${dest.port}`));
+    findings.push(f);
+    if (!decisive) {
+      decisive = f;
+      result = 'timeout';
+      enforcedBy = 'networkpolicy';
+    }
+  }
+  hops.push({ ...wire, result: decisive && wire.result === 'pass' ? 'skip' : wire.result });
+  return { source: podRef(srcPod), destination: dest.input, ok: !decisive, symptom: result, enforcedBy, hops, findings, decisive };
+}
+
+function noEndpointsPair(ctx: EvalContext, srcPod: PodFact | undefined, dest: ResolvedDestination): PairResult {
+  const captured = srcPod ? enrollmentOf(ctx, srcPod).captured : false;
+  const svc = dest.object ?? dest.input;
+  const notReady = dest.notReady.map((p) => podRef(p));
+  const f = finding(
+    'AD701',
+    `${svc} has no ready endpoints${notReady.length ? ` (selected but not usable: ${notReady.join(', ')})` : ' (its selector matches no pod in the input)'}. ${captured ? 'The source ztunnel logs "no healthy upstream" and resets the connection.' : 'kube-proxy rejects connections to a Service without endpoints.'}`,
+    [svc, ...notReady],
+  );
+  return {
+    source: srcPod ? podRef(srcPod) : 'kubelet',
+    destination: svc,
+    ok: false,
+    symptom: captured ? 'reset' : 'refused',
+    enforcedBy: 'dataplane',
+    hops: [{ from: srcPod ? podLabel(srcPod) : 'client', to: svc, port: dest.port, protocol: 'TCP', result: 'fail', layer: 'network', evidence: ['no endpoints'] }],
+    findings: [f],
+    decisive: f,
+  };
+}
+
+export function explain(snapshot: Snapshot, query: ExplainQuery): ExplainReport {
+  const ctx = createContext(snapshot, indexNetworkPolicies(snapshot.networkPolicies));
+  const src = resolveSource(snapshot, query.source, query.namespace);
+  const dest = resolveDestination(snapshot, query.destination, query.namespace, query.port);
+  if (src.kind === 'kubelet' && (dest.kind === 'external' || dest.kind === 'serviceentry')) {
+    throw new UsageError('the kubelet probes pods: name the destination as NAMESPACE/POD:PORT');
+  }
+  const extra: Finding[] = [];
+  if (!snapshot.ztunnelsKnown) extra.push(finding('AD202', 'The input holds no ztunnel pods, so every node is assumed to run a Ready ztunnel. Add the ztunnel pods (kubectl get pods -n istio-system -l app=ztunnel -o yaml) to check them.'));
+  const wp = src.kind === 'pods' ? waypointNotes(ctx, src, dest) : { findings: [] as Finding[] };
+  extra.push(...wp.findings);
+
+  const sources: PairSource[] = src.kind === 'kubelet' ? [{ kind: 'kubelet' }] : src.pods.map((pod) => ({ kind: 'pod', pod }));
+  const pairs: PairResult[] = [];
+  outer: for (const s of sources) {
+    const srcPod = s.kind === 'pod' ? s.pod : undefined;
+    if (dest.kind === 'external' || dest.kind === 'serviceentry') {
+      if (srcPod) pairs.push(externalPair(ctx, srcPod, dest));
+      continue;
+    }
+    if (dest.targets.length === 0) {
+      pairs.push(noEndpointsPair(ctx, srcPod, dest));
+      continue;
+    }
+    for (const t of dest.targets) {
+      if (srcPod && srcPod === t.pod) continue;
+      pairs.push(evaluatePair(ctx, s, t.pod, t.targetPort, dest));
+      if (pairs.length >= MAX_PAIRS) break outer;
+    }
+  }
+  const { verdict, representative } = aggregate(pairs, wp.unknown);
+  const path = representative?.hops ?? [];
+  const findings = [...(representative?.decisive ? [representative.decisive] : []), ...pairs.flatMap((p) => p.findings), ...extra];
+  if (query.symptom) {
+    const f = symptomFinding(query.symptom, verdict, path);
+    if (f) findings.push(f);
+  }
+  return {
+    source: {
+      input: src.input,
+      kind: src.kind === 'kubelet' ? 'kubelet' : src.object?.split(' ')[0].toLowerCase() ?? 'pod',
+      ...(src.namespace ? { namespace: src.namespace } : {}),
+      ...(src.object ? { object: src.object } : {}),
+      pods: src.pods.map((p) => summarizePod(ctx, p)),
+    },
+    destination: {
+      input: dest.input,
+      kind: dest.kind,
+      ...(dest.namespace ? { namespace: dest.namespace } : {}),
+      ...(dest.object ? { object: dest.object } : {}),
+      port: dest.port,
+      ...(dest.targets[0] ? { targetPort: dest.targets[0].targetPort } : {}),
+      addressedBy: dest.addressedBy,
+      ...(dest.path ? { path: dest.path } : {}),
+      pods: dest.targets.map((t) => summarizePod(ctx, t.pod)),
+    },
+    verdict,
+    path,
+    findings: mergeFindings(findings),
+  };
+}

@@ -1,0 +1,109 @@
+// The probes pipeline (§7): will the kubelet reach every probe of a pod once it is in ambient?
+import type { PodFact, Snapshot } from '../snapshot/types.js';
+import { indexNetworkPolicies } from '../mesh/network-policy.js';
+import { finding, type Finding } from './findings.js';
+import { createContext, enrollmentOf, evaluatePair, podRef, type Hop, type Symptom } from './evaluate.js';
+import { resolvePodPort, resolveSource } from './resolve.js';
+import { mergeFindings, symptomFinding, type Verdict } from './verdict.js';
+import { summarizePod, type PodSummary } from './explain.js';
+
+export interface ProbeResult {
+  pod: string;
+  container: string;
+  probe: string;
+  handler: string;
+  port?: number;
+  result: 'pass' | 'fail' | 'not-affected';
+  reason: string;
+}
+
+export interface ProbesReport {
+  target: { input: string; object?: string; pods: PodSummary[] };
+  verdict: Verdict;
+  probes: ProbeResult[];
+  path: Hop[];
+  findings: Finding[];
+}
+
+/** §11 row 21: CNI settings known to break ambient probes, when their ConfigMaps are in the input. */
+function cniWarnings(snapshot: Snapshot): Finding[] {
+  const out: Finding[] = [];
+  const cilium = snapshot.configMaps.find((c) => c.meta.name === 'cilium-config');
+  if (cilium) {
+    const ref = `ConfigMap ${cilium.meta.namespace}/${cilium.meta.name}`;
+    if (cilium.data['enable-host-legacy-routing'] !== 'true') {
+      out.push(finding('AD602', `${ref} does not set enable-host-legacy-routing=true. With BPF host routing Cilium bypasses host netfilter, where the ambient probe SNAT lives, so probe replies get lost (Helm: bpf.hostLegacyRouting=true). Key names vary by Cilium version.`, [ref]));
+    }
+    if (cilium.data['cni-exclusive'] === 'true') {
+      out.push(finding('AD602', `${ref} sets cni-exclusive=true: Cilium removes istio-cni's configuration, so pods are not captured (Helm: cni.exclusive=false).`, [ref]));
+    }
+  }
+  return out;
+}
+
+export function probes(snapshot: Snapshot, input: string, namespace: string, observed?: Symptom): ProbesReport {
+  const ctx = createContext(snapshot, indexNetworkPolicies(snapshot.networkPolicies));
+  const target = resolveSource(snapshot, input, namespace);
+  const results: ProbeResult[] = [];
+  const findings: Finding[] = [...cniWarnings(snapshot)];
+  let path: Hop[] = [];
+  let failure: { symptom: Symptom; enforcedBy: Verdict['enforcedBy']; decisive?: Finding } | undefined;
+  for (const pod of target.pods) {
+    const enrolled = enrollmentOf(ctx, pod);
+    for (const c of pod.containers) {
+      for (const probe of c.probes) {
+        const base = { pod: podRef(pod), container: c.name, probe: probe.kind, handler: probe.handler };
+        if (probe.handler === 'exec' || probe.handler === 'unknown') {
+          results.push({ ...base, result: 'not-affected', reason: 'exec probes run inside the container; no network is involved' });
+          continue;
+        }
+        if (probe.host) {
+          results.push({ ...base, result: 'not-affected', reason: `the probe dials host ${probe.host}, not the pod IP, so the ambient SNAT does not apply` });
+          findings.push(finding('AD601', `${podRef(pod)} container ${c.name} ${probe.kind} probe sets host ${probe.host}; it does not go to the pod IP, so ambient does not change it.`, [podRef(pod)]));
+          continue;
+        }
+        const port = probe.port === undefined ? undefined : resolvePodPort(pod, probe.port);
+        if (port === undefined) {
+          results.push({ ...base, result: 'fail', reason: `the probe names port "${String(probe.port)}", which no container declares` });
+          continue;
+        }
+        const pair = evaluatePair(ctx, { kind: 'kubelet' }, pod, port, { input, kind: 'pod', addressedBy: 'pod-ip', port, protocol: 'TCP', targets: [{ pod, targetPort: port }], notReady: [] });
+        findings.push(...pair.findings.filter((f) => f.code !== 'AD702'));
+        if (path.length === 0 || (!pair.ok && !failure)) path = pair.hops;
+        const reason = pair.ok
+          ? enrolled.captured
+            ? `from ${snapshot.mesh.probeSnatIPv4} (SNAT), skipping ztunnel; NetworkPolicy allows it`
+            : 'the pod is not captured: the probe comes from the node as before'
+          : pair.decisive?.title ?? 'blocked';
+        results.push({ ...base, port, result: pair.ok ? 'pass' : 'fail', reason });
+        if (!pair.ok && !failure) failure = { symptom: 'probe-failure', enforcedBy: pair.enforcedBy, decisive: pair.decisive };
+      }
+    }
+  }
+  const checked = results.filter((r) => r.result !== 'not-affected');
+  const failed = checked.filter((r) => r.result === 'fail');
+  const outcome: Verdict['outcome'] = failed.length === 0 ? 'allowed' : failed.length === checked.length ? 'denied' : 'partial';
+  const verdict: Verdict = {
+    outcome,
+    symptom: failure ? 'probe-failure' : 'ok',
+    enforcedBy: failure?.enforcedBy ?? 'none',
+    summary:
+      results.length === 0
+        ? 'The pod defines no probes.'
+        : failed.length === 0
+          ? `All ${checked.length} network probe(s) reach the pod${results.length > checked.length ? `; ${results.length - checked.length} are not affected by ambient` : ''}.`
+          : `${failed.length} of ${checked.length} network probe(s) will fail: ${failure?.decisive ? `${failure.decisive.title} (${failure.decisive.objects[0] ?? failure.decisive.code})` : 'see findings'}.`,
+  };
+  if (observed) {
+    const f = symptomFinding(observed, verdict, path);
+    if (f) findings.push(f);
+  }
+  const decisive = failure?.decisive ? [failure.decisive] : [];
+  return {
+    target: { input, ...(target.object ? { object: target.object } : {}), pods: target.pods.map((p: PodFact) => summarizePod(ctx, p)) },
+    verdict,
+    probes: results,
+    path,
+    findings: mergeFindings([...decisive, ...findings]),
+  };
+}

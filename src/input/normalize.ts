@@ -1,0 +1,434 @@
+// Plain Kubernetes objects → Snapshot. Shared by file input and (later) the live reader,
+// so both give the same facts for the same objects.
+import { parse as parseYaml } from 'yaml';
+import type {
+  AuthorizationPolicyFact,
+  Condition,
+  ConfigMapFact,
+  ContainerFact,
+  EndpointSliceFact,
+  GatewayFact,
+  LabelSelector,
+  MeshSettings,
+  MtlsMode,
+  NamespaceFact,
+  NetworkPolicyFact,
+  NetworkPolicyRule,
+  ObjectMeta,
+  PeerAuthenticationFact,
+  PodFact,
+  ProbeFact,
+  ServiceEntryFact,
+  ServiceFact,
+  Snapshot,
+  WorkloadFact,
+} from '../snapshot/types.js';
+import type { SourcedObject, RawObject } from './files.js';
+import {
+  CNI_CONFIGMAP,
+  CNI_KEY_EXCLUDED_NAMESPACES,
+  CNI_KEY_PROBE_SNAT_IPV4,
+  CNI_KEY_PROBE_SNAT_IPV6,
+  DEFAULT_EXCLUDED_NAMESPACES,
+  DEFAULT_PROBE_SNAT_IPV4,
+  DEFAULT_PROBE_SNAT_IPV6,
+  DEFAULT_ROOT_NAMESPACE,
+  DEFAULT_TRUST_DOMAIN,
+  LABEL_NAMESPACE_NAME,
+  MESH_CONFIGMAP_PREFIX,
+  ZTUNNEL_APP_LABEL,
+  ZTUNNEL_APP_VALUE,
+} from '../mesh/constants.js';
+import { selectorMatches } from '../mesh/labels.js';
+
+const asRecord = (v: unknown): Record<string, string> => {
+  if (!v || typeof v !== 'object') return {};
+  const out: Record<string, string> = {};
+  for (const [k, val] of Object.entries(v as Record<string, unknown>)) out[k] = val === null || val === undefined ? '' : String(val);
+  return out;
+};
+const asArray = <T = any>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);
+const asStrings = (v: unknown): string[] | undefined => (Array.isArray(v) ? v.map(String) : undefined);
+
+function meta(obj: RawObject, origin: string, defaultNamespace = 'default'): ObjectMeta {
+  const m = obj.metadata ?? {};
+  return {
+    name: String(m.name ?? ''),
+    namespace: String(m.namespace ?? defaultNamespace),
+    labels: asRecord(m.labels),
+    annotations: asRecord(m.annotations),
+    creationTimestamp: m.creationTimestamp ? String(m.creationTimestamp) : undefined,
+    origin,
+  };
+}
+
+function selector(v: any): LabelSelector | undefined {
+  if (!v || typeof v !== 'object') return undefined;
+  return { matchLabels: asRecord(v.matchLabels), matchExpressions: asArray(v.matchExpressions) };
+}
+
+function conditions(status: any): Condition[] {
+  return asArray(status?.conditions).map((c: any) => ({
+    type: String(c.type ?? ''),
+    status: String(c.status ?? ''),
+    reason: c.reason,
+    message: c.message,
+  }));
+}
+
+function probe(kind: ProbeFact['kind'], p: any): ProbeFact | undefined {
+  if (!p || typeof p !== 'object') return undefined;
+  if (p.exec) return { kind, handler: 'exec' };
+  if (p.httpGet) return { kind, handler: 'httpGet', port: p.httpGet.port, host: p.httpGet.host, path: p.httpGet.path };
+  if (p.tcpSocket) return { kind, handler: 'tcpSocket', port: p.tcpSocket.port, host: p.tcpSocket.host };
+  if (p.grpc) return { kind, handler: 'grpc', port: p.grpc.port };
+  return { kind, handler: 'unknown' };
+}
+
+function containers(spec: any): ContainerFact[] {
+  return asArray(spec?.containers).map((c: any) => ({
+    name: String(c.name ?? ''),
+    image: c.image,
+    ports: asArray(c.ports).map((p: any) => ({
+      name: p.name,
+      containerPort: Number(p.containerPort),
+      protocol: String(p.protocol ?? 'TCP').toUpperCase(),
+    })),
+    probes: [probe('liveness', c.livenessProbe), probe('readiness', c.readinessProbe), probe('startup', c.startupProbe)].filter(
+      (x): x is ProbeFact => !!x,
+    ),
+  }));
+}
+
+function podFromObject(obj: RawObject, origin: string): PodFact {
+  const spec = obj.spec ?? {};
+  const status = obj.status ?? {};
+  const podIPs = asArray(status.podIPs)
+    .map((p: any) => String(p.ip))
+    .filter(Boolean);
+  if (podIPs.length === 0 && status.podIP) podIPs.push(String(status.podIP));
+  const readyCondition = asArray(status.conditions).find((c: any) => c.type === 'Ready');
+  const owner = asArray(obj.metadata?.ownerReferences)[0];
+  const observed = Object.keys(status).length > 0;
+  return {
+    meta: meta(obj, origin),
+    nodeName: spec.nodeName,
+    podIPs,
+    hostIP: status.hostIP,
+    hostNetwork: spec.hostNetwork === true,
+    serviceAccount: String(spec.serviceAccountName ?? spec.serviceAccount ?? 'default'),
+    phase: status.phase,
+    // A pod without status is a manifest: treat it as it would run, Ready.
+    ready: observed ? readyCondition?.status === 'True' || (status.phase === 'Running' && !readyCondition) : true,
+    containers: containers(spec),
+    owner: owner ? { kind: String(owner.kind), name: String(owner.name) } : undefined,
+    observed,
+  };
+}
+
+const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job']);
+
+function workloadFromObject(obj: RawObject, origin: string): { workload: WorkloadFact; template: any } {
+  const spec = obj.spec ?? {};
+  const template = spec.template ?? {};
+  return {
+    workload: {
+      kind: obj.kind as WorkloadFact['kind'],
+      meta: meta(obj, origin),
+      selector: selector(spec.selector),
+      templateLabels: asRecord(template.metadata?.labels),
+      templateAnnotations: asRecord(template.metadata?.annotations),
+      replicas: typeof spec.replicas === 'number' ? spec.replicas : 1,
+    },
+    template,
+  };
+}
+
+function npRules(v: unknown, peerKey: 'from' | 'to'): NetworkPolicyRule[] {
+  return asArray(v).map((r: any) => ({
+    peers: r?.[peerKey] === undefined ? undefined : asArray(r[peerKey]).map((p: any) => ({
+      podSelector: selector(p.podSelector),
+      namespaceSelector: selector(p.namespaceSelector),
+      ipBlock: p.ipBlock ? { cidr: String(p.ipBlock.cidr), except: asStrings(p.ipBlock.except) } : undefined,
+    })),
+    ports: r?.ports === undefined ? undefined : asArray(r.ports).map((p: any) => ({
+      protocol: p.protocol ? String(p.protocol).toUpperCase() : undefined,
+      port: p.port,
+      endPort: p.endPort,
+    })),
+  }));
+}
+
+function networkPolicy(obj: RawObject, origin: string): NetworkPolicyFact {
+  const spec = obj.spec ?? {};
+  let policyTypes = asStrings(spec.policyTypes) as NetworkPolicyFact['policyTypes'] | undefined;
+  if (!policyTypes || policyTypes.length === 0) {
+    // API server default: Ingress always, Egress only when egress rules exist (netpol-edge-cases N19).
+    policyTypes = ['Ingress'];
+    if (asArray(spec.egress).length > 0) policyTypes.push('Egress');
+  }
+  return {
+    meta: meta(obj, origin),
+    podSelector: selector(spec.podSelector) ?? {},
+    policyTypes,
+    ingress: npRules(spec.ingress, 'from'),
+    egress: npRules(spec.egress, 'to'),
+  };
+}
+
+function authorizationPolicy(obj: RawObject, origin: string): AuthorizationPolicyFact {
+  const spec = obj.spec ?? {};
+  const targetRefs = asArray(spec.targetRefs);
+  if (spec.targetRef) targetRefs.push(spec.targetRef);
+  return {
+    meta: meta(obj, origin),
+    selector: selector(spec.selector),
+    targetRefs: targetRefs.map((t: any) => ({ group: t.group, kind: String(t.kind), name: String(t.name), namespace: t.namespace })),
+    action: spec.action ? String(spec.action) : 'ALLOW',
+    rules: Array.isArray(spec.rules) ? spec.rules : undefined,
+    provider: spec.provider?.name,
+    conditions: conditions(obj.status),
+  };
+}
+
+const MTLS_MODES = new Set(['STRICT', 'PERMISSIVE', 'DISABLE', 'UNSET']);
+const mtlsMode = (v: unknown): MtlsMode => {
+  const s = String(v ?? 'UNSET').toUpperCase();
+  return (MTLS_MODES.has(s) ? s : 'UNSET') as MtlsMode;
+};
+
+function peerAuthentication(obj: RawObject, origin: string): PeerAuthenticationFact {
+  const spec = obj.spec ?? {};
+  const portLevel: Record<string, MtlsMode> = {};
+  for (const [port, v] of Object.entries(spec.portLevelMtls ?? {})) portLevel[port] = mtlsMode((v as any)?.mode);
+  return { meta: meta(obj, origin), selector: selector(spec.selector), mode: mtlsMode(spec.mtls?.mode), portLevelMtls: portLevel };
+}
+
+function service(obj: RawObject, origin: string): ServiceFact {
+  const spec = obj.spec ?? {};
+  const clusterIPs = asStrings(spec.clusterIPs) ?? (spec.clusterIP ? [String(spec.clusterIP)] : []);
+  return {
+    meta: meta(obj, origin),
+    selector: spec.selector ? asRecord(spec.selector) : undefined,
+    clusterIPs: clusterIPs.filter((ip) => ip !== 'None'),
+    headless: spec.clusterIP === 'None',
+    type: String(spec.type ?? 'ClusterIP'),
+    ports: asArray(spec.ports).map((p: any) => ({
+      name: p.name,
+      port: Number(p.port),
+      targetPort: p.targetPort ?? Number(p.port),
+      protocol: String(p.protocol ?? 'TCP').toUpperCase(),
+    })),
+  };
+}
+
+function endpointSlice(obj: RawObject, origin: string): EndpointSliceFact {
+  const m = meta(obj, origin);
+  return {
+    meta: m,
+    serviceName: m.labels['kubernetes.io/service-name'] ?? '',
+    endpoints: asArray(obj.endpoints).map((e: any) => ({
+      addresses: asArray(e.addresses).map(String),
+      ready: e.conditions?.ready !== false,
+      podName: e.targetRef?.kind === 'Pod' ? e.targetRef.name : undefined,
+    })),
+  };
+}
+
+function serviceEntry(obj: RawObject, origin: string): ServiceEntryFact {
+  const spec = obj.spec ?? {};
+  return {
+    meta: meta(obj, origin),
+    hosts: asStrings(spec.hosts) ?? [],
+    addresses: asStrings(spec.addresses) ?? [],
+    statusAddresses: asArray(obj.status?.addresses).map((a: any) => String(a.value)),
+    ports: asArray(spec.ports).map((p: any) => ({ number: Number(p.number), name: p.name, protocol: p.protocol, targetPort: p.targetPort })),
+    location: spec.location,
+    resolution: spec.resolution,
+  };
+}
+
+function gateway(obj: RawObject, origin: string): GatewayFact {
+  const spec = obj.spec ?? {};
+  return {
+    meta: meta(obj, origin),
+    gatewayClassName: String(spec.gatewayClassName ?? ''),
+    listeners: asArray(spec.listeners).map((l: any) => ({
+      name: l.name,
+      port: Number(l.port),
+      protocol: String(l.protocol ?? ''),
+      allowedRoutesFrom: l.allowedRoutes?.namespaces?.from,
+    })),
+    statusAddresses: asArray(obj.status?.addresses).map((a: any) => String(a.value)),
+    conditions: conditions(obj.status),
+  };
+}
+
+function imageTag(image: string | undefined): string | undefined {
+  const m = image?.match(/:(\d+\.\d+(?:\.\d+)?)/);
+  return m?.[1];
+}
+
+function meshSettings(configMaps: ConfigMapFact[], pods: PodFact[]): MeshSettings {
+  const settings: MeshSettings = {
+    rootNamespace: DEFAULT_ROOT_NAMESPACE,
+    trustDomain: DEFAULT_TRUST_DOMAIN,
+    excludedNamespaces: [...DEFAULT_EXCLUDED_NAMESPACES],
+    probeSnatIPv4: DEFAULT_PROBE_SNAT_IPV4,
+    probeSnatIPv6: DEFAULT_PROBE_SNAT_IPV6,
+    sources: [],
+  };
+  const meshCm = configMaps.find((c) => (c.meta.name === MESH_CONFIGMAP_PREFIX || c.meta.name.startsWith(`${MESH_CONFIGMAP_PREFIX}-`)) && c.data.mesh);
+  if (meshCm) {
+    try {
+      const mesh = parseYaml(meshCm.data.mesh) ?? {};
+      if (mesh.rootNamespace) settings.rootNamespace = String(mesh.rootNamespace);
+      else settings.rootNamespace = meshCm.meta.namespace; // §4.6: chart falls back to the istio namespace
+      if (mesh.trustDomain) settings.trustDomain = String(mesh.trustDomain);
+      settings.sources.push(`ConfigMap ${meshCm.meta.namespace}/${meshCm.meta.name}`);
+    } catch {
+      // A mesh config we cannot parse leaves Istio's defaults in place.
+    }
+  }
+  const cni = configMaps.find((c) => c.meta.name === CNI_CONFIGMAP);
+  if (cni) {
+    if (cni.data[CNI_KEY_PROBE_SNAT_IPV4]) settings.probeSnatIPv4 = cni.data[CNI_KEY_PROBE_SNAT_IPV4];
+    if (cni.data[CNI_KEY_PROBE_SNAT_IPV6]) settings.probeSnatIPv6 = cni.data[CNI_KEY_PROBE_SNAT_IPV6];
+    if (cni.data[CNI_KEY_EXCLUDED_NAMESPACES] !== undefined) {
+      settings.excludedNamespaces = cni.data[CNI_KEY_EXCLUDED_NAMESPACES].split(',').map((s) => s.trim()).filter(Boolean);
+    }
+    settings.istioVersion = imageTag(`x:${cni.data.CURRENT_AGENT_VERSION ?? ''}`);
+    settings.sources.push(`ConfigMap ${cni.meta.namespace}/${cni.meta.name}`);
+  }
+  if (!settings.istioVersion) {
+    const istiod = pods.find((p) => p.meta.labels.app === 'istiod' || p.meta.labels.app === ZTUNNEL_APP_VALUE);
+    settings.istioVersion = imageTag(istiod?.containers[0]?.image);
+  }
+  return settings;
+}
+
+/** Pods for workloads that came without any of their pods (offline input of templates only). */
+function synthesizePods(items: { workload: WorkloadFact; template: any; origin: string }[], pods: PodFact[]): PodFact[] {
+  const out: PodFact[] = [];
+  for (const { workload, template, origin } of items) {
+    const ns = workload.meta.namespace;
+    const sel = workload.selector ?? { matchLabels: workload.templateLabels };
+    const owned = pods.some(
+      (p) => p.meta.namespace === ns && ((p.owner && p.owner.name.startsWith(workload.meta.name)) || selectorMatches(sel, p.meta.labels)),
+    );
+    if (owned) continue;
+    // One pod stands for all replicas: they share labels, identity and policy.
+    const count = 1;
+    for (let i = 0; i < count; i++) {
+      const pod = podFromObject(
+        {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { ...template.metadata, name: `${workload.meta.name}-${workload.kind === 'StatefulSet' ? '0' : 'pod'}`, namespace: ns },
+          spec: template.spec,
+        },
+        origin,
+      );
+      pod.owner = { kind: workload.kind, name: workload.meta.name };
+      out.push(pod);
+    }
+  }
+  return out;
+}
+
+export function buildSnapshot(objects: SourcedObject[], origin: Snapshot['origin'] = 'files'): Snapshot {
+  const namespaces = new Map<string, NamespaceFact>();
+  const pods: PodFact[] = [];
+  const services: ServiceFact[] = [];
+  const endpointSlices: EndpointSliceFact[] = [];
+  const workloads: { workload: WorkloadFact; template: any; origin: string }[] = [];
+  const networkPolicies: NetworkPolicyFact[] = [];
+  const authorizationPolicies: AuthorizationPolicyFact[] = [];
+  const peerAuthentications: PeerAuthenticationFact[] = [];
+  const serviceEntries: ServiceEntryFact[] = [];
+  const gateways: GatewayFact[] = [];
+  const configMaps: ConfigMapFact[] = [];
+
+  for (const { object: obj, origin: src } of objects) {
+    switch (obj.kind) {
+      case 'Namespace': {
+        const m = meta(obj, src, '');
+        m.namespace = '';
+        m.labels[LABEL_NAMESPACE_NAME] ??= m.name;
+        namespaces.set(m.name, { meta: m, implied: false });
+        break;
+      }
+      case 'Pod':
+        pods.push(podFromObject(obj, src));
+        break;
+      case 'Service':
+        services.push(service(obj, src));
+        break;
+      case 'EndpointSlice':
+        endpointSlices.push(endpointSlice(obj, src));
+        break;
+      case 'NetworkPolicy':
+        networkPolicies.push(networkPolicy(obj, src));
+        break;
+      case 'AuthorizationPolicy':
+        authorizationPolicies.push(authorizationPolicy(obj, src));
+        break;
+      case 'PeerAuthentication':
+        peerAuthentications.push(peerAuthentication(obj, src));
+        break;
+      case 'ServiceEntry':
+        serviceEntries.push(serviceEntry(obj, src));
+        break;
+      case 'Gateway':
+        if (String(obj.apiVersion ?? '').startsWith('gateway.networking.k8s.io')) gateways.push(gateway(obj, src));
+        break;
+      case 'ConfigMap':
+        configMaps.push({ meta: meta(obj, src), data: asRecord(obj.data) });
+        break;
+      case 'Secret':
+        // Never kept: the tool does not read Secrets.
+        break;
+      default:
+        if (WORKLOAD_KINDS.has(String(obj.kind))) workloads.push({ ...workloadFromObject(obj, src), origin: src });
+        // Other kinds carry nothing the diagnosis reads.
+        break;
+    }
+  }
+
+  pods.push(...synthesizePods(workloads, pods));
+
+  const mentioned = [
+    ...pods.map((p) => p.meta.namespace),
+    ...services.map((s) => s.meta.namespace),
+    ...workloads.map((w) => w.workload.meta.namespace),
+    ...networkPolicies.map((n) => n.meta.namespace),
+    ...authorizationPolicies.map((a) => a.meta.namespace),
+    ...peerAuthentications.map((p) => p.meta.namespace),
+    ...serviceEntries.map((s) => s.meta.namespace),
+    ...gateways.map((g) => g.meta.namespace),
+  ];
+  for (const name of mentioned) {
+    if (!namespaces.has(name)) {
+      namespaces.set(name, { meta: { name, namespace: '', labels: { [LABEL_NAMESPACE_NAME]: name }, annotations: {} }, implied: true });
+    }
+  }
+
+  const ztunnels = pods.filter((p) => p.meta.labels[ZTUNNEL_APP_LABEL] === ZTUNNEL_APP_VALUE);
+  return {
+    namespaces,
+    pods,
+    services,
+    endpointSlices,
+    workloads: workloads.map((w) => w.workload),
+    networkPolicies,
+    authorizationPolicies,
+    peerAuthentications,
+    serviceEntries,
+    gateways,
+    configMaps,
+    mesh: meshSettings(configMaps, pods),
+    ztunnelsKnown: ztunnels.length > 0,
+    ztunnels,
+    origin,
+  };
+}

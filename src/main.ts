@@ -1,0 +1,22 @@
+// Entry point: runs oclif and turns every error into one line and a documented exit code.
+import { run, flush, Errors } from '@oclif/core';
+import { EXIT_USAGE } from './errors.js';
+
+export async function main(argv: string[], root: string): Promise<void> {
+  try {
+    await run(argv, root);
+    await flush();
+  } catch (err) {
+    if (err instanceof Errors.ExitError) {
+      process.exitCode = err.oclif.exit;
+      return;
+    }
+    const lines = (err instanceof Error ? err.message : String(err))
+      .split('\n')
+      .map((l) => l.replace(/^\s*›?\s*(Error:)?\s*/, '').trim())
+      .filter((l) => l !== '' && !l.startsWith('See more help'));
+    const message = lines[0]?.endsWith(':') ? `${lines[0]} ${lines.slice(1).map((l) => l.split(/\s{2,}/)[0]).join(', ')}` : lines[0];
+    process.stderr.write(`error: ${message}\nSee 'kubectl ambient-doctor --help'.\n`);
+    process.exitCode = EXIT_USAGE;
+  }
+}

@@ -1,0 +1,201 @@
+// §1: which pods are in ambient, and whether istio-cni has really captured them.
+import type { MeshSettings, NamespaceFact, PodFact, WorkloadFact } from '../snapshot/types.js';
+import {
+  ANNOTATION_REDIRECTION,
+  ANNOTATION_SIDECAR_STATUS,
+  DATAPLANE_AMBIENT,
+  DATAPLANE_NONE,
+  LABEL_DATAPLANE_MODE,
+  LABEL_ISTIO_INJECTION,
+  LABEL_ISTIO_REV,
+  LABEL_SIDECAR_INJECT,
+  ZTUNNEL_APP_LABEL,
+  ZTUNNEL_APP_VALUE,
+} from './constants.js';
+import type { FindingCode } from '../diagnose/findings.js';
+
+export type DataplaneMode = 'ambient' | 'sidecar' | 'none' | 'host-network';
+export type Redirection = 'enabled' | 'pending' | 'absent' | 'disabled' | 'unobserved' | string;
+
+export interface EnrollmentNote {
+  code: FindingCode;
+  detail: string;
+  objects: string[];
+}
+
+export interface Enrollment {
+  /** How the pod's traffic is really handled. */
+  mode: DataplaneMode;
+  /** §1.1 selector result after hard exclusions. */
+  shouldBeAmbient: boolean;
+  /** The capture state in effect: `enabled`, or assumed from labels for unobserved pods. */
+  captured: boolean;
+  redirection: Redirection;
+  /** Why the pod is (not) ambient, in one phrase, for the evidence. */
+  reason: string;
+  notes: EnrollmentNote[];
+}
+
+const podRef = (p: PodFact) => `Pod ${p.meta.namespace}/${p.meta.name}`;
+const nsRef = (n: string) => `Namespace ${n}`;
+
+/** §1.1 default enablement selectors: pod label ambient, or namespace label ambient and pod not `none`. */
+function selectorSaysAmbient(podLabels: Record<string, string>, nsLabels: Record<string, string>): { ambient: boolean; reason: string } {
+  const podValue = podLabels[LABEL_DATAPLANE_MODE];
+  const nsValue = nsLabels[LABEL_DATAPLANE_MODE];
+  if (podValue === DATAPLANE_AMBIENT) return { ambient: true, reason: `pod label ${LABEL_DATAPLANE_MODE}=ambient` };
+  if (podValue === DATAPLANE_NONE) return { ambient: false, reason: `pod label ${LABEL_DATAPLANE_MODE}=none opts it out` };
+  if (nsValue === DATAPLANE_AMBIENT) return { ambient: true, reason: `namespace label ${LABEL_DATAPLANE_MODE}=ambient` };
+  return { ambient: false, reason: `neither the pod nor its namespace has ${LABEL_DATAPLANE_MODE}=ambient` };
+}
+
+function isSidecarInjected(pod: PodFact): boolean {
+  return pod.meta.annotations[ANNOTATION_SIDECAR_STATUS] !== undefined || pod.containers.some((c) => c.name === 'istio-proxy');
+}
+
+/** §1.2: would the injector give this pod a sidecar? Used for pods we only know from templates. */
+function injectionRequested(pod: PodFact, ns: NamespaceFact | undefined): string | undefined {
+  const nsLabels = ns?.meta.labels ?? {};
+  if (nsLabels[LABEL_ISTIO_INJECTION] === 'enabled') return `namespace label ${LABEL_ISTIO_INJECTION}=enabled`;
+  if (nsLabels[LABEL_ISTIO_INJECTION] === 'disabled') return undefined;
+  if (nsLabels[LABEL_ISTIO_REV]) return `namespace label ${LABEL_ISTIO_REV}=${nsLabels[LABEL_ISTIO_REV]}`;
+  if (pod.meta.labels[LABEL_ISTIO_REV]) return `pod label ${LABEL_ISTIO_REV}=${pod.meta.labels[LABEL_ISTIO_REV]}`;
+  if (pod.meta.labels[LABEL_SIDECAR_INJECT] === 'true') return `pod label ${LABEL_SIDECAR_INJECT}=true`;
+  return undefined;
+}
+
+export function evaluateEnrollment(
+  pod: PodFact,
+  ns: NamespaceFact | undefined,
+  mesh: MeshSettings,
+  workload?: WorkloadFact,
+): Enrollment {
+  const notes: EnrollmentNote[] = [];
+  const nsName = pod.meta.namespace;
+  const nsLabels = ns?.meta.labels ?? {};
+  const redirectionValue = pod.meta.annotations[ANNOTATION_REDIRECTION];
+  const redirection: Redirection = !pod.observed && redirectionValue === undefined ? 'unobserved' : (redirectionValue ?? 'absent');
+
+  // Wrong-but-common spellings (§1.1, §6.7).
+  for (const [where, labels, ref] of [
+    ['pod', pod.meta.labels, podRef(pod)],
+    ['namespace', nsLabels, nsRef(nsName)],
+  ] as const) {
+    const v = labels[LABEL_DATAPLANE_MODE];
+    if (v !== undefined && v !== DATAPLANE_AMBIENT && v !== DATAPLANE_NONE) {
+      notes.push({
+        code: 'AD102',
+        detail: `The ${where} label ${LABEL_DATAPLANE_MODE}=${v} is ignored: only "ambient" and "none" mean anything${where === 'pod' && v !== '' ? ' (inside an ambient namespace any pod value other than "none" still enrols the pod)' : ''}.`,
+        objects: [ref],
+      });
+    }
+  }
+  if (pod.meta.annotations[LABEL_DATAPLANE_MODE] !== undefined && pod.meta.labels[LABEL_DATAPLANE_MODE] === undefined) {
+    notes.push({
+      code: 'AD103',
+      detail: `${podRef(pod)} has ${LABEL_DATAPLANE_MODE} as an annotation; istio-cni reads only labels.`,
+      objects: [podRef(pod)],
+    });
+  }
+  if (ns && ns.meta.annotations[LABEL_DATAPLANE_MODE] !== undefined && nsLabels[LABEL_DATAPLANE_MODE] === undefined) {
+    notes.push({
+      code: 'AD103',
+      detail: `Namespace ${nsName} has ${LABEL_DATAPLANE_MODE} as an annotation; istio-cni reads only labels.`,
+      objects: [nsRef(nsName)],
+    });
+  }
+  if (workload && workload.meta.labels[LABEL_DATAPLANE_MODE] !== undefined && pod.meta.labels[LABEL_DATAPLANE_MODE] === undefined) {
+    notes.push({
+      code: 'AD104',
+      detail: `${workload.kind} ${workload.meta.namespace}/${workload.meta.name} has ${LABEL_DATAPLANE_MODE}=${workload.meta.labels[LABEL_DATAPLANE_MODE]} on its own metadata; only pod labels (spec.template.metadata.labels) count.`,
+      objects: [`${workload.kind} ${workload.meta.namespace}/${workload.meta.name}`],
+    });
+  }
+  if (redirectionValue === 'disabled') {
+    notes.push({
+      code: 'AD112',
+      detail: `${podRef(pod)} is annotated ${ANNOTATION_REDIRECTION}=disabled to opt out; since 1.22 use the label ${LABEL_DATAPLANE_MODE}=none.`,
+      objects: [podRef(pod)],
+    });
+  }
+  const wantsAmbientByLabel =
+    pod.meta.labels[LABEL_DATAPLANE_MODE] === DATAPLANE_AMBIENT || nsLabels[LABEL_DATAPLANE_MODE] === DATAPLANE_AMBIENT;
+  if (wantsAmbientByLabel && (nsLabels[LABEL_ISTIO_REV] || nsLabels[LABEL_ISTIO_INJECTION] === 'enabled')) {
+    const which = nsLabels[LABEL_ISTIO_REV] ? `${LABEL_ISTIO_REV}=${nsLabels[LABEL_ISTIO_REV]}` : `${LABEL_ISTIO_INJECTION}=enabled`;
+    notes.push({
+      code: 'AD108',
+      detail: `Namespace ${nsName} has ${LABEL_DATAPLANE_MODE} beside ${which}: the injector still adds sidecars, and sidecar mode wins (istioctl reports IST0123).`,
+      objects: [nsRef(nsName)],
+    });
+  }
+
+  const selected = selectorSaysAmbient(pod.meta.labels, nsLabels);
+  let mode: DataplaneMode = 'none';
+  let shouldBeAmbient = selected.ambient;
+  let reason = selected.reason;
+
+  // Hard exclusions, whatever the labels say (§1.1).
+  const injection = !pod.observed ? injectionRequested(pod, ns) : undefined;
+  if (pod.hostNetwork) {
+    mode = 'host-network';
+    if (shouldBeAmbient) {
+      notes.push({ code: 'AD105', detail: `${podRef(pod)} uses hostNetwork, so istio-cni never enrols it although ${selected.reason}.`, objects: [podRef(pod)] });
+    }
+    shouldBeAmbient = false;
+    reason = 'hostNetwork pods are never enrolled';
+  } else if (isSidecarInjected(pod) || injection) {
+    mode = 'sidecar';
+    if (shouldBeAmbient) {
+      notes.push({
+        code: 'AD106',
+        detail: `${podRef(pod)} ${injection ? `would get a sidecar (${injection})` : 'has an injected sidecar'}; sidecar mode takes precedence over ${selected.reason}.`,
+        objects: [podRef(pod), nsRef(nsName)],
+      });
+    }
+    shouldBeAmbient = false;
+    reason = injection ? `sidecar injection (${injection})` : 'sidecar injected';
+  } else if (mesh.excludedNamespaces.includes(nsName)) {
+    if (shouldBeAmbient) {
+      notes.push({
+        code: 'AD107',
+        detail: `Namespace ${nsName} is in istio-cni's excluded namespaces (${mesh.excludedNamespaces.join(', ')}), which wins over ${selected.reason}.`,
+        objects: [nsRef(nsName), 'ConfigMap istio-cni-config'],
+      });
+    }
+    shouldBeAmbient = false;
+    reason = `namespace ${nsName} is excluded by istio-cni`;
+  } else if (pod.meta.labels[ZTUNNEL_APP_LABEL] === ZTUNNEL_APP_VALUE || pod.meta.labels['gateway.networking.k8s.io/gateway-name']) {
+    shouldBeAmbient = false;
+    reason = 'ztunnel and gateway pods are never captured';
+  }
+
+  let captured: boolean;
+  if (mode === 'host-network' || mode === 'sidecar') {
+    captured = false;
+  } else if (redirection === 'unobserved') {
+    captured = shouldBeAmbient;
+  } else {
+    captured = redirection === 'enabled';
+    if (shouldBeAmbient && redirection === 'pending') {
+      notes.push({
+        code: 'AD109',
+        detail: `${podRef(pod)} is annotated ${ANNOTATION_REDIRECTION}=pending: its redirect rules are installed but no ztunnel proxies it, so its traffic does not flow.`,
+        objects: [podRef(pod)],
+      });
+    } else if (shouldBeAmbient && redirection !== 'enabled') {
+      notes.push({
+        code: 'AD110',
+        detail: `${podRef(pod)} should be ambient (${selected.reason}) but has no ${ANNOTATION_REDIRECTION}=enabled annotation, so it is not captured and sends and receives plaintext.`,
+        objects: [podRef(pod)],
+      });
+    } else if (!shouldBeAmbient && redirection === 'enabled') {
+      notes.push({
+        code: 'AD111',
+        detail: `${podRef(pod)} is still annotated ${ANNOTATION_REDIRECTION}=enabled although ${reason}; istio-cni should remove it from the mesh shortly.`,
+        objects: [podRef(pod)],
+      });
+    }
+  }
+  if (mode === 'none' && (captured || shouldBeAmbient || redirection === 'pending')) mode = 'ambient';
+  return { mode, shouldBeAmbient, captured, redirection, reason, notes };
+}

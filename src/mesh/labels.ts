@@ -1,0 +1,50 @@
+// Label selectors with apimachinery semantics (netpol-edge-cases.md §3.1: NotIn and
+// DoesNotExist match an object that lacks the key).
+import type { LabelSelector, Labels } from '../snapshot/types.js';
+
+export function selectorMatches(selector: LabelSelector | undefined, labels: Labels): boolean {
+  if (!selector) return true;
+  for (const [key, value] of Object.entries(selector.matchLabels ?? {})) {
+    if (labels[key] !== value) return false;
+  }
+  for (const req of selector.matchExpressions ?? []) {
+    const has = Object.prototype.hasOwnProperty.call(labels, req.key);
+    const values = req.values ?? [];
+    switch (req.operator) {
+      case 'In':
+        if (!has || !values.includes(labels[req.key])) return false;
+        break;
+      case 'NotIn':
+        if (has && values.includes(labels[req.key])) return false;
+        break;
+      case 'Exists':
+        if (!has) return false;
+        break;
+      case 'DoesNotExist':
+        if (has) return false;
+        break;
+      default:
+        // An unknown operator is rejected by the API server; select nothing rather than guess.
+        return false;
+    }
+  }
+  return true;
+}
+
+/** A plain map selector (Service.spec.selector): every pair must match; empty selects all. */
+export function mapSelectorMatches(selector: Labels, labels: Labels): boolean {
+  return Object.entries(selector).every(([k, v]) => labels[k] === v);
+}
+
+export function isEmptySelector(selector: LabelSelector | undefined): boolean {
+  return !selector || (Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0);
+}
+
+export function describeSelector(selector: LabelSelector | undefined): string {
+  if (isEmptySelector(selector)) return '{} (all)';
+  const parts = Object.entries(selector!.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
+  for (const e of selector!.matchExpressions ?? []) {
+    parts.push(`${e.key} ${e.operator}${e.values ? ` (${e.values.join(',')})` : ''}`);
+  }
+  return parts.join(', ');
+}

@@ -1,0 +1,151 @@
+// Kubernetes NetworkPolicy, evaluated for the packets that really cross the CNI (§8).
+// Semantics follow Kubernetes (netpol-edge-cases.md §2.1, §3), including ipBlocks that match
+// pod IPs, which real CNIs often do; such matches are flagged because they are CNI-dependent.
+import type { Labels, NetworkPolicyFact, NetworkPolicyPeer, NetworkPolicyPort, PodFact } from '../snapshot/types.js';
+import { selectorMatches } from './labels.js';
+import { cidrContains, type CidrMatch } from './ztunnel-rbac.js';
+import { toCidr } from './authorization.js';
+
+export interface NetEndpoint {
+  /** The pod, when the endpoint is a pod whose own network namespace sends or receives. */
+  pod?: PodFact;
+  namespaceLabels?: Labels;
+  /** The IP on the wire; for pods without a known IP this is undefined. */
+  ip?: string;
+}
+
+export interface NetQuery {
+  src: NetEndpoint;
+  dst: NetEndpoint;
+  port: number;
+  protocol: string;
+}
+
+export interface RuleRef {
+  policy: NetworkPolicyFact;
+  ruleIndex: number;
+  /** How the peer matched: by selector, only by ipBlock, or the rule has no peers. */
+  via: 'selector' | 'ipblock' | 'any';
+}
+
+export interface DirectionVerdict {
+  /** Some policy selects the pod for this direction. */
+  isolated: boolean;
+  allowed: boolean;
+  selecting: NetworkPolicyFact[];
+  allowedBy: RuleRef[];
+  /** An allowing rule matched a pod only through an ipBlock (CNI-dependent). */
+  viaIpBlockOnPod: boolean;
+}
+
+export interface NetVerdict {
+  allowed: boolean;
+  egress: DirectionVerdict;
+  ingress: DirectionVerdict;
+}
+
+export interface NetworkPolicyIndex {
+  byNamespace: Map<string, NetworkPolicyFact[]>;
+}
+
+export function indexNetworkPolicies(policies: NetworkPolicyFact[]): NetworkPolicyIndex {
+  const byNamespace = new Map<string, NetworkPolicyFact[]>();
+  for (const p of policies) {
+    const list = byNamespace.get(p.meta.namespace) ?? [];
+    list.push(p);
+    byNamespace.set(p.meta.namespace, list);
+  }
+  return { byNamespace };
+}
+
+const cidrCache = new Map<string, CidrMatch | undefined>();
+function cidr(value: string): CidrMatch | undefined {
+  if (!cidrCache.has(value)) cidrCache.set(value, toCidr(value));
+  return cidrCache.get(value);
+}
+
+function ipBlockMatches(block: NonNullable<NetworkPolicyPeer['ipBlock']>, ip: string | undefined): boolean {
+  const c = cidr(block.cidr);
+  if (!c || !cidrContains(c, ip)) return false;
+  return !(block.except ?? []).some((e) => {
+    const x = cidr(e);
+    return !!x && cidrContains(x, ip);
+  });
+}
+
+/** Does this peer entry select the endpoint? Returns 'ipblock' when only the ipBlock did. */
+function peerMatches(peer: NetworkPolicyPeer, policyNamespace: string, ep: NetEndpoint): false | 'selector' | 'ipblock' {
+  if (peer.ipBlock) return ipBlockMatches(peer.ipBlock, ep.ip) ? 'ipblock' : false;
+  if (!ep.pod) return false;
+  if (!peer.podSelector && !peer.namespaceSelector) return false;
+  if (peer.namespaceSelector) {
+    if (!selectorMatches(peer.namespaceSelector, ep.namespaceLabels ?? {})) return false;
+  } else if (ep.pod.meta.namespace !== policyNamespace) {
+    return false;
+  }
+  if (peer.podSelector && !selectorMatches(peer.podSelector, ep.pod.meta.labels)) return false;
+  return 'selector';
+}
+
+/** A named port resolves on the pod that receives the packet (netpol-edge-cases N5, N14). */
+function portMatches(p: NetworkPolicyPort, port: number, protocol: string, receiver: PodFact | undefined): boolean {
+  if ((p.protocol ?? 'TCP') !== protocol) return false;
+  if (p.port === undefined || p.port === null) return true;
+  if (typeof p.port === 'number' || /^\d+$/.test(String(p.port))) {
+    const start = Number(p.port);
+    const end = p.endPort ?? start;
+    return port >= start && port <= end;
+  }
+  if (!receiver) return false;
+  return receiver.containers.some((c) => c.ports.some((cp) => cp.name === p.port && cp.protocol === protocol && cp.containerPort === port));
+}
+
+function evaluateDirection(
+  index: NetworkPolicyIndex,
+  subject: NetEndpoint,
+  peer: NetEndpoint,
+  direction: 'Ingress' | 'Egress',
+  port: number,
+  protocol: string,
+  receiver: PodFact | undefined,
+): DirectionVerdict {
+  const verdict: DirectionVerdict = { isolated: false, allowed: true, selecting: [], allowedBy: [], viaIpBlockOnPod: false };
+  const pod = subject.pod;
+  // Host-network endpoints and non-pods are outside NetworkPolicy's reach.
+  if (!pod || pod.hostNetwork) return verdict;
+  for (const policy of index.byNamespace.get(pod.meta.namespace) ?? []) {
+    if (!policy.policyTypes.includes(direction)) continue;
+    if (!selectorMatches(policy.podSelector, pod.meta.labels)) continue;
+    verdict.selecting.push(policy);
+    const rules = direction === 'Ingress' ? policy.ingress : policy.egress;
+    rules.forEach((rule, ruleIndex) => {
+      const portOk = !rule.ports || rule.ports.length === 0 || rule.ports.some((p) => portMatches(p, port, protocol, receiver));
+      if (!portOk) return;
+      let how: false | 'selector' | 'ipblock' | 'any' = 'any';
+      if (rule.peers && rule.peers.length > 0) {
+        how = false;
+        for (const p of rule.peers) {
+          const m = peerMatches(p, policy.meta.namespace, peer);
+          if (m === 'selector') {
+            how = 'selector';
+            break;
+          }
+          if (m === 'ipblock') how = 'ipblock';
+        }
+      }
+      if (!how) return;
+      verdict.allowedBy.push({ policy, ruleIndex, via: how });
+    });
+  }
+  verdict.isolated = verdict.selecting.length > 0;
+  verdict.allowed = !verdict.isolated || verdict.allowedBy.length > 0;
+  verdict.viaIpBlockOnPod = !!peer.pod && verdict.allowedBy.length > 0 && verdict.allowedBy.every((r) => r.via === 'ipblock');
+  return verdict;
+}
+
+export function evaluateNetworkPolicy(index: NetworkPolicyIndex, q: NetQuery): NetVerdict {
+  const protocol = q.protocol.toUpperCase();
+  const egress = evaluateDirection(index, q.src, q.dst, 'Egress', q.port, protocol, q.dst.pod);
+  const ingress = evaluateDirection(index, q.dst, q.src, 'Ingress', q.port, protocol, q.dst.pod);
+  return { allowed: egress.allowed && ingress.allowed, egress, ingress };
+}

@@ -1,0 +1,25 @@
+// Colour only where it helps, only on a TTY, and never when NO_COLOR is set (kubectl habits).
+import { styleText } from 'node:util';
+
+export type ColorMode = 'auto' | 'always' | 'never';
+
+export function useColor(mode: ColorMode, stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (mode === 'always') return true;
+  if (mode === 'never') return false;
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  if (env.TERM === 'dumb') return false;
+  return !!stream.isTTY;
+}
+
+type Format = Parameters<typeof styleText>[0];
+
+export interface Style {
+  enabled: boolean;
+  (format: Format, text: string): string;
+}
+
+export function makeStyle(enabled: boolean): Style {
+  const fn = ((format: Format, text: string) => (enabled ? styleText(format, text) : text)) as Style;
+  fn.enabled = enabled;
+  return fn;
+}

@@ -1,0 +1,257 @@
+// The typed, normalized facts every later stage reads. Files and the live cluster both
+// produce a Snapshot; nothing downstream knows where the facts came from.
+
+export type Labels = Record<string, string>;
+
+export interface LabelSelectorRequirement {
+  key: string;
+  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist' | string;
+  values?: string[];
+}
+
+export interface LabelSelector {
+  matchLabels?: Labels;
+  matchExpressions?: LabelSelectorRequirement[];
+}
+
+export interface ObjectMeta {
+  name: string;
+  namespace: string;
+  labels: Labels;
+  annotations: Labels;
+  /** ISO timestamp; used where Istio picks "the oldest" (§3.1). */
+  creationTimestamp?: string;
+  /** Where the object came from (file name or "cluster"), for messages. */
+  origin?: string;
+}
+
+export type ProbeKind = 'liveness' | 'readiness' | 'startup';
+export type ProbeHandler = 'httpGet' | 'tcpSocket' | 'grpc' | 'exec' | 'unknown';
+
+export interface ProbeFact {
+  kind: ProbeKind;
+  handler: ProbeHandler;
+  port?: number | string;
+  /** httpGet.host: when set, the kubelet does not dial the pod IP (§7). */
+  host?: string;
+  path?: string;
+}
+
+export interface ContainerPortFact {
+  name?: string;
+  containerPort: number;
+  protocol: string;
+}
+
+export interface ContainerFact {
+  name: string;
+  image?: string;
+  ports: ContainerPortFact[];
+  probes: ProbeFact[];
+}
+
+export interface PodFact {
+  meta: ObjectMeta;
+  nodeName?: string;
+  podIPs: string[];
+  hostIP?: string;
+  hostNetwork: boolean;
+  serviceAccount: string;
+  phase?: string;
+  ready: boolean;
+  containers: ContainerFact[];
+  owner?: { kind: string; name: string };
+  /** False when the pod was synthesized from a workload template or carries no status:
+   * runtime facts (capture annotation, IP, node) are then unknown, not absent. */
+  observed: boolean;
+}
+
+export interface NamespaceFact {
+  meta: ObjectMeta;
+  /** True when the namespace only appears in other objects' metadata. */
+  implied: boolean;
+}
+
+export interface ServicePortFact {
+  name?: string;
+  port: number;
+  targetPort: number | string;
+  protocol: string;
+}
+
+export interface ServiceFact {
+  meta: ObjectMeta;
+  selector?: Labels;
+  clusterIPs: string[];
+  headless: boolean;
+  type: string;
+  ports: ServicePortFact[];
+}
+
+export interface EndpointSliceFact {
+  meta: ObjectMeta;
+  serviceName: string;
+  endpoints: { addresses: string[]; ready: boolean; podName?: string }[];
+}
+
+export interface WorkloadFact {
+  kind: 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'ReplicaSet' | 'Job';
+  meta: ObjectMeta;
+  selector?: LabelSelector;
+  templateLabels: Labels;
+  templateAnnotations: Labels;
+  replicas: number;
+}
+
+export interface NetworkPolicyPeer {
+  podSelector?: LabelSelector;
+  namespaceSelector?: LabelSelector;
+  ipBlock?: { cidr: string; except?: string[] };
+}
+
+export interface NetworkPolicyPort {
+  protocol?: string;
+  port?: number | string;
+  endPort?: number;
+}
+
+export interface NetworkPolicyRule {
+  peers?: NetworkPolicyPeer[];
+  ports?: NetworkPolicyPort[];
+}
+
+export interface NetworkPolicyFact {
+  meta: ObjectMeta;
+  podSelector: LabelSelector;
+  policyTypes: ('Ingress' | 'Egress')[];
+  ingress: NetworkPolicyRule[];
+  egress: NetworkPolicyRule[];
+}
+
+export interface Condition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+}
+
+export interface TargetRef {
+  group?: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+}
+
+/** AuthorizationPolicy spec, kept close to the API so conversion can follow istiod (§4). */
+export interface AuthorizationPolicyFact {
+  meta: ObjectMeta;
+  selector?: LabelSelector;
+  targetRefs: TargetRef[];
+  action: 'ALLOW' | 'DENY' | 'AUDIT' | 'CUSTOM' | string;
+  /** undefined = the field is absent (spec: {}), [] = explicit empty list. */
+  rules?: AuthorizationRule[];
+  provider?: string;
+  conditions: Condition[];
+}
+
+export interface AuthorizationSource {
+  principals?: string[];
+  notPrincipals?: string[];
+  requestPrincipals?: string[];
+  notRequestPrincipals?: string[];
+  namespaces?: string[];
+  notNamespaces?: string[];
+  serviceAccounts?: string[];
+  notServiceAccounts?: string[];
+  ipBlocks?: string[];
+  notIpBlocks?: string[];
+  remoteIpBlocks?: string[];
+  notRemoteIpBlocks?: string[];
+}
+
+export interface AuthorizationOperation {
+  hosts?: string[];
+  notHosts?: string[];
+  ports?: string[];
+  notPorts?: string[];
+  methods?: string[];
+  notMethods?: string[];
+  paths?: string[];
+  notPaths?: string[];
+}
+
+export interface AuthorizationCondition {
+  key: string;
+  values?: string[];
+  notValues?: string[];
+}
+
+export interface AuthorizationRule {
+  from?: { source?: AuthorizationSource }[];
+  to?: { operation?: AuthorizationOperation }[];
+  when?: AuthorizationCondition[];
+}
+
+export type MtlsMode = 'STRICT' | 'PERMISSIVE' | 'DISABLE' | 'UNSET';
+
+export interface PeerAuthenticationFact {
+  meta: ObjectMeta;
+  selector?: LabelSelector;
+  mode: MtlsMode;
+  portLevelMtls: Record<string, MtlsMode>;
+}
+
+export interface ServiceEntryFact {
+  meta: ObjectMeta;
+  hosts: string[];
+  addresses: string[];
+  statusAddresses: string[];
+  ports: { number: number; name?: string; protocol?: string; targetPort?: number }[];
+  location?: string;
+  resolution?: string;
+}
+
+export interface GatewayFact {
+  meta: ObjectMeta;
+  gatewayClassName: string;
+  listeners: { name?: string; port: number; protocol: string; allowedRoutesFrom?: string }[];
+  statusAddresses: string[];
+  conditions: Condition[];
+}
+
+export interface ConfigMapFact {
+  meta: ObjectMeta;
+  data: Record<string, string>;
+}
+
+/** Mesh-wide settings gathered from ConfigMaps, with Istio's defaults where absent. */
+export interface MeshSettings {
+  rootNamespace: string; // §4.6
+  trustDomain: string; // §4.6
+  excludedNamespaces: string[]; // §1.1
+  probeSnatIPv4: string; // §7
+  probeSnatIPv6: string; // §7
+  istioVersion?: string;
+  /** Where each setting came from, shown as evidence. */
+  sources: string[];
+}
+
+export interface Snapshot {
+  namespaces: Map<string, NamespaceFact>;
+  pods: PodFact[];
+  services: ServiceFact[];
+  endpointSlices: EndpointSliceFact[];
+  workloads: WorkloadFact[];
+  networkPolicies: NetworkPolicyFact[];
+  authorizationPolicies: AuthorizationPolicyFact[];
+  peerAuthentications: PeerAuthenticationFact[];
+  serviceEntries: ServiceEntryFact[];
+  gateways: GatewayFact[];
+  configMaps: ConfigMapFact[];
+  mesh: MeshSettings;
+  /** True when any ztunnel pod was in the input (§2.1); otherwise a healthy dataplane is assumed. */
+  ztunnelsKnown: boolean;
+  ztunnels: PodFact[];
+  /** Workload objects that carry ambient labels on their own metadata (§1.1 rule). */
+  origin: 'files' | 'cluster';
+}
