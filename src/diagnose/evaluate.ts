@@ -136,6 +136,7 @@ export function evaluatePair(ctx: EvalContext, source: PairSource, dstPod: PodFa
   };
 
   const dstEnr = enrollmentOf(ctx, dstPod);
+  const target = fixes.fixTarget(dstPod, dest.service?.selector);
   const srcPod = source.kind === 'pod' ? source.pod : undefined;
   const srcEnr = srcPod ? enrollmentOf(ctx, srcPod) : undefined;
   const srcLabel = srcPod ? podLabel(srcPod) : `kubelet on ${dstPod.nodeName ?? 'the node'}`;
@@ -225,7 +226,7 @@ export function evaluatePair(ctx: EvalContext, source: PairSource, dstPod: PodFa
         'AD505',
         `Ingress to ${podRef(dstPod)} from ${mesh.probeSnatIPv4} (the ambient probe SNAT address) on TCP ${wirePort} is not allowed by ${refs.join(', ')}. Whether the CNI enforces this for link-local sources depends on the CNI; most do. The kubelet reports "probe failed: context deadline exceeded".`,
         refs,
-        fixes.networkPolicyIngressFix(dstPod, { ipBlock: [`${mesh.probeSnatIPv4}/32`, `${mesh.probeSnatIPv6}/128`] }, 0, `allow-kubelet-probes-${fixes.workloadName(dstPod)}`),
+        fixes.networkPolicyIngressFix(target, { ipBlock: [`${mesh.probeSnatIPv4}/32`, `${mesh.probeSnatIPv6}/128`] }, 0, `allow-kubelet-probes-${fixes.workloadName(dstPod)}`),
       );
       findings.push(f);
       fail({ symptom: kubelet ? 'probe-failure' : 'timeout', enforcedBy: 'networkpolicy', decisive: f });
@@ -238,8 +239,8 @@ export function evaluatePair(ctx: EvalContext, source: PairSource, dstPod: PodFa
         `Ingress to ${podRef(dstPod)} from ${srcLabel} on TCP ${wirePort} is not allowed by ${refs.join(', ')}.${extra}${hbone ? ` The source ztunnel gives up after ${ZTUNNEL_CONNECT_TIMEOUT_SECONDS} s.` : ''}`,
         refs,
         from && !from.hostNetwork
-          ? fixes.networkPolicyIngressFix(dstPod, from, wirePort, `allow-${hbone ? 'hbone' : 'ingress'}-from-${fixes.workloadName(from)}`)
-          : fixes.networkPolicyIngressFix(dstPod, { ipBlock: [`${wireSourceIp ?? '0.0.0.0'}/32`] }, wirePort, `allow-ingress-to-${fixes.workloadName(dstPod)}`),
+          ? fixes.networkPolicyIngressFix(target, from, wirePort, `allow-${hbone ? 'hbone' : 'ingress'}-from-${fixes.workloadName(from)}`)
+          : fixes.networkPolicyIngressFix(target, { ipBlock: [`${wireSourceIp ?? '0.0.0.0'}/32`] }, wirePort, `allow-ingress-to-${fixes.workloadName(dstPod)}`),
       );
       findings.push(f);
       fail({ symptom: 'timeout', enforcedBy: 'networkpolicy', decisive: f });
@@ -273,7 +274,7 @@ export function evaluatePair(ctx: EvalContext, source: PairSource, dstPod: PodFa
   if (dstCaptured && !probeSnat && !bypassInbound) {
     const inbound: Hop = { from: `ztunnel on ${dstPod.nodeName ?? 'the node'}`, to: `${dstPod.meta.namespace}/${dstPod.meta.name}:${targetPort}`, port: targetPort, protocol: 'TCP', result: 'pass', layer: 'ztunnel-inbound', identity, evidence: [] };
     inbound.evidence.push(identity ? `peer identity ${identity}` : 'plaintext: no peer identity');
-    const decision = evaluateInbound(ctx, dstPod, { identity, sourceIp: wireSourceIp, destinationIp: dstPod.podIPs[0], destinationPort: targetPort }, srcPod, findings, inbound);
+    const decision = evaluateInbound(ctx, target, { identity, sourceIp: wireSourceIp, destinationIp: dstPod.podIPs[0], destinationPort: targetPort }, srcPod, findings, inbound);
     if (decision) {
       inbound.result = 'fail';
       fail(decision);
@@ -310,9 +311,10 @@ export function evaluatePair(ctx: EvalContext, source: PairSource, dstPod: PodFa
 }
 
 /** §3-§4 at the destination ztunnel; returns the failure, if the connection is rejected. */
-function evaluateInbound(ctx: EvalContext, dst: PodFact, conn: RbacConnection, src: PodFact | undefined, findings: Finding[], hop: Hop): Failure | undefined {
+function evaluateInbound(ctx: EvalContext, target: fixes.FixTarget, conn: RbacConnection, src: PodFact | undefined, findings: Finding[], hop: Hop): Failure | undefined {
   const { snapshot } = ctx;
   const mesh = snapshot.mesh;
+  const dst = target.pod;
   const mtls = effectiveMtls(dst, snapshot.peerAuthentications, mesh.rootNamespace);
   hop.evidence.push(`mTLS mode ${mtls.mode}${mtls.decidedBy ? ` from ${paRef(mtls.decidedBy)}` : ' (default, no PeerAuthentication)'}`);
   for (const pa of mtls.levels.ignoredRootSelectors) findings.push(finding('AD303', `${paRef(pa)} has a selector in the root namespace ${mesh.rootNamespace}; istiod ignores it for ambient workloads.`, [paRef(pa)]));
@@ -341,8 +343,8 @@ function evaluateInbound(ctx: EvalContext, dst: PodFact, conn: RbacConnection, s
       const objects = pa ? [paRef(pa)] : [];
       if (src) objects.push(podRef(src));
       const fix = src && !src.hostNetwork
-        ? `# Either enrol the client in ambient (preferred):\n${fixes.enrolNamespaceFix(src.meta.namespace)}\n---\n# or accept plaintext on this port only:\n${fixes.permissivePortFix(dst, conn.destinationPort)}`
-        : `# Accept plaintext on this port only:\n${fixes.permissivePortFix(dst, conn.destinationPort)}`;
+        ? `# Either enrol the client in ambient (preferred):\n${fixes.enrolNamespaceFix(src.meta.namespace)}\n---\n# or accept plaintext on this port only:\n${fixes.permissivePortFix(target, conn.destinationPort)}`
+        : `# Accept plaintext on this port only:\n${fixes.permissivePortFix(target, conn.destinationPort)}`;
       const f = finding(
         'AD301',
         `${podRef(dst)} is under STRICT mTLS${pa ? ` (${paRef(pa)})` : ''} and ${who} connects in plaintext. ztunnel accepts the TCP handshake, matches ${p.namespace}/${p.name}, and drops the socket: the client sees a reset (curl exit 56). The destination ztunnel logs "explicitly denied by: ${p.namespace}/${p.name}".`,
@@ -373,11 +375,11 @@ function evaluateInbound(ctx: EvalContext, dst: PodFact, conn: RbacConnection, s
   if (!conn.identity) {
     fix = src && !src.hostNetwork
       ? `# Identity-based rules cannot match plaintext. Enrol the client:\n${fixes.enrolNamespaceFix(src.meta.namespace)}`
-      : `# Plaintext has no identity; only ipBlocks can admit it:\n${fixes.allowIpFix(dst, conn.sourceIp ?? '0.0.0.0/0', conn.destinationPort)}`;
+      : `# Plaintext has no identity; only ipBlocks can admit it:\n${fixes.allowIpFix(target, conn.sourceIp ?? '0.0.0.0/0', conn.destinationPort)}`;
   } else if (l7Allow && l7Allow.ap!.rules?.length) {
     fix = `# Keep the L4 part at ztunnel:\n${l4OnlyPolicyFix(l7Allow.ap!)}\n---\n# and enforce the HTTP part at a waypoint (needs a waypoint bound to the Service):\n${targetRefPolicyFix(l7Allow.ap!, ctx.snapshot.services.find((s) => s.meta.namespace === dst.meta.namespace && s.selector && Object.entries(s.selector).every(([k, v]) => dst.meta.labels[k] === v))?.meta.name)}`;
   } else {
-    fix = fixes.allowPrincipalFix(dst, conn.identity, conn.destinationPort, src ? `allow-${fixes.workloadName(src)}-to-${fixes.workloadName(dst)}` : undefined);
+    fix = fixes.allowPrincipalFix(target, conn.identity, conn.destinationPort, src ? `allow-${fixes.workloadName(src)}-to-${fixes.workloadName(dst)}` : undefined);
   }
   let f: Finding;
   if (emptyAllow && allows.length === 1) {

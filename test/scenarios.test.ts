@@ -1,0 +1,64 @@
+// Every scenario under test/scenarios runs through the same pipeline the CLI uses.
+// Expectations come from ../shared/docs/ambient-semantics.md (the section is in expected.yaml).
+import { describe, expect, it } from 'vitest';
+import { buildSnapshot } from '../src/input/normalize.js';
+import { explain } from '../src/diagnose/explain.js';
+import { probes } from '../src/diagnose/probes.js';
+import { UserFacingError } from '../src/errors.js';
+import type { Symptom } from '../src/diagnose/evaluate.js';
+import { loadScenarios, type Scenario } from './support/scenarios.js';
+
+export function runScenario(s: Scenario) {
+  const snapshot = buildSnapshot(s.objects);
+  const ns = s.flags.namespace ?? 'default';
+  const symptom = s.flags.symptom as Symptom | undefined;
+  if (s.command === 'probes') return probes(snapshot, s.args[0], ns, symptom);
+  return explain(snapshot, { source: s.args[0], destination: s.args[1], namespace: ns, port: s.flags.port, symptom });
+}
+
+const scenarios = loadScenarios();
+
+describe('scenarios', () => {
+  it('has at least 30 scenarios', () => {
+    expect(scenarios.length).toBeGreaterThanOrEqual(30);
+  });
+
+  it.each(scenarios.map((s) => [s.name, s] as const))('%s', (_name, s) => {
+    const e = s.expect;
+    if (e.error) {
+      let thrown: unknown;
+      try {
+        runScenario(s);
+      } catch (err) {
+        thrown = err;
+      }
+      expect(thrown, 'expected a user-facing error').toBeInstanceOf(UserFacingError);
+      expect((thrown as UserFacingError).exitCode).toBe(e.error.exitCode);
+      expect((thrown as Error).message).toContain(e.error.message);
+      return;
+    }
+    const report = runScenario(s);
+    const codes = report.findings.map((f) => f.code);
+    if (e.outcome) expect(report.verdict.outcome, report.verdict.summary).toBe(e.outcome);
+    if (e.symptom) expect(report.verdict.symptom).toBe(e.symptom);
+    if (e.enforcedBy) expect(report.verdict.enforcedBy).toBe(e.enforcedBy);
+    if (e.decisive) {
+      expect(report.findings[0]?.code, JSON.stringify(codes)).toBe(e.decisive);
+      expect(report.findings[0].severity).toBe('error');
+      expect(report.findings[0].objects.length, 'an error names its objects').toBeGreaterThan(0);
+    }
+    if (e.decisiveObject) expect(report.findings[0].objects[0]).toBe(e.decisiveObject);
+    if (e.detailIncludes) expect(report.findings[0].detail).toContain(e.detailIncludes);
+    for (const c of e.includes ?? []) expect(codes).toContain(c);
+    for (const c of e.excludes ?? []) expect(codes).not.toContain(c);
+    if (report.verdict.outcome === 'allowed') expect(codes.filter((c) => report.findings.find((f) => f.code === c)?.severity === 'error')).toEqual([]);
+    (e.path ?? []).forEach((want, i) => {
+      const hop = report.path[i];
+      expect(hop, `hop ${i + 1}`).toBeDefined();
+      if (want.protocol) expect(hop.protocol, `hop ${i + 1} protocol`).toBe(want.protocol);
+      if (want.port) expect(hop.port, `hop ${i + 1} port`).toBe(want.port);
+      if (want.result) expect(hop.result, `hop ${i + 1} result`).toBe(want.result);
+      if (want.identity) expect(hop.identity, `hop ${i + 1} identity`).toBe(want.identity);
+    });
+  });
+});
