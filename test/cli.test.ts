@@ -1,0 +1,128 @@
+// The CLI as users run it: the built bin/kubectl-ambient_doctor in a child process.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = join(import.meta.dirname, '..');
+const BIN = join(ROOT, 'bin', 'kubectl-ambient_doctor');
+const STRICT = join(ROOT, 'examples', 'helloworld-strict.yaml');
+const AMBIENT = join(ROOT, 'examples', 'helloworld-ambient.yaml');
+
+function run(args: string[], opts: { input?: string; env?: Record<string, string> } = {}) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', input: opts.input, env: { ...process.env, NO_COLOR: '', ...opts.env } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function tmpFile(name: string, text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ambient-doctor-'));
+  const file = join(dir, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+const noStack = (s: string) => expect(s).not.toMatch(/\n\s+at .+\(.+:\d+:\d+\)/);
+
+describe('explain exit codes and output', () => {
+  it('predicted failure: exit 3, text verdict, no colour when piped', () => {
+    const r = run(['explain', 'test/curl', 'helloworld.hello:5000', '-f', STRICT]);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toContain('DENIED');
+    expect(r.stdout).toContain('AD301');
+    expect(r.stdout).not.toContain('\u001b[');
+  });
+
+  it('predicted to work: exit 0', () => {
+    const r = run(['explain', 'test/curl', 'helloworld.hello:5000', '-f', AMBIENT]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('ALLOWED');
+  });
+
+  it('json follows the contract; yaml has the same content', () => {
+    const j = run(['explain', 'test/curl', 'helloworld.hello:5000', '-f', STRICT, '-o', 'json']);
+    const y = run(['explain', 'test/curl', 'helloworld.hello:5000', '-f', STRICT, '-o', 'yaml']);
+    const report = JSON.parse(j.stdout);
+    expect(Object.keys(report)).toEqual(['source', 'destination', 'verdict', 'path', 'findings']);
+    expect(report.verdict).toMatchObject({ outcome: 'denied', symptom: 'reset', enforcedBy: 'ztunnel' });
+    expect(typeof report.verdict.summary).toBe('string');
+    for (const hop of report.path) expect(hop).toMatchObject({ from: expect.any(String), to: expect.any(String), port: expect.any(Number), protocol: expect.stringMatching(/^(HBONE|TCP|HTTP)$/), result: expect.stringMatching(/^(pass|fail|skip)$/) });
+    for (const f of report.findings) {
+      expect(f).toMatchObject({ code: expect.stringMatching(/^AD\d{3}$/), severity: expect.stringMatching(/^(error|warning|info)$/), title: expect.any(String), detail: expect.any(String), objects: expect.any(Array) });
+      for (const o of f.objects) expect(o).toMatch(/^[A-Za-z]+ (\S+\/)?\S+$/);
+    }
+    expect(report.findings[0].objects[0]).toBe('PeerAuthentication istio-system/default');
+    expect(parse(y.stdout)).toEqual(report);
+    expect(j.code).toBe(3);
+  });
+
+  it('--color always colours; NO_COLOR wins over auto', () => {
+    expect(run(['explain', 'test/curl', 'helloworld.hello:5000', '-f', STRICT, '--color', 'always']).stdout).toContain('\u001b[');
+    expect(run(['explain', 'test/curl', 'helloworld.hello:5000', '-f', STRICT], { env: { NO_COLOR: '1' } }).stdout).not.toContain('\u001b[');
+  });
+
+  it('reads stdin with -f -', () => {
+    const r = run(['explain', 'test/curl', 'helloworld.hello:5000', '-f', '-', '-o', 'json'], { input: readFileSync(AMBIENT, 'utf8') });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).verdict.outcome).toBe('allowed');
+  });
+
+  it('reads a kind: List as kubectl get -o yaml prints it', () => {
+    const items = readFileSync(AMBIENT, 'utf8').split(/^---$/m).map((d) => parse(d)).filter(Boolean);
+    const file = tmpFile('list.yaml', JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
+    const r = run(['explain', 'test/curl', 'helloworld.hello:5000', '-f', file]);
+    expect(r.code).toBe(0);
+  });
+
+  it('probes: exit 0 when all probes pass', () => {
+    const r = run(['probes', 'hello/helloworld-v1-7d9f8c6b5-abcde', '-f', AMBIENT, '-o', 'json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).probes.length).toBe(2);
+  });
+});
+
+describe('bad input: one clear line, documented exit code, no stack trace', () => {
+  it.each([
+    ['malformed YAML', ['-f', 'BAD'], 'apiVersion: v1\nkind: Pod\nmetadata: {name: [x\n', 2, 'malformed YAML'],
+    ['empty file', ['-f', 'BAD'], '', 2, 'is empty'],
+    ['document without kind', ['-f', 'BAD'], 'apiVersion: v1\nmetadata: {name: x}\n', 2, 'has no "kind"'],
+  ])('%s', (_n, extra, content, code, message) => {
+    const file = tmpFile('bad.yaml', content as string);
+    const r = run(['explain', 'test/curl', 'helloworld.hello:5000', ...(extra as string[]).map((a) => (a === 'BAD' ? file : a))]);
+    expect(r.code).toBe(code);
+    expect(r.stderr).toContain(message as string);
+    expect(r.stderr.trim().split('\n').length).toBe(1);
+    expect(r.stdout).toBe('');
+    noStack(r.stderr);
+  });
+
+  it.each([
+    ['missing file', ['explain', 'test/curl', 'helloworld.hello:5000', '-f', '/nonexistent.yaml'], 2, 'no such file'],
+    ['unknown pod', ['explain', 'test/crul', 'helloworld.hello:5000', '-f', STRICT], 1, 'nearest: curl'],
+    ['unknown kind', ['explain', 'test/widget/curl', 'helloworld.hello:5000', '-f', STRICT], 1, 'unknown kind "widget"'],
+    ['port not exposed', ['explain', 'test/curl', 'helloworld.hello:8080', '-f', STRICT], 1, 'has no port 8080'],
+    ['pod port not exposed', ['explain', 'test/curl', 'hello/helloworld-v1-7d9f8c6b5-abcde:9999', '-f', STRICT], 1, 'does not expose port 9999'],
+    ['no input', ['explain', 'test/curl', 'helloworld.hello:5000'], 1, 'no input'],
+    ['missing arguments', ['explain'], 1, 'Missing 2 required args'],
+    ['unknown flag', ['explain', 'a', 'b', '--bogus'], 1, 'Nonexistent flag'],
+    ['bad output format', ['explain', 'a', 'b', '-o', 'xml'], 1, 'xml'],
+  ])('%s', (_n, args, code, message) => {
+    const r = run(args as string[]);
+    expect(r.code).toBe(code);
+    expect(r.stderr).toContain(message);
+    noStack(r.stderr);
+  });
+});
+
+describe('kubectl plugin discovery', () => {
+  const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' });
+  it.skipIf(kubectl.status !== 0)('kubectl ambient-doctor runs the plugin from PATH (skipped when kubectl is not installed)', () => {
+    const r = spawnSync('kubectl', ['ambient-doctor', 'explain', 'test/curl', 'helloworld.hello:5000', '-f', STRICT, '-o', 'json'], {
+      encoding: 'utf8',
+      env: { ...process.env, PATH: `${join(ROOT, 'bin')}:${process.env.PATH}` },
+    });
+    expect(r.status).toBe(3);
+    expect(JSON.parse(r.stdout).verdict.outcome).toBe('denied');
+  });
+});
