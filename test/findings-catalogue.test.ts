@@ -1,0 +1,19 @@
+// One rule, one place: every finding code has exactly one docs page, and every page a code.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FINDINGS } from '../src/diagnose/findings.js';
+
+const DOCS = join(import.meta.dirname, '..', 'docs', 'findings');
+
+describe('findings catalogue', () => {
+  const codes = Object.keys(FINDINGS);
+  const pages = readdirSync(DOCS).filter((f) => /^AD\d{3}\.md$/.test(f)).map((f) => f.replace('.md', ''));
+  it('every code has a docs page', () => expect(codes.filter((c) => !pages.includes(c))).toEqual([]));
+  it('every docs page has a code', () => expect(pages.filter((p) => !codes.includes(p))).toEqual([]));
+  it.each(codes)('%s page names its title and cites the spec', (code) => {
+    const page = readFileSync(join(DOCS, `${code}.md`), 'utf8');
+    expect(page).toContain(FINDINGS[code as keyof typeof FINDINGS].title);
+    expect(page).toMatch(/Specification: .*§/);
+  });
+});
