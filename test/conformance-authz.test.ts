@@ -2,7 +2,7 @@
 // as they are): our conversion of AuthorizationPolicy and PeerAuthentication must produce the
 // same ztunnel policy. The adapter below only renders our model in the goldens' notation
 // (base64 IP bytes, ALLOW and a missing namespace omitted); it does not change any result.
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ipaddr from 'ipaddr.js';
 import { parse } from 'yaml';
@@ -13,7 +13,15 @@ import { convertAuthorizationPolicy } from '../src/mesh/authorization.js';
 import { convertPeerAuthentication, mtlsLevels } from '../src/mesh/peer-authentication.js';
 import type { RbacMatch, RbacPolicy } from '../src/mesh/ztunnel-rbac.js';
 
-const DIR = join(import.meta.dirname, '..', '..', 'shared', 'conformance', 'istio-ambient-authz-conversion', 'testdata');
+// The corpus lives in the project's shared folder beside the checkout (../shared), or where
+// AMBIENT_DOCTOR_SHARED points. CI always has it; elsewhere the suite says why it is skipped.
+const SHARED = process.env.AMBIENT_DOCTOR_SHARED ?? join(import.meta.dirname, '..', '..', 'shared');
+const DIR = join(SHARED, 'conformance', 'istio-ambient-authz-conversion', 'testdata');
+const AVAILABLE = existsSync(DIR);
+if (!AVAILABLE) {
+  if (process.env.CI) throw new Error(`conformance corpus not found at ${DIR}`);
+  console.warn(`skipping istiod conversion goldens: ${DIR} not found (set AMBIENT_DOCTOR_SHARED)`);
+}
 const ROOT = 'istio-system';
 
 function renderMatch(m: RbacMatch): Record<string, unknown> {
@@ -38,12 +46,12 @@ function render(policy: RbacPolicy | undefined, hadNamespace: boolean): unknown 
   };
 }
 
-const cases = readdirSync(DIR)
+const cases = (AVAILABLE ? readdirSync(DIR) : [])
   .filter((f) => f.endsWith('-in.yaml'))
   .map((f) => f.replace(/-in\.yaml$/, ''))
   .sort();
 
-describe('istiod ambient policy conversion goldens', () => {
+describe.skipIf(!AVAILABLE)('istiod ambient policy conversion goldens (skipped without ../shared, see above)', () => {
   it('finds all 22 golden pairs', () => expect(cases.length).toBe(22));
 
   it.each(cases)('%s', (name) => {

@@ -1,7 +1,7 @@
 // Reads manifests from files, directories and stdin into plain Kubernetes objects.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, extname } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { loadAll, CORE_SCHEMA, YAMLException } from 'js-yaml';
 import { InputError } from '../errors.js';
 
 export interface RawObject {
@@ -44,19 +44,30 @@ function flatten(object: RawObject, origin: string): SourcedObject[] {
   return [{ object, origin }];
 }
 
+/** js-yaml with the core schema: fast on large dumps, and timestamps stay strings as in kubectl. */
+function loadDocuments(text: string, origin: string): unknown[] {
+  if (/^\s*[{[]/.test(text)) {
+    try {
+      return [JSON.parse(text)];
+    } catch {
+      // Not strict JSON; YAML is a superset, so let the YAML parser report the problem.
+    }
+  }
+  try {
+    return loadAll(text, undefined, { schema: CORE_SCHEMA, filename: origin });
+  } catch (err) {
+    if (err instanceof YAMLException) {
+      const line = err.mark ? `:${err.mark.line + 1}` : '';
+      throw new InputError(`${origin}${line}: malformed YAML: ${err.reason}`);
+    }
+    throw new InputError(`${origin}: cannot parse: ${(err as Error).message.split('\n')[0]}`);
+  }
+}
+
 export function parseManifestText(text: string, origin: string): SourcedObject[] {
   if (text.trim() === '') throw new InputError(`${origin} is empty: expected Kubernetes manifests (YAML or JSON)`);
-  const documents = parseAllDocuments(text, { prettyErrors: true, uniqueKeys: false });
-  const docs = Array.isArray(documents) ? documents : [documents];
   const out: SourcedObject[] = [];
-  docs.forEach((doc, index) => {
-    const error = doc.errors[0];
-    if (error) {
-      const line = error.linePos?.[0]?.line;
-      const firstLine = error.message.split('\n')[0];
-      throw new InputError(`${origin}${line ? `:${line}` : ''}: malformed YAML: ${firstLine}`);
-    }
-    const value = doc.toJS({ maxAliasCount: 1000 });
+  loadDocuments(text, origin).forEach((value: any, index) => {
     if (value === null || value === undefined) return;
     if (typeof value !== 'object' || Array.isArray(value)) {
       throw new InputError(`${origin}: document ${index + 1} is not a Kubernetes object`);
