@@ -48,6 +48,8 @@ export interface PairResult {
   findings: Finding[];
   /** The finding that stops the connection, when it fails. */
   decisive?: Finding;
+  /** Why the pair cannot be decided, when it cannot. */
+  unknown?: string;
 }
 
 export interface EvalContext {
@@ -131,6 +133,7 @@ export function evaluatePair(ctx: EvalContext, source: PairSource, dstPod: PodFa
   const findings: Finding[] = [];
   const hops: Hop[] = [];
   let failure: Failure | undefined;
+  let unknown: string | undefined;
   const fail = (f: Failure) => {
     failure ??= f;
   };
@@ -283,14 +286,28 @@ export function evaluatePair(ctx: EvalContext, source: PairSource, dstPod: PodFa
       findings.push(finding('AD705', `Port ${targetPort} is one of ztunnel's in-pod ports; ztunnel refuses to proxy to it ("attempted recursive call to ourselves").`, [podRef(dstPod)]));
     }
     hops.push({ ...inbound, result: failure && inbound.result === 'pass' ? 'skip' : inbound.result });
-  } else if (dstSidecarHbone && hbone) {
-    hops.push({ from: 'sidecar of the destination', to: `${dstPod.meta.namespace}/${dstPod.meta.name}:${targetPort}`, port: targetPort, protocol: 'TCP', result: failure ? 'skip' : 'pass', layer: 'ztunnel-inbound', identity, evidence: ['the sidecar terminates HBONE (networking.istio.io/tunnel=http)'] });
-  } else if (dstEnr.mode === 'sidecar' && srcCaptured) {
+  } else if (dstEnr.mode === 'sidecar' && !kubelet) {
+    // §10: a sidecar destination enforces its own mTLS and policies in Envoy.
     const mtls = effectiveMtls(dstPod, snapshot.peerAuthentications, mesh.rootNamespace);
-    const strict = mtls.mode === 'STRICT';
-    const f = finding('AD704', `${podRef(dstPod)} runs a sidecar without ${LABEL_TUNNEL}=http, so ztunnel sends it plaintext TCP${strict ? ', which its STRICT mTLS rejects' : ''}.`, [podRef(dstPod), ...(mtls.decidedBy ? [paRef(mtls.decidedBy)] : [])]);
-    findings.push(f);
-    if (strict) fail({ symptom: 'reset', enforcedBy: 'dataplane', decisive: f });
+    const mutual = hbone || srcEnr?.mode === 'sidecar';
+    const senderIdentity = mutual && srcPod ? identityOf(srcPod, mesh.trustDomain) : undefined;
+    const hop: Hop = { from: srcEnr?.mode === 'sidecar' ? 'sidecar of the source' : hbone ? 'ztunnel (HBONE)' : srcLabel, to: `${dstPod.meta.namespace}/${dstPod.meta.name}:${targetPort}`, port: targetPort, protocol: 'TCP', result: 'pass', layer: 'ztunnel-inbound', identity: senderIdentity, evidence: [`the destination runs a sidecar${dstSidecarHbone ? ' that terminates HBONE (networking.istio.io/tunnel=http)' : ''}`, `mTLS mode ${mtls.mode}${mtls.decidedBy ? ` from ${paRef(mtls.decidedBy)}` : ''}`] };
+    if (!mutual && mtls.mode === 'STRICT') {
+      const why = srcCaptured ? `runs a sidecar without ${LABEL_TUNNEL}=http, so ztunnel sends it plaintext TCP` : `runs a sidecar and ${srcLabel} connects in plaintext`;
+      const f = finding('AD704', `${podRef(dstPod)} ${why}, which its STRICT mTLS rejects: the client sees a reset.`, [...(mtls.decidedBy ? [paRef(mtls.decidedBy)] : []), podRef(dstPod)]);
+      findings.push(f);
+      hop.result = 'fail';
+      fail({ symptom: 'reset', enforcedBy: 'dataplane', decisive: f });
+    } else if (!mutual && srcCaptured) {
+      findings.push(finding('AD707', `${podRef(dstPod)} runs a sidecar without ${LABEL_TUNNEL}=http, so ztunnel sends it plaintext TCP; its PERMISSIVE mTLS accepts it.`, [podRef(dstPod)]));
+    }
+    const sidecarPolicies = policiesInScope(dstPod, snapshot.authorizationPolicies, mesh.rootNamespace);
+    if (sidecarPolicies.length > 0 && !failure) {
+      const refs = sidecarPolicies.map(apRef);
+      findings.push(finding('AD706', `${refs.join(', ')} ${refs.length > 1 ? 'apply' : 'applies'} at the sidecar of ${podRef(dstPod)}; sidecar (Envoy) authorization with HTTP rules is not evaluated by this version.`, refs));
+      unknown = `AuthorizationPolicies apply at the sidecar of ${podRef(dstPod)}, which this version does not evaluate.`;
+    }
+    hops.push({ ...hop, result: failure && hop.result === 'pass' ? 'skip' : hop.result });
   }
 
   // The app port itself.
@@ -307,6 +324,7 @@ export function evaluatePair(ctx: EvalContext, source: PairSource, dstPod: PodFa
     hops,
     findings,
     decisive: failure?.decisive,
+    ...(unknown && ok ? { unknown } : {}),
   };
 }
 

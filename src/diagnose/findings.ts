@@ -59,8 +59,10 @@ export const FINDINGS = {
   AD701: { severity: 'error', title: 'The Service has no ready endpoints', section: '§11 row 23' },
   AD702: { severity: 'info', title: 'Target port is not declared by any container', section: '§11 row 24' },
   AD703: { severity: 'info', title: 'Destination is not in the mesh: no mesh policy applies', section: '§10' },
-  AD704: { severity: 'warning', title: 'A sidecar destination without HBONE gets plaintext from ztunnel', section: '§10' },
+  AD704: { severity: 'error', title: 'STRICT mTLS at a sidecar destination rejects the plaintext connection', section: '§10' },
   AD705: { severity: 'warning', title: 'Client dials a ztunnel port directly', section: '§2.2, §2.5' },
+  AD706: { severity: 'warning', title: 'Policies at a sidecar destination are not evaluated', section: '§1.2, §10' },
+  AD707: { severity: 'info', title: 'A sidecar destination without HBONE gets plaintext from ztunnel', section: '§10' },
   // Waypoints (evaluated by a later version; named so the user is not misled)
   AD801: { severity: 'warning', title: 'A waypoint may serve this traffic: waypoint hops are not evaluated yet', section: '§6' },
   AD802: { severity: 'warning', title: 'Waypoint label Istio ignores', section: '§6.7' },

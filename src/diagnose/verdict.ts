@@ -38,6 +38,7 @@ export function mergeFindings(all: Finding[]): Finding[] {
 export function aggregate(pairs: PairResult[], unknownReason?: string): { verdict: Verdict; representative?: PairResult } {
   const failing = pairs.filter((p) => !p.ok);
   const representative = failing[0] ?? pairs[0];
+  unknownReason ??= failing.length === 0 ? pairs.find((p) => p.unknown)?.unknown : undefined;
   if (unknownReason) {
     return { verdict: { outcome: 'unknown', symptom: failing[0]?.symptom ?? 'ok', enforcedBy: failing[0]?.enforcedBy ?? 'none', summary: unknownReason }, representative };
   }
