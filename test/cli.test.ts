@@ -103,12 +103,12 @@ describe('bad input: one clear line, documented exit code, no stack trace', () =
     ['unknown kind', ['explain', 'test/widget/curl', 'helloworld.hello:5000', '-f', STRICT], 1, 'unknown kind "widget"'],
     ['port not exposed', ['explain', 'test/curl', 'helloworld.hello:8080', '-f', STRICT], 1, 'has no port 8080'],
     ['pod port not exposed', ['explain', 'test/curl', 'hello/helloworld-v1-7d9f8c6b5-abcde:9999', '-f', STRICT], 1, 'does not expose port 9999'],
-    ['no input', ['explain', 'test/curl', 'helloworld.hello:5000'], 1, 'no input'],
+    ['no -f and no kubeconfig', ['explain', 'test/curl', 'helloworld.hello:5000'], 2, 'no kubeconfig found'],
     ['missing arguments', ['explain'], 1, 'Missing 2 required args'],
     ['unknown flag', ['explain', 'a', 'b', '--bogus'], 1, 'Nonexistent flag'],
     ['bad output format', ['explain', 'a', 'b', '-o', 'xml'], 1, 'xml'],
   ])('%s', (_n, args, code, message) => {
-    const r = run(args as string[]);
+    const r = run(args as string[], { env: { KUBECONFIG: '/nonexistent/kubeconfig', HOME: mkdtempSync(join(tmpdir(), 'home-')) } });
     expect(r.code).toBe(code);
     expect(r.stderr).toContain(message);
     noStack(r.stderr);

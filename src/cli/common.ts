@@ -2,8 +2,11 @@
 import { readFileSync } from 'node:fs';
 import { Flags } from '@oclif/core';
 import ora from 'ora';
-import { readManifestFiles } from '../input/files.js';
+import { readManifestFiles, type SourcedObject } from '../input/files.js';
 import { buildSnapshot } from '../input/normalize.js';
+import { loadKubeConfig } from '../input/kubeconfig.js';
+import { ApiClient } from '../input/api.js';
+import { ClusterReader, type ClusterRead, type ReadPlan } from '../input/cluster.js';
 import type { Snapshot } from '../snapshot/types.js';
 import { EXIT_CANNOT_READ, EXIT_OK, EXIT_PREDICTED_FAILURE, EXIT_USAGE, UsageError, UserFacingError } from '../errors.js';
 import { renderJson, renderYaml } from '../render/structured.js';
@@ -28,7 +31,8 @@ export const commonFlags = {
   'all-namespaces': Flags.boolean({ char: 'A', description: 'accepted for kubectl compatibility' }),
   kubeconfig: Flags.string({ description: 'path to the kubeconfig file (live cluster)' }),
   context: Flags.string({ description: 'kubeconfig context (live cluster)' }),
-  'request-timeout': Flags.string({ description: 'live cluster request timeout, e.g. 10s' }),
+  'request-timeout': Flags.string({ default: '30s', description: 'live cluster request timeout, e.g. 10s, 500ms, 1m' }),
+  verbose: Flags.boolean({ description: 'print each API request, its duration and size, on stderr' }),
   symptom: Flags.string({ options: [...SYMPTOMS], description: 'what you observed; the report says what else could cause it' }),
   color: Flags.string({ options: ['auto', 'always', 'never'], default: 'auto', description: 'colour in text output (NO_COLOR is honoured)' }),
 };
@@ -37,17 +41,59 @@ export function observedSymptom(flag: string | undefined): Symptom | undefined {
   return flag ? SYMPTOM_MAP[flag as (typeof SYMPTOMS)[number]] : undefined;
 }
 
-export function loadSnapshot(files: string[] | undefined): Snapshot {
-  if (!files || files.length === 0) {
-    throw new UsageError('no input: pass manifests with -f FILE|DIR|- (reading a live cluster is not available in this version)');
-  }
-  const spinner = process.stderr.isTTY ? ora({ stream: process.stderr, text: 'reading manifests' }).start() : undefined;
+export interface InputFlags {
+  filename?: string[];
+  kubeconfig?: string;
+  context?: string;
+  namespace?: string;
+  'request-timeout'?: string;
+  verbose?: boolean;
+}
+
+export function parseTimeout(value: string | undefined): number {
+  const m = (value ?? '30s').match(/^(\d+(?:\.\d+)?)(ms|s|m)?$/);
+  if (!m) throw new UsageError(`invalid --request-timeout "${value}": use e.g. 10s, 500ms or 1m`);
+  const n = Number(m[1]);
+  const ms = m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000;
+  return ms > 0 ? ms : 30_000;
+}
+
+async function withSpinner<T>(text: string, work: () => Promise<T>): Promise<T> {
+  const spinner = process.stderr.isTTY ? ora({ stream: process.stderr, text }).start() : undefined;
   try {
-    return buildSnapshot(readManifestFiles(files, () => readFileSync(0, 'utf8')));
+    return await work();
   } finally {
     spinner?.stop();
   }
 }
+
+/** The live cluster, read for one plan: the objects, what RBAC hid, and the default namespace. */
+export async function readCluster(flags: InputFlags, plan: (namespace: string) => ReadPlan): Promise<{ read: ClusterRead; namespace: string; api: ApiClient }> {
+  const loaded = loadKubeConfig({ kubeconfig: flags.kubeconfig, context: flags.context });
+  const namespace = flags.namespace ?? loaded.namespace;
+  const api = new ApiClient(loaded, {
+    timeoutMs: parseTimeout(flags['request-timeout']),
+    log: flags.verbose ? (line) => process.stderr.write(`${line}\n`) : undefined,
+  });
+  const reader = new ClusterReader(api);
+  const p = plan(namespace);
+  const read = await withSpinner(`reading cluster ${loaded.server}`, () => (p.kind === 'explain' ? reader.readExplain(p) : reader.readProbes(p)));
+  if (flags.verbose) process.stderr.write(`${api.requests} requests, ${api.bytes} bytes\n`);
+  return { read, namespace, api };
+}
+
+/** Files when -f is given, otherwise the live cluster; both give the same Snapshot type. */
+export async function loadSnapshot(flags: InputFlags, plan: (namespace: string) => ReadPlan): Promise<{ snapshot: Snapshot; namespace: string }> {
+  if (flags.filename && flags.filename.length > 0) {
+    const files = flags.filename;
+    const objects = await withSpinner('reading manifests', async () => readManifestFiles(files, () => readFileSync(0, 'utf8')));
+    return { snapshot: buildSnapshot(objects), namespace: flags.namespace ?? 'default' };
+  }
+  const { read, namespace } = await readCluster(flags, plan);
+  return { snapshot: buildSnapshot(read.objects, 'cluster', { gaps: read.gaps, notes: read.notes }), namespace };
+}
+
+export type { SourcedObject };
 
 export function exitCodeFor(verdict: Verdict): number {
   if (verdict.outcome === 'allowed') return EXIT_OK;

@@ -25,11 +25,11 @@ export default class Explain extends Command {
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Explain);
     try {
-      const snapshot = loadSnapshot(flags.filename);
+      const { snapshot, namespace } = await loadSnapshot(flags, (ns) => ({ kind: 'explain', source: args.source, destination: args.destination, namespace: ns, port: flags.port }));
       const report = explain(snapshot, {
         source: args.source,
         destination: args.destination,
-        namespace: flags.namespace ?? 'default',
+        namespace,
         port: flags.port,
         method: flags.method,
         path: flags.path,

@@ -153,6 +153,16 @@ function noEndpointsPair(ctx: EvalContext, srcPod: PodFact | undefined, dest: Re
   };
 }
 
+/** What the live reader could not read (RBAC) and what it learned about the cluster. */
+export function readingFindings(snapshot: Snapshot): { findings: Finding[]; unknown?: string } {
+  const findings: Finding[] = snapshot.notes.map((n) => finding('AD803', n));
+  for (const g of snapshot.gaps) {
+    findings.push(finding('AD902', `Forbidden: cannot ${g.verb} ${g.resource}${g.namespace ? ` in namespace ${g.namespace}` : ' at cluster scope'} (${g.message}). The diagnosis goes on without them; objects of this kind could change the verdict.`, [], `# Grant the read-only ClusterRole from docs/rbac.md, e.g.\nkubectl create clusterrolebinding ambient-doctor-$USER --clusterrole=ambient-doctor-reader --user=$USER`));
+  }
+  const unknown = snapshot.gaps.length > 0 ? `Could not read ${snapshot.gaps.map((g) => `${g.resource}${g.namespace ? ` in ${g.namespace}` : ''}`).join(', ')} (forbidden); the verdict could change with them.` : undefined;
+  return { findings, unknown };
+}
+
 export function explain(snapshot: Snapshot, query: ExplainQuery): ExplainReport {
   const ctx = createContext(snapshot, indexNetworkPolicies(snapshot.networkPolicies));
   const src = resolveSource(snapshot, query.source, query.namespace);
@@ -164,6 +174,8 @@ export function explain(snapshot: Snapshot, query: ExplainQuery): ExplainReport 
   if (!snapshot.ztunnelsKnown) extra.push(finding('AD202', 'The input holds no ztunnel pods, so every node is assumed to run a Ready ztunnel. Add the ztunnel pods (kubectl get pods -n istio-system -l app=ztunnel -o yaml) to check them.'));
   const wp = src.kind === 'pods' ? waypointNotes(ctx, src, dest) : { findings: [] as Finding[] };
   extra.push(...wp.findings);
+  const read = readingFindings(snapshot);
+  extra.push(...read.findings);
 
   const sources: PairSource[] = src.kind === 'kubelet' ? [{ kind: 'kubelet' }] : src.pods.map((pod) => ({ kind: 'pod', pod }));
   const pairs: PairResult[] = [];
@@ -183,7 +195,7 @@ export function explain(snapshot: Snapshot, query: ExplainQuery): ExplainReport 
       if (pairs.length >= MAX_PAIRS) break outer;
     }
   }
-  const { verdict, representative } = aggregate(pairs, wp.unknown);
+  const { verdict, representative } = aggregate(pairs, read.unknown ?? wp.unknown);
   const path = representative?.hops ?? [];
   const findings = [...(representative?.decisive ? [representative.decisive] : []), ...pairs.flatMap((p) => p.findings), ...extra];
   if (query.symptom) {

@@ -66,8 +66,10 @@ export const FINDINGS = {
   // Waypoints (evaluated by a later version; named so the user is not misled)
   AD801: { severity: 'warning', title: 'A waypoint may serve this traffic: waypoint hops are not evaluated yet', section: '§6' },
   AD802: { severity: 'warning', title: 'Waypoint label Istio ignores', section: '§6.7' },
+  AD803: { severity: 'info', title: 'Gateway API is not installed: no waypoint can exist', section: '§6.1' },
   // The user's observation
   AD901: { severity: 'warning', title: 'The observed symptom differs from the prediction', section: '§5, §11' },
+  AD902: { severity: 'warning', title: 'Missing permission: part of the cluster could not be read', section: '§11 (evidence)' },
 } as const satisfies Record<string, FindingDefinition>;
 
 export type FindingCode = keyof typeof FINDINGS;

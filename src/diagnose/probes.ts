@@ -5,7 +5,7 @@ import { finding, type Finding } from './findings.js';
 import { createContext, enrollmentOf, evaluatePair, podRef, type Hop, type Symptom } from './evaluate.js';
 import { resolvePodPort, resolveSource } from './resolve.js';
 import { mergeFindings, symptomFinding, type Verdict } from './verdict.js';
-import { summarizePod, type PodSummary } from './explain.js';
+import { readingFindings, summarizePod, type PodSummary } from './explain.js';
 
 export interface ProbeResult {
   pod: string;
@@ -45,7 +45,8 @@ export function probes(snapshot: Snapshot, input: string, namespace: string, obs
   const ctx = createContext(snapshot, indexNetworkPolicies(snapshot.networkPolicies));
   const target = resolveSource(snapshot, input, namespace);
   const results: ProbeResult[] = [];
-  const findings: Finding[] = [...cniWarnings(snapshot)];
+  const read = readingFindings(snapshot);
+  const findings: Finding[] = [...cniWarnings(snapshot), ...read.findings];
   let path: Hop[] = [];
   let failure: { symptom: Symptom; enforcedBy: Verdict['enforcedBy']; decisive?: Finding } | undefined;
   for (const pod of target.pods) {
@@ -84,15 +85,15 @@ export function probes(snapshot: Snapshot, input: string, namespace: string, obs
   const failed = checked.filter((r) => r.result === 'fail');
   const outcome: Verdict['outcome'] = failed.length === 0 ? 'allowed' : failed.length === checked.length ? 'denied' : 'partial';
   const verdict: Verdict = {
-    outcome,
+    outcome: read.unknown ? 'unknown' : outcome,
     symptom: failure ? 'probe-failure' : 'ok',
     enforcedBy: failure?.enforcedBy ?? 'none',
-    summary:
-      results.length === 0
+    summary: read.unknown ??
+      (results.length === 0
         ? 'The pod defines no probes.'
         : failed.length === 0
           ? `All ${checked.length} network probe(s) reach the pod${results.length > checked.length ? `; ${results.length - checked.length} are not affected by ambient` : ''}.`
-          : `${failed.length} of ${checked.length} network probe(s) will fail: ${failure?.decisive ? `${failure.decisive.title} (${failure.decisive.objects[0] ?? failure.decisive.code})` : 'see findings'}.`,
+          : `${failed.length} of ${checked.length} network probe(s) will fail: ${failure?.decisive ? `${failure.decisive.title} (${failure.decisive.objects[0] ?? failure.decisive.code})` : 'see findings'}.`),
   };
   if (observed) {
     const f = symptomFinding(observed, verdict, path);

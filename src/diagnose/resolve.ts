@@ -111,7 +111,7 @@ function findPod(snapshot: Snapshot, ns: string, name: string): PodFact {
 }
 
 /** `NS/NAME`, `NS/KIND/NAME` or `NAME` (with the default namespace). */
-function splitRef(ref: string, defaultNamespace: string): { ns: string; kind: string; name: string } {
+export function splitRef(ref: string, defaultNamespace: string): { ns: string; kind: string; name: string } {
   const parts = ref.split('/');
   if (parts.length === 1) return { ns: defaultNamespace, kind: 'Pod', name: parts[0] };
   if (parts.length === 2) return { ns: parts[0], kind: 'Pod', name: parts[1] };
@@ -185,14 +185,14 @@ function pickServicePort(svc: ServiceFact, port: string | undefined): ServicePor
   return sp;
 }
 
-interface HostPort {
+export interface HostPort {
   host: string;
   port?: string;
   path?: string;
   scheme?: 'http' | 'https';
 }
 
-function splitHostPort(input: string, portFlag: string | undefined): HostPort {
+export function splitHostPort(input: string, portFlag: string | undefined): HostPort {
   let rest = input;
   let path: string | undefined;
   let scheme: HostPort['scheme'];

@@ -336,7 +336,11 @@ function synthesizePods(items: { workload: WorkloadFact; template: any; origin: 
   return out;
 }
 
-export function buildSnapshot(objects: SourcedObject[], origin: Snapshot['origin'] = 'files'): Snapshot {
+export function buildSnapshot(
+  objects: SourcedObject[],
+  origin: Snapshot['origin'] = 'files',
+  extra: Pick<Snapshot, 'gaps' | 'notes'> = { gaps: [], notes: [] },
+): Snapshot {
   const namespaces = new Map<string, NamespaceFact>();
   const pods: PodFact[] = [];
   const services: ServiceFact[] = [];
@@ -430,5 +434,7 @@ export function buildSnapshot(objects: SourcedObject[], origin: Snapshot['origin
     ztunnelsKnown: ztunnels.length > 0,
     ztunnels,
     origin,
+    gaps: extra.gaps,
+    notes: extra.notes,
   };
 }

@@ -252,6 +252,9 @@ export interface Snapshot {
   /** True when any ztunnel pod was in the input (§2.1); otherwise a healthy dataplane is assumed. */
   ztunnelsKnown: boolean;
   ztunnels: PodFact[];
-  /** Workload objects that carry ambient labels on their own metadata (§1.1 rule). */
   origin: 'files' | 'cluster';
+  /** What the live reader was not allowed to read (RBAC); empty for files. */
+  gaps: { verb: string; resource: string; namespace?: string; message: string }[];
+  /** Facts about the cluster itself, e.g. Gateway API CRDs missing. */
+  notes: string[];
 }

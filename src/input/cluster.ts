@@ -1,0 +1,289 @@
+// Reads the live cluster with targeted, parallel GETs and returns the same plain objects a
+// manifest file would hold, so buildSnapshot() and everything after it are shared.
+// Read-only: only get and list. Secrets are never requested.
+import ipaddr from 'ipaddr.js';
+import { InputError } from '../errors.js';
+import { splitHostPort, splitRef } from '../diagnose/resolve.js';
+import { LABEL_USE_WAYPOINT_NAMESPACE } from '../mesh/constants.js';
+import { ApiClient, ApiError } from './api.js';
+import type { RawObject, SourcedObject } from './files.js';
+
+/** Something the user's RBAC did not let us read. */
+export interface ReadGap {
+  verb: 'get' | 'list';
+  resource: string;
+  namespace?: string;
+  message: string;
+}
+
+export interface ClusterRead {
+  objects: SourcedObject[];
+  gaps: ReadGap[];
+  /** Facts about the cluster worth telling the user (Gateway API missing, …). */
+  notes: string[];
+}
+
+export type ReadPlan =
+  | { kind: 'explain'; source: string; destination: string; namespace: string; port?: string }
+  | { kind: 'probes'; target: string; namespace: string };
+
+interface Kind {
+  kind: string;
+  apiVersion: string;
+  /** Path prefix: /api/v1 or /apis/<group>/<version>. */
+  base: string;
+  plural: string;
+}
+
+const core = (kind: string, plural: string): Kind => ({ kind, apiVersion: 'v1', base: '/api/v1', plural });
+const group = (g: string, v: string, kind: string, plural: string): Kind => ({ kind, apiVersion: `${g}/${v}`, base: `/apis/${g}/${v}`, plural });
+
+const POD = core('Pod', 'pods');
+const NAMESPACE = core('Namespace', 'namespaces');
+const SERVICE = core('Service', 'services');
+const CONFIGMAP = core('ConfigMap', 'configmaps');
+const ENDPOINTSLICE = group('discovery.k8s.io', 'v1', 'EndpointSlice', 'endpointslices');
+const NETPOL = group('networking.k8s.io', 'v1', 'NetworkPolicy', 'networkpolicies');
+const WORKLOADS: Record<string, Kind> = {
+  Deployment: group('apps', 'v1', 'Deployment', 'deployments'),
+  StatefulSet: group('apps', 'v1', 'StatefulSet', 'statefulsets'),
+  DaemonSet: group('apps', 'v1', 'DaemonSet', 'daemonsets'),
+  ReplicaSet: group('apps', 'v1', 'ReplicaSet', 'replicasets'),
+  Job: group('batch', 'v1', 'Job', 'jobs'),
+};
+
+const path = (k: Kind, namespace?: string, name?: string) =>
+  `${k.base}${namespace && k !== NAMESPACE ? `/namespaces/${encodeURIComponent(namespace)}` : ''}/${k.plural}${name ? `/${encodeURIComponent(name)}` : ''}`;
+
+function selectorString(sel: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] } | undefined): string {
+  const parts = Object.entries(sel?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
+  for (const e of sel?.matchExpressions ?? []) {
+    if (e.operator === 'In') parts.push(`${e.key} in (${(e.values ?? []).join(',')})`);
+    else if (e.operator === 'NotIn') parts.push(`${e.key} notin (${(e.values ?? []).join(',')})`);
+    else if (e.operator === 'Exists') parts.push(e.key);
+    else if (e.operator === 'DoesNotExist') parts.push(`!${e.key}`);
+  }
+  return parts.join(',');
+}
+
+export class ClusterReader {
+  private readonly objects = new Map<string, RawObject>();
+  private readonly gaps: ReadGap[] = [];
+  private readonly notes: string[] = [];
+  private istio?: { security: string; networking?: string };
+  private gatewayVersion?: string;
+
+  constructor(private readonly api: ApiClient) {}
+
+  private add(objs: RawObject[]): RawObject[] {
+    for (const o of objs) {
+      const key = `${o.kind}/${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+      this.objects.set(key, o);
+    }
+    return objs;
+  }
+
+  private gap(err: unknown, verb: 'get' | 'list', k: Kind, namespace?: string): RawObject[] {
+    if (err instanceof ApiError && err.status === 403) {
+      this.gaps.push({ verb, resource: `${k.plural}${k.base.startsWith('/apis/') ? `.${k.base.split('/')[2]}` : ''}`, namespace, message: err.message });
+      return [];
+    }
+    if (err instanceof ApiError && err.status === 404) return [];
+    if (err instanceof ApiError) throw new InputError(`${verb} ${k.plural}${namespace ? ` in ${namespace}` : ''} failed: ${err.status} ${err.reason} ${err.message}`.trim());
+    throw err;
+  }
+
+  async getOne(k: Kind, namespace: string | undefined, name: string): Promise<RawObject | undefined> {
+    try {
+      const obj = await this.api.get(path(k, namespace, name));
+      return this.add([{ apiVersion: k.apiVersion, kind: k.kind, ...obj }])[0];
+    } catch (err) {
+      this.gap(err, 'get', k, namespace);
+      return undefined;
+    }
+  }
+
+  async list(k: Kind, namespace?: string, query: Record<string, string | undefined> = {}): Promise<RawObject[]> {
+    try {
+      return this.add(await this.api.list(path(k, namespace), k.kind, k.apiVersion, query));
+    } catch (err) {
+      return this.gap(err, 'list', k, namespace);
+    }
+  }
+
+  /** §4, §6: Istio and Gateway API groups, preferring v1 and falling back to v1beta1. */
+  async discover(): Promise<void> {
+    const version = async (g: string) => {
+      try {
+        const res = await this.api.get(`/apis/${g}`);
+        const served: string[] = (res.versions ?? []).map((v: { version: string }) => v.version);
+        return served.includes('v1') ? 'v1' : served.includes('v1beta1') ? 'v1beta1' : res.preferredVersion?.version;
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 404) return undefined;
+        if (err instanceof ApiError && err.status === 403) return 'v1';
+        throw err;
+      }
+    };
+    const [security, networking, gateway] = await Promise.all([version('security.istio.io'), version('networking.istio.io'), version('gateway.networking.k8s.io')]);
+    if (!security) {
+      throw new InputError('Istio is not installed in this cluster: the API server does not serve security.istio.io (AuthorizationPolicy, PeerAuthentication). Install Istio in ambient mode, or use -f for manifests.');
+    }
+    this.istio = { security, networking };
+    this.gatewayVersion = gateway;
+    if (!gateway) this.notes.push('Gateway API CRDs are not installed, so no waypoint can exist in this cluster.');
+  }
+
+  private istioKinds() {
+    const sec = this.istio!.security;
+    return {
+      ap: group('security.istio.io', sec, 'AuthorizationPolicy', 'authorizationpolicies'),
+      pa: group('security.istio.io', sec, 'PeerAuthentication', 'peerauthentications'),
+      se: this.istio!.networking ? group('networking.istio.io', this.istio!.networking, 'ServiceEntry', 'serviceentries') : undefined,
+      gw: this.gatewayVersion ? group('gateway.networking.k8s.io', this.gatewayVersion, 'Gateway', 'gateways') : undefined,
+    };
+  }
+
+  /** ztunnel pods (§2.1, by label), istio-cni and mesh ConfigMaps (§4.6, §7). */
+  private async meshFacts(): Promise<string> {
+    const ztunnels = await this.list(POD, undefined, { labelSelector: 'app=ztunnel' });
+    const systemNamespaces = [...new Set(['istio-system', ...ztunnels.map((z) => z.metadata?.namespace).filter(Boolean)])];
+    await Promise.all(
+      systemNamespaces.flatMap((ns) => [this.getOne(CONFIGMAP, ns, 'istio-cni-config'), this.getOne(CONFIGMAP, ns, 'istio')]).concat([this.getOne(CONFIGMAP, 'kube-system', 'cilium-config')]),
+    );
+    const mesh = [...this.objects.values()].find((o) => o.kind === 'ConfigMap' && o.metadata?.name === 'istio');
+    const root = mesh?.data?.mesh?.match(/^rootNamespace:\s*(\S+)/m)?.[1] ?? mesh?.metadata?.namespace ?? 'istio-system';
+    return root;
+  }
+
+  /** Pods of a NS/KIND/NAME reference; on a miss, the namespace's pods for "did you mean". */
+  private async podsOf(ns: string, kind: string, name: string): Promise<void> {
+    if (kind === 'Pod') {
+      if (!(await this.getOne(POD, ns, name))) await this.list(POD, ns);
+      return;
+    }
+    const k = WORKLOADS[kind];
+    const workload = k ? await this.getOne(k, ns, name) : undefined;
+    if (!workload) {
+      if (k) await this.list(k, ns);
+      return;
+    }
+    const sel = selectorString(workload.spec?.selector);
+    if (sel) await this.list(POD, ns, { labelSelector: sel });
+  }
+
+  private async servicePods(ns: string, name: string): Promise<void> {
+    const svc = await this.getOne(SERVICE, ns, name);
+    if (!svc) return;
+    const sel = Object.entries(svc.spec?.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+    const [pods] = await Promise.all([
+      sel ? this.list(POD, ns, { labelSelector: sel }) : Promise.resolve([]),
+      this.list(ENDPOINTSLICE, ns, { labelSelector: `kubernetes.io/service-name=${name}` }),
+    ]);
+    // Workloads whose pods do not exist yet are synthesized from their templates, as offline.
+    if (sel && pods.length === 0) await Promise.all(Object.values(WORKLOADS).map((k) => this.list(k, ns)));
+  }
+
+  /** The destination's objects; returns its namespace when it has one. */
+  private async destination(input: string, defaultNs: string, port: string | undefined): Promise<string | undefined> {
+    const hp = splitHostPort(input, port);
+    if (hp.host.includes('/')) {
+      const { ns, kind, name } = splitRef(hp.host, defaultNs);
+      if (kind === 'Service') await this.servicePods(ns, name);
+      else await this.podsOf(ns, kind, name);
+      return ns;
+    }
+    const kinds = this.istioKinds();
+    if (ipaddr.isValid(hp.host)) {
+      const ip = ipaddr.process(hp.host).toString();
+      const [pods, services] = await Promise.all([this.list(POD, undefined, { fieldSelector: `status.podIP=${ip}` }), this.list(SERVICE)]);
+      const svc = services.find((s) => (s.spec?.clusterIPs ?? [s.spec?.clusterIP]).includes(ip));
+      if (svc) {
+        await this.servicePods(svc.metadata!.namespace, svc.metadata!.name);
+        return svc.metadata!.namespace;
+      }
+      if (pods[0]) return pods[0].metadata?.namespace;
+      if (kinds.se) await this.list(kinds.se);
+      return undefined;
+    }
+    const m = hp.host.match(/^([a-z0-9-]+)\.([a-z0-9-]+)(?:\.svc(?:\.[a-z0-9.-]+)?)?$/i);
+    if (m) {
+      const ns = await this.getOne(NAMESPACE, undefined, m[2]);
+      if (ns) {
+        await this.servicePods(m[2], m[1]);
+        if (!this.objects.has(`Service/${m[2]}/${m[1]}`)) {
+          await this.list(SERVICE, m[2]);
+          if (kinds.se) await this.list(kinds.se);
+        }
+        return m[2];
+      }
+    }
+    if (!hp.host.includes('.')) {
+      await this.servicePods(defaultNs, hp.host);
+      if (!this.objects.has(`Service/${defaultNs}/${hp.host}`)) await this.podsOf(defaultNs, 'Pod', hp.host);
+      return defaultNs;
+    }
+    // A ServiceEntry host: ServiceEntries are few, so list them all and keep the match's namespace.
+    const entries = kinds.se ? await this.list(kinds.se) : [];
+    const se = entries.find((e) => (e.spec?.hosts ?? []).some((h: string) => h === hp.host || (h.startsWith('*.') && hp.host.endsWith(h.slice(1)))));
+    if (!se) await this.list(SERVICE);
+    return se?.metadata?.namespace;
+  }
+
+  /** Namespace-scoped facts of the namespaces on the path (§1, §3, §4, §6, §8). */
+  private async namespaceFacts(namespaces: string[], policyNamespaces: string[]): Promise<void> {
+    const kinds = this.istioKinds();
+    await Promise.all([
+      ...namespaces.map((ns) => this.getOne(NAMESPACE, undefined, ns)),
+      ...namespaces.map((ns) => this.list(NETPOL, ns)),
+      ...policyNamespaces.flatMap((ns) => [this.list(kinds.ap, ns), this.list(kinds.pa, ns)]),
+    ]);
+  }
+
+  async readExplain(plan: Extract<ReadPlan, { kind: 'explain' }>): Promise<ClusterRead> {
+    await this.discover();
+    const root = await this.meshFacts();
+    let srcNs: string | undefined;
+    const work: Promise<unknown>[] = [];
+    if (plan.source !== 'kubelet') {
+      const { ns, kind, name } = splitRef(plan.source, plan.namespace);
+      srcNs = ns;
+      work.push(this.podsOf(ns, kind, name));
+    }
+    const dstNsPromise = this.destination(plan.destination, plan.namespace, plan.port);
+    const [dstNs] = await Promise.all([dstNsPromise, ...work]);
+    const namespaces = [...new Set([srcNs, dstNs, root].filter((x): x is string => !!x))];
+    await this.namespaceFacts(namespaces, [...new Set([dstNs, root].filter((x): x is string => !!x))]);
+    if (dstNs) {
+      const kinds = this.istioKinds();
+      await Promise.all([this.list(SERVICE, dstNs), kinds.gw ? this.list(kinds.gw, dstNs) : Promise.resolve([])]);
+      // §6.3: a waypoint in another namespace is named by use-waypoint-namespace.
+      const other = [...this.objects.values()]
+        .map((o) => o.metadata?.labels?.[LABEL_USE_WAYPOINT_NAMESPACE])
+        .filter((ns): ns is string => !!ns && ns !== dstNs);
+      if (kinds.gw) await Promise.all([...new Set(other)].map((ns) => this.list(kinds.gw!, ns)));
+    }
+    await this.suggestionsIfMissing(namespaces);
+    return this.result();
+  }
+
+  async readProbes(plan: Extract<ReadPlan, { kind: 'probes' }>): Promise<ClusterRead> {
+    await this.discover();
+    const root = await this.meshFacts();
+    const { ns, kind, name } = splitRef(plan.target, plan.namespace);
+    await this.podsOf(ns, kind, name);
+    await this.namespaceFacts([...new Set([ns, root])], []);
+    await this.suggestionsIfMissing([ns]);
+    return this.result();
+  }
+
+  /** An unknown namespace gets the list of namespaces, so the error can name the nearest. */
+  private async suggestionsIfMissing(namespaces: string[]): Promise<void> {
+    const missing = namespaces.some((ns) => !this.objects.has(`Namespace//${ns}`));
+    if (missing) await this.list(NAMESPACE);
+  }
+
+  private result(): ClusterRead {
+    const objects = [...this.objects.values()].map((object) => ({ object, origin: 'cluster' }));
+    return { objects, gaps: this.gaps, notes: this.notes };
+  }
+}
