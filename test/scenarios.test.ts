@@ -2,19 +2,11 @@
 // Expectations come from ../shared/docs/ambient-semantics.md (the section is in expected.yaml).
 import { describe, expect, it } from 'vitest';
 import { buildSnapshot } from '../src/input/normalize.js';
-import { explain } from '../src/diagnose/explain.js';
-import { probes } from '../src/diagnose/probes.js';
 import { UserFacingError } from '../src/errors.js';
-import type { Symptom } from '../src/diagnose/evaluate.js';
 import { loadScenarios, type Scenario } from './support/scenarios.js';
+import { runScenarioOn } from './support/run-scenario.js';
 
-export function runScenario(s: Scenario) {
-  const snapshot = buildSnapshot(s.objects);
-  const ns = s.flags.namespace ?? 'default';
-  const symptom = s.flags.symptom as Symptom | undefined;
-  if (s.command === 'probes') return probes(snapshot, s.args[0], ns, symptom);
-  return explain(snapshot, { source: s.args[0], destination: s.args[1], namespace: ns, port: s.flags.port, symptom });
-}
+const runScenario = (s: Scenario) => runScenarioOn(s, buildSnapshot(s.objects));
 
 const scenarios = loadScenarios();
 

@@ -28,7 +28,7 @@ const TLS_CODES = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/;
 export class ApiClient {
   requests = 0;
   bytes = 0;
-  private init?: Promise<{ agent?: http.Agent; headers: Record<string, string> }>;
+  private init?: Promise<https.RequestOptions>;
 
   constructor(
     private readonly config: LoadedKubeConfig,
@@ -36,12 +36,12 @@ export class ApiClient {
   ) {}
 
   private async requestInit() {
-    this.init ??= this.config.kc.applyToFetchOptions({}).then((init) => {
-      const headers: Record<string, string> = {};
-      const raw = (init.headers ?? {}) as Record<string, string | string[]>;
-      for (const [k, v] of Object.entries(raw)) headers[k] = Array.isArray(v) ? v.join(', ') : String(v);
-      return { agent: init.agent as http.Agent | undefined, headers };
-    });
+    // TLS material, tokens and exec-plugin credentials, as client-node applies them.
+    this.init ??= (async () => {
+      const opts: https.RequestOptions = {};
+      await this.config.kc.applyToHTTPSOptions(opts);
+      return opts;
+    })();
     try {
       return await this.init;
     } catch (err) {
@@ -51,7 +51,7 @@ export class ApiClient {
   }
 
   async get(path: string, query: Record<string, string | number | undefined> = {}): Promise<any> {
-    const { agent, headers } = await this.requestInit();
+    const base = await this.requestInit();
     const qs = Object.entries(query)
       .filter(([, v]) => v !== undefined && v !== '')
       .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`)
@@ -60,7 +60,7 @@ export class ApiClient {
     const started = performance.now();
     const lib = url.protocol === 'http:' ? http : https;
     const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = lib.request(url, { method: 'GET', agent, headers: { ...headers, Accept: 'application/json' }, timeout: this.options.timeoutMs }, (res) => {
+      const req = lib.request(url, { ...base, method: 'GET', headers: { ...(base.headers ?? {}), Accept: 'application/json' }, timeout: this.options.timeoutMs }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));

@@ -336,6 +336,9 @@ function synthesizePods(items: { workload: WorkloadFact; template: any; origin: 
   return out;
 }
 
+const byName = (a: { meta: ObjectMeta }, b: { meta: ObjectMeta }) =>
+  a.meta.namespace.localeCompare(b.meta.namespace) || a.meta.name.localeCompare(b.meta.name);
+
 export function buildSnapshot(
   objects: SourcedObject[],
   origin: Snapshot['origin'] = 'files',
@@ -400,6 +403,11 @@ export function buildSnapshot(
   }
 
   pods.push(...synthesizePods(workloads, pods));
+  // A stable order, whatever order files or the API server gave: results must not depend on it.
+  for (const list of [pods, services, endpointSlices, networkPolicies, authorizationPolicies, peerAuthentications, serviceEntries, gateways, configMaps] as { meta: ObjectMeta }[][]) {
+    list.sort(byName);
+  }
+  workloads.sort((a, b) => byName(a.workload, b.workload) || a.workload.kind.localeCompare(b.workload.kind));
 
   const mentioned = [
     ...pods.map((p) => p.meta.namespace),

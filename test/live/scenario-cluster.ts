@@ -1,0 +1,78 @@
+// Puts one scenario's objects into the live test cluster, replacing the previous scenario's.
+// Adaptations, none of which changes what the tool reads: containers get an image (the API
+// requires one), owner references get a uid and apiVersion, status is written through the
+// status subresource, namespaces are relabelled instead of deleted (nothing finalizes them
+// without controller-manager), and objects with creationTimestamp are created in that order,
+// more than a second apart, so "the oldest wins" holds as offline.
+import type { SourcedObject } from '../../src/input/files.js';
+import { FIXTURE_KINDS, TestWriter, collectionPath } from './cluster.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function withImages(spec: any): any {
+  if (!spec) return spec;
+  const fix = (list: any[] | undefined) => list?.map((c) => ({ image: 'registry.invalid/app:1', ...c }));
+  return { ...spec, containers: fix(spec.containers) ?? [{ name: 'app', image: 'registry.invalid/app:1' }], ...(spec.initContainers ? { initContainers: fix(spec.initContainers) } : {}) };
+}
+
+function prepare(obj: any): any {
+  const { status: _status, ...rest } = obj;
+  const metadata = { ...(obj.metadata ?? {}) };
+  delete metadata.creationTimestamp;
+  if (!metadata.namespace && obj.kind !== 'Namespace') metadata.namespace = 'default';
+  if (metadata.ownerReferences) {
+    metadata.ownerReferences = metadata.ownerReferences.map((o: any, i: number) => ({ apiVersion: o.apiVersion ?? 'apps/v1', uid: o.uid ?? `00000000-0000-0000-0000-${String(i + 1).padStart(12, '0')}`, ...o }));
+  }
+  const out: any = { ...rest, metadata };
+  if (obj.kind === 'Pod') out.spec = withImages(obj.spec);
+  if (obj.spec?.template?.spec) out.spec = { ...obj.spec, template: { ...obj.spec.template, spec: withImages(obj.spec.template.spec) } };
+  if (obj.kind === 'Service' && !obj.spec?.ports?.length && obj.spec?.clusterIP !== 'None') out.spec = { ...obj.spec, ports: [{ port: 80 }] };
+  return out;
+}
+
+export class ScenarioCluster {
+  private readonly namespaces = new Set<string>();
+
+  constructor(readonly writer: TestWriter) {}
+
+  private async reset(): Promise<void> {
+    await Promise.all([...this.namespaces].flatMap((ns) => FIXTURE_KINDS.map((k) => this.writer.deleteAll(k, ns))));
+    // Wait until the pods are gone, so a pod by the same name can be created again.
+    for (const ns of this.namespaces) {
+      for (let i = 0; i < 100; i++) {
+        const r = await this.writer.request('GET', collectionPath('Pod', ns));
+        if ((r.body.items ?? []).length === 0) break;
+        await sleep(100);
+      }
+    }
+  }
+
+  async load(objects: SourcedObject[]): Promise<void> {
+    await this.reset();
+    const raw: any[] = objects.map((o) => o.object);
+    const namespaceObjects = new Map(raw.filter((o) => o.kind === 'Namespace').map((o) => [o.metadata.name, o]));
+    const wanted = new Set<string>([...namespaceObjects.keys(), ...raw.filter((o) => o.kind !== 'Namespace').map((o) => o.metadata?.namespace ?? "default")]);
+    // Every namespace the cluster has from earlier scenarios is reset to this scenario's labels.
+    for (const ns of new Set([...this.namespaces, ...wanted])) {
+      const spec = namespaceObjects.get(ns);
+      const labels = { ...(spec?.metadata?.labels ?? {}), 'kubernetes.io/metadata.name': ns };
+      const annotations = spec?.metadata?.annotations ?? {};
+      const current = await this.writer.request('GET', `/api/v1/namespaces/${ns}`);
+      if (current.status === 404) {
+        await this.writer.must('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels, annotations } });
+      } else {
+        await this.writer.must('PUT', `/api/v1/namespaces/${ns}`, { ...current.body, metadata: { ...current.body.metadata, labels, annotations } });
+      }
+      this.namespaces.add(ns);
+    }
+    const others = raw.filter((o) => o.kind !== 'Namespace');
+    const timed = others.filter((o) => o.metadata?.creationTimestamp).sort((a, b) => String(a.metadata.creationTimestamp).localeCompare(String(b.metadata.creationTimestamp)));
+    const untimed = others.filter((o) => !o.metadata?.creationTimestamp);
+    await Promise.all(untimed.map((o) => this.writer.createOrReplace(prepare(o))));
+    for (const [i, o] of timed.entries()) {
+      if (i > 0) await sleep(1100);
+      await this.writer.createOrReplace(prepare(o));
+    }
+    await Promise.all(others.filter((o) => o.status && Object.keys(o.status).length > 0).map((o) => this.writer.patchStatus(o)));
+  }
+}

@@ -1,0 +1,39 @@
+// Runs one scenario's command on a snapshot, and reduces a report to what must agree between
+// offline and live runs: the verdict and the findings (code and objects), or the error.
+import { explain } from '../../src/diagnose/explain.js';
+import { probes } from '../../src/diagnose/probes.js';
+import { UserFacingError } from '../../src/errors.js';
+import type { Symptom } from '../../src/diagnose/evaluate.js';
+import type { Snapshot } from '../../src/snapshot/types.js';
+import type { Scenario } from './scenarios.js';
+
+export function runScenarioOn(s: Scenario, snapshot: Snapshot) {
+  const ns = s.flags.namespace ?? 'default';
+  const symptom = s.flags.symptom as Symptom | undefined;
+  if (s.command === 'probes') return probes(snapshot, s.args[0], ns, symptom);
+  return explain(snapshot, { source: s.args[0], destination: s.args[1], namespace: ns, port: s.flags.port, symptom });
+}
+
+export interface Outcome {
+  outcome?: string;
+  symptom?: string;
+  enforcedBy?: string;
+  findings?: string[];
+  error?: { exitCode: number; message: string };
+}
+
+export function outcomeOf(run: () => ReturnType<typeof runScenarioOn>): Outcome {
+  try {
+    const r = run();
+    return {
+      outcome: r.verdict.outcome,
+      symptom: r.verdict.symptom,
+      enforcedBy: r.verdict.enforcedBy,
+      findings: r.findings.map((f) => `${f.code} ${f.objects.join(', ')}`),
+    };
+  } catch (err) {
+    // Only the nearest suggestion is compared: a live cluster has namespaces files do not.
+    if (err instanceof UserFacingError) return { error: { exitCode: err.exitCode, message: err.message.replace(/(nearest: [^,]+).*$/, '$1') } };
+    throw err;
+  }
+}
