@@ -1,5 +1,5 @@
 import { Args, Command, Flags } from '@oclif/core';
-import { dump as toYaml } from 'js-yaml';
+import { renderDump } from '../input/dump.js';
 import { commonFlags, fail, readCluster } from '../cli/common.js';
 import { EXIT_OK } from '../errors.js';
 
@@ -24,13 +24,7 @@ export default class Dump extends Command {
     const { args, flags } = await this.parse(Dump);
     try {
       const { read } = await readCluster(flags, (ns) => ({ kind: 'explain', source: args.source, destination: args.destination, namespace: ns, port: flags.port }));
-      // Server-managed fields say nothing the diagnosis uses and make the file noisy.
-      const items = read.objects.map(({ object }) => {
-        const { managedFields: _m, resourceVersion: _r, uid: _u, generation: _g, ...metadata } = object.metadata ?? {};
-        return { ...object, metadata };
-      });
-      const list = { apiVersion: 'v1', kind: 'List', items };
-      process.stdout.write(flags.output === 'json' ? `${JSON.stringify(list, null, 2)}\n` : toYaml(list, { lineWidth: -1, noRefs: true }));
+      process.stdout.write(renderDump(read.objects, flags.output === 'json' ? 'json' : 'yaml'));
       if (read.gaps.length > 0) {
         for (const g of read.gaps) process.stderr.write(`warning: forbidden: cannot ${g.verb} ${g.resource}${g.namespace ? ` in ${g.namespace}` : ''}; the dump is incomplete\n`);
       }

@@ -8,7 +8,7 @@ import { createContext, enrollmentOf, evaluatePair, identityOf, podLabel, podRef
 import { resolveDestination, resolveSource, type ResolvedDestination, type ResolvedSource } from './resolve.js';
 import { aggregate, mergeFindings, symptomFinding, type Verdict } from './verdict.js';
 import * as fixes from './fixes.js';
-import { UsageError } from '../errors.js';
+import { InputError, UsageError } from '../errors.js';
 
 export interface PodSummary {
   name: string;
@@ -157,16 +157,32 @@ function noEndpointsPair(ctx: EvalContext, srcPod: PodFact | undefined, dest: Re
 export function readingFindings(snapshot: Snapshot): { findings: Finding[]; unknown?: string } {
   const findings: Finding[] = snapshot.notes.map((n) => finding('AD803', n));
   for (const g of snapshot.gaps) {
-    findings.push(finding('AD902', `Forbidden: cannot ${g.verb} ${g.resource}${g.namespace ? ` in namespace ${g.namespace}` : ' at cluster scope'} (${g.message}). The diagnosis goes on without them; objects of this kind could change the verdict.`, [], `# Grant the read-only ClusterRole from docs/rbac.md, e.g.\nkubectl create clusterrolebinding ambient-doctor-$USER --clusterrole=ambient-doctor-reader --user=$USER`));
+    findings.push(finding('AD902', `Forbidden: cannot ${g.verb} ${g.resource}${g.namespace ? ` in namespace ${g.namespace}` : ' at cluster scope'} (${g.message}). The diagnosis goes on without them; objects of this kind could change the verdict.`, g.namespace ? [`Namespace ${g.namespace}`] : [], `# Grant the read-only ClusterRole from docs/rbac.md, e.g.\nkubectl create clusterrolebinding ambient-doctor-$USER --clusterrole=ambient-doctor-reader --user=$USER`));
   }
   const unknown = snapshot.gaps.length > 0 ? `Could not read ${snapshot.gaps.map((g) => `${g.resource}${g.namespace ? ` in ${g.namespace}` : ''}`).join(', ')} (forbidden); the verdict could change with them.` : undefined;
   return { findings, unknown };
 }
 
+/** A name that cannot be found because RBAC hid it is a read failure (exit 2), not a typo. */
+export function resolveOrExplainGaps<T>(snapshot: Snapshot, resolve: () => T): T {
+  try {
+    return resolve();
+  } catch (err) {
+    if (!(err instanceof UsageError) || snapshot.gaps.length === 0) throw err;
+    const anonymous = snapshot.gaps.some((g) => g.message.includes('system:anonymous'));
+    const what = snapshot.gaps.map((g) => `${g.verb} ${g.resource}${g.namespace ? ` in ${g.namespace}` : ''}`).join(', ');
+    throw new InputError(
+      anonymous
+        ? `the API server treats the requests as system:anonymous: the credentials are missing or were not sent (forbidden: ${what})`
+        : `cannot read the cluster: forbidden: ${what} (${err.message}); see docs/rbac.md for the permissions needed`,
+    );
+  }
+}
+
 export function explain(snapshot: Snapshot, query: ExplainQuery): ExplainReport {
   const ctx = createContext(snapshot, indexNetworkPolicies(snapshot.networkPolicies));
-  const src = resolveSource(snapshot, query.source, query.namespace);
-  const dest = resolveDestination(snapshot, query.destination, query.namespace, query.port);
+  const src = resolveOrExplainGaps(snapshot, () => resolveSource(snapshot, query.source, query.namespace));
+  const dest = resolveOrExplainGaps(snapshot, () => resolveDestination(snapshot, query.destination, query.namespace, query.port));
   if (src.kind === 'kubelet' && (dest.kind === 'external' || dest.kind === 'serviceentry')) {
     throw new UsageError('the kubelet probes pods: name the destination as NAMESPACE/POD:PORT');
   }

@@ -5,7 +5,7 @@ import { finding, type Finding } from './findings.js';
 import { createContext, enrollmentOf, evaluatePair, podRef, type Hop, type Symptom } from './evaluate.js';
 import { resolvePodPort, resolveSource } from './resolve.js';
 import { mergeFindings, symptomFinding, type Verdict } from './verdict.js';
-import { readingFindings, summarizePod, type PodSummary } from './explain.js';
+import { readingFindings, resolveOrExplainGaps, summarizePod, type PodSummary } from './explain.js';
 
 export interface ProbeResult {
   pod: string;
@@ -43,7 +43,7 @@ function cniWarnings(snapshot: Snapshot): Finding[] {
 
 export function probes(snapshot: Snapshot, input: string, namespace: string, observed?: Symptom): ProbesReport {
   const ctx = createContext(snapshot, indexNetworkPolicies(snapshot.networkPolicies));
-  const target = resolveSource(snapshot, input, namespace);
+  const target = resolveOrExplainGaps(snapshot, () => resolveSource(snapshot, input, namespace));
   const results: ProbeResult[] = [];
   const read = readingFindings(snapshot);
   const findings: Finding[] = [...cniWarnings(snapshot), ...read.findings];

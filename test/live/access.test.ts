@@ -1,0 +1,156 @@
+// The CLI against the real API server: missing permissions, a cluster without Istio, an
+// unreachable or untrusted server, bad credentials, --verbose, and dump → explain -f.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { load } from 'js-yaml';
+import { inject, describe, expect, it, beforeAll, afterAll } from 'vitest';
+import { loadScenarios } from '../support/scenarios.js';
+import { TestWriter, startTestCluster, applyManifestFile, type TestCluster } from './cluster.js';
+import { ScenarioCluster } from './scenario-cluster.js';
+import { bindClusterRole, documentedClusterRole } from './rbac.js';
+import { TESTENV_BIN } from './binary.js';
+
+const kubeconfig = inject('kubeconfig');
+const skip = inject('liveSkip');
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'kubectl-ambient_doctor');
+
+function cli(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...env }, timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const noStack = (s: string) => expect(s).not.toMatch(/\n\s+at .+:\d+:\d+\)?/);
+
+/** A copy of the test kubeconfig with one field changed. */
+function variant(change: (cfg: any) => void): string {
+  const cfg: any = load(readFileSync(kubeconfig, 'utf8'));
+  change(cfg);
+  const file = join(mkdtempSync(join(tmpdir(), 'kubeconfig-')), 'config');
+  writeFileSync(file, JSON.stringify(cfg));
+  return file;
+}
+
+describe.skipIf(!!skip)(`live CLI${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  const scenarios = loadScenarios();
+  const byName = (n: string) => scenarios.find((s) => s.name === n)!;
+
+  beforeAll(async () => {
+    const writer = new TestWriter(kubeconfig);
+    const role = documentedClusterRole();
+    // viewer: the documented role without the security.istio.io rule.
+    const noAuthz = {
+      ...role,
+      metadata: { name: 'ambient-doctor-without-authz' },
+      rules: role.rules.filter((r: any) => !r.apiGroups.includes('security.istio.io')).concat([{ apiGroups: ['security.istio.io'], resources: ['peerauthentications'], verbs: ['list'] }]),
+    };
+    await bindClusterRole(writer, noAuthz, 'viewer');
+    await bindClusterRole(writer, role, 'reader');
+    await new ScenarioCluster(writer).load(byName('lesson-01-plaintext-client-strict').objects);
+  });
+
+  it('explains live as the documented reader role: exit 3 and the decisive PeerAuthentication', () => {
+    const r = cli(['explain', 'test/curl', 'helloworld.hello:5000', '--kubeconfig', kubeconfig, '--context', 'reader', '-o', 'json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(3);
+    const report = JSON.parse(r.stdout);
+    expect(report.verdict).toMatchObject({ outcome: 'denied', symptom: 'reset', enforcedBy: 'ztunnel' });
+    expect(report.findings[0].objects[0]).toBe('PeerAuthentication istio-system/default');
+  });
+
+  it('without access to AuthorizationPolicies: names verb, resource and namespace; verdict unknown; exit 2', () => {
+    const r = cli(['explain', 'test/curl', 'helloworld.hello:5000', '--kubeconfig', kubeconfig, '--context', 'viewer', '-o', 'json']);
+    expect(r.code).toBe(2);
+    const report = JSON.parse(r.stdout);
+    expect(report.verdict.outcome).toBe('unknown');
+    const gap = report.findings.find((f: any) => f.code === 'AD902');
+    expect(gap.detail).toContain('cannot list authorizationpolicies.security.istio.io in namespace hello');
+    noStack(r.stderr);
+  });
+
+  it('a user with no rights at all gets one clear line and exit 2', () => {
+    const noRights = variant((cfg) => {
+      cfg.users.push({ name: 'nobody', user: { token: 'viewer-token-wrong' } });
+      cfg.contexts.push({ name: 'nobody', context: { cluster: 'testenv', user: 'nobody' } });
+    });
+    const r = cli(['explain', 'test/curl', 'helloworld.hello:5000', '--kubeconfig', noRights, '--context', 'nobody']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('rejected the credentials');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('--verbose prints each request with its duration and size on stderr', () => {
+    const r = cli(['explain', 'test/curl', 'helloworld.hello:5000', '--kubeconfig', kubeconfig, '--verbose', '-o', 'json']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/GET \/api\/v1\/namespaces\/test\/pods\/curl -> 200 in \d+ ms, \d+ bytes/);
+    expect(r.stderr).toMatch(/\d+ requests, \d+ bytes/);
+    expect(r.stderr).not.toMatch(/GET \/api\/v1\/pods(\?|\s)(?!.*labelSelector)(?!.*fieldSelector)/);
+    JSON.parse(r.stdout);
+  });
+
+  it('dump then explain -f gives the same verdict as live', () => {
+    const dump = cli(['dump', 'test/curl', 'helloworld.hello:5000', '--kubeconfig', kubeconfig, '--context', 'reader']);
+    expect(dump.code).toBe(0);
+    expect(dump.stdout).not.toContain('kind: Secret');
+    const file = join(mkdtempSync(join(tmpdir(), 'dump-')), 'case.yaml');
+    writeFileSync(file, dump.stdout);
+    const offline = cli(['explain', 'test/curl', 'helloworld.hello:5000', '-f', file, '-o', 'json']);
+    const live = cli(['explain', 'test/curl', 'helloworld.hello:5000', '--kubeconfig', kubeconfig, '-o', 'json']);
+    expect(offline.code).toBe(live.code);
+    expect(JSON.parse(offline.stdout)).toEqual(JSON.parse(live.stdout));
+  });
+
+  it.each([
+    ['unreachable server', (cfg: any) => (cfg.clusters[0].cluster.server = 'https://127.0.0.1:1'), 'cannot reach the cluster'],
+    ['untrusted certificate', (cfg: any) => delete cfg.clusters[0].cluster['certificate-authority-data'], 'TLS failure'],
+    ['missing credentials', (cfg: any) => (cfg.users.find((u: any) => u.name === 'admin').user = {}), 'system:anonymous'],
+    ['expired credentials', (cfg: any) => (cfg.users.find((u: any) => u.name === 'admin').user = { token: 'expired-token' }), 'rejected the credentials'],
+  ])('%s: one clear line, exit 2', (_n, change, message) => {
+    const r = cli(['explain', 'test/curl', 'helloworld.hello:5000', '--kubeconfig', variant(change)]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    noStack(r.stderr);
+  });
+
+  it('an unknown context is a usage error naming the contexts', () => {
+    const r = cli(['explain', 'test/curl', 'helloworld.hello:5000', '--kubeconfig', kubeconfig, '--context', 'nope']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('context "nope" does not exist');
+  });
+
+  it('KUBECONFIG with several files works as kubectl does (missing files skipped, first wins)', () => {
+    const r = cli(['explain', 'test/curl', 'helloworld.hello:5000', '-o', 'json'], { KUBECONFIG: `/nonexistent/one:${kubeconfig}:${variant((cfg) => (cfg['current-context'] = 'viewer'))}` });
+    expect(r.code).toBe(3);
+  });
+});
+
+describe.skipIf(!!skip)(`a cluster without Istio${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  let bare: TestCluster;
+  beforeAll(async () => {
+    bare = await startTestCluster(TESTENV_BIN);
+  }, 240_000);
+  afterAll(async () => {
+    await bare?.stop();
+  });
+
+  it('says Istio is not installed, in one line, exit 2', () => {
+    const r = cli(['explain', 'test/curl', 'helloworld.hello:5000', '--kubeconfig', bare.kubeconfig]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('Istio is not installed');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('with Istio but no Gateway API: says no waypoint can exist', async () => {
+    await applyManifestFile(bare.kubeconfig, join(import.meta.dirname, 'crds', 'istio-security.yaml'));
+    await applyManifestFile(bare.kubeconfig, join(import.meta.dirname, 'crds', 'istio-networking.yaml'));
+    const writer = new TestWriter(bare.kubeconfig);
+    for (let i = 0; i < 60 && (await writer.request('GET', '/apis/security.istio.io/v1')).status !== 200; i++) await new Promise((r) => setTimeout(r, 500));
+    await new ScenarioCluster(writer).load(loadScenarios().find((s) => s.name === 'lesson-02-both-ambient-strict')!.objects);
+    const r = cli(['explain', 'test/curl', 'helloworld.hello:5000', '--kubeconfig', bare.kubeconfig, '-o', 'json']);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.findings.map((f: any) => f.code)).toContain('AD803');
+  });
+});
