@@ -62,6 +62,12 @@ describe('explain exit codes and output', () => {
     expect(run(['explain', 'test/curl', 'helloworld.hello:5000', '-f', STRICT], { env: { NO_COLOR: '1' } }).stdout).not.toContain('\u001b[');
   });
 
+  it('accepts -f before the arguments, as kubectl users type it', () => {
+    const r = run(['explain', '-f', AMBIENT, '-f', STRICT, 'test/curl', 'helloworld.hello', '--port', '5000', '-o', 'json']);
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout).verdict.outcome).toBe('denied');
+  });
+
   it('reads stdin with -f -', () => {
     const r = run(['explain', 'test/curl', 'helloworld.hello:5000', '-f', '-', '-o', 'json'], { input: readFileSync(AMBIENT, 'utf8') });
     expect(r.code).toBe(0);

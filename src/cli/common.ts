@@ -25,7 +25,7 @@ const SYMPTOM_MAP: Record<(typeof SYMPTOMS)[number], Symptom> = {
 };
 
 export const commonFlags = {
-  filename: Flags.string({ char: 'f', multiple: true, description: 'manifest file, directory, or - for stdin (repeatable)' }),
+  filename: Flags.string({ char: 'f', multiple: true, multipleNonGreedy: true, description: 'manifest file, directory, or - for stdin (repeatable)' }),
   output: Flags.string({ char: 'o', options: ['text', 'json', 'yaml'], default: 'text', description: 'output format' }),
   namespace: Flags.string({ char: 'n', description: 'namespace for names without one' }),
   'all-namespaces': Flags.boolean({ char: 'A', description: 'accepted for kubectl compatibility' }),

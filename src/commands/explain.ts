@@ -19,7 +19,7 @@ export default class Explain extends Command {
     port: Flags.string({ description: 'destination port, instead of :PORT' }),
     method: Flags.string({ description: 'HTTP method (used at waypoints)' }),
     path: Flags.string({ description: 'HTTP path (used at waypoints)' }),
-    header: Flags.string({ multiple: true, description: 'HTTP header "Name: value" (used at waypoints)' }),
+    header: Flags.string({ multiple: true, multipleNonGreedy: true, description: 'HTTP header "Name: value" (used at waypoints)' }),
   };
 
   async run(): Promise<void> {
