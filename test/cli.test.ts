@@ -63,7 +63,8 @@ describe('explain exit codes and output', () => {
   });
 
   it('accepts -f before the arguments, as kubectl users type it', () => {
-    const r = run(['explain', '-f', STRICT, 'test/curl', 'helloworld.hello', '--port', '5000', '-o', 'json']);
+    // The same objects in two files: the later file wins, as with kubectl apply.
+    const r = run(['explain', '-f', AMBIENT, '-f', STRICT, 'test/curl', 'helloworld.hello', '--port', '5000', '-o', 'json']);
     expect(r.stderr).toBe('');
     expect(JSON.parse(r.stdout).verdict.outcome).toBe('denied');
   });

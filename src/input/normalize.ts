@@ -356,7 +356,16 @@ export function buildSnapshot(
   const gateways: GatewayFact[] = [];
   const configMaps: ConfigMapFact[] = [];
 
-  for (const { object: obj, origin: src } of objects) {
+  // The same object given twice (two files, or a file and stdin): the later one wins, as with kubectl apply.
+  const unique = new Map<string, SourcedObject>();
+  for (const o of objects) {
+    const m = o.object.metadata ?? {};
+    const key = `${String(o.object.apiVersion ?? '').split('/')[0]}/${o.object.kind}/${m.namespace ?? ''}/${m.name ?? ''}`;
+    if (m.name) unique.delete(key);
+    unique.set(m.name ? key : `${key}#${unique.size}`, o);
+  }
+
+  for (const { object: obj, origin: src } of unique.values()) {
     switch (obj.kind) {
       case 'Namespace': {
         const m = meta(obj, src, '');
