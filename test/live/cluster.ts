@@ -156,7 +156,12 @@ export class TestWriter {
 
   async createOrReplace(obj: any): Promise<void> {
     const path = collectionPath(obj.kind, obj.metadata?.namespace, obj.apiVersion);
-    const r = await this.request('POST', path, obj);
+    let r = await this.request('POST', path, obj);
+    // A ClusterIP freed by a deleted Service is released asynchronously (1.34 IP allocator).
+    for (let i = 0; i < 50 && r.status === 422 && /already allocated/.test(r.body?.message ?? ''); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      r = await this.request('POST', path, obj);
+    }
     if (r.status === 409) {
       const current = await this.must('GET', `${path}/${obj.metadata.name}`);
       await this.must('PUT', `${path}/${obj.metadata.name}`, { ...obj, metadata: { ...obj.metadata, resourceVersion: current.metadata.resourceVersion } });

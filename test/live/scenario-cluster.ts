@@ -36,6 +36,9 @@ export class ScenarioCluster {
   constructor(readonly writer: TestWriter) {}
 
   private async reset(): Promise<void> {
+    // Other test files may have loaded fixtures into the same cluster: clear every namespace.
+    const all = await this.writer.request('GET', '/api/v1/namespaces');
+    for (const ns of all.body.items ?? []) if (!['kube-system', 'kube-public', 'kube-node-lease'].includes(ns.metadata.name)) this.namespaces.add(ns.metadata.name);
     await Promise.all([...this.namespaces].flatMap((ns) => FIXTURE_KINDS.map((k) => this.writer.deleteAll(k, ns))));
     // Wait until the pods are gone, so a pod by the same name can be created again.
     for (const ns of this.namespaces) {
