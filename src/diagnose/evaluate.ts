@@ -32,7 +32,7 @@ export interface Hop {
   protocol: 'HBONE' | 'TCP' | 'HTTP';
   result: HopResult;
   /** What decides at this hop: capture, network, ztunnel-inbound, probe. */
-  layer: 'capture' | 'network' | 'ztunnel-inbound' | 'app';
+  layer: 'capture' | 'network' | 'waypoint' | 'ztunnel-inbound' | 'app';
   /** The peer identity the receiving side sees; absent for plaintext. */
   identity?: string;
   evidence: string[];
@@ -329,7 +329,14 @@ export function evaluatePair(ctx: EvalContext, source: PairSource, dstPod: PodFa
 }
 
 /** §3-§4 at the destination ztunnel; returns the failure, if the connection is rejected. */
-function evaluateInbound(ctx: EvalContext, target: fixes.FixTarget, conn: RbacConnection, src: PodFact | undefined, findings: Finding[], hop: Hop): Failure | undefined {
+/** The waypoint a connection came through, for the §4.7 identity pitfall. */
+export interface ViaWaypoint {
+  gateway: string;
+  clientIdentity?: string;
+  clientLabel: string;
+}
+
+export function evaluateInbound(ctx: EvalContext, target: fixes.FixTarget, conn: RbacConnection, src: PodFact | undefined, findings: Finding[], hop: Hop, via?: ViaWaypoint): Failure | undefined {
   const { snapshot } = ctx;
   const mesh = snapshot.mesh;
   const dst = target.pod;
@@ -353,7 +360,7 @@ function evaluateInbound(ctx: EvalContext, target: fixes.FixTarget, conn: RbacCo
     if (decision.decisive) hop.evidence.push(`allowed by ${decision.decisive.namespace}/${decision.decisive.name} rule ${(decision.groupIndex ?? 0) + 1}`);
     return undefined;
   }
-  const who = src ? podRef(src) : 'the client';
+  const who = via ? `waypoint ${via.gateway}` : src ? podRef(src) : 'the client';
   if (decision.reason === 'denied') {
     const p = decision.decisive!;
     if (p.name === STATIC_STRICT_POLICY || p.name.startsWith(CONVERTED_PA_PREFIX)) {
@@ -400,7 +407,15 @@ function evaluateInbound(ctx: EvalContext, target: fixes.FixTarget, conn: RbacCo
     fix = fixes.allowPrincipalFix(target, conn.identity, conn.destinationPort, src ? `allow-${fixes.workloadName(src)}-to-${fixes.workloadName(dst)}` : undefined);
   }
   let f: Finding;
-  if (emptyAllow && allows.length === 1) {
+  const clientWouldPass = via?.clientIdentity && assertRbac(applied.map((a) => a.policy), { ...conn, identity: via.clientIdentity }).allowed;
+  if (via && clientWouldPass) {
+    f = finding(
+      'AD807',
+      `${objects.join(', ')} admit${objects.length > 1 ? '' : 's'} the client ${via.clientLabel} (${via.clientIdentity}), but traffic reaches ${podRef(dst)} through ${who}, so the destination ztunnel sees the waypoint's identity ${conn.identity} and rejects it ("allow policies exist, but none allowed"). HTTP clients get a 503 from the waypoint.`,
+      objects,
+      `# Admit the waypoint at ztunnel, and move client rules to the waypoint with targetRefs:\n${fixes.allowPrincipalFix(target, conn.identity!, conn.destinationPort, `allow-waypoint-to-${fixes.workloadName(dst)}`)}`,
+    );
+  } else if (emptyAllow && allows.length === 1) {
     f = finding('AD408', `${apRef(emptyAllow.ap!)} is an ALLOW with no rules${emptyAllow.policy.scope === 'GLOBAL' ? `; in the root namespace ${mesh.rootNamespace} it applies to every ambient workload in the mesh` : ''}. It matches nothing, so every connection to ${podRef(dst)} is denied until another ALLOW admits it; ztunnel logs "allow policies exist, but none allowed".`, objects, fix);
   } else if (l7Allow && allows.every((a) => a.conversion!.report.droppedRules.length > 0 || a === emptyAllow)) {
     const fields = [...new Set(l7Allow.conversion!.report.droppedRules.flatMap((r) => r.fields))];

@@ -2,7 +2,9 @@
 // Pure: plain data in, a report out.
 import type { PodFact, Snapshot } from '../snapshot/types.js';
 import { indexNetworkPolicies, evaluateNetworkPolicy } from '../mesh/network-policy.js';
-import { ignoredWaypointLabels, waypointBinding } from '../mesh/waypoints.js';
+import { bindingProblem, ignoredWaypointLabels, waypointBinding, waypointPods, waypointServiceAccount } from '../mesh/waypoints.js';
+import type { WaypointRequest } from '../mesh/waypoint-authorization.js';
+import { evaluateWaypointPair, type WaypointRoute } from './evaluate-waypoint.js';
 import { finding, type Finding } from './findings.js';
 import { createContext, enrollmentOf, evaluatePair, identityOf, podLabel, podRef, ztunnelOnNode, type EvalContext, type Hop, type PairResult, type PairSource, type Symptom } from './evaluate.js';
 import { resolveDestination, resolveSource, type ResolvedDestination, type ResolvedSource } from './resolve.js';
@@ -65,7 +67,8 @@ export function summarizePod(ctx: EvalContext, pod: PodFact): PodSummary {
   };
 }
 
-function waypointNotes(ctx: EvalContext, src: ResolvedSource, dest: ResolvedDestination): { findings: Finding[]; unknown?: string } {
+/** §6.3-§6.6: the waypoint that serves this client's traffic, or why none does. */
+function waypointRouting(ctx: EvalContext, src: ResolvedSource, dest: ResolvedDestination): { findings: Finding[]; route?: WaypointRoute } {
   const { snapshot } = ctx;
   const findings: Finding[] = [];
   const objects: { ref: string; meta: PodFact['meta'] }[] = [];
@@ -75,9 +78,7 @@ function waypointNotes(ctx: EvalContext, src: ResolvedSource, dest: ResolvedDest
   if (dest.serviceEntry) objects.push({ ref: `ServiceEntry ${dest.serviceEntry.meta.namespace}/${dest.serviceEntry.meta.name}`, meta: dest.serviceEntry.meta });
   for (const n of ignoredWaypointLabels(objects)) findings.push(finding('AD802', n.detail, n.objects));
 
-  // §6.6: only ambient-captured clients send to waypoints.
-  const capturedClient = src.pods.some((p) => enrollmentOf(ctx, p).captured);
-  if (!capturedClient) return { findings };
+  const addressedBy = dest.addressedBy === 'pod-ip' ? 'pod-ip' : 'service';
   const target = dest.service
     ? { ref: `Service ${dest.service.meta.namespace}/${dest.service.meta.name}`, meta: dest.service.meta }
     : dest.serviceEntry
@@ -85,17 +86,63 @@ function waypointNotes(ctx: EvalContext, src: ResolvedSource, dest: ResolvedDest
       : dest.targets[0]
         ? { ref: podRef(dest.targets[0].pod), meta: dest.targets[0].pod.meta }
         : undefined;
-  const binding = waypointBinding(target, dstNs, snapshot.gateways);
+  // Headless Services are addressed by pod IP (§6.5): the pods' own labels decide.
+  const bindingObject = dest.service && addressedBy === 'pod-ip' && dest.targets[0] ? { ref: podRef(dest.targets[0].pod), meta: dest.targets[0].pod.meta } : target;
+  const binding = waypointBinding(bindingObject, dstNs, snapshot.gateways);
   if (!binding) return { findings };
+  const gwRef = `Gateway ${binding.namespace}/${binding.name}`;
   if (!binding.gateway) {
-    findings.push(
-      finding('AD802', `${binding.labelledObject} asks for waypoint ${binding.namespace}/${binding.name}, which is not in the input. If it does not exist in the cluster either, Istio marks the binding WaypointIsNotReady and traffic goes direct, skipping any L7 policy.`, [binding.labelledObject]),
-    );
+    findings.push(finding('AD802', `${binding.labelledObject} asks for waypoint ${binding.namespace}/${binding.name}, which is not in the input. If it does not exist in the cluster either, Istio marks the binding WaypointIsNotReady and traffic goes direct, skipping any L7 policy.`, [binding.labelledObject]));
     return { findings };
   }
-  const gw = `Gateway ${binding.gateway.meta.namespace}/${binding.gateway.meta.name}`;
-  findings.push(finding('AD801', `${binding.labelledObject} is bound to waypoint ${gw} (label istio.io/use-waypoint). This version evaluates only the direct ztunnel path; the waypoint hop, its targetRefs policies, and the waypoint identity at the destination are not evaluated.`, [gw, binding.labelledObject]));
-  return { findings, unknown: `A waypoint (${gw}) may serve this traffic and waypoint paths are not evaluated yet; the direct-path findings below are shown for reference.` };
+  // §6.6: only ambient-captured clients send to waypoints.
+  const capturedClient = src.pods.some((p) => enrollmentOf(ctx, p).captured);
+  if (!capturedClient) {
+    findings.push(finding('AD804', `${binding.labelledObject} is bound to ${gwRef}, but the client is not an ambient-captured pod, so it talks to the destination directly and the waypoint's policies do not apply to it.`, [gwRef, binding.labelledObject]));
+    return { findings };
+  }
+  const inherited = binding.labelledObject.startsWith('Namespace ');
+  const problem = bindingProblem(binding, addressedBy, bindingObject?.meta.namespace ?? binding.namespace, snapshot.gatewayClasses, inherited);
+  if (problem?.kind === 'not-ready') {
+    findings.push(finding('AD805', `${gwRef} has no status.addresses, so Istio never made it ready (WaypointIsNotReady): traffic goes direct and the waypoint's L7 policies are not applied (fail-open).`, [gwRef, binding.labelledObject], `# Check the waypoint Deployment and the Gateway's Programmed condition:\nkubectl -n ${binding.namespace} get gateway ${binding.name} -o yaml`));
+    return { findings };
+  }
+  if (problem?.kind === 'traffic-type') {
+    if (!(inherited && addressedBy === 'pod-ip')) {
+      findings.push(finding('AD806', `${gwRef} serves traffic type "${problem.supports}" (istio.io/waypoint-for), but this traffic is addressed to ${addressedBy === 'service' ? 'a Service' : 'a pod IP'} (UnsupportedTrafficType): it goes direct and the waypoint's policies are skipped.`, [gwRef, binding.labelledObject], `# Let the waypoint serve both kinds of traffic:\nkubectl -n ${binding.namespace} label gateway ${binding.name} istio.io/waypoint-for=all --overwrite`));
+    }
+    return { findings };
+  }
+  if (problem?.kind === 'attachment-denied') {
+    findings.push(finding('AD806', `${binding.labelledObject} uses ${gwRef} from another namespace, but its listener does not allow routes from other namespaces (AttachmentDenied): traffic goes direct.`, [gwRef, binding.labelledObject], 'spec:\n  listeners:\n  - name: mesh\n    port: 15008\n    protocol: HBONE\n    allowedRoutes:\n      namespaces:\n        from: All'));
+    return { findings };
+  }
+  const gw = binding.gateway;
+  const pods = waypointPods(gw, snapshot.pods);
+  const ready = pods.filter((p) => p.ready);
+  return {
+    findings,
+    route: {
+      gateway: gw,
+      pods: ready,
+      noReadyPods: pods.length > 0 && ready.length === 0,
+      identity: `${snapshot.mesh.trustDomain}/ns/${gw.meta.namespace}/sa/${waypointServiceAccount(gw)}`,
+      labelledObject: binding.labelledObject,
+    },
+  };
+}
+
+/** What the waypoint sees of the request: HTTP when the port or the user says so (§4.1). */
+function requestFacts(dest: ResolvedDestination, query: ExplainQuery): Omit<WaypointRequest, 'identity' | 'sourceIp'> {
+  const portName = dest.servicePort?.name ?? '';
+  const http = !!dest.scheme || !!query.method || !!query.path || (query.headers?.length ?? 0) > 0 || /^(http|http2|grpc|grpc-web)(-|$)/i.test(portName);
+  const headers: Record<string, string> = {};
+  for (const h of query.headers ?? []) {
+    const i = h.indexOf(':');
+    if (i > 0) headers[h.slice(0, i).trim().toLowerCase()] = h.slice(i + 1).trim();
+  }
+  const host = dest.service ? `${dest.service.meta.name}.${dest.service.meta.namespace}.svc.cluster.local` : (dest.serviceEntry?.hosts[0] ?? dest.input.split(':')[0]);
+  return { protocol: http ? 'HTTP' : 'TCP', method: (query.method ?? 'GET').toUpperCase(), path: query.path ?? dest.path ?? '/', host, headers, port: dest.port };
 }
 
 function externalPair(ctx: EvalContext, srcPod: PodFact, dest: ResolvedDestination): PairResult {
@@ -190,8 +237,9 @@ export function explain(snapshot: Snapshot, query: ExplainQuery): ExplainReport 
   }
   const extra: Finding[] = [];
   if (!snapshot.ztunnelsKnown) extra.push(finding('AD202', 'The input holds no ztunnel pods, so every node is assumed to run a Ready ztunnel. Add the ztunnel pods (kubectl get pods -n istio-system -l app=ztunnel -o yaml) to check them.'));
-  const wp = src.kind === 'pods' ? waypointNotes(ctx, src, dest) : { findings: [] as Finding[] };
+  const wp = src.kind === 'pods' ? waypointRouting(ctx, src, dest) : { findings: [] as Finding[], route: undefined };
   extra.push(...wp.findings);
+  const request = requestFacts(dest, query);
   const read = readingFindings(snapshot);
   extra.push(...read.findings);
 
@@ -200,7 +248,10 @@ export function explain(snapshot: Snapshot, query: ExplainQuery): ExplainReport 
   outer: for (const s of sources) {
     const srcPod = s.kind === 'pod' ? s.pod : undefined;
     if (dest.kind === 'external' || dest.kind === 'serviceentry') {
-      if (srcPod) pairs.push(externalPair(ctx, srcPod, dest));
+      if (srcPod && wp.route && enrollmentOf(ctx, srcPod).captured) {
+        const gw = wp.route.gateway;
+        pairs.push({ ...externalPair(ctx, srcPod, dest), unknown: `Egress through waypoint ${gw.meta.namespace}/${gw.meta.name} is not evaluated by this version.` });
+      } else if (srcPod) pairs.push(externalPair(ctx, srcPod, dest));
       continue;
     }
     if (dest.targets.length === 0) {
@@ -209,11 +260,12 @@ export function explain(snapshot: Snapshot, query: ExplainQuery): ExplainReport 
     }
     for (const t of dest.targets) {
       if (srcPod && srcPod === t.pod) continue;
-      pairs.push(evaluatePair(ctx, s, t.pod, t.targetPort, dest));
+      const viaWaypoint = wp.route && srcPod && enrollmentOf(ctx, srcPod).captured;
+      pairs.push(viaWaypoint ? evaluateWaypointPair(ctx, srcPod!, t.pod, t.targetPort, dest, wp.route!, request) : evaluatePair(ctx, s, t.pod, t.targetPort, dest));
       if (pairs.length >= MAX_PAIRS) break outer;
     }
   }
-  const { verdict, representative } = aggregate(pairs, read.unknown ?? wp.unknown);
+  const { verdict, representative } = aggregate(pairs, read.unknown);
   const path = representative?.hops ?? [];
   const findings = [...(representative?.decisive ? [representative.decisive] : []), ...pairs.flatMap((p) => p.findings), ...extra];
   if (query.symptom) {

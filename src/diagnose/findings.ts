@@ -64,9 +64,15 @@ export const FINDINGS = {
   AD706: { severity: 'warning', title: 'Policies at a sidecar destination are not evaluated', section: '§1.2, §10' },
   AD707: { severity: 'info', title: 'A sidecar destination without HBONE gets plaintext from ztunnel', section: '§10' },
   // Waypoints (evaluated by a later version; named so the user is not misled)
-  AD801: { severity: 'warning', title: 'A waypoint may serve this traffic: waypoint hops are not evaluated yet', section: '§6' },
   AD802: { severity: 'warning', title: 'Waypoint label Istio ignores', section: '§6.7' },
   AD803: { severity: 'info', title: 'Gateway API is not installed: no waypoint can exist', section: '§6.1' },
+  AD804: { severity: 'info', title: 'The client does not use waypoints: waypoint policy is skipped', section: '§6.6, §11 row 18' },
+  AD805: { severity: 'warning', title: 'The bound waypoint is not ready: traffic bypasses it and its L7 policy', section: '§6.4, §11 row 15' },
+  AD806: { severity: 'warning', title: 'The waypoint binding does not apply to this traffic', section: '§6.3, §6.5, §11 row 17' },
+  AD807: { severity: 'error', title: "The destination ztunnel sees the waypoint's identity, not the client's", section: '§4.7, §11 row 7' },
+  AD808: { severity: 'error', title: 'An AuthorizationPolicy at the waypoint denies the request', section: '§4.1, §4.4, §11 row 13' },
+  AD809: { severity: 'warning', title: 'The waypoint decision depends on facts the input cannot know', section: '§4.4, §5' },
+  AD810: { severity: 'error', title: 'The waypoint has no ready pods: traffic fails closed', section: '§6.4, §11 row 16' },
   // The user's observation
   AD901: { severity: 'warning', title: 'The observed symptom differs from the prediction', section: '§5, §11' },
   AD902: { severity: 'warning', title: 'Missing permission: part of the cluster could not be read', section: '§11 (evidence)' },

@@ -271,6 +271,7 @@ function imageTag(image: string | undefined): string | undefined {
 
 function meshSettings(configMaps: ConfigMapFact[], pods: PodFact[]): MeshSettings {
   const settings: MeshSettings = {
+    autoAllowWaypointPolicy: false,
     rootNamespace: DEFAULT_ROOT_NAMESPACE,
     trustDomain: DEFAULT_TRUST_DOMAIN,
     excludedNamespaces: [...DEFAULT_EXCLUDED_NAMESPACES],
@@ -305,6 +306,16 @@ function meshSettings(configMaps: ConfigMapFact[], pods: PodFact[]): MeshSetting
     settings.istioVersion = imageTag(istiod?.containers[0]?.image);
   }
   return settings;
+}
+
+/** An environment flag of the istiod Deployment, e.g. PILOT_AUTO_ALLOW_WAYPOINT_POLICY (§4.7). */
+function istiodFlag(workloads: { workload: WorkloadFact; template: any }[], name: string): boolean {
+  return workloads.some(
+    ({ workload, template }) =>
+      workload.kind === 'Deployment' &&
+      workload.meta.name.startsWith('istiod') &&
+      asArray(template?.spec?.containers).some((c: any) => asArray(c.env).some((e: any) => e.name === name && String(e.value).toLowerCase() === 'true')),
+  );
 }
 
 /** Pods for workloads that came without any of their pods (offline input of templates only). */
@@ -355,6 +366,7 @@ export function buildSnapshot(
   const serviceEntries: ServiceEntryFact[] = [];
   const gateways: GatewayFact[] = [];
   const configMaps: ConfigMapFact[] = [];
+  const gatewayClasses: Snapshot['gatewayClasses'] = [];
 
   // The same object given twice (two files, or a file and stdin): the later one wins, as with kubectl apply.
   const unique = new Map<string, SourcedObject>();
@@ -397,6 +409,9 @@ export function buildSnapshot(
         break;
       case 'Gateway':
         if (String(obj.apiVersion ?? '').startsWith('gateway.networking.k8s.io')) gateways.push(gateway(obj, src));
+        break;
+      case 'GatewayClass':
+        gatewayClasses.push({ name: String(obj.metadata?.name ?? ''), labels: asRecord(obj.metadata?.labels), controllerName: String(obj.spec?.controllerName ?? '') });
         break;
       case 'ConfigMap':
         configMaps.push({ meta: meta(obj, src), data: asRecord(obj.data) });
@@ -446,8 +461,9 @@ export function buildSnapshot(
     peerAuthentications,
     serviceEntries,
     gateways,
+    gatewayClasses,
     configMaps,
-    mesh: meshSettings(configMaps, pods),
+    mesh: { ...meshSettings(configMaps, pods), autoAllowWaypointPolicy: istiodFlag(workloads, 'PILOT_AUTO_ALLOW_WAYPOINT_POLICY') },
     ztunnelsKnown: ztunnels.length > 0,
     ztunnels,
     origin,

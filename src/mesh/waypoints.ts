@@ -1,7 +1,7 @@
 // §6.3, §6.7: which waypoint the labels ask for. Waypoint hops themselves are evaluated by a
 // later version; this module only tells whether one may be in the path, and flags labels
 // Istio ignores, so a verdict is never silently wrong.
-import type { GatewayFact, NamespaceFact, ObjectMeta } from '../snapshot/types.js';
+import type { GatewayFact, NamespaceFact, ObjectMeta, PodFact, Snapshot } from '../snapshot/types.js';
 import { LABEL_USE_WAYPOINT, LABEL_USE_WAYPOINT_NAMESPACE, LABEL_WAYPOINT_WRONG } from './constants.js';
 
 export interface WaypointBinding {
@@ -60,4 +60,45 @@ export function ignoredWaypointLabels(objects: { ref: string; meta: ObjectMeta }
     }
   }
   return notes;
+}
+
+export type TrafficType = 'service' | 'workload' | 'all' | 'none';
+
+/** §6.2: the Gateway's label, then its GatewayClass's, then `service`. */
+export function waypointFor(gateway: GatewayFact, classes: Snapshot['gatewayClasses']): TrafficType {
+  const own = gateway.meta.labels['istio.io/waypoint-for'];
+  const cls = classes.find((c) => c.name === gateway.gatewayClassName)?.labels['istio.io/waypoint-for'];
+  const v = own ?? cls ?? 'service';
+  return (['service', 'workload', 'all', 'none'].includes(v) ? v : 'service') as TrafficType;
+}
+
+/** §4.7: the waypoint's service account, and so its identity at the destination ztunnel. */
+export function waypointServiceAccount(gateway: GatewayFact): string {
+  return gateway.meta.annotations['gateway.istio.io/service-account'] ?? gateway.meta.name;
+}
+
+export function waypointPods(gateway: GatewayFact, pods: PodFact[]): PodFact[] {
+  return pods.filter((p) => p.meta.namespace === gateway.meta.namespace && p.meta.labels['gateway.networking.k8s.io/gateway-name'] === gateway.meta.name);
+}
+
+export type BindingProblem =
+  | { kind: 'missing' }
+  | { kind: 'not-ready' }
+  | { kind: 'traffic-type'; supports: TrafficType; inherited: boolean }
+  | { kind: 'attachment-denied' };
+
+/** §6.3-§6.5: does the bound waypoint really serve traffic addressed this way? */
+export function bindingProblem(binding: WaypointBinding, addressedBy: 'service' | 'pod-ip', objectNamespace: string, classes: Snapshot['gatewayClasses'], inherited: boolean): BindingProblem | undefined {
+  const gw = binding.gateway;
+  if (!gw) return { kind: 'missing' };
+  const supports = waypointFor(gw, classes);
+  const wanted = addressedBy === 'service' ? 'service' : 'workload';
+  if (supports !== 'all' && supports !== wanted) return { kind: 'traffic-type', supports, inherited };
+  if (gw.meta.namespace !== objectNamespace) {
+    const from = gw.listeners[0]?.allowedRoutesFrom ?? 'Same';
+    if (from !== 'All' && from !== 'Selector') return { kind: 'attachment-denied' };
+  }
+  // "Ready" means status.addresses is set; istiod never removes it afterwards (§6.4).
+  if (gw.statusAddresses.length === 0) return { kind: 'not-ready' };
+  return undefined;
 }

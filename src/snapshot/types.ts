@@ -232,6 +232,8 @@ export interface MeshSettings {
   probeSnatIPv4: string; // §7
   probeSnatIPv6: string; // §7
   istioVersion?: string;
+  /** istiod's PILOT_AUTO_ALLOW_WAYPOINT_POLICY (§4.7), read from the istiod Deployment. */
+  autoAllowWaypointPolicy: boolean;
   /** Where each setting came from, shown as evidence. */
   sources: string[];
 }
@@ -247,6 +249,7 @@ export interface Snapshot {
   peerAuthentications: PeerAuthenticationFact[];
   serviceEntries: ServiceEntryFact[];
   gateways: GatewayFact[];
+  gatewayClasses: { name: string; labels: Labels; controllerName: string }[];
   configMaps: ConfigMapFact[];
   mesh: MeshSettings;
   /** True when any ztunnel pod was in the input (§2.1); otherwise a healthy dataplane is assumed. */

@@ -1,0 +1,193 @@
+// One client pod → waypoint → destination pod, hop by hop (§6, §8 row 2, §4.7):
+// capture, client → waypoint:15008, the waypoint's targetRefs policies, waypoint →
+// destination:15008, and the destination ztunnel, which sees the waypoint's identity.
+import type { GatewayFact, PodFact } from '../snapshot/types.js';
+import { evaluateNetworkPolicy, type NetEndpoint } from '../mesh/network-policy.js';
+import { evaluateAtWaypoint, policiesAtWaypoint, type WaypointRequest } from '../mesh/waypoint-authorization.js';
+import { HBONE_PORT, ZTUNNEL_CONNECT_TIMEOUT_SECONDS } from '../mesh/constants.js';
+import { finding, type Finding } from './findings.js';
+import * as fixes from './fixes.js';
+import { enrollmentOf, evaluateInbound, identityOf, podLabel, podRef, ztunnelOnNode, type EnforcedBy, type EvalContext, type Hop, type PairResult, type Symptom } from './evaluate.js';
+import type { ResolvedDestination } from './resolve.js';
+
+export interface WaypointRoute {
+  gateway: GatewayFact;
+  /** Ready waypoint pods; empty when the input holds none (assumed healthy). */
+  pods: PodFact[];
+  /** The input holds waypoint pods, none Ready: fail closed (§6.4). */
+  noReadyPods: boolean;
+  identity: string;
+  labelledObject: string;
+}
+
+const gwRef = (g: GatewayFact) => `Gateway ${g.meta.namespace}/${g.meta.name}`;
+const apRef = (ap: { meta: { namespace: string; name: string } }) => `AuthorizationPolicy ${ap.meta.namespace}/${ap.meta.name}`;
+
+export function evaluateWaypointPair(
+  ctx: EvalContext,
+  srcPod: PodFact,
+  dstPod: PodFact,
+  targetPort: number,
+  dest: ResolvedDestination,
+  route: WaypointRoute,
+  request: Omit<WaypointRequest, 'identity' | 'sourceIp'>,
+): PairResult {
+  const { snapshot } = ctx;
+  const mesh = snapshot.mesh;
+  const findings: Finding[] = [];
+  const hops: Hop[] = [];
+  const http = request.protocol === 'HTTP';
+  let failure: { symptom: Symptom; enforcedBy: EnforcedBy; decisive: Finding } | undefined;
+  let unknown: string | undefined;
+  const fail = (symptom: Symptom, enforcedBy: EnforcedBy, decisive: Finding) => {
+    failure ??= { symptom, enforcedBy, decisive };
+  };
+  const srcEnr = enrollmentOf(ctx, srcPod);
+  const dstEnr = enrollmentOf(ctx, dstPod);
+  for (const e of [srcEnr, dstEnr]) for (const n of e.notes) findings.push(finding(n.code, n.detail, n.objects));
+  const gw = route.gateway;
+  const wpPod = route.pods[0];
+  const wpLabel = `waypoint ${gw.meta.namespace}/${gw.meta.name}${wpPod?.podIPs[0] ? ` (${wpPod.podIPs[0]})` : ''}`;
+  const clientIdentity = identityOf(srcPod, mesh.trustDomain);
+  const nsLabels = (ns: string) => snapshot.namespaces.get(ns)?.meta.labels;
+
+  // 1. capture at the client's ztunnel.
+  const zt = ztunnelOnNode(snapshot, srcPod.nodeName);
+  const capture: Hop = { from: podLabel(srcPod), to: `ztunnel on ${srcPod.nodeName ?? 'its node'}`, port: dest.port, protocol: 'TCP', result: 'pass', layer: 'capture', evidence: [`source captured: ${srcEnr.reason}`, zt.detail, `${route.labelledObject} is bound to ${gwRef(gw)} (istio.io/use-waypoint)`] };
+  if (!zt.ok) {
+    capture.result = 'fail';
+    const f = finding('AD201', `${zt.detail}. Outbound connections of ${podRef(srcPod)} are refused.`, [podRef(srcPod), ...(zt.object ? [zt.object] : [])]);
+    findings.push(f);
+    fail('refused', 'dataplane', f);
+  }
+  if (route.noReadyPods) {
+    capture.result = 'fail';
+    const f = finding('AD810', `${gwRef(gw)} has status.addresses, so the binding stays, but none of its pods is Ready. ztunnel still routes to it and fails with "unknown waypoint": clients are reset.`, [gwRef(gw)], `# Scale or fix the waypoint Deployment:\nkubectl -n ${gw.meta.namespace} get deploy,pods -l gateway.networking.k8s.io/gateway-name=${gw.meta.name}`);
+    findings.push(f);
+    fail('reset', 'dataplane', f);
+  }
+  hops.push(capture);
+
+  // 2. client pod → waypoint pod on 15008.
+  const srcEp: NetEndpoint = { pod: srcPod, ip: srcPod.podIPs[0], namespaceLabels: nsLabels(srcPod.meta.namespace) };
+  const wpEp: NetEndpoint = { pod: wpPod, ip: wpPod?.podIPs[0], namespaceLabels: nsLabels(gw.meta.namespace) };
+  const toWp: Hop = { from: podLabel(srcPod), to: wpLabel, port: HBONE_PORT, protocol: 'HBONE', result: 'pass', layer: 'network', evidence: [] };
+  if (wpPod) {
+    const np = evaluateNetworkPolicy(ctx.netpols, { src: srcEp, dst: wpEp, port: HBONE_PORT, protocol: 'TCP' });
+    toWp.evidence.push(`client egress: ${np.egress.allowed ? 'allowed' : 'denied'}; waypoint ingress: ${np.ingress.allowed ? 'allowed' : 'denied'}`);
+    const blocked = !np.egress.allowed ? np.egress : !np.ingress.allowed ? np.ingress : undefined;
+    if (blocked) {
+      toWp.result = 'fail';
+      const refs = blocked.selecting.map(fixes.policyRef);
+      const egress = blocked === np.egress;
+      const f = finding(
+        egress ? 'AD502' : 'AD501',
+        `${egress ? `Egress from ${podRef(srcPod)}` : `Ingress to ${podRef(wpPod)}`} on TCP ${HBONE_PORT} between the client and ${wpLabel} is not allowed by ${refs.join(', ')}. The client ztunnel stalls for ${ZTUNNEL_CONNECT_TIMEOUT_SECONDS} s, then gives up.`,
+        refs,
+        egress ? fixes.networkPolicyEgressFix(srcPod, wpPod, HBONE_PORT, `allow-hbone-to-${gw.meta.name}`) : fixes.networkPolicyIngressFix(fixes.fixTarget(wpPod), srcPod, HBONE_PORT, `allow-hbone-to-${gw.meta.name}`),
+      );
+      findings.push(f);
+      fail('timeout', 'networkpolicy', f);
+    }
+  } else {
+    toWp.evidence.push('no waypoint pods in the input: assumed Ready; NetworkPolicy on the waypoint hop not checked');
+  }
+  hops.push({ ...toWp, result: failure && toWp.result === 'pass' ? 'skip' : toWp.result });
+
+  // 3. the waypoint's own policies: targetRefs only (§4.1), against the client's identity.
+  const policies = policiesAtWaypoint(gw, dest, snapshot.authorizationPolicies, mesh.rootNamespace);
+  const req: WaypointRequest = { ...request, identity: clientIdentity, sourceIp: srcPod.podIPs[0] };
+  const atWp: Hop = { from: wpLabel, to: `${dest.object ?? dest.input}`, port: dest.port, protocol: http ? 'HTTP' : 'TCP', result: 'pass', layer: 'waypoint', identity: clientIdentity, evidence: [`peer identity ${clientIdentity}`, http ? `request ${request.method} ${request.host}${request.path}` : 'TCP: HTTP rules cannot match', policies.length ? `policies at the waypoint: ${policies.map((p) => `${p.action} ${p.meta.namespace}/${p.meta.name}`).join(', ')}` : 'no targetRefs AuthorizationPolicy attached'] };
+  const decision = evaluateAtWaypoint(policies, req);
+  if (decision.allowed === false) {
+    atWp.result = 'fail';
+    const refs = decision.decisive ? [apRef(decision.decisive)] : policies.filter((p) => p.action === 'ALLOW').map(apRef);
+    const f = finding(
+      'AD808',
+      decision.reason === 'denied'
+        ? `DENY ${refs[0]} rule ${(decision.ruleIndex ?? 0) + 1} matches ${http ? `${request.method} ${request.path} from` : ''} ${clientIdentity} at ${gwRef(gw)}.${http ? ' The waypoint answers 403 "RBAC: access denied".' : ' The waypoint closes the TCP connection.'}`
+        : `ALLOW policies at ${gwRef(gw)} (${refs.join(', ')}) apply, and none matches ${http ? `${request.method} ${request.path} from ` : ''}${clientIdentity}.${http ? ' The waypoint answers 403 "RBAC: access denied".' : ' The waypoint closes the TCP connection.'}`,
+      refs,
+      decision.reason === 'denied' ? undefined : `# Allow this client at the waypoint:\n${waypointAllowFix(refs[0], dest, clientIdentity, http ? request.method : undefined)}`,
+    );
+    findings.push(f);
+    fail(http ? 'http-403' : 'reset', 'waypoint', f);
+  } else if (decision.allowed === 'unknown') {
+    const refs = [...(decision.decisive ? [apRef(decision.decisive)] : []), ...decision.custom.map(apRef)];
+    findings.push(finding('AD809', `The decision at ${gwRef(gw)} depends on ${decision.custom.length ? 'an external authorizer (CUSTOM action)' : 'request attributes the input cannot know (JWT claims, request principals or other request attributes)'}: ${refs.join(', ')}.`, refs));
+    unknown = `The waypoint's decision depends on facts the input cannot know (${refs.join(', ')}).`;
+  } else if (decision.decisive) {
+    atWp.evidence.push(`allowed by ${decision.decisive.meta.namespace}/${decision.decisive.meta.name} rule ${(decision.ruleIndex ?? 0) + 1}`);
+  }
+  hops.push({ ...atWp, result: failure && atWp.result === 'pass' ? 'skip' : atWp.result });
+
+  // 4. waypoint pod → destination pod on 15008; 5. the destination ztunnel sees the waypoint.
+  const dstEp: NetEndpoint = { pod: dstPod, ip: dstPod.podIPs[0], namespaceLabels: nsLabels(dstPod.meta.namespace) };
+  const toDst: Hop = { from: wpLabel, to: podLabel(dstPod), port: HBONE_PORT, protocol: 'HBONE', result: 'pass', layer: 'network', evidence: [] };
+  const upstreamFailure: Symptom = http ? 'http-503' : 'timeout';
+  const np = evaluateNetworkPolicy(ctx.netpols, { src: wpPod ? wpEp : { ip: undefined }, dst: dstEp, port: HBONE_PORT, protocol: 'TCP' });
+  toDst.evidence.push(np.ingress.isolated ? `destination ingress: ${np.ingress.allowed ? 'allowed' : 'denied'} by ${np.ingress.selecting.map((p) => `${p.meta.namespace}/${p.meta.name}`).join(', ')}` : 'destination ingress: no NetworkPolicy selects the destination');
+  const blocked = wpPod && !np.egress.allowed ? np.egress : !np.ingress.allowed ? np.ingress : undefined;
+  if (blocked) {
+    toDst.result = 'fail';
+    const refs = blocked.selecting.map(fixes.policyRef);
+    const f = finding(
+      blocked === np.egress ? 'AD502' : 'AD501',
+      `TCP ${HBONE_PORT} from ${wpLabel} to ${podRef(dstPod)} is not allowed by ${refs.join(', ')}: through a waypoint the destination must admit 15008 from the waypoint pods, not from the client.${http ? ` The waypoint answers 503 after its ${ZTUNNEL_CONNECT_TIMEOUT_SECONDS} s connect timeout.` : ''}`,
+      refs,
+      wpPod ? fixes.networkPolicyIngressFix(fixes.fixTarget(dstPod, dest.service?.selector), wpPod, HBONE_PORT, `allow-hbone-from-${gw.meta.name}`) : undefined,
+    );
+    findings.push(f);
+    fail(upstreamFailure, 'networkpolicy', f);
+  }
+  const dzt = ztunnelOnNode(snapshot, dstPod.nodeName);
+  toDst.evidence.push(`destination ${dzt.detail}`);
+  if (!dstEnr.captured) {
+    toDst.protocol = 'TCP';
+    toDst.port = targetPort;
+  } else if (!dzt.ok) {
+    toDst.result = 'fail';
+    const f = finding('AD201', `${dzt.detail}. The waypoint's connection to ${podRef(dstPod)} stalls.`, [podRef(dstPod), ...(dzt.object ? [dzt.object] : [])]);
+    findings.push(f);
+    fail(upstreamFailure, 'dataplane', f);
+  }
+  hops.push({ ...toDst, result: failure && toDst.result === 'pass' ? 'skip' : toDst.result });
+
+  if (dstEnr.captured) {
+    const wpIdentity = route.identity;
+    const inbound: Hop = { from: `ztunnel on ${dstPod.nodeName ?? 'the node'}`, to: `${dstPod.meta.namespace}/${dstPod.meta.name}:${targetPort}`, port: targetPort, protocol: 'TCP', result: 'pass', layer: 'ztunnel-inbound', identity: wpIdentity, evidence: [`peer identity ${wpIdentity} (the waypoint's, not the client's)`] };
+    const target = fixes.fixTarget(dstPod, dest.service?.selector);
+    const f = evaluateInbound(ctx, target, { identity: wpIdentity, sourceIp: wpPod?.podIPs[0], destinationIp: dstPod.podIPs[0], destinationPort: targetPort }, undefined, findings, inbound, { gateway: `${gw.meta.namespace}/${gw.meta.name}`, clientIdentity, clientLabel: podRef(srcPod) });
+    if (f) {
+      inbound.result = 'fail';
+      fail(http ? 'http-503' : 'reset', 'ztunnel', f.decisive);
+    }
+    hops.push({ ...inbound, result: failure && inbound.result === 'pass' ? 'skip' : inbound.result });
+  }
+
+  return {
+    source: podRef(srcPod),
+    destination: `${podRef(dstPod)}:${targetPort}`,
+    ok: !failure,
+    symptom: failure?.symptom ?? 'ok',
+    enforcedBy: failure?.enforcedBy ?? 'none',
+    hops,
+    findings,
+    decisive: failure?.decisive,
+    ...(unknown && !failure ? { unknown } : {}),
+  };
+}
+
+function waypointAllowFix(policyRef: string | undefined, dest: ResolvedDestination, principal: string, method: string | undefined): string {
+  const ns = dest.service?.meta.namespace ?? dest.serviceEntry?.meta.namespace ?? 'default';
+  const name = dest.service?.meta.name ?? dest.serviceEntry?.meta.name ?? '<service>';
+  const kind = dest.service ? { kind: 'Service', group: '', name } : { kind: 'ServiceEntry', group: 'networking.istio.io', name };
+  const rule: Record<string, unknown> = { from: [{ source: { principals: [principal] } }] };
+  if (method) rule.to = [{ operation: { methods: [method] } }];
+  return fixes.authorizationPolicyYaml({
+    apiVersion: 'security.istio.io/v1',
+    kind: 'AuthorizationPolicy',
+    metadata: { name: `allow-${principal.split('/').pop()}-to-${name}`, namespace: ns },
+    spec: { targetRefs: [kind], action: 'ALLOW', rules: [rule] },
+  }) + (policyRef ? `\n# (or add the rule to ${policyRef})` : '');
+}

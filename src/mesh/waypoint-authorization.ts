@@ -1,0 +1,149 @@
+// §4.1, §4.4, §5: AuthorizationPolicies at a waypoint (Envoy). Only targetRefs policies
+// attach there; they see the client's identity and, for HTTP, the request.
+import type { AuthorizationPolicyFact, AuthorizationRule, GatewayFact, ServiceEntryFact, ServiceFact } from '../snapshot/types.js';
+import { toCidr, toStringMatch } from './authorization.js';
+import { cidrContains, parseIdentity, stringMatches } from './ztunnel-rbac.js';
+
+export interface WaypointRequest {
+  protocol: 'HTTP' | 'TCP';
+  method: string;
+  path: string;
+  host: string;
+  headers: Record<string, string>;
+  /** The client's identity (without spiffe://) and address, as the waypoint sees them. */
+  identity?: string;
+  sourceIp?: string;
+  /** The port the client addressed (the Service port). */
+  port: number;
+}
+
+/** §4.1: the targetRefs policies a waypoint applies for traffic to this Service or ServiceEntry. */
+export function policiesAtWaypoint(
+  gateway: GatewayFact,
+  target: { service?: ServiceFact; serviceEntry?: ServiceEntryFact },
+  policies: AuthorizationPolicyFact[],
+  rootNamespace: string,
+): AuthorizationPolicyFact[] {
+  return policies.filter((ap) =>
+    ap.targetRefs.some((ref) => {
+      const group = ref.group ?? '';
+      if (ref.namespace && ref.namespace !== ap.meta.namespace) return false; // cross-namespace refs never match
+      if (ref.kind === 'Gateway' && group === 'gateway.networking.k8s.io') return ap.meta.namespace === gateway.meta.namespace && ref.name === gateway.meta.name;
+      if (ref.kind === 'GatewayClass') return ap.meta.namespace === rootNamespace && ref.name === gateway.gatewayClassName;
+      if (ref.kind === 'Service' && group === '' && target.service) return ap.meta.namespace === target.service.meta.namespace && ref.name === target.service.meta.name;
+      if (ref.kind === 'ServiceEntry' && target.serviceEntry) return ap.meta.namespace === target.serviceEntry.meta.namespace && ref.name === target.serviceEntry.meta.name;
+      return false;
+    }),
+  );
+}
+
+type Tri = boolean | 'unknown';
+const and = (a: Tri, b: Tri): Tri => (a === false || b === false ? false : a === 'unknown' || b === 'unknown' ? 'unknown' : true);
+const or = (a: Tri, b: Tri): Tri => (a === true || b === true ? true : a === 'unknown' || b === 'unknown' ? 'unknown' : false);
+
+const anyString = (patterns: string[] | undefined, value: string) => (patterns ?? []).some((p) => stringMatches(toStringMatch(p), value));
+
+/** Positive list must hit, negative list must not; empty lists are ignored. */
+function field(pos: string[] | undefined, neg: string[] | undefined, hit: (p: string[]) => boolean): boolean {
+  if (pos?.length && !hit(pos)) return false;
+  if (neg?.length && hit(neg)) return false;
+  return true;
+}
+
+const HTTP_OPERATION = ['hosts', 'notHosts', 'methods', 'notMethods', 'paths', 'notPaths'] as const;
+
+function ruleMatches(rule: AuthorizationRule, req: WaypointRequest, policyNamespace: string, action: string): Tri {
+  const id = parseIdentity(req.identity);
+  const principal = req.identity ?? '';
+  const ns = id?.namespace ?? '';
+  const ips = (list: string[]) => list.some((c) => {
+    const cidr = toCidr(c);
+    return !!cidr && cidrContains(cidr, req.sourceIp);
+  });
+  let result: Tri = true;
+  if (rule.from?.length) {
+    let any: Tri = false;
+    for (const { source = {} } of rule.from) {
+      let m: Tri =
+        field(source.principals, source.notPrincipals, (l) => anyString(l, principal)) &&
+        field(source.namespaces, source.notNamespaces, (l) => anyString(l, ns)) &&
+        field(source.ipBlocks, source.notIpBlocks, ips) &&
+        field(source.remoteIpBlocks, source.notRemoteIpBlocks, ips) &&
+        field(source.serviceAccounts, source.notServiceAccounts, (l) => l.some((sa) => (sa.includes('/') ? sa : `${policyNamespace}/${sa}`) === `${id?.namespace}/${id?.serviceAccount}`));
+      if (m && (source.requestPrincipals?.length || source.notRequestPrincipals?.length)) m = 'unknown';
+      any = or(any, m);
+    }
+    result = and(result, any);
+  }
+  if (rule.to?.length) {
+    let any: Tri = false;
+    for (const { operation = {} } of rule.to) {
+      const http = HTTP_OPERATION.some((f) => operation[f]?.length);
+      if (http && req.protocol === 'TCP') {
+        // HTTP fields cannot match TCP: an ALLOW rule never matches, a DENY is applied without them.
+        if (action !== 'DENY') continue;
+      }
+      const portOk = field(operation.ports, operation.notPorts, (l) => l.includes(String(req.port)));
+      const httpOk =
+        req.protocol === 'TCP' ||
+        (field(operation.methods, operation.notMethods, (l) => anyString(l, req.method)) &&
+          field(operation.paths, operation.notPaths, (l) => anyString(l, req.path)) &&
+          field(operation.hosts, operation.notHosts, (l) => anyString(l.map((h) => h.toLowerCase()), req.host.toLowerCase())));
+      any = or(any, portOk && httpOk);
+    }
+    result = and(result, any);
+  }
+  for (const cond of rule.when ?? []) {
+    let value: string | undefined;
+    const header = cond.key.match(/^request\.headers\[(.+)\]$/i);
+    if (header) value = req.protocol === 'HTTP' ? (req.headers[header[1].toLowerCase()] ?? '') : undefined;
+    else if (cond.key === 'source.namespace') value = ns;
+    else if (cond.key === 'source.principal') value = principal;
+    else if (cond.key === 'destination.port') value = String(req.port);
+    else if (cond.key === 'source.ip' || cond.key === 'remote.ip') {
+      result = and(result, field(cond.values, cond.notValues, ips));
+      continue;
+    }
+    if (value === undefined) {
+      // JWT claims, SNI and other attributes the input cannot know.
+      result = and(result, req.protocol === 'TCP' && header ? action === 'DENY' : 'unknown');
+      continue;
+    }
+    result = and(result, field(cond.values, cond.notValues, (l) => anyString(l, value!)));
+  }
+  return result;
+}
+
+export interface WaypointDecision {
+  allowed: Tri;
+  reason: 'no-policy' | 'denied' | 'allowed' | 'not-allowed' | 'unknown';
+  decisive?: AuthorizationPolicyFact;
+  ruleIndex?: number;
+  /** CUSTOM policies: enforced by an external authorizer the input cannot evaluate. */
+  custom: AuthorizationPolicyFact[];
+}
+
+/** §4.4 at a waypoint: CUSTOM, then DENY, then ALLOW (implicit deny once any ALLOW applies). */
+export function evaluateAtWaypoint(policies: AuthorizationPolicyFact[], req: WaypointRequest): WaypointDecision {
+  const custom = policies.filter((p) => p.action === 'CUSTOM');
+  const first = (action: string): { ap: AuthorizationPolicyFact; index: number; m: Tri } | undefined => {
+    let unknown: { ap: AuthorizationPolicyFact; index: number; m: Tri } | undefined;
+    for (const ap of policies.filter((p) => p.action === action)) {
+      for (const [index, rule] of (ap.rules ?? []).entries()) {
+        const m = ruleMatches(rule ?? {}, req, ap.meta.namespace, action);
+        if (m === true) return { ap, index, m };
+        if (m === 'unknown') unknown ??= { ap, index, m };
+      }
+    }
+    return unknown;
+  };
+  const deny = first('DENY');
+  if (deny?.m === true) return { allowed: false, reason: 'denied', decisive: deny.ap, ruleIndex: deny.index, custom };
+  if (deny?.m === 'unknown') return { allowed: 'unknown', reason: 'unknown', decisive: deny.ap, ruleIndex: deny.index, custom };
+  const allows = policies.filter((p) => p.action === 'ALLOW');
+  if (allows.length === 0) return { allowed: custom.length ? 'unknown' : true, reason: custom.length ? 'unknown' : 'no-policy', custom };
+  const allow = first('ALLOW');
+  if (allow?.m === true) return { allowed: custom.length ? 'unknown' : true, reason: custom.length ? 'unknown' : 'allowed', decisive: allow.ap, ruleIndex: allow.index, custom };
+  if (allow?.m === 'unknown') return { allowed: 'unknown', reason: 'unknown', decisive: allow.ap, ruleIndex: allow.index, custom };
+  return { allowed: false, reason: 'not-allowed', custom };
+}
