@@ -51,6 +51,7 @@ describe('scenarios', () => {
       if (want.port) expect(hop.port, `hop ${i + 1} port`).toBe(want.port);
       if (want.result) expect(hop.result, `hop ${i + 1} result`).toBe(want.result);
       if (want.identity) expect(hop.identity, `hop ${i + 1} identity`).toBe(want.identity);
+      if (want.layer) expect(hop.layer, `hop ${i + 1} layer`).toBe(want.layer);
     });
   });
 });

@@ -347,6 +347,12 @@ export function evaluateInbound(ctx: EvalContext, target: fixes.FixTarget, conn:
   if (mtls.decidedBy?.mode === 'DISABLE') findings.push(finding('AD302', `${paRef(mtls.decidedBy)} sets DISABLE: ambient pods still talk mTLS; for ztunnel it only means "not STRICT", so plaintext is accepted.`, [paRef(mtls.decidedBy)]));
 
   const applied: { policy: RbacPolicy; ap?: AuthorizationPolicyFact; conversion?: ConversionResult }[] = mtls.policies.map((policy) => ({ policy }));
+  if (via && mesh.autoAllowWaypointPolicy && conn.identity) {
+    // §4.7: istiod's synthetic ALLOW for the waypoint, with PILOT_AUTO_ALLOW_WAYPOINT_POLICY=true.
+    const [wpNs, wpName] = via.gateway.split('/');
+    applied.push({ policy: { name: `istio_allow_waypoint_${wpNs}_${wpName}`, namespace: wpNs, scope: 'WORKLOAD_SELECTOR', action: 'ALLOW', groups: [{ rules: [{ matches: [{ principals: [{ exact: conn.identity }] }] }] }] } });
+    hop.evidence.push(`PILOT_AUTO_ALLOW_WAYPOINT_POLICY: istiod adds ${wpNs}/istio_allow_waypoint_${wpNs}_${wpName}`);
+  }
   for (const ap of policiesInScope(dst, snapshot.authorizationPolicies, mesh.rootNamespace)) {
     const conv = conversionOf(ctx, ap);
     noteConversion(ctx, ap, conv, dst, findings);

@@ -140,6 +140,7 @@ export class ClusterReader {
       pa: group('security.istio.io', sec, 'PeerAuthentication', 'peerauthentications'),
       se: this.istio!.networking ? group('networking.istio.io', this.istio!.networking, 'ServiceEntry', 'serviceentries') : undefined,
       gw: this.gatewayVersion ? group('gateway.networking.k8s.io', this.gatewayVersion, 'Gateway', 'gateways') : undefined,
+      gwc: this.gatewayVersion ? group('gateway.networking.k8s.io', this.gatewayVersion, 'GatewayClass', 'gatewayclasses') : undefined,
     };
   }
 
@@ -261,6 +262,14 @@ export class ClusterReader {
         .map((o) => o.metadata?.labels?.[LABEL_USE_WAYPOINT_NAMESPACE])
         .filter((ns): ns is string => !!ns && ns !== dstNs);
       if (kinds.gw) await Promise.all([...new Set(other)].map((ns) => this.list(kinds.gw!, ns)));
+      // §6: the waypoints' pods (readiness, IPs), their namespaces, and the GatewayClasses (waypoint-for).
+      const gwNamespaces = [...new Set([...this.objects.values()].filter((o) => o.kind === 'Gateway').map((o) => o.metadata?.namespace as string))];
+      await Promise.all([
+        ...gwNamespaces.map((ns) => this.list(POD, ns, { labelSelector: 'gateway.networking.k8s.io/gateway-name' })),
+        ...gwNamespaces.filter((ns) => !namespaces.includes(ns)).map((ns) => this.getOne(NAMESPACE, undefined, ns)),
+        ...(gwNamespaces.length > 0 && kinds.gwc ? [this.list(kinds.gwc)] : []),
+        ...(gwNamespaces.length > 0 ? [this.list(WORKLOADS.Deployment, root, { labelSelector: 'app=istiod' })] : []),
+      ]);
     }
     await this.suggestionsIfMissing(namespaces);
     return this.result();

@@ -32,7 +32,7 @@ function hopsTable(hops: Hop[], s: Style): string {
   const t = table(['#', 'from', 'to', 'port', 'protocol', 'identity seen', 'result'], s);
   hops.forEach((h, i) => {
     const result = h.result === 'pass' ? s('green', 'pass') : h.result === 'fail' ? s(['red', 'bold'], 'FAIL') : s('gray', 'skip');
-    t.push([String(i + 1), h.from, h.to, String(h.port), h.protocol, h.layer === 'ztunnel-inbound' ? (h.identity ?? 'none (plaintext)') : '', result]);
+    t.push([String(i + 1), h.from, h.to, String(h.port), h.protocol, h.layer === 'ztunnel-inbound' ? (h.identity ?? 'none (plaintext)') : h.layer === 'waypoint' ? (h.identity ?? '') : '', result]);
   });
   const evidence = hops.map((h, i) => h.evidence.map((e) => `  ${i + 1}. ${e}`).join('\n')).filter(Boolean).join('\n');
   return `${s('bold', 'Path')}\n${t.toString()}\n${evidence ? `${s('bold', 'Evidence')}\n${evidence}\n` : ''}`;

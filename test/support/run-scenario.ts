@@ -11,7 +11,7 @@ export function runScenarioOn(s: Scenario, snapshot: Snapshot) {
   const ns = s.flags.namespace ?? 'default';
   const symptom = s.flags.symptom as Symptom | undefined;
   if (s.command === 'probes') return probes(snapshot, s.args[0], ns, symptom);
-  return explain(snapshot, { source: s.args[0], destination: s.args[1], namespace: ns, port: s.flags.port, symptom });
+  return explain(snapshot, { source: s.args[0], destination: s.args[1], namespace: ns, port: s.flags.port, method: s.flags.method, path: s.flags.path, headers: s.flags.header, symptom });
 }
 
 export interface Outcome {

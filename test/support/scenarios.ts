@@ -16,7 +16,7 @@ export interface ScenarioExpectation {
   detailIncludes?: string;
   includes?: string[];
   excludes?: string[];
-  path?: { protocol?: string; port?: number; result?: string; identity?: string }[];
+  path?: { protocol?: string; port?: number; result?: string; identity?: string; layer?: string }[];
   error?: { exitCode: number; message: string };
 }
 
@@ -26,7 +26,7 @@ export interface Scenario {
   section: string;
   command: 'explain' | 'probes';
   args: string[];
-  flags: { symptom?: string; namespace?: string; port?: string };
+  flags: { symptom?: string; namespace?: string; port?: string; method?: string; path?: string; header?: string[] };
   expect: ScenarioExpectation;
   objects: SourcedObject[];
 }
