@@ -268,7 +268,7 @@ export class ClusterReader {
         ...gwNamespaces.map((ns) => this.list(POD, ns, { labelSelector: 'gateway.networking.k8s.io/gateway-name' })),
         ...gwNamespaces.filter((ns) => !namespaces.includes(ns)).map((ns) => this.getOne(NAMESPACE, undefined, ns)),
         ...(gwNamespaces.length > 0 && kinds.gwc ? [this.list(kinds.gwc)] : []),
-        ...(gwNamespaces.length > 0 ? [this.list(WORKLOADS.Deployment, root, { labelSelector: 'app=istiod' })] : []),
+        ...(gwNamespaces.length > 0 ? [this.list(WORKLOADS.Deployment, root)] : []),
       ]);
     }
     await this.suggestionsIfMissing(namespaces);
