@@ -191,3 +191,79 @@ function waypointAllowFix(policyRef: string | undefined, dest: ResolvedDestinati
     spec: { targetRefs: [kind], action: 'ALLOW', rules: [rule] },
   }) + (policyRef ? `\n# (or add the rule to ${policyRef})` : '');
 }
+
+/**
+ * §9: a captured client → egress waypoint → external host. The waypoint applies its targetRefs
+ * policies (on the ServiceEntry, its Gateway, or the GatewayClass), then connects out itself, so
+ * the egress NetworkPolicy that matters is the waypoint pod's.
+ */
+export function evaluateEgressWaypointPair(
+  ctx: EvalContext,
+  srcPod: PodFact,
+  dest: ResolvedDestination,
+  route: WaypointRoute,
+  request: Omit<WaypointRequest, 'identity' | 'sourceIp'>,
+): PairResult {
+  const { snapshot } = ctx;
+  const findings: Finding[] = [];
+  const hops: Hop[] = [];
+  const http = request.protocol === 'HTTP';
+  let failure: { symptom: Symptom; enforcedBy: EnforcedBy; decisive: Finding } | undefined;
+  let unknown: string | undefined;
+  const fail = (symptom: Symptom, enforcedBy: EnforcedBy, decisive: Finding) => {
+    failure ??= { symptom, enforcedBy, decisive };
+  };
+  const gw = route.gateway;
+  const wpPod = route.pods[0];
+  const wpLabel = `waypoint ${gw.meta.namespace}/${gw.meta.name}${wpPod?.podIPs[0] ? ` (${wpPod.podIPs[0]})` : ''}`;
+  const clientIdentity = identityOf(srcPod, snapshot.mesh.trustDomain);
+  const nsLabels = (ns: string) => snapshot.namespaces.get(ns)?.meta.labels;
+  const zt = ztunnelOnNode(snapshot, srcPod.nodeName);
+  hops.push({ from: podLabel(srcPod), to: `ztunnel on ${srcPod.nodeName ?? 'its node'}`, port: dest.port, protocol: 'TCP', result: zt.ok ? 'pass' : 'fail', layer: 'capture', evidence: [zt.detail, `${route.labelledObject} is bound to ${gwRef(gw)} (egress waypoint)`] });
+  if (!zt.ok) {
+    const f = finding('AD201', `${zt.detail}. Outbound connections of ${podRef(srcPod)} are refused.`, [podRef(srcPod)]);
+    findings.push(f);
+    fail('refused', 'dataplane', f);
+  }
+  const srcEp: NetEndpoint = { pod: srcPod, ip: srcPod.podIPs[0], namespaceLabels: nsLabels(srcPod.meta.namespace) };
+  const wpEp: NetEndpoint = { pod: wpPod, ip: wpPod?.podIPs[0], namespaceLabels: nsLabels(gw.meta.namespace) };
+  const toWp: Hop = { from: podLabel(srcPod), to: wpLabel, port: HBONE_PORT, protocol: 'HBONE', result: 'pass', layer: 'network', evidence: [] };
+  const np1 = evaluateNetworkPolicy(ctx.netpols, { src: srcEp, dst: wpPod ? wpEp : { ip: undefined }, port: HBONE_PORT, protocol: 'TCP' });
+  const blocked1 = !np1.egress.allowed ? np1.egress : wpPod && !np1.ingress.allowed ? np1.ingress : undefined;
+  if (blocked1) {
+    toWp.result = 'fail';
+    const refs = blocked1.selecting.map(fixes.policyRef);
+    const f = finding(blocked1 === np1.egress ? 'AD502' : 'AD501', `TCP ${HBONE_PORT} from ${podRef(srcPod)} to ${wpLabel} is not allowed by ${refs.join(', ')}.`, refs, fixes.networkPolicyEgressFix(srcPod, wpPod, HBONE_PORT, `allow-hbone-to-${gw.meta.name}`));
+    findings.push(f);
+    fail('timeout', 'networkpolicy', f);
+  }
+  hops.push({ ...toWp, result: failure && toWp.result === 'pass' ? 'skip' : toWp.result });
+  const policies = policiesAtWaypoint(gw, dest, snapshot.authorizationPolicies, snapshot.mesh.rootNamespace);
+  const decision = evaluateAtWaypoint(policies, { ...request, identity: clientIdentity, sourceIp: srcPod.podIPs[0] });
+  const atWp: Hop = { from: wpLabel, to: dest.object ?? dest.input, port: dest.port, protocol: http ? 'HTTP' : 'TCP', result: 'pass', layer: 'waypoint', identity: clientIdentity, evidence: [policies.length ? `policies at the waypoint: ${policies.map((p) => `${p.action} ${p.meta.namespace}/${p.meta.name}`).join(', ')}` : 'no targetRefs AuthorizationPolicy attached'] };
+  if (decision.allowed === false) {
+    atWp.result = 'fail';
+    const refs = decision.decisive ? [apRef(decision.decisive)] : policies.filter((p) => p.action === 'ALLOW').map(apRef);
+    const f = finding('AD808', `${decision.reason === 'denied' ? `DENY ${refs[0]} matches` : `No ALLOW at the egress waypoint (${refs.join(', ')}) matches`} ${clientIdentity} for ${dest.input}.`, refs, `# Allow this client at the egress waypoint:\n${waypointAllowFix(refs[0], dest, clientIdentity, undefined)}`);
+    findings.push(f);
+    fail(http ? 'http-403' : 'reset', 'waypoint', f);
+  } else if (decision.allowed === 'unknown') {
+    findings.push(finding('AD809', `The egress waypoint's decision depends on facts the input cannot know.`, decision.decisive ? [apRef(decision.decisive)] : []));
+    unknown = 'The egress waypoint decision depends on facts the input cannot know.';
+  }
+  hops.push({ ...atWp, result: failure && atWp.result === 'pass' ? 'skip' : atWp.result });
+  const out: Hop = { from: wpLabel, to: `${dest.input}${dest.externalIp ? ` (${dest.externalIp})` : ''}`, port: dest.port, protocol: 'TCP', result: 'pass', layer: 'network', evidence: [] };
+  if (wpPod) {
+    const np2 = evaluateNetworkPolicy(ctx.netpols, { src: wpEp, dst: { ip: undefined }, port: dest.port, protocol: 'TCP' });
+    out.evidence.push(np2.egress.isolated ? `waypoint egress: ${np2.egress.allowed ? 'allowed' : 'denied'}` : 'waypoint egress: no NetworkPolicy selects the waypoint');
+    if (!np2.egress.allowed) {
+      out.result = 'fail';
+      const refs = np2.egress.selecting.map(fixes.policyRef);
+      const f = finding('AD504', `Egress from ${wpLabel} to ${dest.input} on TCP ${dest.port} is not allowed by ${refs.join(', ')}: the egress waypoint is the pod that connects out.`, refs, fixes.networkPolicyEgressFix(wpPod, undefined, dest.port, `allow-${gw.meta.name}-egress-${dest.port}`));
+      findings.push(f);
+      fail(http ? 'http-503' : 'timeout', 'networkpolicy', f);
+    }
+  }
+  hops.push({ ...out, result: failure && out.result === 'pass' ? 'skip' : out.result });
+  return { source: podRef(srcPod), destination: dest.input, ok: !failure, symptom: failure?.symptom ?? 'ok', enforcedBy: failure?.enforcedBy ?? 'none', hops, findings, decisive: failure?.decisive, ...(unknown && !failure ? { unknown } : {}) };
+}

@@ -455,6 +455,11 @@ function noteConversion(ctx: EvalContext, ap: AuthorizationPolicyFact, conv: Con
       : `${ref} rule ${d.index + 1} uses HTTP fields (${d.fields.join(', ')}); ztunnel enforces it without them, which denies more than written.`;
     findings.push(finding('AD404', detail, [ref], `# Enforce HTTP rules at a waypoint: replace "selector" with targetRefs to the Service, e.g.\n${targetRefPolicyFix(ap, undefined)}`));
   }
+  // §4.3: on 1.24-1.30 istiod says "more restrictive" even when the DENY does nothing at ztunnel.
+  const accepted = ap.conditions.find((c) => c.type === 'ZtunnelAccepted');
+  if (accepted?.message && /more restrictive/i.test(accepted.message) && ap.action === 'DENY' && conv.report.strippedRules.length > 0 && conv.report.strippedRules.every((r) => r.noOp)) {
+    findings.push(finding('AD813', `${ref} has status ZtunnelAccepted "${accepted.message}", but every rule with HTTP fields is a no-op at ztunnel, so this DENY has no effect there (the message is misleading on Istio 1.24-1.30).`, [ref]));
+  }
   if (conv.report.spiffePrincipals.length > 0) {
     findings.push(finding('AD405', `${ref} names ${conv.report.spiffePrincipals.join(', ')}; ztunnel compares principals without the spiffe:// prefix, so these never match. Write ${conv.report.spiffePrincipals[0].replace('spiffe://', '')}.`, [ref]));
   }

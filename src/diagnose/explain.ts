@@ -4,7 +4,8 @@ import type { PodFact, Snapshot } from '../snapshot/types.js';
 import { indexNetworkPolicies, evaluateNetworkPolicy } from '../mesh/network-policy.js';
 import { bindingProblem, ignoredWaypointLabels, waypointBinding, waypointPods, waypointServiceAccount } from '../mesh/waypoints.js';
 import type { WaypointRequest } from '../mesh/waypoint-authorization.js';
-import { evaluateWaypointPair, type WaypointRoute } from './evaluate-waypoint.js';
+import { evaluateEgressWaypointPair, evaluateWaypointPair, type WaypointRoute } from './evaluate-waypoint.js';
+import { ANNOTATION_DNS_CAPTURE } from '../mesh/constants.js';
 import { finding, type Finding } from './findings.js';
 import { createContext, enrollmentOf, evaluatePair, identityOf, podLabel, podRef, ztunnelOnNode, type EvalContext, type Hop, type PairResult, type PairSource, type Symptom } from './evaluate.js';
 import { resolveDestination, resolveSource, type ResolvedDestination, type ResolvedSource } from './resolve.js';
@@ -132,6 +133,28 @@ function waypointRouting(ctx: EvalContext, src: ResolvedSource, dest: ResolvedDe
   };
 }
 
+/**
+ * §9: egress reaches the egress waypoint only when ztunnel sees the ServiceEntry's VIP: it needs
+ * an address (spec.addresses or one allocated in status) and DNS capture for the client.
+ * Returns true (and records why) when the client bypasses the waypoint.
+ */
+function egressBypass(ctx: EvalContext, srcPod: PodFact, dest: ResolvedDestination, findings: Finding[]): boolean {
+  const se = dest.serviceEntry;
+  if (!se) return false;
+  const seRef = `ServiceEntry ${se.meta.namespace}/${se.meta.name}`;
+  const addressedByIp = dest.input.split(':')[0] === dest.externalIp;
+  const hasVip = se.addresses.length > 0 || se.statusAddresses.length > 0;
+  const dnsAnnotation = srcPod.meta.annotations[ANNOTATION_DNS_CAPTURE];
+  const dnsCapture = dnsAnnotation !== undefined ? dnsAnnotation === 'true' : (ctx.snapshot.mesh.dnsCapture ?? true);
+  let why: string | undefined;
+  if (se.resolution === 'NONE' && !se.addresses.length) why = `${seRef} has resolution NONE, so no VIP is allocated`;
+  else if (!hasVip) why = `${seRef} has no spec.addresses and no allocated status.addresses (auto-allocation is off before 1.25 or disabled)`;
+  else if (!addressedByIp && !dnsCapture) why = `DNS capture is off for ${podRef(srcPod)} (${dnsAnnotation !== undefined ? `annotation ${ANNOTATION_DNS_CAPTURE}=${dnsAnnotation}` : 'istio-cni AMBIENT_DNS_CAPTURE=false'}), so the client resolves the real IP`;
+  if (!why) return false;
+  findings.push(finding('AD811', `${why}: ztunnel sees an unknown destination and passes it through directly, bypassing the egress waypoint and its policies.`, [seRef], `# Give the ServiceEntry a VIP ztunnel can match, e.g.\nspec:\n  addresses: [240.240.0.10]\n# and make sure DNS capture is on (istio-cni ambient.dnsCapture=true; restart the pods).`));
+  return true;
+}
+
 /** What the waypoint sees of the request: HTTP when the port or the user says so (§4.1). */
 function requestFacts(dest: ResolvedDestination, query: ExplainQuery): Omit<WaypointRequest, 'identity' | 'sourceIp'> {
   const portName = dest.servicePort?.name ?? '';
@@ -148,6 +171,9 @@ function requestFacts(dest: ResolvedDestination, query: ExplainQuery): Omit<Wayp
 function externalPair(ctx: EvalContext, srcPod: PodFact, dest: ResolvedDestination): PairResult {
   const e = enrollmentOf(ctx, srcPod);
   const findings: Finding[] = e.notes.map((n) => finding(n.code, n.detail, n.objects));
+  if (e.captured && dest.kind === 'external' && ctx.snapshot.mesh.outboundTrafficPolicy === 'REGISTRY_ONLY') {
+    findings.push(finding('AD812', `meshConfig.outboundTrafficPolicy is REGISTRY_ONLY, but ztunnel does not enforce it: ${dest.input} is not in the registry and is still passed through. Control egress with an egress waypoint and policy, or a NetworkPolicy.`, [...ctx.snapshot.mesh.sources.filter((x) => x.startsWith('ConfigMap istio'))]));
+  }
   const hops: Hop[] = [];
   let result: PairResult['symptom'] = 'ok';
   let enforcedBy: PairResult['enforcedBy'] = 'none';
@@ -248,9 +274,8 @@ export function explain(snapshot: Snapshot, query: ExplainQuery): ExplainReport 
   outer: for (const s of sources) {
     const srcPod = s.kind === 'pod' ? s.pod : undefined;
     if (dest.kind === 'external' || dest.kind === 'serviceentry') {
-      if (srcPod && wp.route && enrollmentOf(ctx, srcPod).captured) {
-        const gw = wp.route.gateway;
-        pairs.push({ ...externalPair(ctx, srcPod, dest), unknown: `Egress through waypoint ${gw.meta.namespace}/${gw.meta.name} is not evaluated by this version.` });
+      if (srcPod && wp.route && enrollmentOf(ctx, srcPod).captured && !egressBypass(ctx, srcPod, dest, extra)) {
+        pairs.push(evaluateEgressWaypointPair(ctx, srcPod, dest, wp.route, request));
       } else if (srcPod) pairs.push(externalPair(ctx, srcPod, dest));
       continue;
     }

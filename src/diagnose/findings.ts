@@ -73,6 +73,9 @@ export const FINDINGS = {
   AD808: { severity: 'error', title: 'An AuthorizationPolicy at the waypoint denies the request', section: '§4.1, §4.4, §11 row 13' },
   AD809: { severity: 'warning', title: 'The waypoint decision depends on facts the input cannot know', section: '§4.4, §5' },
   AD810: { severity: 'error', title: 'The waypoint has no ready pods: traffic fails closed', section: '§6.4, §11 row 16' },
+  AD811: { severity: 'warning', title: 'Egress bypasses the egress waypoint', section: '§9, §11 row 25' },
+  AD812: { severity: 'info', title: 'REGISTRY_ONLY is not enforced in ambient', section: '§9, §11 row 26' },
+  AD813: { severity: 'warning', title: 'An Istio status condition disagrees with the computed effect', section: '§4.3, §4.8' },
   // The user's observation
   AD901: { severity: 'warning', title: 'The observed symptom differs from the prediction', section: '§5, §11' },
   AD902: { severity: 'warning', title: 'Missing permission: part of the cluster could not be read', section: '§11 (evidence)' },

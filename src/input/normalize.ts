@@ -286,6 +286,7 @@ function meshSettings(configMaps: ConfigMapFact[], pods: PodFact[]): MeshSetting
       if (mesh.rootNamespace) settings.rootNamespace = String(mesh.rootNamespace);
       else settings.rootNamespace = meshCm.meta.namespace; // §4.6: chart falls back to the istio namespace
       if (mesh.trustDomain) settings.trustDomain = String(mesh.trustDomain);
+      if (mesh.outboundTrafficPolicy?.mode) settings.outboundTrafficPolicy = String(mesh.outboundTrafficPolicy.mode);
       settings.sources.push(`ConfigMap ${meshCm.meta.namespace}/${meshCm.meta.name}`);
     } catch {
       // A mesh config we cannot parse leaves Istio's defaults in place.
@@ -299,6 +300,7 @@ function meshSettings(configMaps: ConfigMapFact[], pods: PodFact[]): MeshSetting
       settings.excludedNamespaces = cni.data[CNI_KEY_EXCLUDED_NAMESPACES].split(',').map((s) => s.trim()).filter(Boolean);
     }
     settings.istioVersion = imageTag(`x:${cni.data.CURRENT_AGENT_VERSION ?? ''}`);
+    if (cni.data.AMBIENT_DNS_CAPTURE !== undefined) settings.dnsCapture = cni.data.AMBIENT_DNS_CAPTURE === 'true';
     settings.sources.push(`ConfigMap ${cni.meta.namespace}/${cni.meta.name}`);
   }
   if (!settings.istioVersion) {

@@ -60,3 +60,6 @@ export const LABEL_TUNNEL = 'networking.istio.io/tunnel';
 
 /** Kubernetes adds this label to every namespace. */
 export const LABEL_NAMESPACE_NAME = 'kubernetes.io/metadata.name';
+
+/** §1.5, §9: per-pod override of istio-cni DNS capture. */
+export const ANNOTATION_DNS_CAPTURE = 'ambient.istio.io/dns-capture';

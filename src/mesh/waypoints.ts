@@ -55,6 +55,12 @@ export function ignoredWaypointLabels(objects: { ref: string; meta: ObjectMeta }
         objects: [o.ref],
       });
     }
+    if (use?.includes('/') || use?.startsWith('#')) {
+      notes.push({ detail: `${o.ref} has ${LABEL_USE_WAYPOINT}=${use}, which is not a waypoint name; name the waypoint and put its namespace in ${LABEL_USE_WAYPOINT_NAMESPACE}.`, objects: [o.ref] });
+    }
+    if (o.meta.annotations[LABEL_USE_WAYPOINT] !== undefined && use === undefined) {
+      notes.push({ detail: `${o.ref} has ${LABEL_USE_WAYPOINT} as an annotation; Istio reads only the label.`, objects: [o.ref] });
+    }
     if (o.meta.labels['istio.io/waypoint-for'] !== undefined && !o.ref.startsWith('Gateway')) {
       notes.push({ detail: `${o.ref} has istio.io/waypoint-for, which is read only on a waypoint Gateway or its GatewayClass.`, objects: [o.ref] });
     }

@@ -234,6 +234,10 @@ export interface MeshSettings {
   istioVersion?: string;
   /** istiod's PILOT_AUTO_ALLOW_WAYPOINT_POLICY (§4.7), read from the istiod Deployment. */
   autoAllowWaypointPolicy: boolean;
+  /** meshConfig.outboundTrafficPolicy.mode; ztunnel does not enforce REGISTRY_ONLY (§9). */
+  outboundTrafficPolicy?: string;
+  /** istio-cni AMBIENT_DNS_CAPTURE; the default is on from 1.25 (§9). */
+  dnsCapture?: boolean;
   /** Where each setting came from, shown as evidence. */
   sources: string[];
 }
