@@ -1,7 +1,7 @@
 // One client pod → waypoint → destination pod, hop by hop (§6, §8 row 2, §4.7):
 // capture, client → waypoint:15008, the waypoint's targetRefs policies, waypoint →
 // destination:15008, and the destination ztunnel, which sees the waypoint's identity.
-import type { GatewayFact, PodFact } from '../snapshot/types.js';
+import type { AuthorizationPolicyFact, GatewayFact, PodFact } from '../snapshot/types.js';
 import { evaluateNetworkPolicy, type NetEndpoint } from '../mesh/network-policy.js';
 import { evaluateAtWaypoint, policiesAtWaypoint, type WaypointRequest } from '../mesh/waypoint-authorization.js';
 import { HBONE_PORT, ZTUNNEL_CONNECT_TIMEOUT_SECONDS } from '../mesh/constants.js';
@@ -18,6 +18,8 @@ export interface WaypointRoute {
   noReadyPods: boolean;
   identity: string;
   labelledObject: string;
+  /** Status conditions istiod wrote about this binding, shown as evidence (§4.8, §6.4). */
+  evidence: string[];
 }
 
 const gwRef = (g: GatewayFact) => `Gateway ${g.meta.namespace}/${g.meta.name}`;
@@ -53,7 +55,7 @@ export function evaluateWaypointPair(
 
   // 1. capture at the client's ztunnel.
   const zt = ztunnelOnNode(snapshot, srcPod.nodeName);
-  const capture: Hop = { from: podLabel(srcPod), to: `ztunnel on ${srcPod.nodeName ?? 'its node'}`, port: dest.port, protocol: 'TCP', result: 'pass', layer: 'capture', evidence: [`source captured: ${srcEnr.reason}`, zt.detail, `${route.labelledObject} is bound to ${gwRef(gw)} (istio.io/use-waypoint)`] };
+  const capture: Hop = { from: podLabel(srcPod), to: `ztunnel on ${srcPod.nodeName ?? 'its node'}`, port: dest.port, protocol: 'TCP', result: 'pass', layer: 'capture', evidence: [`source captured: ${srcEnr.reason}`, zt.detail, `${route.labelledObject} is bound to ${gwRef(gw)} (istio.io/use-waypoint)`, ...route.evidence] };
   if (!zt.ok) {
     capture.result = 'fail';
     const f = finding('AD201', `${zt.detail}. Outbound connections of ${podRef(srcPod)} are refused.`, [podRef(srcPod), ...(zt.object ? [zt.object] : [])]);
@@ -98,6 +100,10 @@ export function evaluateWaypointPair(
   const policies = policiesAtWaypoint(gw, dest, snapshot.authorizationPolicies, mesh.rootNamespace);
   const req: WaypointRequest = { ...request, identity: clientIdentity, sourceIp: srcPod.podIPs[0] };
   const atWp: Hop = { from: wpLabel, to: `${dest.object ?? dest.input}`, port: dest.port, protocol: http ? 'HTTP' : 'TCP', result: 'pass', layer: 'waypoint', identity: clientIdentity, evidence: [`peer identity ${clientIdentity}`, http ? `request ${request.method} ${request.host}${request.path}` : 'TCP: HTTP rules cannot match', policies.length ? `policies at the waypoint: ${policies.map((p) => `${p.action} ${p.meta.namespace}/${p.meta.name}`).join(', ')}` : 'no targetRefs AuthorizationPolicy attached'] };
+  for (const p of policies) {
+    const c = p.conditions.find((x) => x.type === 'WaypointAccepted');
+    if (c) atWp.evidence.push(`${p.meta.namespace}/${p.meta.name} status WaypointAccepted=${c.status}${c.reason ? ` (${c.reason})` : ''}${c.message ? `: ${c.message}` : ''}`);
+  }
   const decision = evaluateAtWaypoint(policies, req);
   if (decision.allowed === false) {
     atWp.result = 'fail';
@@ -108,7 +114,9 @@ export function evaluateWaypointPair(
         ? `DENY ${refs[0]} rule ${(decision.ruleIndex ?? 0) + 1} matches ${http ? `${request.method} ${request.path} from` : ''} ${clientIdentity} at ${gwRef(gw)}.${http ? ' The waypoint answers 403 "RBAC: access denied".' : ' The waypoint closes the TCP connection.'}`
         : `ALLOW policies at ${gwRef(gw)} (${refs.join(', ')}) apply, and none matches ${http ? `${request.method} ${request.path} from ` : ''}${clientIdentity}.${http ? ' The waypoint answers 403 "RBAC: access denied".' : ' The waypoint closes the TCP connection.'}`,
       refs,
-      decision.reason === 'denied' ? undefined : `# Allow this client at the waypoint:\n${waypointAllowFix(refs[0], dest, clientIdentity, http ? request.method : undefined)}`,
+      decision.reason === 'denied' && decision.decisive
+        ? withoutWaypointRuleFix(decision.decisive, decision.ruleIndex ?? 0)
+        : `# Allow this client at the waypoint:\n${waypointAllowFix(refs[0], dest, clientIdentity, http ? request.method : undefined)}`,
     );
     findings.push(f);
     fail(http ? 'http-403' : 'reset', 'waypoint', f);
@@ -266,4 +274,10 @@ export function evaluateEgressWaypointPair(
   }
   hops.push({ ...out, result: failure && out.result === 'pass' ? 'skip' : out.result });
   return { source: podRef(srcPod), destination: dest.input, ok: !failure, symptom: failure?.symptom ?? 'ok', enforcedBy: failure?.enforcedBy ?? 'none', hops, findings, decisive: failure?.decisive, ...(unknown && !failure ? { unknown } : {}) };
+}
+
+function withoutWaypointRuleFix(ap: AuthorizationPolicyFact, ruleIndex: number): string {
+  const rules = (ap.rules ?? []).filter((_, i) => i !== ruleIndex);
+  if (rules.length === 0) return `# The matching rule is the policy's only rule; if this request should pass, delete the policy:\nkubectl delete authorizationpolicy -n ${ap.meta.namespace} ${ap.meta.name}`;
+  return `# The policy without rule ${ruleIndex + 1}:\n${fixes.authorizationPolicyYaml({ apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name: ap.meta.name, namespace: ap.meta.namespace }, spec: { targetRefs: ap.targetRefs, action: ap.action, rules } })}`;
 }

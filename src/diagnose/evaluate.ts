@@ -164,14 +164,14 @@ export function evaluatePair(ctx: EvalContext, source: PairSource, dstPod: PodFa
     hops.push(hop);
   } else if (srcPod && srcEnr) {
     const why = srcEnr.mode === 'sidecar' ? 'it has a sidecar, which sends its own mTLS' : srcEnr.reason;
-    if (srcEnr.mode !== 'sidecar') findings.push(finding('AD101', `${podRef(srcPod)} is not in the ambient mesh (${why}), so its connections leave as plaintext with no identity.`, [podRef(srcPod), `Namespace ${srcPod.meta.namespace}`]));
+    if (srcEnr.mode !== 'sidecar' && srcEnr.mode !== 'gateway') findings.push(finding('AD101', `${podRef(srcPod)} is not in the ambient mesh (${why}), so its connections leave as plaintext with no identity.`, [podRef(srcPod), `Namespace ${srcPod.meta.namespace}`]));
   }
 
   // --- the packet on the wire (§8, §10) ---
   const dstPending = dstEnr.redirection === 'pending';
   const dstCaptured = dstEnr.captured;
   const dstSidecarHbone = dstEnr.mode === 'sidecar' && dstPod.meta.labels[LABEL_TUNNEL] === 'http';
-  const srcSendsHbone = (srcCaptured && srcEnr?.captured) || srcEnr?.mode === 'sidecar';
+  const srcSendsHbone = (srcCaptured && srcEnr?.captured) || srcEnr?.mode === 'sidecar' || srcEnr?.mode === 'gateway';
   const hbone = !!srcSendsHbone && (dstCaptured || dstSidecarHbone);
   const kubelet = source.kind === 'kubelet';
   // §7: node-local sockets to an enrolled pod are SNATed to the probe address and skip ztunnel.
@@ -289,7 +289,7 @@ export function evaluatePair(ctx: EvalContext, source: PairSource, dstPod: PodFa
   } else if (dstEnr.mode === 'sidecar' && !kubelet) {
     // §10: a sidecar destination enforces its own mTLS and policies in Envoy.
     const mtls = effectiveMtls(dstPod, snapshot.peerAuthentications, mesh.rootNamespace);
-    const mutual = hbone || srcEnr?.mode === 'sidecar';
+    const mutual = hbone || srcEnr?.mode === 'sidecar' || srcEnr?.mode === 'gateway';
     const senderIdentity = mutual && srcPod ? identityOf(srcPod, mesh.trustDomain) : undefined;
     const hop: Hop = { from: srcEnr?.mode === 'sidecar' ? 'sidecar of the source' : hbone ? 'ztunnel (HBONE)' : srcLabel, to: `${dstPod.meta.namespace}/${dstPod.meta.name}:${targetPort}`, port: targetPort, protocol: 'TCP', result: 'pass', layer: 'ztunnel-inbound', identity: senderIdentity, evidence: [`the destination runs a sidecar${dstSidecarHbone ? ' that terminates HBONE (networking.istio.io/tunnel=http)' : ''}`, `mTLS mode ${mtls.mode}${mtls.decidedBy ? ` from ${paRef(mtls.decidedBy)}` : ''}`] };
     if (!mutual && mtls.mode === 'STRICT') {
@@ -359,6 +359,10 @@ export function evaluateInbound(ctx: EvalContext, target: fixes.FixTarget, conn:
     if (conv.policy) applied.push({ policy: conv.policy, ap, conversion: conv });
   }
   noteTargetRefPolicies(ctx, dst, findings);
+  for (const a of applied) {
+    const c = a.ap?.conditions.find((x) => x.type === 'ZtunnelAccepted');
+    if (c) hop.evidence.push(`${a.ap!.meta.namespace}/${a.ap!.meta.name} status ZtunnelAccepted=${c.status}${c.reason ? ` (${c.reason})` : ''}`);
+  }
   const decision = assertRbac(applied.map((a) => a.policy), conn);
   const enforcing = applied.filter((a) => a.ap).map((a) => `${a.policy.action} ${a.policy.namespace}/${a.policy.name}`);
   hop.evidence.push(enforcing.length > 0 ? `policies at ztunnel: ${enforcing.join(', ')}` : 'no AuthorizationPolicy applies at ztunnel');

@@ -96,8 +96,10 @@ function waypointRouting(ctx: EvalContext, src: ResolvedSource, dest: ResolvedDe
     findings.push(finding('AD802', `${binding.labelledObject} asks for waypoint ${binding.namespace}/${binding.name}, which is not in the input. If it does not exist in the cluster either, Istio marks the binding WaypointIsNotReady and traffic goes direct, skipping any L7 policy.`, [binding.labelledObject]));
     return { findings };
   }
-  // §6.6: only ambient-captured clients send to waypoints.
-  const capturedClient = src.pods.some((p) => enrollmentOf(ctx, p).captured);
+  // §6.6: only ambient-captured clients send to waypoints; an Istio ingress gateway does when the
+  // Service or its namespace says istio.io/ingress-use-waypoint=true.
+  const ingressOptIn = [dest.service?.meta.labels, dstNs?.meta.labels].some((l) => l?.['istio.io/ingress-use-waypoint'] === 'true');
+  const capturedClient = src.pods.some((p) => enrollmentOf(ctx, p).captured || (enrollmentOf(ctx, p).mode === 'gateway' && ingressOptIn && addressedBy === 'service'));
   if (!capturedClient) {
     findings.push(finding('AD804', `${binding.labelledObject} is bound to ${gwRef}, but the client is not an ambient-captured pod, so it talks to the destination directly and the waypoint's policies do not apply to it.`, [gwRef, binding.labelledObject]));
     return { findings };
@@ -129,6 +131,7 @@ function waypointRouting(ctx: EvalContext, src: ResolvedSource, dest: ResolvedDe
       noReadyPods: pods.length > 0 && ready.length === 0,
       identity: `${snapshot.mesh.trustDomain}/ns/${gw.meta.namespace}/sa/${waypointServiceAccount(gw)}`,
       labelledObject: binding.labelledObject,
+      evidence: [dest.service, dest.serviceEntry].flatMap((o) => (o?.conditions ?? []).filter((c) => c.type === 'istio.io/WaypointBound').map((c) => `${dest.object} status WaypointBound=${c.status}${c.reason ? ` (${c.reason})` : ''}${c.message ? `: ${c.message}` : ''}`)),
     },
   };
 }
@@ -285,7 +288,8 @@ export function explain(snapshot: Snapshot, query: ExplainQuery): ExplainReport 
     }
     for (const t of dest.targets) {
       if (srcPod && srcPod === t.pod) continue;
-      const viaWaypoint = wp.route && srcPod && enrollmentOf(ctx, srcPod).captured;
+      const srcMode = srcPod ? enrollmentOf(ctx, srcPod) : undefined;
+      const viaWaypoint = wp.route && srcPod && (srcMode!.captured || srcMode!.mode === 'gateway');
       pairs.push(viaWaypoint ? evaluateWaypointPair(ctx, srcPod!, t.pod, t.targetPort, dest, wp.route!, request) : evaluatePair(ctx, s, t.pod, t.targetPort, dest));
       if (pairs.length >= MAX_PAIRS) break outer;
     }

@@ -219,6 +219,7 @@ function service(obj: RawObject, origin: string): ServiceFact {
       targetPort: p.targetPort ?? Number(p.port),
       protocol: String(p.protocol ?? 'TCP').toUpperCase(),
     })),
+    conditions: conditions(obj.status),
   };
 }
 
@@ -245,6 +246,7 @@ function serviceEntry(obj: RawObject, origin: string): ServiceEntryFact {
     ports: asArray(spec.ports).map((p: any) => ({ number: Number(p.number), name: p.name, protocol: p.protocol, targetPort: p.targetPort })),
     location: spec.location,
     resolution: spec.resolution,
+    conditions: conditions(obj.status),
   };
 }
 

@@ -14,7 +14,7 @@ import {
 } from './constants.js';
 import type { FindingCode } from '../diagnose/findings.js';
 
-export type DataplaneMode = 'ambient' | 'sidecar' | 'none' | 'host-network';
+export type DataplaneMode = 'ambient' | 'sidecar' | 'gateway' | 'none' | 'host-network';
 export type Redirection = 'enabled' | 'pending' | 'absent' | 'disabled' | 'unobserved' | string;
 
 export interface EnrollmentNote {
@@ -47,6 +47,14 @@ function selectorSaysAmbient(podLabels: Record<string, string>, nsLabels: Record
   if (podValue === DATAPLANE_NONE) return { ambient: false, reason: `pod label ${LABEL_DATAPLANE_MODE}=none opts it out` };
   if (nsValue === DATAPLANE_AMBIENT) return { ambient: true, reason: `namespace label ${LABEL_DATAPLANE_MODE}=ambient` };
   return { ambient: false, reason: `neither the pod nor its namespace has ${LABEL_DATAPLANE_MODE}=ambient` };
+}
+
+/** Istio ingress/egress gateway pods (classic `istio=ingressgateway`, or Gateway API with Istio's class). */
+export function isIstioGateway(pod: PodFact): boolean {
+  const l = pod.meta.labels;
+  if (l['istio'] === 'ingressgateway' || l['istio'] === 'egressgateway') return true;
+  const cls = l['gateway.istio.io/managed'] ?? '';
+  return cls === 'istio.io-gateway-controller';
 }
 
 function isSidecarInjected(pod: PodFact): boolean {
@@ -143,6 +151,11 @@ export function evaluateEnrollment(
     }
     shouldBeAmbient = false;
     reason = 'hostNetwork pods are never enrolled';
+  } else if (isIstioGateway(pod)) {
+    // §10: an Istio gateway sends HBONE with its own identity, like an HBONE-capable sidecar.
+    mode = 'gateway';
+    shouldBeAmbient = false;
+    reason = 'an Istio gateway: it sends HBONE with its own identity';
   } else if (isSidecarInjected(pod) || injection) {
     mode = 'sidecar';
     if (shouldBeAmbient) {
@@ -166,7 +179,7 @@ export function evaluateEnrollment(
     reason = `namespace ${nsName} is excluded by istio-cni`;
   } else if (pod.meta.labels[ZTUNNEL_APP_LABEL] === ZTUNNEL_APP_VALUE || pod.meta.labels['gateway.networking.k8s.io/gateway-name']) {
     shouldBeAmbient = false;
-    reason = 'ztunnel and gateway pods are never captured';
+    reason = 'ztunnel and waypoint pods are never captured';
   }
 
   let captured: boolean;

@@ -86,6 +86,8 @@ export interface ServiceFact {
   headless: boolean;
   type: string;
   ports: ServicePortFact[];
+  /** istiod writes istio.io/WaypointBound here (§6.4). */
+  conditions: Condition[];
 }
 
 export interface EndpointSliceFact {
@@ -209,6 +211,7 @@ export interface ServiceEntryFact {
   ports: { number: number; name?: string; protocol?: string; targetPort?: number }[];
   location?: string;
   resolution?: string;
+  conditions: Condition[];
 }
 
 export interface GatewayFact {
