@@ -68,8 +68,22 @@ export function summarizePod(ctx: EvalContext, pod: PodFact): PodSummary {
   };
 }
 
-/** §6.3-§6.6: the waypoint that serves this client's traffic, or why none does. */
+/** §4.8, §6.4: istiod's WaypointBound condition, checked against the computed binding. */
 function waypointRouting(ctx: EvalContext, src: ResolvedSource, dest: ResolvedDestination): { findings: Finding[]; route?: WaypointRoute } {
+  const result = computeRouting(ctx, src, dest);
+  const owner = dest.service ?? dest.serviceEntry;
+  const bound = owner?.conditions.find((c) => c.type === 'istio.io/WaypointBound');
+  const computedBound = !!result.route || result.findings.some((f) => f.code === 'AD804');
+  if (owner && bound && (bound.status === 'True') !== computedBound) {
+    result.findings.push(
+      finding('AD813', `${dest.object} has status WaypointBound=${bound.status}${bound.reason ? ` (${bound.reason})` : ''}, but from the objects in the input the binding ${computedBound ? 'applies' : 'does not apply'}. The status may be stale, or the input may lack objects (the waypoint Gateway or its pods).`, [dest.object!]),
+    );
+  }
+  return result;
+}
+
+/** §6.3-§6.6: the waypoint that serves this client's traffic, or why none does. */
+function computeRouting(ctx: EvalContext, src: ResolvedSource, dest: ResolvedDestination): { findings: Finding[]; route?: WaypointRoute } {
   const { snapshot } = ctx;
   const findings: Finding[] = [];
   const objects: { ref: string; meta: PodFact['meta'] }[] = [];
@@ -208,7 +222,7 @@ function externalPair(ctx: EvalContext, srcPod: PodFact, dest: ResolvedDestinati
   return { source: podRef(srcPod), destination: dest.input, ok: !decisive, symptom: result, enforcedBy, hops, findings, decisive };
 }
 
-function noEndpointsPair(ctx: EvalContext, srcPod: PodFact | undefined, dest: ResolvedDestination): PairResult {
+function noEndpointsPair(ctx: EvalContext, srcPod: PodFact | undefined, dest: ResolvedDestination, viaWaypointHttp = false): PairResult {
   const captured = srcPod ? enrollmentOf(ctx, srcPod).captured : false;
   const svc = dest.object ?? dest.input;
   const notReady = dest.notReady.map((p) => podRef(p));
@@ -221,7 +235,8 @@ function noEndpointsPair(ctx: EvalContext, srcPod: PodFact | undefined, dest: Re
     source: srcPod ? podRef(srcPod) : 'kubelet',
     destination: svc,
     ok: false,
-    symptom: captured ? 'reset' : 'refused',
+    // §5: through a waypoint, HTTP clients get 503 "no healthy upstream" (UH).
+    symptom: viaWaypointHttp ? 'http-503' : captured ? 'reset' : 'refused',
     enforcedBy: 'dataplane',
     hops: [{ from: srcPod ? podLabel(srcPod) : 'client', to: svc, port: dest.port, protocol: 'TCP', result: 'fail', layer: 'network', evidence: ['no endpoints'] }],
     findings: [f],
@@ -283,7 +298,7 @@ export function explain(snapshot: Snapshot, query: ExplainQuery): ExplainReport 
       continue;
     }
     if (dest.targets.length === 0) {
-      pairs.push(noEndpointsPair(ctx, srcPod, dest));
+      pairs.push(noEndpointsPair(ctx, srcPod, dest, !!wp.route && request.protocol === 'HTTP' && !!srcPod && enrollmentOf(ctx, srcPod).captured));
       continue;
     }
     for (const t of dest.targets) {
