@@ -22,6 +22,25 @@ export interface WaypointRoute {
   evidence: string[];
 }
 
+/** The first failure along the path decides; later hops are only reached if none failed. */
+function pairState() {
+  const state = {
+    findings: [] as Finding[],
+    hops: [] as Hop[],
+    failure: undefined as { symptom: Symptom; enforcedBy: EnforcedBy; decisive: Finding } | undefined,
+    fail(symptom: Symptom, enforcedBy: EnforcedBy, decisive: Finding) {
+      state.failure ??= { symptom, enforcedBy, decisive };
+    },
+    failed: () => state.failure,
+  };
+  return state;
+}
+
+function result(srcPod: PodFact, destination: string, s: { findings: Finding[]; hops: Hop[]; failed: () => { symptom: Symptom; enforcedBy: EnforcedBy; decisive: Finding } | undefined }, unknown?: string): PairResult {
+  const failure = s.failed();
+  return { source: podRef(srcPod), destination, ok: !failure, symptom: failure?.symptom ?? 'ok', enforcedBy: failure?.enforcedBy ?? 'none', hops: s.hops, findings: s.findings, decisive: failure?.decisive, ...(unknown && !failure ? { unknown } : {}) };
+}
+
 const gwRef = (g: GatewayFact) => `Gateway ${g.meta.namespace}/${g.meta.name}`;
 const apRef = (ap: { meta: { namespace: string; name: string } }) => `AuthorizationPolicy ${ap.meta.namespace}/${ap.meta.name}`;
 
@@ -36,14 +55,9 @@ export function evaluateWaypointPair(
 ): PairResult {
   const { snapshot } = ctx;
   const mesh = snapshot.mesh;
-  const findings: Finding[] = [];
-  const hops: Hop[] = [];
+  const { findings, hops, fail, failed } = pairState();
   const http = request.protocol === 'HTTP';
-  let failure: { symptom: Symptom; enforcedBy: EnforcedBy; decisive: Finding } | undefined;
   let unknown: string | undefined;
-  const fail = (symptom: Symptom, enforcedBy: EnforcedBy, decisive: Finding) => {
-    failure ??= { symptom, enforcedBy, decisive };
-  };
   const srcEnr = enrollmentOf(ctx, srcPod);
   const dstEnr = enrollmentOf(ctx, dstPod);
   for (const e of [srcEnr, dstEnr]) for (const n of e.notes) findings.push(finding(n.code, n.detail, n.objects));
@@ -94,7 +108,7 @@ export function evaluateWaypointPair(
   } else {
     toWp.evidence.push('no waypoint pods in the input: assumed Ready; NetworkPolicy on the waypoint hop not checked');
   }
-  hops.push({ ...toWp, result: failure && toWp.result === 'pass' ? 'skip' : toWp.result });
+  hops.push({ ...toWp, result: failed() && toWp.result === 'pass' ? 'skip' : toWp.result });
 
   // 3. the waypoint's own policies: targetRefs only (§4.1), against the client's identity.
   const policies = policiesAtWaypoint(gw, dest, snapshot.authorizationPolicies, mesh.rootNamespace);
@@ -127,7 +141,7 @@ export function evaluateWaypointPair(
   } else if (decision.decisive) {
     atWp.evidence.push(`allowed by ${decision.decisive.meta.namespace}/${decision.decisive.meta.name} rule ${(decision.ruleIndex ?? 0) + 1}`);
   }
-  hops.push({ ...atWp, result: failure && atWp.result === 'pass' ? 'skip' : atWp.result });
+  hops.push({ ...atWp, result: failed() && atWp.result === 'pass' ? 'skip' : atWp.result });
 
   // 4. waypoint pod → destination pod on 15008; 5. the destination ztunnel sees the waypoint.
   const dstEp: NetEndpoint = { pod: dstPod, ip: dstPod.podIPs[0], namespaceLabels: nsLabels(dstPod.meta.namespace) };
@@ -159,7 +173,7 @@ export function evaluateWaypointPair(
     findings.push(f);
     fail(upstreamFailure, 'dataplane', f);
   }
-  hops.push({ ...toDst, result: failure && toDst.result === 'pass' ? 'skip' : toDst.result });
+  hops.push({ ...toDst, result: failed() && toDst.result === 'pass' ? 'skip' : toDst.result });
 
   if (dstEnr.captured) {
     const wpIdentity = route.identity;
@@ -170,20 +184,10 @@ export function evaluateWaypointPair(
       inbound.result = 'fail';
       fail(http ? 'http-503' : 'reset', 'ztunnel', f.decisive);
     }
-    hops.push({ ...inbound, result: failure && inbound.result === 'pass' ? 'skip' : inbound.result });
+    hops.push({ ...inbound, result: failed() && inbound.result === 'pass' ? 'skip' : inbound.result });
   }
 
-  return {
-    source: podRef(srcPod),
-    destination: `${podRef(dstPod)}:${targetPort}`,
-    ok: !failure,
-    symptom: failure?.symptom ?? 'ok',
-    enforcedBy: failure?.enforcedBy ?? 'none',
-    hops,
-    findings,
-    decisive: failure?.decisive,
-    ...(unknown && !failure ? { unknown } : {}),
-  };
+  return result(srcPod, `${podRef(dstPod)}:${targetPort}`, { findings, hops, failed }, unknown);
 }
 
 function waypointAllowFix(policyRef: string | undefined, dest: ResolvedDestination, principal: string, method: string | undefined): string {
@@ -213,14 +217,9 @@ export function evaluateEgressWaypointPair(
   request: Omit<WaypointRequest, 'identity' | 'sourceIp'>,
 ): PairResult {
   const { snapshot } = ctx;
-  const findings: Finding[] = [];
-  const hops: Hop[] = [];
+  const { findings, hops, fail, failed } = pairState();
   const http = request.protocol === 'HTTP';
-  let failure: { symptom: Symptom; enforcedBy: EnforcedBy; decisive: Finding } | undefined;
   let unknown: string | undefined;
-  const fail = (symptom: Symptom, enforcedBy: EnforcedBy, decisive: Finding) => {
-    failure ??= { symptom, enforcedBy, decisive };
-  };
   const gw = route.gateway;
   const wpPod = route.pods[0];
   const wpLabel = `waypoint ${gw.meta.namespace}/${gw.meta.name}${wpPod?.podIPs[0] ? ` (${wpPod.podIPs[0]})` : ''}`;
@@ -245,7 +244,7 @@ export function evaluateEgressWaypointPair(
     findings.push(f);
     fail('timeout', 'networkpolicy', f);
   }
-  hops.push({ ...toWp, result: failure && toWp.result === 'pass' ? 'skip' : toWp.result });
+  hops.push({ ...toWp, result: failed() && toWp.result === 'pass' ? 'skip' : toWp.result });
   const policies = policiesAtWaypoint(gw, dest, snapshot.authorizationPolicies, snapshot.mesh.rootNamespace);
   const decision = evaluateAtWaypoint(policies, { ...request, identity: clientIdentity, sourceIp: srcPod.podIPs[0] });
   const atWp: Hop = { from: wpLabel, to: dest.object ?? dest.input, port: dest.port, protocol: http ? 'HTTP' : 'TCP', result: 'pass', layer: 'waypoint', identity: clientIdentity, evidence: [policies.length ? `policies at the waypoint: ${policies.map((p) => `${p.action} ${p.meta.namespace}/${p.meta.name}`).join(', ')}` : 'no targetRefs AuthorizationPolicy attached'] };
@@ -259,7 +258,7 @@ export function evaluateEgressWaypointPair(
     findings.push(finding('AD809', `The egress waypoint's decision depends on facts the input cannot know.`, decision.decisive ? [apRef(decision.decisive)] : []));
     unknown = 'The egress waypoint decision depends on facts the input cannot know.';
   }
-  hops.push({ ...atWp, result: failure && atWp.result === 'pass' ? 'skip' : atWp.result });
+  hops.push({ ...atWp, result: failed() && atWp.result === 'pass' ? 'skip' : atWp.result });
   const out: Hop = { from: wpLabel, to: `${dest.input}${dest.externalIp ? ` (${dest.externalIp})` : ''}`, port: dest.port, protocol: 'TCP', result: 'pass', layer: 'network', evidence: [] };
   if (wpPod) {
     const np2 = evaluateNetworkPolicy(ctx.netpols, { src: wpEp, dst: { ip: undefined }, port: dest.port, protocol: 'TCP' });
@@ -272,8 +271,8 @@ export function evaluateEgressWaypointPair(
       fail(http ? 'http-503' : 'timeout', 'networkpolicy', f);
     }
   }
-  hops.push({ ...out, result: failure && out.result === 'pass' ? 'skip' : out.result });
-  return { source: podRef(srcPod), destination: dest.input, ok: !failure, symptom: failure?.symptom ?? 'ok', enforcedBy: failure?.enforcedBy ?? 'none', hops, findings, decisive: failure?.decisive, ...(unknown && !failure ? { unknown } : {}) };
+  hops.push({ ...out, result: failed() && out.result === 'pass' ? 'skip' : out.result });
+  return result(srcPod, dest.input, { findings, hops, failed }, unknown);
 }
 
 function withoutWaypointRuleFix(ap: AuthorizationPolicyFact, ruleIndex: number): string {
