@@ -175,7 +175,9 @@ function egressBypass(ctx: EvalContext, srcPod: PodFact, dest: ResolvedDestinati
 /** What the waypoint sees of the request: HTTP when the port or the user says so (§4.1). */
 function requestFacts(dest: ResolvedDestination, query: ExplainQuery): Omit<WaypointRequest, 'identity' | 'sourceIp'> {
   const portName = dest.servicePort?.name ?? '';
-  const http = !!dest.scheme || !!query.method || !!query.path || (query.headers?.length ?? 0) > 0 || /^(http|http2|grpc|grpc-web)(-|$)/i.test(portName);
+  const appProtocol = (dest.servicePort?.appProtocol ?? '').toLowerCase();
+  const httpAppProtocol = ['http', 'http2', 'grpc', 'grpc-web', 'kubernetes.io/h2c'].includes(appProtocol);
+  const http = !!dest.scheme || !!query.method || !!query.path || (query.headers?.length ?? 0) > 0 || httpAppProtocol || (!appProtocol && /^(http|http2|grpc|grpc-web)(-|$)/i.test(portName));
   const headers: Record<string, string> = {};
   for (const h of query.headers ?? []) {
     const i = h.indexOf(':');

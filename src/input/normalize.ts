@@ -215,6 +215,7 @@ function service(obj: RawObject, origin: string): ServiceFact {
     type: String(spec.type ?? 'ClusterIP'),
     ports: asArray(spec.ports).map((p: any) => ({
       name: p.name,
+      appProtocol: p.appProtocol,
       port: Number(p.port),
       targetPort: p.targetPort ?? Number(p.port),
       protocol: String(p.protocol ?? 'TCP').toUpperCase(),

@@ -74,6 +74,7 @@ export interface NamespaceFact {
 
 export interface ServicePortFact {
   name?: string;
+  appProtocol?: string;
   port: number;
   targetPort: number | string;
   protocol: string;
