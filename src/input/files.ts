@@ -39,7 +39,11 @@ function listFiles(path: string): string[] {
 /** Flattens `kind: List` (and `PodList` etc., as `kubectl get -o yaml` prints them). */
 function flatten(object: RawObject, origin: string): SourcedObject[] {
   if (Array.isArray(object.items) && typeof object.kind === 'string' && object.kind.endsWith('List')) {
-    return object.items.flatMap((item: RawObject) => flatten(item, origin));
+    // Typed lists (PodList, NetworkPolicyList) may omit each item's kind and apiVersion.
+    const itemKind = object.kind === 'List' ? undefined : object.kind.slice(0, -'List'.length);
+    return object.items.flatMap((item: RawObject) =>
+      flatten(itemKind && !item.kind ? { apiVersion: object.apiVersion, kind: itemKind, ...item } : item, origin),
+    );
   }
   return [{ object, origin }];
 }

@@ -121,7 +121,7 @@ function podFromObject(obj: RawObject, origin: string): PodFact {
     // A pod without status is a manifest: treat it as it would run, Ready.
     ready: observed ? readyCondition?.status === 'True' || (status.phase === 'Running' && !readyCondition) : true,
     containers: containers(spec),
-    owner: owner ? { kind: String(owner.kind), name: String(owner.name) } : undefined,
+    owner: owner ? { kind: String(owner.kind ?? 'Pod'), name: String(owner.name) } : undefined,
     observed,
   };
 }

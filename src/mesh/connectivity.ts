@@ -1,0 +1,149 @@
+// Allowed connections between every pair of workloads (and external IPv4 ranges) under
+// Kubernetes NetworkPolicy: the base of a reachability matrix. Port and address spaces are cut
+// at every boundary a policy mentions, so one query per piece decides the whole piece.
+import ipaddr from 'ipaddr.js';
+import type { PodFact, Snapshot } from '../snapshot/types.js';
+import { evaluateNetworkPolicy, indexNetworkPolicies, type NetEndpoint } from './network-policy.js';
+
+export const PROTOCOLS = ['SCTP', 'TCP', 'UDP'] as const;
+const MAX_PORT = 65535;
+const MAX_IP = 2 ** 32 - 1;
+
+export interface Peer {
+  /** `ns/name[Kind]` for workloads, `a.b.c.d-e.f.g.h[External]` for address ranges. */
+  name: string;
+  pod?: PodFact;
+  /** For external ranges: any address inside the range. */
+  ip?: string;
+}
+
+/** Port ranges per protocol, inclusive, merged. */
+export type ConnectionSet = Record<(typeof PROTOCOLS)[number], [number, number][]>;
+
+export function workloadName(pod: PodFact): string {
+  const owner = pod.owner;
+  return owner ? `${pod.meta.namespace}/${owner.name}[${owner.kind}]` : `${pod.meta.namespace}/${pod.meta.name}[Pod]`;
+}
+
+const ipToInt = (ip: string) => ipaddr.IPv4.parse(ip).toByteArray().reduce((n, b) => n * 256 + b, 0);
+const intToIp = (n: number) => [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
+
+/** The coarsest split of the IPv4 space that every ipBlock (cidr and except) respects. */
+export function externalRanges(snapshot: Snapshot): Peer[] {
+  const cuts = new Set<number>([0, MAX_IP + 1]);
+  for (const np of snapshot.networkPolicies) {
+    for (const rule of [...np.ingress, ...np.egress]) {
+      for (const peer of rule.peers ?? []) {
+        for (const cidr of peer.ipBlock ? [peer.ipBlock.cidr, ...(peer.ipBlock.except ?? [])] : []) {
+          if (!ipaddr.isValidCIDR(cidr)) continue;
+          const [addr, len] = ipaddr.parseCIDR(cidr);
+          if (addr.kind() !== 'ipv4') continue;
+          const size = 2 ** (32 - len);
+          const start = Math.floor(ipToInt(addr.toString()) / size) * size;
+          cuts.add(start);
+          cuts.add(start + size);
+        }
+      }
+    }
+  }
+  const sorted = [...cuts].sort((a, b) => a - b);
+  return sorted.slice(0, -1).map((start, i) => ({ name: `${intToIp(start)}-${intToIp(sorted[i + 1] - 1)}[External]`, ip: intToIp(start) }));
+}
+
+/** Port boundaries per protocol: every numbered port, range end and resolved named port. */
+function portCuts(snapshot: Snapshot, dst: PodFact | undefined, protocol: string): number[] {
+  const cuts = new Set<number>([1, MAX_PORT + 1]);
+  for (const np of snapshot.networkPolicies) {
+    for (const rule of [...np.ingress, ...np.egress]) {
+      for (const p of rule.ports ?? []) {
+        if ((p.protocol ?? 'TCP') !== protocol || p.port === undefined) continue;
+        if (typeof p.port === 'number' || /^\d+$/.test(String(p.port))) {
+          cuts.add(Number(p.port));
+          cuts.add((p.endPort ?? Number(p.port)) + 1);
+        } else if (dst) {
+          for (const c of dst.containers) for (const cp of c.ports) if (cp.name === p.port) {
+            cuts.add(cp.containerPort);
+            cuts.add(cp.containerPort + 1);
+          }
+        }
+      }
+    }
+  }
+  return [...cuts].filter((c) => c >= 1 && c <= MAX_PORT + 1).sort((a, b) => a - b);
+}
+
+export interface ConnectivityOptions {
+  /** np-guard's convention: an ipBlock never matches a pod (Kubernetes leaves it to the CNI). */
+  ipBlocksMatchPods: boolean;
+}
+
+export function allowedConnections(snapshot: Snapshot, src: Peer, dst: Peer, options: ConnectivityOptions): ConnectionSet {
+  const index = indexNetworkPolicies(snapshot.networkPolicies);
+  const endpoint = (p: Peer): NetEndpoint =>
+    p.pod ? { pod: p.pod, ip: options.ipBlocksMatchPods ? p.pod.podIPs[0] : undefined, namespaceLabels: snapshot.namespaces.get(p.pod.meta.namespace)?.meta.labels } : { ip: p.ip };
+  const out = { SCTP: [], TCP: [], UDP: [] } as ConnectionSet;
+  for (const protocol of PROTOCOLS) {
+    const cuts = portCuts(snapshot, dst.pod, protocol);
+    for (let i = 0; i < cuts.length - 1; i++) {
+      const v = evaluateNetworkPolicy(index, { src: endpoint(src), dst: endpoint(dst), port: cuts[i], protocol });
+      if (!v.allowed) continue;
+      const ranges = out[protocol];
+      const last = ranges[ranges.length - 1];
+      if (last && last[1] + 1 === cuts[i]) last[1] = cuts[i + 1] - 1;
+      else ranges.push([cuts[i], cuts[i + 1] - 1]);
+    }
+  }
+  return out;
+}
+
+export function describeConnections(set: ConnectionSet): string | undefined {
+  const full = PROTOCOLS.every((p) => set[p].length === 1 && set[p][0][0] === 1 && set[p][0][1] === MAX_PORT);
+  if (full) return 'All Connections';
+  const parts = PROTOCOLS.filter((p) => set[p].length > 0).map((p) => `${p} ${set[p].map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`)).join(',')}`);
+  return parts.length ? parts.join(',') : undefined;
+}
+
+/** Every workload (one pod stands for its owner) and every external range of the snapshot. */
+export function peersOf(snapshot: Snapshot): Peer[] {
+  const byName = new Map<string, Peer>();
+  for (const pod of snapshot.pods) {
+    if (pod.hostNetwork) continue;
+    const name = workloadName(pod);
+    if (!byName.has(name)) byName.set(name, { name, pod });
+  }
+  return [...byName.values()];
+}
+
+/** np-guard-style list: `src => dst : connections`, one line per pair with anything allowed. */
+export function connectivityList(snapshot: Snapshot, options: ConnectivityOptions): string[] {
+  const workloads = peersOf(snapshot);
+  const externals = externalRanges(snapshot);
+  const lines: string[] = [];
+  for (const src of workloads) {
+    for (const dst of workloads) {
+      if (src === dst) continue;
+      const text = describeConnections(allowedConnections(snapshot, src, dst, options));
+      if (text) lines.push(`${src.name} => ${dst.name} : ${text}`);
+    }
+  }
+  // External ranges: neighbouring ranges with the same connections merge, per workload and direction.
+  for (const w of workloads) {
+    for (const outbound of [true, false]) {
+      let run: { start: string; end: string; text?: string } | undefined;
+      const flush = () => {
+        if (run?.text) lines.push(outbound ? `${w.name} => ${run.start}-${run.end}[External] : ${run.text}` : `${run.start}-${run.end}[External] => ${w.name} : ${run.text}`);
+      };
+      for (const ext of externals) {
+        const text = describeConnections(outbound ? allowedConnections(snapshot, w, ext, options) : allowedConnections(snapshot, ext, w, options));
+        const [start, end] = ext.name.replace('[External]', '').split('-');
+        if (run && run.text === text) run.end = end;
+        else {
+          flush();
+          run = { start, end, text };
+        }
+      }
+      flush();
+    }
+  }
+  return lines.sort();
+}
