@@ -28,11 +28,11 @@ export function workloadName(pod: PodFact): string {
 const ipToInt = (ip: string) => ipaddr.IPv4.parse(ip).toByteArray().reduce((n, b) => n * 256 + b, 0);
 const intToIp = (n: number) => [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
 
-/** The coarsest split of the IPv4 space that every ipBlock (cidr and except) respects. */
-export function externalRanges(snapshot: Snapshot): Peer[] {
+/** The coarsest split of the IPv4 space that every ipBlock (cidr and except) of one direction respects. */
+export function externalRanges(snapshot: Snapshot, direction: 'ingress' | 'egress'): Peer[] {
   const cuts = new Set<number>([0, MAX_IP + 1]);
   for (const np of snapshot.networkPolicies) {
-    for (const rule of [...np.ingress, ...np.egress]) {
+    for (const rule of np[direction]) {
       for (const peer of rule.peers ?? []) {
         for (const cidr of peer.ipBlock ? [peer.ipBlock.cidr, ...(peer.ipBlock.except ?? [])] : []) {
           if (!ipaddr.isValidCIDR(cidr)) continue;
@@ -117,7 +117,6 @@ export function peersOf(snapshot: Snapshot): Peer[] {
 /** np-guard-style list: `src => dst : connections`, one line per pair with anything allowed. */
 export function connectivityList(snapshot: Snapshot, options: ConnectivityOptions): string[] {
   const workloads = peersOf(snapshot);
-  const externals = externalRanges(snapshot);
   const lines: string[] = [];
   for (const src of workloads) {
     for (const dst of workloads) {
@@ -126,23 +125,15 @@ export function connectivityList(snapshot: Snapshot, options: ConnectivityOption
       if (text) lines.push(`${src.name} => ${dst.name} : ${text}`);
     }
   }
-  // External ranges: neighbouring ranges with the same connections merge, per workload and direction.
+  // External ranges, cut by the ipBlocks of the direction they are used in.
   for (const w of workloads) {
-    for (const outbound of [true, false]) {
-      let run: { start: string; end: string; text?: string } | undefined;
-      const flush = () => {
-        if (run?.text) lines.push(outbound ? `${w.name} => ${run.start}-${run.end}[External] : ${run.text}` : `${run.start}-${run.end}[External] => ${w.name} : ${run.text}`);
-      };
-      for (const ext of externals) {
-        const text = describeConnections(outbound ? allowedConnections(snapshot, w, ext, options) : allowedConnections(snapshot, ext, w, options));
-        const [start, end] = ext.name.replace('[External]', '').split('-');
-        if (run && run.text === text) run.end = end;
-        else {
-          flush();
-          run = { start, end, text };
-        }
-      }
-      flush();
+    for (const ext of externalRanges(snapshot, 'egress')) {
+      const text = describeConnections(allowedConnections(snapshot, w, ext, options));
+      if (text) lines.push(`${w.name} => ${ext.name} : ${text}`);
+    }
+    for (const ext of externalRanges(snapshot, 'ingress')) {
+      const text = describeConnections(allowedConnections(snapshot, ext, w, options));
+      if (text) lines.push(`${ext.name} => ${w.name} : ${text}`);
     }
   }
   return lines.sort();
