@@ -31,17 +31,29 @@ const intToIp = (n: number) => [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) 
 /** The coarsest split of the IPv4 space that every ipBlock (cidr and except) of one direction respects. */
 export function externalRanges(snapshot: Snapshot, direction: 'ingress' | 'egress'): Peer[] {
   const cuts = new Set<number>([0, MAX_IP + 1]);
+  const range = (cidr: string): [number, number] | undefined => {
+    if (!ipaddr.isValidCIDR(cidr)) return undefined;
+    const [addr, len] = ipaddr.parseCIDR(cidr);
+    if (addr.kind() !== 'ipv4') return undefined;
+    const size = 2 ** (32 - len);
+    const start = Math.floor(ipToInt(addr.toString()) / size) * size;
+    return [start, start + size - 1];
+  };
   for (const np of snapshot.networkPolicies) {
     for (const rule of np[direction]) {
       for (const peer of rule.peers ?? []) {
-        for (const cidr of peer.ipBlock ? [peer.ipBlock.cidr, ...(peer.ipBlock.except ?? [])] : []) {
-          if (!ipaddr.isValidCIDR(cidr)) continue;
-          const [addr, len] = ipaddr.parseCIDR(cidr);
-          if (addr.kind() !== 'ipv4') continue;
-          const size = 2 ** (32 - len);
-          const start = Math.floor(ipToInt(addr.toString()) / size) * size;
-          cuts.add(start);
-          cuts.add(start + size);
+        const block = peer.ipBlock && range(peer.ipBlock.cidr);
+        if (!block) continue;
+        // The set an ipBlock stands for (cidr minus except), as merged intervals: its edges are the cuts.
+        let parts: [number, number][] = [block];
+        for (const ex of peer.ipBlock!.except ?? []) {
+          const e = range(ex);
+          if (!e) continue;
+          parts = parts.flatMap(([a, b]): [number, number][] => (e[1] < a || e[0] > b ? [[a, b]] : ([[a, e[0] - 1], [e[1] + 1, b]] as [number, number][]).filter(([x, y]) => x <= y)));
+        }
+        for (const [a, b] of parts) {
+          cuts.add(a);
+          cuts.add(b + 1);
         }
       }
     }
