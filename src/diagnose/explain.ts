@@ -275,7 +275,7 @@ export function resolveOrExplainGaps<T>(snapshot: Snapshot, resolve: () => T): T
 }
 
 export function explain(snapshot: Snapshot, query: ExplainQuery): ExplainReport {
-  const ctx = createContext(snapshot, indexNetworkPolicies(snapshot.networkPolicies));
+  const ctx = createContext(snapshot, indexNetworkPolicies(snapshot.networkPolicies, snapshot.adminNetworkPolicies));
   const src = resolveOrExplainGaps(snapshot, () => resolveSource(snapshot, query.source, query.namespace));
   const dest = resolveOrExplainGaps(snapshot, () => resolveDestination(snapshot, query.destination, query.namespace, query.port));
   if (src.kind === 'kubelet' && (dest.kind === 'external' || dest.kind === 'serviceentry')) {

@@ -42,7 +42,7 @@ function cniWarnings(snapshot: Snapshot): Finding[] {
 }
 
 export function probes(snapshot: Snapshot, input: string, namespace: string, observed?: Symptom): ProbesReport {
-  const ctx = createContext(snapshot, indexNetworkPolicies(snapshot.networkPolicies));
+  const ctx = createContext(snapshot, indexNetworkPolicies(snapshot.networkPolicies, snapshot.adminNetworkPolicies));
   const target = resolveOrExplainGaps(snapshot, () => resolveSource(snapshot, input, namespace));
   const results: ProbeResult[] = [];
   const read = readingFindings(snapshot);

@@ -2,6 +2,10 @@
 // so both give the same facts for the same objects.
 import { parse as parseYaml } from 'yaml';
 import type {
+  AdminNetworkPolicyFact,
+  AdminPeer,
+  AdminPort,
+  AdminRule,
   AuthorizationPolicyFact,
   Condition,
   ConfigMapFact,
@@ -173,6 +177,42 @@ function networkPolicy(obj: RawObject, origin: string): NetworkPolicyFact {
     policyTypes,
     ingress: npRules(spec.ingress, 'from'),
     egress: npRules(spec.egress, 'to'),
+  };
+}
+
+function adminPeer(p: any): AdminPeer {
+  return {
+    namespaces: p.namespaces ? selector(p.namespaces) ?? {} : undefined,
+    pods: p.pods ? { namespaceSelector: selector(p.pods.namespaceSelector) ?? {}, podSelector: selector(p.pods.podSelector) ?? {} } : undefined,
+    networks: asStrings(p.networks),
+  };
+}
+
+function adminRules(v: unknown, peerKey: 'from' | 'to'): AdminRule[] {
+  return asArray(v).map((r: any) => ({
+    name: String(r.name ?? ''),
+    action: String(r.action ?? ''),
+    peers: asArray(r[peerKey]).map(adminPeer),
+    ports: r.ports === undefined ? undefined : asArray(r.ports).map((p: any): AdminPort => {
+      if (p.portNumber) return { protocol: String(p.portNumber.protocol ?? 'TCP').toUpperCase(), start: Number(p.portNumber.port), end: Number(p.portNumber.port) };
+      if (p.portRange) return { protocol: String(p.portRange.protocol ?? 'TCP').toUpperCase(), start: Number(p.portRange.start), end: Number(p.portRange.end) };
+      return { protocol: 'TCP', namedPort: String(p.namedPort ?? '') };
+    }),
+  }));
+}
+
+function adminNetworkPolicy(obj: RawObject): AdminNetworkPolicyFact {
+  const spec = obj.spec ?? {};
+  return {
+    kind: obj.kind as AdminNetworkPolicyFact['kind'],
+    name: String(obj.metadata?.name ?? ''),
+    priority: Number(spec.priority ?? 1000),
+    subject: {
+      namespaces: spec.subject?.namespaces ? selector(spec.subject.namespaces) ?? {} : undefined,
+      pods: spec.subject?.pods ? { namespaceSelector: selector(spec.subject.pods.namespaceSelector) ?? {}, podSelector: selector(spec.subject.pods.podSelector) ?? {} } : undefined,
+    },
+    ingress: adminRules(spec.ingress, 'from'),
+    egress: adminRules(spec.egress, 'to'),
   };
 }
 
@@ -372,6 +412,7 @@ export function buildSnapshot(
   const gateways: GatewayFact[] = [];
   const configMaps: ConfigMapFact[] = [];
   const gatewayClasses: Snapshot['gatewayClasses'] = [];
+  const adminNetworkPolicies: AdminNetworkPolicyFact[] = [];
 
   // The same object given twice (two files, or a file and stdin): the later one wins, as with kubectl apply.
   const unique = new Map<string, SourcedObject>();
@@ -402,6 +443,10 @@ export function buildSnapshot(
         break;
       case 'NetworkPolicy':
         networkPolicies.push(networkPolicy(obj, src));
+        break;
+      case 'AdminNetworkPolicy':
+      case 'BaselineAdminNetworkPolicy':
+        if (String(obj.apiVersion ?? '').startsWith('policy.networking.k8s.io')) adminNetworkPolicies.push(adminNetworkPolicy(obj));
         break;
       case 'AuthorizationPolicy':
         authorizationPolicies.push(authorizationPolicy(obj, src));
@@ -462,6 +507,7 @@ export function buildSnapshot(
     endpointSlices,
     workloads: workloads.map((w) => w.workload),
     networkPolicies,
+    adminNetworkPolicies: adminNetworkPolicies.sort((a, b) => a.priority - b.priority || a.name.localeCompare(b.name)),
     authorizationPolicies,
     peerAuthentications,
     serviceEntries,

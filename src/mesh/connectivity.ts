@@ -39,6 +39,17 @@ export function externalRanges(snapshot: Snapshot, direction: 'ingress' | 'egres
     const start = Math.floor(ipToInt(addr.toString()) / size) * size;
     return [start, start + size - 1];
   };
+  for (const anp of snapshot.adminNetworkPolicies) {
+    for (const rule of anp[direction]) {
+      for (const network of rule.peers.flatMap((p) => p.networks ?? [])) {
+        const r = range(network);
+        if (r) {
+          cuts.add(r[0]);
+          cuts.add(r[1] + 1);
+        }
+      }
+    }
+  }
   for (const np of snapshot.networkPolicies) {
     for (const rule of np[direction]) {
       for (const peer of rule.peers ?? []) {
@@ -81,6 +92,21 @@ function portCuts(snapshot: Snapshot, dst: PodFact | undefined, protocol: string
       }
     }
   }
+  for (const anp of snapshot.adminNetworkPolicies) {
+    for (const rule of [...anp.ingress, ...anp.egress]) {
+      for (const p of rule.ports ?? []) {
+        if (p.namedPort !== undefined) {
+          for (const c of dst?.containers ?? []) for (const cp of c.ports) if (cp.name === p.namedPort && cp.protocol === protocol) {
+            cuts.add(cp.containerPort);
+            cuts.add(cp.containerPort + 1);
+          }
+        } else if (p.protocol === protocol && p.start !== undefined) {
+          cuts.add(p.start);
+          cuts.add((p.end ?? p.start) + 1);
+        }
+      }
+    }
+  }
   return [...cuts].filter((c) => c >= 1 && c <= MAX_PORT + 1).sort((a, b) => a - b);
 }
 
@@ -90,7 +116,7 @@ export interface ConnectivityOptions {
 }
 
 export function allowedConnections(snapshot: Snapshot, src: Peer, dst: Peer, options: ConnectivityOptions): ConnectionSet {
-  const index = indexNetworkPolicies(snapshot.networkPolicies);
+  const index = indexNetworkPolicies(snapshot.networkPolicies, snapshot.adminNetworkPolicies);
   const endpoint = (p: Peer): NetEndpoint =>
     p.pod ? { pod: p.pod, ip: options.ipBlocksMatchPods ? p.pod.podIPs[0] : undefined, namespaceLabels: snapshot.namespaces.get(p.pod.meta.namespace)?.meta.labels } : { ip: p.ip };
   const out = { SCTP: [], TCP: [], UDP: [] } as ConnectionSet;

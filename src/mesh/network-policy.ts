@@ -1,7 +1,7 @@
 // Kubernetes NetworkPolicy, evaluated for the packets that really cross the CNI (§8).
 // Semantics follow Kubernetes (netpol-edge-cases.md §2.1, §3), including ipBlocks that match
 // pod IPs, which real CNIs often do; such matches are flagged because they are CNI-dependent.
-import type { Labels, NetworkPolicyFact, NetworkPolicyPeer, NetworkPolicyPort, PodFact } from '../snapshot/types.js';
+import type { AdminNetworkPolicyFact, AdminPeer, AdminPort, AdminRule, Labels, NetworkPolicyFact, NetworkPolicyPeer, NetworkPolicyPort, PodFact } from '../snapshot/types.js';
 import { selectorMatches } from './labels.js';
 import { cidrContains, type CidrMatch } from './ztunnel-rbac.js';
 import { toCidr } from './authorization.js';
@@ -36,6 +36,8 @@ export interface DirectionVerdict {
   allowedBy: RuleRef[];
   /** An allowing rule matched a pod only through an ipBlock (CNI-dependent). */
   viaIpBlockOnPod: boolean;
+  /** An admin tier decided: `AdminNetworkPolicy name` or `BaselineAdminNetworkPolicy name`. */
+  decidedByAdmin?: string;
 }
 
 export interface NetVerdict {
@@ -46,16 +48,23 @@ export interface NetVerdict {
 
 export interface NetworkPolicyIndex {
   byNamespace: Map<string, NetworkPolicyFact[]>;
+  /** AdminNetworkPolicies by ascending priority, then the BaselineAdminNetworkPolicy. */
+  admin: AdminNetworkPolicyFact[];
+  baseline: AdminNetworkPolicyFact[];
 }
 
-export function indexNetworkPolicies(policies: NetworkPolicyFact[]): NetworkPolicyIndex {
+export function indexNetworkPolicies(policies: NetworkPolicyFact[], admin: AdminNetworkPolicyFact[] = []): NetworkPolicyIndex {
   const byNamespace = new Map<string, NetworkPolicyFact[]>();
   for (const p of policies) {
     const list = byNamespace.get(p.meta.namespace) ?? [];
     list.push(p);
     byNamespace.set(p.meta.namespace, list);
   }
-  return { byNamespace };
+  return {
+    byNamespace,
+    admin: admin.filter((a) => a.kind === 'AdminNetworkPolicy').sort((a, b) => a.priority - b.priority),
+    baseline: admin.filter((a) => a.kind === 'BaselineAdminNetworkPolicy'),
+  };
 }
 
 const cidrCache = new Map<string, CidrMatch | undefined>();
@@ -100,6 +109,43 @@ function portMatches(p: NetworkPolicyPort, port: number, protocol: string, recei
   return receiver.containers.some((c) => c.ports.some((cp) => cp.name === p.port && cp.protocol === protocol && cp.containerPort === port));
 }
 
+function adminSubjectMatches(policy: AdminNetworkPolicyFact, pod: PodFact, nsLabels: Labels): boolean {
+  const s = policy.subject;
+  if (s.namespaces) return selectorMatches(s.namespaces, nsLabels);
+  if (s.pods) return selectorMatches(s.pods.namespaceSelector, nsLabels) && selectorMatches(s.pods.podSelector, pod.meta.labels);
+  return false;
+}
+
+function adminPeerMatches(peer: AdminPeer, ep: NetEndpoint): boolean {
+  if (peer.networks) return !ep.pod && peer.networks.some((n) => ipBlockMatches({ cidr: n }, ep.ip));
+  if (!ep.pod) return false; // namespaces/pods peers cover in-cluster pods only
+  const nsLabels = ep.namespaceLabels ?? {};
+  if (peer.namespaces) return selectorMatches(peer.namespaces, nsLabels);
+  if (peer.pods) return selectorMatches(peer.pods.namespaceSelector, nsLabels) && selectorMatches(peer.pods.podSelector, ep.pod.meta.labels);
+  return false;
+}
+
+function adminPortMatches(p: AdminPort, port: number, protocol: string, receiver: PodFact | undefined): boolean {
+  if (p.namedPort !== undefined) {
+    return !!receiver && receiver.containers.some((c) => c.ports.some((cp) => cp.name === p.namedPort && cp.protocol === protocol && cp.containerPort === port));
+  }
+  return p.protocol === protocol && port >= (p.start ?? 0) && port <= (p.end ?? p.start ?? 0);
+}
+
+/** The first matching rule of the first policy (in tier order) that has one, or undefined. */
+function adminDecision(policies: AdminNetworkPolicyFact[], subject: NetEndpoint, peer: NetEndpoint, direction: 'ingress' | 'egress', port: number, protocol: string, receiver: PodFact | undefined): { action: string; policy: AdminNetworkPolicyFact; rule: AdminRule } | undefined {
+  const pod = subject.pod!;
+  for (const policy of policies) {
+    if (!adminSubjectMatches(policy, pod, subject.namespaceLabels ?? {})) continue;
+    for (const rule of policy[direction]) {
+      if (!rule.peers.some((p) => adminPeerMatches(p, peer))) continue;
+      if (rule.ports && !rule.ports.some((p) => adminPortMatches(p, port, protocol, receiver))) continue;
+      return { action: rule.action, policy, rule };
+    }
+  }
+  return undefined;
+}
+
 function evaluateDirection(
   index: NetworkPolicyIndex,
   subject: NetEndpoint,
@@ -113,6 +159,12 @@ function evaluateDirection(
   const pod = subject.pod;
   // Host-network endpoints and non-pods are outside NetworkPolicy's reach.
   if (!pod || pod.hostNetwork) return verdict;
+  // AdminNetworkPolicy first: the first matching rule decides; Pass hands over to NetworkPolicy.
+  const dir = direction === 'Ingress' ? 'ingress' : 'egress';
+  const anp = adminDecision(index.admin, subject, peer, dir, port, protocol, receiver);
+  if (anp && anp.action !== 'Pass') {
+    return { ...verdict, isolated: true, allowed: anp.action === 'Allow', decidedByAdmin: `AdminNetworkPolicy ${anp.policy.name}` };
+  }
   for (const policy of index.byNamespace.get(pod.meta.namespace) ?? []) {
     if (!policy.policyTypes.includes(direction)) continue;
     if (!selectorMatches(policy.podSelector, pod.meta.labels)) continue;
@@ -139,6 +191,11 @@ function evaluateDirection(
   }
   verdict.isolated = verdict.selecting.length > 0;
   verdict.allowed = !verdict.isolated || verdict.allowedBy.length > 0;
+  if (!verdict.isolated) {
+    // No NetworkPolicy selects the pod: the BaselineAdminNetworkPolicy decides, if a rule matches.
+    const banp = adminDecision(index.baseline, subject, peer, dir, port, protocol, receiver);
+    if (banp) return { ...verdict, isolated: true, allowed: banp.action === 'Allow', decidedByAdmin: `BaselineAdminNetworkPolicy ${banp.policy.name}` };
+  }
   verdict.viaIpBlockOnPod = !!peer.pod && verdict.allowedBy.length > 0 && verdict.allowedBy.every((r) => r.via === 'ipblock');
   return verdict;
 }

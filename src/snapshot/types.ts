@@ -131,6 +131,38 @@ export interface NetworkPolicyFact {
   egress: NetworkPolicyRule[];
 }
 
+/** AdminNetworkPolicy / BaselineAdminNetworkPolicy (policy.networking.k8s.io/v1alpha1). */
+export interface AdminPeer {
+  namespaces?: LabelSelector;
+  pods?: { namespaceSelector?: LabelSelector; podSelector?: LabelSelector };
+  networks?: string[];
+}
+
+export interface AdminPort {
+  protocol: string;
+  start?: number;
+  end?: number;
+  namedPort?: string;
+}
+
+export interface AdminRule {
+  name: string;
+  action: 'Allow' | 'Deny' | 'Pass' | string;
+  peers: AdminPeer[];
+  /** undefined = all ports. */
+  ports?: AdminPort[];
+}
+
+export interface AdminNetworkPolicyFact {
+  kind: 'AdminNetworkPolicy' | 'BaselineAdminNetworkPolicy';
+  name: string;
+  /** ANP only; lower numbers win. */
+  priority: number;
+  subject: { namespaces?: LabelSelector; pods?: { namespaceSelector?: LabelSelector; podSelector?: LabelSelector } };
+  ingress: AdminRule[];
+  egress: AdminRule[];
+}
+
 export interface Condition {
   type: string;
   status: string;
@@ -253,6 +285,8 @@ export interface Snapshot {
   endpointSlices: EndpointSliceFact[];
   workloads: WorkloadFact[];
   networkPolicies: NetworkPolicyFact[];
+  /** Cluster-scoped admin tiers, evaluated before (ANP) and after (BANP) NetworkPolicy. */
+  adminNetworkPolicies: AdminNetworkPolicyFact[];
   authorizationPolicies: AuthorizationPolicyFact[];
   peerAuthentications: PeerAuthenticationFact[];
   serviceEntries: ServiceEntryFact[];
