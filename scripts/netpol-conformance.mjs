@@ -8,28 +8,67 @@
 // - the corpus never lets an ipBlock match a pod: pods are given no IP here;
 // - the corpus treats hostNetwork pods like any pod (Kubernetes exempts them): they are
 //   evaluated as ordinary pods here;
-// - exposure goldens hold the plain list before "Exposure Analysis Result:"; only that part is compared.
+// - exposure goldens hold the plain list before "Exposure Analysis Result:"; only that part is compared;
+// - three cases have only explain goldens: their "Allowed" lines are turned into list lines.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readManifestFiles } from '../dist/input/files.js';
 import { buildSnapshot } from '../dist/input/normalize.js';
-import { connectivityList } from '../dist/mesh/connectivity.js';
+import { connectivityList, describeConnections } from '../dist/mesh/connectivity.js';
+
+/**
+ * Explain-only goldens: the allowed part of every "Connections between A => B" block (and the
+ * final system-default section), turned into list lines.
+ */
+function listFromExplain(text) {
+  const lines = [];
+  const add = (pair, set) => {
+    const conns = describeConnections(set);
+    if (conns) lines.push(`${pair} : ${conns}`);
+  };
+  const full = () => ({ SCTP: [[1, 65535]], TCP: [[1, 65535]], UDP: [[1, 65535]] });
+  for (const block of text.split(/^Connections between /m).slice(1)) {
+    const pair = block.slice(0, block.indexOf(':\n')).trim();
+    const set = { SCTP: [], TCP: [], UDP: [] };
+    for (const m of block.matchAll(/^\tAllowed (.+?) due to/gm)) {
+      for (const item of m[1].split(/,\s*(?=[A-Z])/)) {
+        const [proto, ranges] = item.trim().split(':');
+        const parts = ranges ? ranges.replace(/[[\]]/g, '').split(',').map((r) => r.split('-').map(Number)).map(([a, b]) => [a, b ?? a]) : [[1, 65535]];
+        set[proto]?.push(...parts);
+      }
+    }
+    for (const proto of Object.keys(set)) {
+      const merged = [];
+      for (const [a, b] of set[proto].sort((x, y) => x[0] - y[0])) {
+        const last = merged[merged.length - 1];
+        if (last && a <= last[1] + 1) last[1] = Math.max(last[1], b);
+        else merged.push([a, b]);
+      }
+      set[proto] = merged;
+    }
+    add(pair, set);
+  }
+  const defaults = text.split(/^All Connections due to the system default.*$/m)[1];
+  for (const l of (defaults ?? '').split('\n')) if (l.includes(' => ')) add(l.trim().replace(/:$/, ''), full());
+  return lines.sort();
+}
 
 const CASES = join(process.env.AMBIENT_DOCTOR_SHARED ?? join(import.meta.dirname, '..', '..', 'shared'), 'conformance', 'netpol', 'cases');
 let passed = 0;
 const failed = [];
 for (const name of readdirSync(CASES).sort()) {
   const expectedDir = join(CASES, name, 'expected');
-  const file = [`${name}_connlist_output.txt`, `${name}_exposure_output.txt`].map((f) => join(expectedDir, f)).find(existsSync);
+  const file = [`${name}_connlist_output.txt`, `${name}_exposure_output.txt`, `${name}_explain_output.txt`].map((f) => join(expectedDir, f)).find(existsSync);
   if (!file) {
-    failed.push(`${name}: no list golden (explain-only case, not compared yet)`);
+    failed.push(`${name}: no golden`);
     continue;
   }
   try {
     const snapshot = buildSnapshot(readManifestFiles([join(CASES, name, 'input')], () => ''));
     for (const pod of snapshot.pods) pod.hostNetwork = false;
     const got = connectivityList(snapshot, { ipBlocksMatchPods: false });
-    const want = readFileSync(file, 'utf8').split('Exposure Analysis Result:')[0].split('\n').map((l) => l.trim()).filter(Boolean).sort();
+    const text = readFileSync(file, 'utf8');
+    const want = file.endsWith('_explain_output.txt') ? listFromExplain(text) : text.split('Exposure Analysis Result:')[0].split('\n').map((l) => l.trim()).filter(Boolean).sort();
     if (JSON.stringify(got) === JSON.stringify(want)) passed++;
     else failed.push(`${name}: ${want.filter((w) => !got.includes(w)).length} expected lines missing, ${got.filter((g) => !want.includes(g)).length} unexpected`);
   } catch (err) {
