@@ -1,20 +1,64 @@
 // Runs the np-guard NetworkPolicy corpus (../shared/conformance/netpol, used as it is) through
 // the project's engine and compares the allowed connections with each case's expected list.
 // Prints "netpol conformance: N passed, M failed" and exits 1 on any failure.
-// Work in progress for issue 5: not yet part of `npm test` (ANP/BANP and the Ingress
-// controller peer are missing).
 //
 // Adaptations, in the comparison only (the engine follows Kubernetes):
 // - the corpus never lets an ipBlock match a pod: pods are given no IP here;
 // - the corpus treats hostNetwork pods like any pod (Kubernetes exempts them): they are
 //   evaluated as ordinary pods here;
 // - exposure goldens hold the plain list before "Exposure Analysis Result:"; only that part is compared;
-// - three cases have only explain goldens: their "Allowed" lines are turned into list lines.
+// - three cases have only explain goldens: their "Allowed" lines are turned into list lines;
+// - the corpus's `{ingress-controller}` peer (Routes and Ingresses) is computed here with the
+//   engine, from a pod in a namespace labelled as np-guard documents for the controllers.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readManifestFiles } from '../dist/input/files.js';
 import { buildSnapshot } from '../dist/input/normalize.js';
-import { connectivityList, describeConnections } from '../dist/mesh/connectivity.js';
+import { connectivityList, describeConnections, workloadName } from '../dist/mesh/connectivity.js';
+import { evaluateNetworkPolicy, indexNetworkPolicies } from '../dist/mesh/network-policy.js';
+import { resolvePodPort } from '../dist/diagnose/resolve.js';
+import { mapSelectorMatches } from '../dist/mesh/labels.js';
+
+/**
+ * The corpus's made-up peer `{ingress-controller}`: the OpenShift or nginx ingress controller,
+ * placed in a namespace with the labels np-guard documents, reaching the pods behind each
+ * Route or Ingress on the backend's target port.
+ */
+const CONTROLLER_NAMESPACES = [
+  { 'namespace.name': 'openshift-ingress-operator', 'kubernetes.io/metadata.name': 'openshift-ingress-operator', 'network.openshift.io/policy-group': 'ingress', 'openshift.io/cluster-monitoring': 'true' },
+  { 'kubernetes.io/metadata.name': 'ingress-nginx', tier: 'ingress', 'app.kubernetes.io/part-of': 'ingress-nginx' },
+];
+function ingressControllerLines(raw, snapshot) {
+  const index = indexNetworkPolicies(snapshot.networkPolicies, snapshot.adminNetworkPolicies);
+  const ports = new Map();
+  const backends = [];
+  for (const o of raw) {
+    if (o.kind === 'Route' && o.spec?.to?.kind === 'Service') backends.push({ ns: o.metadata?.namespace ?? 'default', svc: o.spec.to.name, port: o.spec.port?.targetPort, route: true });
+    if (o.kind === 'Ingress') {
+      const ns = o.metadata?.namespace ?? 'default';
+      const all = [o.spec?.defaultBackend, ...(o.spec?.rules ?? []).flatMap((r) => (r.http?.paths ?? []).map((p) => p.backend))].filter(Boolean);
+      for (const b of all) if (b.service) backends.push({ ns, svc: b.service.name, port: b.service.port?.number ?? b.service.port?.name, route: false });
+    }
+  }
+  for (const b of backends) {
+    const svc = snapshot.services.find((s) => s.meta.namespace === b.ns && s.meta.name === b.svc);
+    if (!svc?.selector) continue;
+    const sp = b.route ? svc.ports.find((p) => p.targetPort === b.port || p.name === b.port || p.port === Number(b.port)) ?? svc.ports[0] : svc.ports.find((p) => p.port === Number(b.port) || p.name === b.port);
+    if (!sp) continue;
+    for (const pod of snapshot.pods.filter((p) => p.meta.namespace === b.ns && mapSelectorMatches(svc.selector, p.meta.labels))) {
+      const port = resolvePodPort(pod, b.route && typeof b.port === 'string' && !sp ? b.port : sp.targetPort, sp.protocol);
+      if (port === undefined) continue;
+      const allowed = CONTROLLER_NAMESPACES.some((labels) =>
+        evaluateNetworkPolicy(index, { src: { pod: { meta: { name: 'controller', namespace: labels['kubernetes.io/metadata.name'], labels: {}, annotations: {} }, containers: [], podIPs: [], hostNetwork: false }, namespaceLabels: labels }, dst: { pod, namespaceLabels: snapshot.namespaces.get(pod.meta.namespace)?.meta.labels }, port, protocol: 'TCP' }).ingress.allowed,
+      );
+      if (!allowed) continue;
+      const name = workloadName(pod);
+      if (!ports.has(name)) ports.set(name, new Set());
+      ports.get(name).add(port);
+    }
+  }
+  return [...ports].map(([name, set]) => `{ingress-controller} => ${name} : ${describeConnections({ SCTP: [], TCP: [...set].sort((a, b) => a - b).map((p) => [p, p]), UDP: [] })}`);
+}
 
 /**
  * Explain-only goldens: the allowed part of every "Connections between A => B" block (and the
@@ -64,9 +108,10 @@ for (const name of readdirSync(CASES).sort()) {
     continue;
   }
   try {
-    const snapshot = buildSnapshot(readManifestFiles([join(CASES, name, 'input')], () => ''));
+    const raw = readManifestFiles([join(CASES, name, 'input')], () => '');
+    const snapshot = buildSnapshot(raw);
     for (const pod of snapshot.pods) pod.hostNetwork = false;
-    const got = connectivityList(snapshot, { ipBlocksMatchPods: false });
+    const got = [...connectivityList(snapshot, { ipBlocksMatchPods: false }), ...ingressControllerLines(raw.map((r) => r.object), snapshot)].sort();
     const text = readFileSync(file, 'utf8');
     const want = file.endsWith('_explain_output.txt') ? listFromExplain(text) : text.split('Exposure Analysis Result:')[0].split('\n').map((l) => l.trim()).filter(Boolean).sort();
     if (JSON.stringify(got) === JSON.stringify(want)) passed++;
