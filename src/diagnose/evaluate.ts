@@ -193,8 +193,8 @@ export function evaluatePair(ctx: EvalContext, source: PairSource, dstPod: PodFa
   if (kubelet && !probeSnat) wireHop.evidence.push('destination not captured: the probe comes from the node, which CNIs let through');
   const np = kubelet && !probeSnat ? undefined : evaluateNetworkPolicy(ctx.netpols, { src: netSrc, dst: netDst, port: wirePort, protocol: 'TCP' });
   if (np) {
-    wireHop.evidence.push(np.egress.isolated ? `source egress: ${np.egress.allowed ? 'allowed' : 'denied'} by ${describeNetDirection(np.egress)}` : 'source egress: no NetworkPolicy selects the source');
-    wireHop.evidence.push(np.ingress.isolated ? `destination ingress: ${np.ingress.allowed ? 'allowed' : 'denied'} by ${describeNetDirection(np.ingress)}` : 'destination ingress: no NetworkPolicy selects the destination');
+    wireHop.evidence.push(np.egress.isolated ? `source egress: ${np.egress.allowed ? 'allowed' : 'denied'} by ${np.egress.decidedByAdmin ?? describeNetDirection(np.egress)}` : 'source egress: no NetworkPolicy selects the source');
+    wireHop.evidence.push(np.ingress.isolated ? `destination ingress: ${np.ingress.allowed ? 'allowed' : 'denied'} by ${np.ingress.decidedByAdmin ?? describeNetDirection(np.ingress)}` : 'destination ingress: no NetworkPolicy selects the destination');
     for (const dir of [np.egress, np.ingress]) {
       if (dir.viaIpBlockOnPod) {
         const refs = dir.allowedBy.map((r) => fixes.policyRef(r.policy));
@@ -209,7 +209,7 @@ export function evaluatePair(ctx: EvalContext, source: PairSource, dstPod: PodFa
   };
   if (np && !np.egress.allowed && srcPod) {
     wireHop.result = 'fail';
-    const refs = np.egress.selecting.map(fixes.policyRef);
+    const refs = np.egress.decidedByAdmin ? [np.egress.decidedByAdmin] : np.egress.selecting.map(fixes.policyRef);
     const code = hbone ? 'AD502' : 'AD504';
     const extra = hbone && appPortWouldPass('egress') ? ` The policies allow port ${targetPort}, but mesh traffic leaves on TCP ${HBONE_PORT}; the app port is only inside the tunnel.` : '';
     const f = finding(
@@ -223,7 +223,7 @@ export function evaluatePair(ctx: EvalContext, source: PairSource, dstPod: PodFa
   }
   if (np && !np.ingress.allowed) {
     wireHop.result = 'fail';
-    const refs = np.ingress.selecting.map(fixes.policyRef);
+    const refs = np.ingress.decidedByAdmin ? [np.ingress.decidedByAdmin] : np.ingress.selecting.map(fixes.policyRef);
     if (probeSnat) {
       const f = finding(
         'AD505',

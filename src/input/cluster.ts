@@ -144,8 +144,25 @@ export class ClusterReader {
     };
   }
 
+  /** Cluster-scoped AdminNetworkPolicies and BaselineAdminNetworkPolicies, when the API serves them. */
+  private async adminPolicies(): Promise<void> {
+    try {
+      const res = await this.api.get('/apis/policy.networking.k8s.io');
+      const served: string[] = (res.versions ?? []).map((v: { version: string }) => v.version);
+      const v = served.includes('v1alpha1') ? 'v1alpha1' : served[0];
+      if (!v) return;
+      await Promise.all([
+        this.list(group('policy.networking.k8s.io', v, 'AdminNetworkPolicy', 'adminnetworkpolicies')),
+        this.list(group('policy.networking.k8s.io', v, 'BaselineAdminNetworkPolicy', 'baselineadminnetworkpolicies')),
+      ]);
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+    }
+  }
+
   /** ztunnel pods (§2.1, by label), istio-cni and mesh ConfigMaps (§4.6, §7). */
   private async meshFacts(): Promise<string> {
+    await this.adminPolicies();
     const ztunnels = await this.list(POD, undefined, { labelSelector: 'app=ztunnel' });
     const systemNamespaces = [...new Set(['istio-system', ...ztunnels.map((z) => z.metadata?.namespace).filter(Boolean)])];
     await Promise.all(

@@ -49,7 +49,7 @@ export async function startTestCluster(bin: string): Promise<TestCluster> {
     kubeconfig,
     async waitForCrds() {
       for (let i = 0; i < 120; i++) {
-        const ok = await Promise.all(['security.istio.io/v1', 'networking.istio.io/v1', 'gateway.networking.k8s.io/v1'].map((gv) => writer.request('GET', `/apis/${gv}`).then((r) => r.status === 200)));
+        const ok = await Promise.all(['security.istio.io/v1', 'networking.istio.io/v1', 'gateway.networking.k8s.io/v1', 'policy.networking.k8s.io/v1alpha1'].map((gv) => writer.request('GET', `/apis/${gv}`).then((r) => r.status === 200)));
         if (ok.every(Boolean)) return;
         await new Promise((r) => setTimeout(r, 500));
       }
@@ -87,6 +87,8 @@ const RESOURCES: Record<string, Resource> = {
   PeerAuthentication: { base: '/apis/security.istio.io/v1', plural: 'peerauthentications', namespaced: true },
   ServiceEntry: { base: '/apis/networking.istio.io/v1', plural: 'serviceentries', namespaced: true },
   Gateway: { base: '/apis/gateway.networking.k8s.io/v1', plural: 'gateways', namespaced: true },
+  AdminNetworkPolicy: { base: '/apis/policy.networking.k8s.io/v1alpha1', plural: 'adminnetworkpolicies', namespaced: false },
+  BaselineAdminNetworkPolicy: { base: '/apis/policy.networking.k8s.io/v1alpha1', plural: 'baselineadminnetworkpolicies', namespaced: false },
   CustomResourceDefinition: { base: '/apis/apiextensions.k8s.io/v1', plural: 'customresourcedefinitions', namespaced: false },
   ClusterRole: { base: '/apis/rbac.authorization.k8s.io/v1', plural: 'clusterroles', namespaced: false },
   ClusterRoleBinding: { base: '/apis/rbac.authorization.k8s.io/v1', plural: 'clusterrolebindings', namespaced: false },

@@ -19,7 +19,7 @@ function prepare(obj: any): any {
   const { status: _status, ...rest } = obj;
   const metadata = { ...(obj.metadata ?? {}) };
   delete metadata.creationTimestamp;
-  if (!metadata.namespace && obj.kind !== 'Namespace') metadata.namespace = 'default';
+  if (!metadata.namespace && !['Namespace', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy'].includes(obj.kind)) metadata.namespace = 'default';
   if (metadata.ownerReferences) {
     metadata.ownerReferences = metadata.ownerReferences.map((o: any, i: number) => ({ apiVersion: o.apiVersion ?? 'apps/v1', uid: o.uid ?? `00000000-0000-0000-0000-${String(i + 1).padStart(12, '0')}`, ...o }));
   }
@@ -36,6 +36,8 @@ export class ScenarioCluster {
   constructor(readonly writer: TestWriter) {}
 
   private async reset(): Promise<void> {
+    // Cluster-scoped admin policies of the previous scenario.
+    for (const kind of ['AdminNetworkPolicy', 'BaselineAdminNetworkPolicy']) await this.writer.deleteAll(kind, '');
     // Other test files may have loaded fixtures into the same cluster: clear every namespace.
     const all = await this.writer.request('GET', '/api/v1/namespaces');
     for (const ns of all.body.items ?? []) if (!['kube-system', 'kube-public', 'kube-node-lease'].includes(ns.metadata.name)) this.namespaces.add(ns.metadata.name);
@@ -54,7 +56,7 @@ export class ScenarioCluster {
     await this.reset();
     const raw: any[] = objects.map((o) => o.object);
     const namespaceObjects = new Map(raw.filter((o) => o.kind === 'Namespace').map((o) => [o.metadata.name, o]));
-    const wanted = new Set<string>([...namespaceObjects.keys(), ...raw.filter((o) => o.kind !== 'Namespace').map((o) => o.metadata?.namespace ?? "default")]);
+    const wanted = new Set<string>([...namespaceObjects.keys(), ...raw.filter((o) => !['Namespace', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy'].includes(o.kind)).map((o) => o.metadata?.namespace ?? "default")]);
     // Every namespace the cluster has from earlier scenarios is reset to this scenario's labels.
     for (const ns of new Set([...this.namespaces, ...wanted])) {
       const spec = namespaceObjects.get(ns);
@@ -68,7 +70,8 @@ export class ScenarioCluster {
       }
       this.namespaces.add(ns);
     }
-    const others = raw.filter((o) => o.kind !== 'Namespace');
+    const clusterScoped = new Set(['AdminNetworkPolicy', 'BaselineAdminNetworkPolicy']);
+    const others = raw.filter((o) => o.kind !== 'Namespace').map((o) => (clusterScoped.has(o.kind) ? { ...o, metadata: { ...o.metadata, namespace: undefined } } : o));
     const timed = others.filter((o) => o.metadata?.creationTimestamp).sort((a, b) => String(a.metadata.creationTimestamp).localeCompare(String(b.metadata.creationTimestamp)));
     const untimed = others.filter((o) => !o.metadata?.creationTimestamp);
     await Promise.all(untimed.map((o) => this.writer.createOrReplace(prepare(o))));
