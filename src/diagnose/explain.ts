@@ -258,6 +258,15 @@ export function readingFindings(snapshot: Snapshot): { findings: Finding[]; unkn
   return { findings, unknown };
 }
 
+/** One source pod → one destination as addressed, with the same routing as explain (for the matrix). */
+export function evaluateAddressed(ctx: EvalContext, srcPod: PodFact, dest: ResolvedDestination, target: { pod: PodFact; targetPort: number }): PairResult {
+  const src: ResolvedSource = { kind: 'pods', input: podRef(srcPod), pods: [srcPod] };
+  const wp = computeRouting(ctx, src, dest);
+  const e = enrollmentOf(ctx, srcPod);
+  if (wp.route && (e.captured || e.mode === 'gateway')) return evaluateWaypointPair(ctx, srcPod, target.pod, target.targetPort, dest, wp.route, requestFacts(dest, { source: '', destination: '', namespace: '' }));
+  return evaluatePair(ctx, { kind: 'pod', pod: srcPod }, target.pod, target.targetPort, dest);
+}
+
 /** A name that cannot be found because RBAC hid it is a read failure (exit 2), not a typo. */
 export function resolveOrExplainGaps<T>(snapshot: Snapshot, resolve: () => T): T {
   try {

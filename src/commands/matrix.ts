@@ -1,0 +1,37 @@
+import { Command, Flags } from '@oclif/core';
+import { commonFlags, fail, loadSnapshot, styleFor } from '../cli/common.js';
+import { matrix } from '../diagnose/matrix.js';
+import { renderMatrixDot, renderMatrixText } from '../render/matrix.js';
+import { renderJson, renderYaml } from '../render/structured.js';
+import { UsageError } from '../errors.js';
+
+export default class Matrix extends Command {
+  static override summary = 'Reachability among all workloads of the chosen namespaces, cell by cell as explain decides it';
+  static override examples = ['<%= config.bin %> matrix -n hello -n test --port 5000 -f cluster.yaml', '<%= config.bin %> matrix -A --service-ports -o dot -f cluster.yaml | dot -Tsvg > reach.svg'];
+  static override flags = {
+    ...commonFlags,
+    namespace: Flags.string({ char: 'n', multiple: true, multipleNonGreedy: true, description: 'namespace (repeatable)' }),
+    output: Flags.string({ char: 'o', options: ['text', 'json', 'yaml', 'dot'], default: 'text', description: 'output format' }),
+    port: Flags.integer({ description: 'the destination port for every cell' }),
+    'service-ports': Flags.boolean({ description: "each destination's Service target ports" }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(Matrix);
+    try {
+      if (!flags.filename?.length) throw new UsageError('matrix reads manifests: pass -f FILE|DIR|- (live matrices are not available yet)');
+      const { snapshot } = await loadSnapshot({ ...flags, namespace: undefined }, () => {
+        throw new UsageError('matrix needs -f');
+      });
+      const namespaces = flags['all-namespaces'] || !flags.namespace?.length ? 'all' : flags.namespace;
+      const report = matrix(snapshot, { namespaces, port: flags.port, servicePorts: flags['service-ports'] });
+      if (flags.output === 'json') process.stdout.write(renderJson(report));
+      else if (flags.output === 'yaml') process.stdout.write(renderYaml(report));
+      else if (flags.output === 'dot') process.stdout.write(renderMatrixDot(report));
+      else process.stdout.write(renderMatrixText(report, styleFor(flags.color)));
+      process.exitCode = 0;
+    } catch (err) {
+      process.exitCode = fail(err);
+    }
+  }
+}

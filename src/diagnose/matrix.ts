@@ -1,0 +1,95 @@
+// Reachability among all workloads of some namespaces: every cell is the verdict `explain`
+// would give for "one pod of A → one pod of B on the port", computed with the same engine
+// (one shared context, so a large matrix stays fast).
+import type { PodFact, Snapshot } from '../snapshot/types.js';
+import { indexNetworkPolicies } from '../mesh/network-policy.js';
+import { workloadName } from '../mesh/connectivity.js';
+import { createContext, type EnforcedBy, type Symptom } from './evaluate.js';
+import { evaluateAddressed } from './explain.js';
+import { resolvePodPort, type ResolvedDestination } from './resolve.js';
+import { UsageError } from '../errors.js';
+
+export interface MatrixCell {
+  source: string;
+  destination: string;
+  port: number;
+  outcome: 'allowed' | 'denied' | 'unknown';
+  symptom: Symptom;
+  enforcedBy: EnforcedBy;
+  /** The finding code that decides a denied cell. */
+  code?: string;
+}
+
+export interface MatrixReport {
+  namespaces: string[];
+  workloads: string[];
+  ports: string;
+  cells: MatrixCell[];
+}
+
+export interface MatrixQuery {
+  namespaces: string[] | 'all';
+  /** One port for every destination, or each destination's Service target ports. */
+  port?: number;
+  servicePorts?: boolean;
+}
+
+/** One pod stands for each workload, as in the connectivity listing. */
+export function matrixWorkloads(snapshot: Snapshot, namespaces: string[] | 'all'): { name: string; pod: PodFact }[] {
+  const seen = new Map<string, PodFact>();
+  for (const pod of snapshot.pods) {
+    if (pod.hostNetwork || pod.meta.labels.app === 'ztunnel' || pod.meta.labels['gateway.networking.k8s.io/gateway-name']) continue;
+    if (namespaces !== 'all' && !namespaces.includes(pod.meta.namespace)) continue;
+    const name = workloadName(pod);
+    if (!seen.has(name)) seen.set(name, pod);
+  }
+  return [...seen].map(([name, pod]) => ({ name, pod })).sort((a, b) => a.name.localeCompare(b.name));
+}
+
+function destinationPorts(snapshot: Snapshot, pod: PodFact, query: MatrixQuery): number[] {
+  if (query.port !== undefined) return [query.port];
+  const ports = new Set<number>();
+  for (const svc of snapshot.services) {
+    if (svc.meta.namespace !== pod.meta.namespace || !svc.selector || Object.keys(svc.selector).length === 0) continue;
+    if (!Object.entries(svc.selector).every(([k, v]) => pod.meta.labels[k] === v)) continue;
+    for (const sp of svc.ports) {
+      const p = resolvePodPort(pod, sp.targetPort, sp.protocol);
+      if (p !== undefined) ports.add(p);
+    }
+  }
+  return [...ports].sort((a, b) => a - b);
+}
+
+export function matrix(snapshot: Snapshot, query: MatrixQuery): MatrixReport {
+  if (query.port === undefined && !query.servicePorts) throw new UsageError('name the port with --port, or use --service-ports');
+  const ctx = createContext(snapshot, indexNetworkPolicies(snapshot.networkPolicies, snapshot.adminNetworkPolicies));
+  const workloads = matrixWorkloads(snapshot, query.namespaces);
+  if (query.namespaces !== 'all') {
+    for (const ns of query.namespaces) if (!snapshot.namespaces.has(ns)) throw new UsageError(`namespace "${ns}" not found`);
+  }
+  const cells: MatrixCell[] = [];
+  for (const dst of workloads) {
+    for (const port of destinationPorts(snapshot, dst.pod, query)) {
+      const dest: ResolvedDestination = { input: `${dst.name}:${port}`, kind: 'pod', addressedBy: 'pod-ip', port, protocol: 'TCP', targets: [{ pod: dst.pod, targetPort: port }], notReady: [] };
+      for (const src of workloads) {
+        if (src === dst) continue;
+        const pair = evaluateAddressed(ctx, src.pod, dest, { pod: dst.pod, targetPort: port });
+        cells.push({
+          source: src.name,
+          destination: dst.name,
+          port,
+          outcome: !pair.ok ? 'denied' : pair.unknown ? 'unknown' : 'allowed',
+          symptom: pair.symptom,
+          enforcedBy: pair.enforcedBy,
+          ...(pair.decisive ? { code: pair.decisive.code } : {}),
+        });
+      }
+    }
+  }
+  return {
+    namespaces: query.namespaces === 'all' ? [...new Set(workloads.map((w) => w.pod.meta.namespace))].sort() : query.namespaces,
+    workloads: workloads.map((w) => w.name),
+    ports: query.port !== undefined ? String(query.port) : 'service target ports',
+    cells,
+  };
+}
