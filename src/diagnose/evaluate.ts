@@ -57,12 +57,15 @@ export interface EvalContext {
   netpols: NetworkPolicyIndex;
   conversions: Map<AuthorizationPolicyFact, ConversionResult>;
   enrollments: Map<PodFact, Enrollment>;
+  /** Per destination pod: policies in scope and effective mTLS (a matrix asks many times). */
+  inScope: Map<PodFact, AuthorizationPolicyFact[]>;
+  mtls: Map<PodFact, ReturnType<typeof effectiveMtls>>;
 }
 
 export type PairSource = { kind: 'pod'; pod: PodFact } | { kind: 'kubelet' };
 
 export function createContext(snapshot: Snapshot, netpols: NetworkPolicyIndex): EvalContext {
-  return { snapshot, netpols, conversions: new Map(), enrollments: new Map() };
+  return { snapshot, netpols, conversions: new Map(), enrollments: new Map(), inScope: new Map(), mtls: new Map() };
 }
 
 export function enrollmentOf(ctx: EvalContext, pod: PodFact): Enrollment {
@@ -216,7 +219,7 @@ export function evaluatePair(ctx: EvalContext, source: PairSource, dstPod: PodFa
       code,
       `Egress from ${podRef(srcPod)} to ${dstLabel} on TCP ${wirePort} is not allowed by ${refs.join(', ')}.${extra}${hbone ? ` The source ztunnel stalls for its ${ZTUNNEL_CONNECT_TIMEOUT_SECONDS} s connect timeout and logs "maybe a NetworkPolicy is blocking HBONE port 15008".` : ''}`,
       refs,
-      fixes.networkPolicyEgressFix(srcPod, dstPod, wirePort, `allow-${hbone ? 'hbone' : 'egress'}-to-${fixes.workloadName(dstPod)}`),
+      () => fixes.networkPolicyEgressFix(srcPod, dstPod, wirePort, `allow-${hbone ? 'hbone' : 'egress'}-to-${fixes.workloadName(dstPod)}`),
     );
     findings.push(f);
     fail({ symptom: 'timeout', enforcedBy: 'networkpolicy', decisive: f });
@@ -229,7 +232,7 @@ export function evaluatePair(ctx: EvalContext, source: PairSource, dstPod: PodFa
         'AD505',
         `Ingress to ${podRef(dstPod)} from ${mesh.probeSnatIPv4} (the ambient probe SNAT address) on TCP ${wirePort} is not allowed by ${refs.join(', ')}. Whether the CNI enforces this for link-local sources depends on the CNI; most do. The kubelet reports "probe failed: context deadline exceeded".`,
         refs,
-        fixes.networkPolicyIngressFix(target, { ipBlock: [`${mesh.probeSnatIPv4}/32`, `${mesh.probeSnatIPv6}/128`] }, 0, `allow-kubelet-probes-${fixes.workloadName(dstPod)}`),
+        () => fixes.networkPolicyIngressFix(target, { ipBlock: [`${mesh.probeSnatIPv4}/32`, `${mesh.probeSnatIPv6}/128`] }, 0, `allow-kubelet-probes-${fixes.workloadName(dstPod)}`),
       );
       findings.push(f);
       fail({ symptom: kubelet ? 'probe-failure' : 'timeout', enforcedBy: 'networkpolicy', decisive: f });
@@ -241,7 +244,7 @@ export function evaluatePair(ctx: EvalContext, source: PairSource, dstPod: PodFa
         code,
         `Ingress to ${podRef(dstPod)} from ${srcLabel} on TCP ${wirePort} is not allowed by ${refs.join(', ')}.${extra}${hbone ? ` The source ztunnel gives up after ${ZTUNNEL_CONNECT_TIMEOUT_SECONDS} s.` : ''}`,
         refs,
-        from && !from.hostNetwork
+        () => from && !from.hostNetwork
           ? fixes.networkPolicyIngressFix(target, from, wirePort, `allow-${hbone ? 'hbone' : 'ingress'}-from-${fixes.workloadName(from)}`)
           : fixes.networkPolicyIngressFix(target, { ipBlock: [`${wireSourceIp ?? '0.0.0.0'}/32`] }, wirePort, `allow-ingress-to-${fixes.workloadName(dstPod)}`),
       );
@@ -340,7 +343,8 @@ export function evaluateInbound(ctx: EvalContext, target: fixes.FixTarget, conn:
   const { snapshot } = ctx;
   const mesh = snapshot.mesh;
   const dst = target.pod;
-  const mtls = effectiveMtls(dst, snapshot.peerAuthentications, mesh.rootNamespace);
+  let mtls = ctx.mtls.get(dst);
+  if (!mtls) ctx.mtls.set(dst, (mtls = effectiveMtls(dst, snapshot.peerAuthentications, mesh.rootNamespace)));
   hop.evidence.push(`mTLS mode ${mtls.mode}${mtls.decidedBy ? ` from ${paRef(mtls.decidedBy)}` : ' (default, no PeerAuthentication)'}`);
   for (const pa of mtls.levels.ignoredRootSelectors) findings.push(finding('AD303', `${paRef(pa)} has a selector in the root namespace ${mesh.rootNamespace}; istiod ignores it for ambient workloads.`, [paRef(pa)]));
   for (const pa of mtls.levels.shadowed) findings.push(finding('AD304', `${paRef(pa)} is ignored for ${podRef(dst)}: another PeerAuthentication at the same level is older and wins.`, [paRef(pa)]));
@@ -353,7 +357,9 @@ export function evaluateInbound(ctx: EvalContext, target: fixes.FixTarget, conn:
     applied.push({ policy: { name: `istio_allow_waypoint_${wpNs}_${wpName}`, namespace: wpNs, scope: 'WORKLOAD_SELECTOR', action: 'ALLOW', groups: [{ rules: [{ matches: [{ principals: [{ exact: conn.identity }] }] }] }] } });
     hop.evidence.push(`PILOT_AUTO_ALLOW_WAYPOINT_POLICY: istiod adds ${wpNs}/istio_allow_waypoint_${wpNs}_${wpName}`);
   }
-  for (const ap of policiesInScope(dst, snapshot.authorizationPolicies, mesh.rootNamespace)) {
+  let scope = ctx.inScope.get(dst);
+  if (!scope) ctx.inScope.set(dst, (scope = policiesInScope(dst, snapshot.authorizationPolicies, mesh.rootNamespace)));
+  for (const ap of scope) {
     const conv = conversionOf(ctx, ap);
     noteConversion(ctx, ap, conv, dst, findings);
     if (conv.policy) applied.push({ policy: conv.policy, ap, conversion: conv });
@@ -377,7 +383,7 @@ export function evaluateInbound(ctx: EvalContext, target: fixes.FixTarget, conn:
       const pa = mtls.decidedBy && p.name === STATIC_STRICT_POLICY ? mtls.decidedBy : mtls.levels.workload ?? mtls.decidedBy;
       const objects = pa ? [paRef(pa)] : [];
       if (src) objects.push(podRef(src));
-      const fix = src && !src.hostNetwork
+      const fix = () => src && !src.hostNetwork
         ? `# Either enrol the client in ambient (preferred):\n${fixes.enrolNamespaceFix(src.meta.namespace)}\n---\n# or accept plaintext on this port only:\n${fixes.permissivePortFix(target, conn.destinationPort)}`
         : `# Accept plaintext on this port only:\n${fixes.permissivePortFix(target, conn.destinationPort)}`;
       const f = finding(
@@ -395,7 +401,7 @@ export function evaluateInbound(ctx: EvalContext, target: fixes.FixTarget, conn:
       'AD401',
       `DENY ${apRef(ap)} rule ${(decision.groupIndex ?? 0) + 1} matches ${who}${conn.identity ? ` (${conn.identity})` : ' (plaintext)'} on port ${conn.destinationPort}. ztunnel resets the connection and logs "explicitly denied by: ${ap.meta.namespace}/${ap.meta.name}".`,
       [apRef(ap)],
-      withoutRuleFix(ap, decision.groupIndex ?? 0, entry.conversion!),
+      () => withoutRuleFix(ap, decision.groupIndex ?? 0, entry.conversion!),
     );
     findings.push(f);
     return { symptom: 'reset', enforcedBy: 'ztunnel', decisive: f };
@@ -406,15 +412,16 @@ export function evaluateInbound(ctx: EvalContext, target: fixes.FixTarget, conn:
   const objects = allows.map((a) => apRef(a.ap!));
   const emptyAllow = allows.find((a) => a.ap!.rules === undefined || a.ap!.rules.length === 0);
   const l7Allow = allows.find((a) => a.conversion!.report.droppedRules.length > 0);
-  let fix: string;
+  let fix: () => string;
   if (!conn.identity) {
-    fix = src && !src.hostNetwork
+    fix = () => src && !src.hostNetwork
       ? `# Identity-based rules cannot match plaintext. Enrol the client:\n${fixes.enrolNamespaceFix(src.meta.namespace)}`
       : `# Plaintext has no identity; only ipBlocks can admit it:\n${fixes.allowIpFix(target, conn.sourceIp ?? '0.0.0.0/0', conn.destinationPort)}`;
   } else if (l7Allow && l7Allow.ap!.rules?.length) {
-    fix = `# Keep the L4 part at ztunnel:\n${l4OnlyPolicyFix(l7Allow.ap!)}\n---\n# and enforce the HTTP part at a waypoint (needs a waypoint bound to the Service):\n${targetRefPolicyFix(l7Allow.ap!, ctx.snapshot.services.find((s) => s.meta.namespace === dst.meta.namespace && s.selector && Object.entries(s.selector).every(([k, v]) => dst.meta.labels[k] === v))?.meta.name)}`;
+    fix = () => `# Keep the L4 part at ztunnel:\n${l4OnlyPolicyFix(l7Allow.ap!)}\n---\n# and enforce the HTTP part at a waypoint (needs a waypoint bound to the Service):\n${targetRefPolicyFix(l7Allow.ap!, ctx.snapshot.services.find((s) => s.meta.namespace === dst.meta.namespace && s.selector && Object.entries(s.selector).every(([k, v]) => dst.meta.labels[k] === v))?.meta.name)}`;
   } else {
-    fix = fixes.allowPrincipalFix(target, conn.identity, conn.destinationPort, src ? `allow-${fixes.workloadName(src)}-to-${fixes.workloadName(dst)}` : undefined);
+    const identity = conn.identity;
+    fix = () => fixes.allowPrincipalFix(target, identity, conn.destinationPort, src ? `allow-${fixes.workloadName(src)}-to-${fixes.workloadName(dst)}` : undefined);
   }
   let f: Finding;
   const clientWouldPass = via?.clientIdentity && assertRbac(applied.map((a) => a.policy), { ...conn, identity: via.clientIdentity }).allowed;
@@ -423,7 +430,7 @@ export function evaluateInbound(ctx: EvalContext, target: fixes.FixTarget, conn:
       'AD807',
       `${objects.join(', ')} admit${objects.length > 1 ? '' : 's'} the client ${via.clientLabel} (${via.clientIdentity}), but traffic reaches ${podRef(dst)} through ${who}, so the destination ztunnel sees the waypoint's identity ${conn.identity} and rejects it ("allow policies exist, but none allowed"). HTTP clients get a 503 from the waypoint.`,
       objects,
-      `# Admit the waypoint at ztunnel, and move client rules to the waypoint with targetRefs:\n${fixes.allowPrincipalFix(target, conn.identity!, conn.destinationPort, `allow-waypoint-to-${fixes.workloadName(dst)}`)}`,
+      () => `# Admit the waypoint at ztunnel, and move client rules to the waypoint with targetRefs:\n${fixes.allowPrincipalFix(target, conn.identity!, conn.destinationPort, `allow-waypoint-to-${fixes.workloadName(dst)}`)}`,
     );
   } else if (emptyAllow && allows.length === 1) {
     f = finding('AD408', `${apRef(emptyAllow.ap!)} is an ALLOW with no rules${emptyAllow.policy.scope === 'GLOBAL' ? `; in the root namespace ${mesh.rootNamespace} it applies to every ambient workload in the mesh` : ''}. It matches nothing, so every connection to ${podRef(dst)} is denied until another ALLOW admits it; ztunnel logs "allow policies exist, but none allowed".`, objects, fix);

@@ -94,9 +94,27 @@ export interface Finding {
   docs: string;
 }
 
-export function finding(code: FindingCode, detail: string, objects: string[] = [], fix?: string): Finding {
+/** A fix may be given as a function: it is rendered only when someone reads it (a matrix never does). */
+export function finding(code: FindingCode, detail: string, objects: string[] = [], fix?: string | (() => string | undefined)): Finding {
   const def = FINDINGS[code];
-  return { code, severity: def.severity, title: def.title, detail, objects, ...(fix ? { fix } : {}), docs: `docs/findings/${code}.md` };
+  const f: Finding = { code, severity: def.severity, title: def.title, detail, objects, docs: `docs/findings/${code}.md` };
+  if (typeof fix === 'function') {
+    let cached: string | undefined | null = null;
+    Object.defineProperty(f, 'fix', {
+      enumerable: true,
+      configurable: true,
+      get: () => (cached === null ? (cached = fix()) : cached),
+    });
+    // Keep the documented key order: code, severity, title, detail, objects, fix, docs.
+    const { docs } = f;
+    delete (f as Partial<Finding>).docs;
+    f.docs = docs;
+  } else if (fix) {
+    const { docs } = f;
+    delete (f as Partial<Finding>).docs;
+    Object.assign(f, { fix, docs });
+  }
+  return f;
 }
 
 const SEVERITY_ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2 };

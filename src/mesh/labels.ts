@@ -2,8 +2,20 @@
 // DoesNotExist match an object that lacks the key).
 import type { LabelSelector, Labels } from '../snapshot/types.js';
 
+// Selectors and label maps are long-lived objects of one snapshot, and a matrix asks the same
+// question millions of times: remember the answers per (selector, labels) pair.
+const memo = new WeakMap<LabelSelector, WeakMap<Labels, boolean>>();
+
 export function selectorMatches(selector: LabelSelector | undefined, labels: Labels): boolean {
   if (!selector) return true;
+  let bySelector = memo.get(selector);
+  if (!bySelector) memo.set(selector, (bySelector = new WeakMap()));
+  let hit = bySelector.get(labels);
+  if (hit === undefined) bySelector.set(labels, (hit = computeMatch(selector, labels)));
+  return hit;
+}
+
+function computeMatch(selector: LabelSelector, labels: Labels): boolean {
   for (const [key, value] of Object.entries(selector.matchLabels ?? {})) {
     if (labels[key] !== value) return false;
   }

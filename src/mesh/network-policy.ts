@@ -146,6 +146,19 @@ function adminDecision(policies: AdminNetworkPolicyFact[], subject: NetEndpoint,
   return undefined;
 }
 
+const selectingCache = new WeakMap<NetworkPolicyIndex, WeakMap<PodFact, Record<string, NetworkPolicyFact[]>>>();
+
+/** The policies of the pod's namespace that select it for one direction (cached per index). */
+function selectingPolicies(index: NetworkPolicyIndex, pod: PodFact, direction: 'Ingress' | 'Egress'): NetworkPolicyFact[] {
+  let byPod = selectingCache.get(index);
+  if (!byPod) selectingCache.set(index, (byPod = new WeakMap()));
+  let entry = byPod.get(pod);
+  if (!entry) byPod.set(pod, (entry = {}));
+  return (entry[direction] ??= (index.byNamespace.get(pod.meta.namespace) ?? []).filter(
+    (p) => p.policyTypes.includes(direction) && selectorMatches(p.podSelector, pod.meta.labels),
+  ));
+}
+
 function evaluateDirection(
   index: NetworkPolicyIndex,
   subject: NetEndpoint,
@@ -165,9 +178,7 @@ function evaluateDirection(
   if (anp && anp.action !== 'Pass') {
     return { ...verdict, isolated: true, allowed: anp.action === 'Allow', decidedByAdmin: `AdminNetworkPolicy ${anp.policy.name}` };
   }
-  for (const policy of index.byNamespace.get(pod.meta.namespace) ?? []) {
-    if (!policy.policyTypes.includes(direction)) continue;
-    if (!selectorMatches(policy.podSelector, pod.meta.labels)) continue;
+  for (const policy of selectingPolicies(index, pod, direction)) {
     verdict.selecting.push(policy);
     const rules = direction === 'Ingress' ? policy.ingress : policy.egress;
     rules.forEach((rule, ruleIndex) => {
