@@ -77,7 +77,7 @@ export async function readCluster(flags: InputFlags, plan: (namespace: string) =
   });
   const reader = new ClusterReader(api);
   const p = plan(namespace);
-  const read = await withSpinner(`reading cluster ${loaded.server}`, () => (p.kind === 'explain' ? reader.readExplain(p) : reader.readProbes(p)));
+  const read = await withSpinner(`reading cluster ${loaded.server}`, () => (p.kind === 'explain' ? reader.readExplain(p) : p.kind === 'probes' ? reader.readProbes(p) : reader.readMatrix(p)));
   if (flags.verbose) process.stderr.write(`${api.requests} requests, ${api.bytes} bytes\n`);
   return { read, namespace, api };
 }

@@ -3,7 +3,6 @@ import { commonFlags, fail, loadSnapshot, styleFor } from '../cli/common.js';
 import { matrix } from '../diagnose/matrix.js';
 import { renderMatrixDot, renderMatrixText } from '../render/matrix.js';
 import { renderJson, renderYaml } from '../render/structured.js';
-import { UsageError } from '../errors.js';
 
 export default class Matrix extends Command {
   static override summary = 'Reachability among all workloads of the chosen namespaces, cell by cell as explain decides it';
@@ -19,11 +18,8 @@ export default class Matrix extends Command {
   async run(): Promise<void> {
     const { flags } = await this.parse(Matrix);
     try {
-      if (!flags.filename?.length) throw new UsageError('matrix reads manifests: pass -f FILE|DIR|- (live matrices are not available yet)');
-      const { snapshot } = await loadSnapshot({ ...flags, namespace: undefined }, () => {
-        throw new UsageError('matrix needs -f');
-      });
       const namespaces = flags['all-namespaces'] || !flags.namespace?.length ? 'all' : flags.namespace;
+      const { snapshot } = await loadSnapshot({ ...flags, namespace: undefined }, () => ({ kind: 'matrix', namespaces }));
       const report = matrix(snapshot, { namespaces, port: flags.port, servicePorts: flags['service-ports'] });
       if (flags.output === 'json') process.stdout.write(renderJson(report));
       else if (flags.output === 'yaml') process.stdout.write(renderYaml(report));

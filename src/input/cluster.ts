@@ -25,7 +25,8 @@ export interface ClusterRead {
 
 export type ReadPlan =
   | { kind: 'explain'; source: string; destination: string; namespace: string; port?: string }
-  | { kind: 'probes'; target: string; namespace: string };
+  | { kind: 'probes'; target: string; namespace: string }
+  | { kind: 'matrix'; namespaces: string[] | 'all' };
 
 interface Kind {
   kind: string;
@@ -299,6 +300,32 @@ export class ClusterReader {
     await this.podsOf(ns, kind, name);
     await this.namespaceFacts([...new Set([ns, root])], []);
     await this.suggestionsIfMissing([ns]);
+    return this.result();
+  }
+
+  /** Everything a matrix needs in whole namespaces (or the whole cluster with -A). */
+  async readMatrix(plan: Extract<ReadPlan, { kind: 'matrix' }>): Promise<ClusterRead> {
+    await this.discover();
+    const root = await this.meshFacts();
+    const kinds = this.istioKinds();
+    const scopes: (string | undefined)[] = plan.namespaces === 'all' ? [undefined] : plan.namespaces;
+    await Promise.all(
+      scopes.flatMap((ns) => [
+        this.list(POD, ns),
+        this.list(SERVICE, ns),
+        this.list(NETPOL, ns),
+        this.list(kinds.ap, ns),
+        this.list(kinds.pa, ns),
+        ...(kinds.gw ? [this.list(kinds.gw, ns)] : []),
+        ...Object.values(WORKLOADS).map((k) => this.list(k, ns)),
+      ]),
+    );
+    await Promise.all([
+      plan.namespaces === 'all' ? this.list(NAMESPACE) : Promise.all([...plan.namespaces, root].map((ns) => this.getOne(NAMESPACE, undefined, ns))),
+      this.list(kinds.ap, root),
+      this.list(kinds.pa, root),
+      ...(kinds.gwc ? [this.list(kinds.gwc)] : []),
+    ]);
     return this.result();
   }
 

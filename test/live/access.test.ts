@@ -11,6 +11,7 @@ import { TestWriter, startTestCluster, applyManifestFile, type TestCluster } fro
 import { ScenarioCluster } from './scenario-cluster.js';
 import { bindClusterRole, documentedClusterRole } from './rbac.js';
 import { TESTENV_BIN } from './binary.js';
+import { renderDump } from '../../src/input/dump.js';
 
 const kubeconfig = inject('kubeconfig');
 const skip = inject('liveSkip');
@@ -131,6 +132,18 @@ describe.skipIf(!!skip)(`live CLI${skip ? ` (skipped: ${skip})` : ''}`, () => {
     const r = cli(['explain', 'test/curl', 'helloworld.hello:5000', '--kubeconfig', exec, '--context', 'exec', '-o', 'json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(3);
+  });
+
+  it('matrix live equals matrix from the same objects as files', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'matrix-')), 'case.yaml');
+    writeFileSync(file, renderDump(byName('lesson-01-plaintext-client-strict').objects, 'yaml'));
+    const live = cli(['matrix', '-n', 'hello', '-n', 'test', '--port', '5000', '--kubeconfig', kubeconfig, '--context', 'reader', '-o', 'json']);
+    const offline = cli(['matrix', '-n', 'hello', '-n', 'test', '--port', '5000', '-f', file, '-o', 'json']);
+    expect(live.stderr).toBe('');
+    expect(live.code).toBe(0);
+    const cells = JSON.parse(live.stdout).cells;
+    expect(cells.length).toBeGreaterThan(0);
+    expect(cells).toEqual(JSON.parse(offline.stdout).cells);
   });
 
   it('an unknown context is a usage error naming the contexts', () => {
