@@ -60,12 +60,15 @@ export interface EvalContext {
   /** Per destination pod: policies in scope and effective mTLS (a matrix asks many times). */
   inScope: Map<PodFact, AuthorizationPolicyFact[]>;
   mtls: Map<PodFact, ReturnType<typeof effectiveMtls>>;
+  /** Verdicts only: no evidence text and no informational findings (the matrix). */
+  lean: boolean;
+  fixTargets: Map<PodFact, fixes.FixTarget>;
 }
 
 export type PairSource = { kind: 'pod'; pod: PodFact } | { kind: 'kubelet' };
 
-export function createContext(snapshot: Snapshot, netpols: NetworkPolicyIndex): EvalContext {
-  return { snapshot, netpols, conversions: new Map(), enrollments: new Map(), inScope: new Map(), mtls: new Map() };
+export function createContext(snapshot: Snapshot, netpols: NetworkPolicyIndex, lean = false): EvalContext {
+  return { snapshot, netpols, conversions: new Map(), enrollments: new Map(), inScope: new Map(), mtls: new Map(), lean, fixTargets: new Map() };
 }
 
 export function enrollmentOf(ctx: EvalContext, pod: PodFact): Enrollment {
@@ -142,7 +145,8 @@ export function evaluatePair(ctx: EvalContext, source: PairSource, dstPod: PodFa
   };
 
   const dstEnr = enrollmentOf(ctx, dstPod);
-  const target = fixes.fixTarget(dstPod, dest.service?.selector);
+  let target = ctx.fixTargets.get(dstPod);
+  if (!target) ctx.fixTargets.set(dstPod, (target = fixes.fixTarget(dstPod, dest.service?.selector)));
   const srcPod = source.kind === 'pod' ? source.pod : undefined;
   const srcEnr = srcPod ? enrollmentOf(ctx, srcPod) : undefined;
   const srcLabel = srcPod ? podLabel(srcPod) : `kubelet on ${dstPod.nodeName ?? 'the node'}`;
@@ -167,7 +171,7 @@ export function evaluatePair(ctx: EvalContext, source: PairSource, dstPod: PodFa
     hops.push(hop);
   } else if (srcPod && srcEnr) {
     const why = srcEnr.mode === 'sidecar' ? 'it has a sidecar, which sends its own mTLS' : srcEnr.reason;
-    if (srcEnr.mode !== 'sidecar' && srcEnr.mode !== 'gateway') findings.push(finding('AD101', `${podRef(srcPod)} is not in the ambient mesh (${why}), so its connections leave as plaintext with no identity.`, [podRef(srcPod), `Namespace ${srcPod.meta.namespace}`]));
+    if (!ctx.lean && srcEnr.mode !== 'sidecar' && srcEnr.mode !== 'gateway') findings.push(finding('AD101', `${podRef(srcPod)} is not in the ambient mesh (${why}), so its connections leave as plaintext with no identity.`, [podRef(srcPod), `Namespace ${srcPod.meta.namespace}`]));
   }
 
   // --- the packet on the wire (§8, §10) ---
@@ -196,8 +200,8 @@ export function evaluatePair(ctx: EvalContext, source: PairSource, dstPod: PodFa
   if (kubelet && !probeSnat) wireHop.evidence.push('destination not captured: the probe comes from the node, which CNIs let through');
   const np = kubelet && !probeSnat ? undefined : evaluateNetworkPolicy(ctx.netpols, { src: netSrc, dst: netDst, port: wirePort, protocol: 'TCP' });
   if (np) {
-    wireHop.evidence.push(np.egress.isolated ? `source egress: ${np.egress.allowed ? 'allowed' : 'denied'} by ${np.egress.decidedByAdmin ?? describeNetDirection(np.egress)}` : 'source egress: no NetworkPolicy selects the source');
-    wireHop.evidence.push(np.ingress.isolated ? `destination ingress: ${np.ingress.allowed ? 'allowed' : 'denied'} by ${np.ingress.decidedByAdmin ?? describeNetDirection(np.ingress)}` : 'destination ingress: no NetworkPolicy selects the destination');
+    if (!ctx.lean) wireHop.evidence.push(np.egress.isolated ? `source egress: ${np.egress.allowed ? 'allowed' : 'denied'} by ${np.egress.decidedByAdmin ?? describeNetDirection(np.egress)}` : 'source egress: no NetworkPolicy selects the source');
+    if (!ctx.lean) wireHop.evidence.push(np.ingress.isolated ? `destination ingress: ${np.ingress.allowed ? 'allowed' : 'denied'} by ${np.ingress.decidedByAdmin ?? describeNetDirection(np.ingress)}` : 'destination ingress: no NetworkPolicy selects the destination');
     for (const dir of [np.egress, np.ingress]) {
       if (dir.viaIpBlockOnPod) {
         const refs = dir.allowedBy.map((r) => fixes.policyRef(r.policy));
@@ -206,7 +210,7 @@ export function evaluatePair(ctx: EvalContext, source: PairSource, dstPod: PodFa
     }
   }
   const appPortWouldPass = (dir: 'egress' | 'ingress') => {
-    if (!hbone) return false;
+    if (!hbone || ctx.lean) return false;
     const alt = evaluateNetworkPolicy(ctx.netpols, { src: netSrc, dst: netDst, port: targetPort, protocol: 'TCP' });
     return alt[dir].allowed;
   };
@@ -255,7 +259,7 @@ export function evaluatePair(ctx: EvalContext, source: PairSource, dstPod: PodFa
   // §2.3: the destination's in-pod rules point at a ztunnel that must exist.
   if ((dstCaptured || dstPending) && !probeSnat) {
     const zt = ztunnelOnNode(snapshot, dstPod.nodeName);
-    wireHop.evidence.push(`destination ${zt.detail}`);
+    if (!ctx.lean) wireHop.evidence.push(`destination ${zt.detail}`);
     if (dstPending) {
       wireHop.result = 'fail';
       fail({ symptom: 'timeout', enforcedBy: 'dataplane', decisive: findings.find((f) => f.code === 'AD109' && f.objects[0] === podRef(dstPod))! });
@@ -266,7 +270,7 @@ export function evaluatePair(ctx: EvalContext, source: PairSource, dstPod: PodFa
       fail({ symptom: 'timeout', enforcedBy: 'dataplane', decisive: f });
     }
   }
-  if (!dstCaptured && !dstPending && dstEnr.mode !== 'sidecar') {
+  if (!ctx.lean && !dstCaptured && !dstPending && dstEnr.mode !== 'sidecar') {
     findings.push(finding('AD703', `${podRef(dstPod)} is not in the mesh (${dstEnr.reason}): ${srcCaptured ? 'ztunnel passes the connection through as plaintext from the source pod IP' : 'the connection is plain TCP'}, and no AuthorizationPolicy or PeerAuthentication applies to it.`, [podRef(dstPod)]));
   }
   hops.push({ ...wireHop, result: failure && wireHop.result === 'pass' ? 'skip' : wireHop.result });
@@ -279,7 +283,7 @@ export function evaluatePair(ctx: EvalContext, source: PairSource, dstPod: PodFa
   const identity = hbone && srcPod ? identityOf(srcPod, mesh.trustDomain) : undefined;
   if (dstCaptured && !probeSnat && !bypassInbound) {
     const inbound: Hop = { from: `ztunnel on ${dstPod.nodeName ?? 'the node'}`, to: `${dstPod.meta.namespace}/${dstPod.meta.name}:${targetPort}`, port: targetPort, protocol: 'TCP', result: 'pass', layer: 'ztunnel-inbound', identity, evidence: [] };
-    inbound.evidence.push(identity ? `peer identity ${identity}` : 'plaintext: no peer identity');
+    if (!ctx.lean) inbound.evidence.push(identity ? `peer identity ${identity}` : 'plaintext: no peer identity');
     const decision = evaluateInbound(ctx, target, { identity, sourceIp: wireSourceIp, destinationIp: dstPod.podIPs[0], destinationPort: targetPort }, srcPod, findings, inbound);
     if (decision) {
       inbound.result = 'fail';
@@ -315,7 +319,7 @@ export function evaluatePair(ctx: EvalContext, source: PairSource, dstPod: PodFa
 
   // The app port itself.
   const declared = dstPod.containers.some((c) => c.ports.some((p) => p.containerPort === targetPort));
-  if (!declared) findings.push(finding('AD702', `No container of ${podRef(dstPod)} declares port ${targetPort}; the verdict assumes the app listens there. If it does not, the client sees a reset (ztunnel logs "connection failed: Connection refused").`, [podRef(dstPod)]));
+  if (!declared && !ctx.lean) findings.push(finding('AD702', `No container of ${podRef(dstPod)} declares port ${targetPort}; the verdict assumes the app listens there. If it does not, the client sees a reset (ztunnel logs "connection failed: Connection refused").`, [podRef(dstPod)]));
 
   const ok = !failure;
   return {
@@ -345,7 +349,7 @@ export function evaluateInbound(ctx: EvalContext, target: fixes.FixTarget, conn:
   const dst = target.pod;
   let mtls = ctx.mtls.get(dst);
   if (!mtls) ctx.mtls.set(dst, (mtls = effectiveMtls(dst, snapshot.peerAuthentications, mesh.rootNamespace)));
-  hop.evidence.push(`mTLS mode ${mtls.mode}${mtls.decidedBy ? ` from ${paRef(mtls.decidedBy)}` : ' (default, no PeerAuthentication)'}`);
+  if (!ctx.lean) hop.evidence.push(`mTLS mode ${mtls.mode}${mtls.decidedBy ? ` from ${paRef(mtls.decidedBy)}` : ' (default, no PeerAuthentication)'}`);
   for (const pa of mtls.levels.ignoredRootSelectors) findings.push(finding('AD303', `${paRef(pa)} has a selector in the root namespace ${mesh.rootNamespace}; istiod ignores it for ambient workloads.`, [paRef(pa)]));
   for (const pa of mtls.levels.shadowed) findings.push(finding('AD304', `${paRef(pa)} is ignored for ${podRef(dst)}: another PeerAuthentication at the same level is older and wins.`, [paRef(pa)]));
   if (mtls.decidedBy?.mode === 'DISABLE') findings.push(finding('AD302', `${paRef(mtls.decidedBy)} sets DISABLE: ambient pods still talk mTLS; for ztunnel it only means "not STRICT", so plaintext is accepted.`, [paRef(mtls.decidedBy)]));
@@ -355,23 +359,25 @@ export function evaluateInbound(ctx: EvalContext, target: fixes.FixTarget, conn:
     // §4.7: istiod's synthetic ALLOW for the waypoint, with PILOT_AUTO_ALLOW_WAYPOINT_POLICY=true.
     const [wpNs, wpName] = via.gateway.split('/');
     applied.push({ policy: { name: `istio_allow_waypoint_${wpNs}_${wpName}`, namespace: wpNs, scope: 'WORKLOAD_SELECTOR', action: 'ALLOW', groups: [{ rules: [{ matches: [{ principals: [{ exact: conn.identity }] }] }] }] } });
-    hop.evidence.push(`PILOT_AUTO_ALLOW_WAYPOINT_POLICY: istiod adds ${wpNs}/istio_allow_waypoint_${wpNs}_${wpName}`);
+    if (!ctx.lean) hop.evidence.push(`PILOT_AUTO_ALLOW_WAYPOINT_POLICY: istiod adds ${wpNs}/istio_allow_waypoint_${wpNs}_${wpName}`);
   }
   let scope = ctx.inScope.get(dst);
   if (!scope) ctx.inScope.set(dst, (scope = policiesInScope(dst, snapshot.authorizationPolicies, mesh.rootNamespace)));
   for (const ap of scope) {
     const conv = conversionOf(ctx, ap);
-    noteConversion(ctx, ap, conv, dst, findings);
+    if (!ctx.lean) noteConversion(ctx, ap, conv, dst, findings);
     if (conv.policy) applied.push({ policy: conv.policy, ap, conversion: conv });
   }
-  noteTargetRefPolicies(ctx, dst, findings);
-  for (const a of applied) {
+  if (!ctx.lean) noteTargetRefPolicies(ctx, dst, findings);
+  for (const a of ctx.lean ? [] : applied) {
     const c = a.ap?.conditions.find((x) => x.type === 'ZtunnelAccepted');
     if (c) hop.evidence.push(`${a.ap!.meta.namespace}/${a.ap!.meta.name} status ZtunnelAccepted=${c.status}${c.reason ? ` (${c.reason})` : ''}`);
   }
   const decision = assertRbac(applied.map((a) => a.policy), conn);
-  const enforcing = applied.filter((a) => a.ap).map((a) => `${a.policy.action} ${a.policy.namespace}/${a.policy.name}`);
-  hop.evidence.push(enforcing.length > 0 ? `policies at ztunnel: ${enforcing.join(', ')}` : 'no AuthorizationPolicy applies at ztunnel');
+  if (!ctx.lean) {
+    const enforcing = applied.filter((a) => a.ap).map((a) => `${a.policy.action} ${a.policy.namespace}/${a.policy.name}`);
+    hop.evidence.push(enforcing.length > 0 ? `policies at ztunnel: ${enforcing.join(', ')}` : 'no AuthorizationPolicy applies at ztunnel');
+  }
   if (decision.allowed) {
     if (decision.decisive) hop.evidence.push(`allowed by ${decision.decisive.namespace}/${decision.decisive.name} rule ${(decision.groupIndex ?? 0) + 1}`);
     return undefined;
@@ -408,8 +414,9 @@ export function evaluateInbound(ctx: EvalContext, target: fixes.FixTarget, conn:
   }
   // ALLOW policies apply and none matches.
   const allows = applied.filter((a) => a.ap && a.policy.action === 'ALLOW');
-  const reasons = allows.map((a) => `${a.ap!.meta.namespace}/${a.ap!.meta.name}: ${explainRuleMismatch(a.ap!, a.conversion!, conn)}`);
+  const reasons = ctx.lean ? [] : allows.map((a) => `${a.ap!.meta.namespace}/${a.ap!.meta.name}: ${explainRuleMismatch(a.ap!, a.conversion!, conn)}`);
   const objects = allows.map((a) => apRef(a.ap!));
+  // (In a lean context the detail below is short: the reasons are not computed.)
   const emptyAllow = allows.find((a) => a.ap!.rules === undefined || a.ap!.rules.length === 0);
   const l7Allow = allows.find((a) => a.conversion!.report.droppedRules.length > 0);
   let fix: () => string;

@@ -259,10 +259,16 @@ export function readingFindings(snapshot: Snapshot): { findings: Finding[]; unkn
 }
 
 /** One source pod → one destination as addressed, with the same routing as explain (for the matrix). */
+const routingCache = new WeakMap<ResolvedDestination, Map<string, ReturnType<typeof computeRouting>>>();
+
 export function evaluateAddressed(ctx: EvalContext, srcPod: PodFact, dest: ResolvedDestination, target: { pod: PodFact; targetPort: number }): PairResult {
-  const src: ResolvedSource = { kind: 'pods', input: podRef(srcPod), pods: [srcPod] };
-  const wp = computeRouting(ctx, src, dest);
   const e = enrollmentOf(ctx, srcPod);
+  // Routing depends on the destination and only on whether the client is captured (§6.6).
+  const key = `${e.captured}/${e.mode}`;
+  let byClient = routingCache.get(dest);
+  if (!byClient) routingCache.set(dest, (byClient = new Map()));
+  let wp = byClient.get(key);
+  if (!wp) byClient.set(key, (wp = computeRouting(ctx, { kind: 'pods', input: podRef(srcPod), pods: [srcPod] }, dest)));
   if (wp.route && (e.captured || e.mode === 'gateway')) return evaluateWaypointPair(ctx, srcPod, target.pod, target.targetPort, dest, wp.route, requestFacts(dest, { source: '', destination: '', namespace: '' }));
   return evaluatePair(ctx, { kind: 'pod', pod: srcPod }, target.pod, target.targetPort, dest);
 }

@@ -97,24 +97,24 @@ export interface Finding {
 /** A fix may be given as a function: it is rendered only when someone reads it (a matrix never does). */
 export function finding(code: FindingCode, detail: string, objects: string[] = [], fix?: string | (() => string | undefined)): Finding {
   const def = FINDINGS[code];
-  const f: Finding = { code, severity: def.severity, title: def.title, detail, objects, docs: `docs/findings/${code}.md` };
+  const docs = `docs/findings/${code}.md`;
   if (typeof fix === 'function') {
     let cached: string | undefined | null = null;
-    Object.defineProperty(f, 'fix', {
-      enumerable: true,
-      configurable: true,
-      get: () => (cached === null ? (cached = fix()) : cached),
-    });
-    // Keep the documented key order: code, severity, title, detail, objects, fix, docs.
-    const { docs } = f;
-    delete (f as Partial<Finding>).docs;
-    f.docs = docs;
-  } else if (fix) {
-    const { docs } = f;
-    delete (f as Partial<Finding>).docs;
-    Object.assign(f, { fix, docs });
+    // A getter keeps the documented key order (… objects, fix, docs) and renders on first read.
+    return {
+      code,
+      severity: def.severity,
+      title: def.title,
+      detail,
+      objects,
+      get fix() {
+        if (cached === null) cached = fix();
+        return cached;
+      },
+      docs,
+    };
   }
-  return f;
+  return fix ? { code, severity: def.severity, title: def.title, detail, objects, fix, docs } : { code, severity: def.severity, title: def.title, detail, objects, docs };
 }
 
 const SEVERITY_ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2 };

@@ -62,7 +62,7 @@ function destinationPorts(snapshot: Snapshot, pod: PodFact, query: MatrixQuery):
 
 export function matrix(snapshot: Snapshot, query: MatrixQuery): MatrixReport {
   if (query.port === undefined && !query.servicePorts) throw new UsageError('name the port with --port, or use --service-ports');
-  const ctx = createContext(snapshot, indexNetworkPolicies(snapshot.networkPolicies, snapshot.adminNetworkPolicies));
+  const ctx = createContext(snapshot, indexNetworkPolicies(snapshot.networkPolicies, snapshot.adminNetworkPolicies), true);
   const workloads = matrixWorkloads(snapshot, query.namespaces);
   if (query.namespaces !== 'all') {
     for (const ns of query.namespaces) if (!snapshot.namespaces.has(ns)) throw new UsageError(`namespace "${ns}" not found`);
