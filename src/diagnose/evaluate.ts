@@ -221,7 +221,7 @@ export function evaluatePair(ctx: EvalContext, source: PairSource, dstPod: PodFa
     const extra = hbone && appPortWouldPass('egress') ? ` The policies allow port ${targetPort}, but mesh traffic leaves on TCP ${HBONE_PORT}; the app port is only inside the tunnel.` : '';
     const f = finding(
       code,
-      `Egress from ${podRef(srcPod)} to ${dstLabel} on TCP ${wirePort} is not allowed by ${refs.join(', ')}.${extra}${hbone ? ` The source ztunnel stalls for its ${ZTUNNEL_CONNECT_TIMEOUT_SECONDS} s connect timeout and logs "maybe a NetworkPolicy is blocking HBONE port 15008".` : ''}`,
+      () => `Egress from ${podRef(srcPod)} to ${dstLabel} on TCP ${wirePort} is not allowed by ${refs.join(', ')}.${extra}${hbone ? ` The source ztunnel stalls for its ${ZTUNNEL_CONNECT_TIMEOUT_SECONDS} s connect timeout and logs "maybe a NetworkPolicy is blocking HBONE port 15008".` : ''}`,
       refs,
       () => fixes.networkPolicyEgressFix(srcPod, dstPod, wirePort, `allow-${hbone ? 'hbone' : 'egress'}-to-${fixes.workloadName(dstPod)}`),
     );
@@ -246,7 +246,7 @@ export function evaluatePair(ctx: EvalContext, source: PairSource, dstPod: PodFa
       const from = srcPod ?? undefined;
       const f = finding(
         code,
-        `Ingress to ${podRef(dstPod)} from ${srcLabel} on TCP ${wirePort} is not allowed by ${refs.join(', ')}.${extra}${hbone ? ` The source ztunnel gives up after ${ZTUNNEL_CONNECT_TIMEOUT_SECONDS} s.` : ''}`,
+        () => `Ingress to ${podRef(dstPod)} from ${srcLabel} on TCP ${wirePort} is not allowed by ${refs.join(', ')}.${extra}${hbone ? ` The source ztunnel gives up after ${ZTUNNEL_CONNECT_TIMEOUT_SECONDS} s.` : ''}`,
         refs,
         () => from && !from.hostNetwork
           ? fixes.networkPolicyIngressFix(target, from, wirePort, `allow-${hbone ? 'hbone' : 'ingress'}-from-${fixes.workloadName(from)}`)
@@ -440,12 +440,12 @@ export function evaluateInbound(ctx: EvalContext, target: fixes.FixTarget, conn:
       () => `# Admit the waypoint at ztunnel, and move client rules to the waypoint with targetRefs:\n${fixes.allowPrincipalFix(target, conn.identity!, conn.destinationPort, `allow-waypoint-to-${fixes.workloadName(dst)}`)}`,
     );
   } else if (emptyAllow && allows.length === 1) {
-    f = finding('AD408', `${apRef(emptyAllow.ap!)} is an ALLOW with no rules${emptyAllow.policy.scope === 'GLOBAL' ? `; in the root namespace ${mesh.rootNamespace} it applies to every ambient workload in the mesh` : ''}. It matches nothing, so every connection to ${podRef(dst)} is denied until another ALLOW admits it; ztunnel logs "allow policies exist, but none allowed".`, objects, fix);
+    f = finding('AD408', () => `${apRef(emptyAllow.ap!)} is an ALLOW with no rules${emptyAllow.policy.scope === 'GLOBAL' ? `; in the root namespace ${mesh.rootNamespace} it applies to every ambient workload in the mesh` : ''}. It matches nothing, so every connection to ${podRef(dst)} is denied until another ALLOW admits it; ztunnel logs "allow policies exist, but none allowed".`, objects, fix);
   } else if (l7Allow && allows.every((a) => a.conversion!.report.droppedRules.length > 0 || a === emptyAllow)) {
     const fields = [...new Set(l7Allow.conversion!.report.droppedRules.flatMap((r) => r.fields))];
     f = finding('AD403', `${apRef(l7Allow.ap!)} is enforced by ztunnel (it uses a selector, not targetRefs) but its rules use HTTP fields (${fields.join(', ')}). istiod drops those rules, the ALLOW still applies, and it matches nothing, so ${who} is reset. ${reasons.join(' ')}`, objects, fix);
   } else {
-    f = finding('AD402', `ALLOW policies apply to ${podRef(dst)} but none matches ${who}${conn.identity ? ` (identity ${conn.identity})` : ' (plaintext, no identity)'} on port ${conn.destinationPort}. ${reasons.join(' ')} ztunnel resets the connection and logs "allow policies exist, but none allowed".`, objects, fix);
+    f = finding('AD402', () => `ALLOW policies apply to ${podRef(dst)} but none matches ${who}${conn.identity ? ` (identity ${conn.identity})` : ' (plaintext, no identity)'} on port ${conn.destinationPort}. ${reasons.join(' ')} ztunnel resets the connection and logs "allow policies exist, but none allowed".`, objects, fix);
   }
   findings.push(f);
   return { symptom: 'reset', enforcedBy: 'ztunnel', decisive: f };

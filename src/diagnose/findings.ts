@@ -94,27 +94,33 @@ export interface Finding {
   docs: string;
 }
 
-/** A fix may be given as a function: it is rendered only when someone reads it (a matrix never does). */
-export function finding(code: FindingCode, detail: string, objects: string[] = [], fix?: string | (() => string | undefined)): Finding {
+type Lazy = string | (() => string | undefined);
+
+/** Detail and fix may be given as functions: they are rendered when first read (a matrix never reads them). */
+export function finding(code: FindingCode, detail: Lazy, objects: string[] = [], fix?: Lazy): Finding {
   const def = FINDINGS[code];
   const docs = `docs/findings/${code}.md`;
-  if (typeof fix === 'function') {
-    let cached: string | undefined | null = null;
-    // A getter keeps the documented key order (… objects, fix, docs) and renders on first read.
-    return {
-      code,
-      severity: def.severity,
-      title: def.title,
-      detail,
-      objects,
-      get fix() {
-        if (cached === null) cached = fix();
-        return cached;
-      },
-      docs,
-    };
+  if (typeof detail !== 'function' && typeof fix !== 'function') {
+    return fix ? { code, severity: def.severity, title: def.title, detail, objects, fix, docs } : { code, severity: def.severity, title: def.title, detail, objects, docs };
   }
-  return fix ? { code, severity: def.severity, title: def.title, detail, objects, fix, docs } : { code, severity: def.severity, title: def.title, detail, objects, docs };
+  let detailText: string | undefined | null = typeof detail === 'function' ? null : detail;
+  let fixText: string | undefined | null = typeof fix === 'function' ? null : fix;
+  // Getters keep the documented key order (code, severity, title, detail, objects, fix, docs).
+  return {
+    code,
+    severity: def.severity,
+    title: def.title,
+    get detail() {
+      if (detailText === null) detailText = (detail as () => string)() ?? '';
+      return detailText as string;
+    },
+    objects,
+    get fix() {
+      if (fixText === null) fixText = (fix as () => string | undefined)();
+      return fixText ?? undefined;
+    },
+    docs,
+  } as Finding;
 }
 
 const SEVERITY_ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
