@@ -91,7 +91,12 @@ function conversionOf(ctx: EvalContext, ap: AuthorizationPolicyFact): Conversion
 }
 
 export const podRef = (p: PodFact) => `Pod ${p.meta.namespace}/${p.meta.name}`;
-export const podLabel = (p: PodFact) => `${p.meta.namespace}/${p.meta.name}${p.podIPs[0] ? ` (${p.podIPs[0]})` : ''}`;
+const labels = new WeakMap<PodFact, string>();
+export const podLabel = (p: PodFact): string => {
+  let l = labels.get(p);
+  if (l === undefined) labels.set(p, (l = `${p.meta.namespace}/${p.meta.name}${p.podIPs[0] ? ` (${p.podIPs[0]})` : ''}`));
+  return l;
+};
 const apRef = (ap: { meta: { namespace: string; name: string } }) => `AuthorizationPolicy ${ap.meta.namespace}/${ap.meta.name}`;
 const paRef = (pa: { meta: { namespace: string; name: string } }) => `PeerAuthentication ${pa.meta.namespace}/${pa.meta.name}`;
 
@@ -106,8 +111,19 @@ export interface ZtunnelCheck {
   object?: string;
 }
 
-/** §2.1: the ztunnel that serves a pod is the one on its node, found by label. */
+const ztunnelChecks = new WeakMap<Snapshot, Map<string, ZtunnelCheck>>();
+
+/** §2.1: the ztunnel that serves a pod is the one on its node, found by label (cached per node). */
 export function ztunnelOnNode(snapshot: Snapshot, node: string | undefined): ZtunnelCheck {
+  let byNode = ztunnelChecks.get(snapshot);
+  if (!byNode) ztunnelChecks.set(snapshot, (byNode = new Map()));
+  const key = node ?? '';
+  let check = byNode.get(key);
+  if (!check) byNode.set(key, (check = checkZtunnelOnNode(snapshot, node)));
+  return check;
+}
+
+function checkZtunnelOnNode(snapshot: Snapshot, node: string | undefined): ZtunnelCheck {
   if (!snapshot.ztunnelsKnown) return { ok: true, assumed: true, detail: 'no ztunnel pods in the input: assumed healthy' };
   if (!node) {
     const anyReady = snapshot.ztunnels.some((z) => z.ready);
