@@ -305,8 +305,12 @@ export function evaluatePair(ctx: EvalContext, source: PairSource, dstPod: PodFa
       inbound.result = 'fail';
       fail(decision);
     }
-    if (ZTUNNEL_INPOD_PORTS.includes(targetPort)) {
-      findings.push(finding('AD705', `Port ${targetPort} is one of ztunnel's in-pod ports; ztunnel refuses to proxy to it ("attempted recursive call to ourselves").`, [podRef(dstPod)]));
+    if (ZTUNNEL_INPOD_PORTS.includes(targetPort) && !failure) {
+      // §2.5: ztunnel refuses to proxy to its own in-pod ports, so the connection is closed.
+      const f = finding('AD705', `Port ${targetPort} is one of ztunnel's in-pod ports (15001, 15006, 15008, 15053, 15080); ztunnel refuses to proxy to it ("attempted recursive call to ourselves") and the client is reset.`, [podRef(dstPod)]);
+      findings.push(f);
+      inbound.result = 'fail';
+      fail({ symptom: 'reset', enforcedBy: 'dataplane', decisive: f });
     }
     hops.push({ ...inbound, result: failure && inbound.result === 'pass' ? 'skip' : inbound.result });
   } else if (dstEnr.mode === 'sidecar' && !kubelet) {

@@ -60,7 +60,7 @@ export const FINDINGS = {
   AD702: { severity: 'info', title: 'Target port is not declared by any container', section: '§11 row 24' },
   AD703: { severity: 'info', title: 'Destination is not in the mesh: no mesh policy applies', section: '§10' },
   AD704: { severity: 'error', title: 'STRICT mTLS at a sidecar destination rejects the plaintext connection', section: '§10' },
-  AD705: { severity: 'warning', title: 'Client dials a ztunnel port directly', section: '§2.2, §2.5' },
+  AD705: { severity: 'error', title: 'Client dials a ztunnel port directly', section: '§2.2, §2.5' },
   AD706: { severity: 'warning', title: 'Policies at a sidecar destination are not evaluated', section: '§1.2, §10' },
   AD707: { severity: 'info', title: 'A sidecar destination without HBONE gets plaintext from ztunnel', section: '§10' },
   // Waypoints (evaluated by a later version; named so the user is not misled)
