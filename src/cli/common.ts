@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Flags } from '@oclif/core';
 import ora from 'ora';
-import { readManifestFiles, type SourcedObject } from '../input/files.js';
+import { readManifestFiles } from '../input/files.js';
 import { buildSnapshot } from '../input/normalize.js';
 import { loadKubeConfig } from '../input/kubeconfig.js';
 import { ApiClient } from '../input/api.js';
@@ -93,7 +93,6 @@ export async function loadSnapshot(flags: InputFlags, plan: (namespace: string) 
   return { snapshot: buildSnapshot(read.objects, 'cluster', { gaps: read.gaps, notes: read.notes }), namespace };
 }
 
-export type { SourcedObject };
 
 export function exitCodeFor(verdict: Verdict): number {
   if (verdict.outcome === 'allowed') return EXIT_OK;

@@ -19,7 +19,7 @@ import {
 import { finding, type Finding } from './findings.js';
 import * as fixes from './fixes.js';
 import { explainRuleMismatch, l4OnlyPolicyFix, targetRefPolicyFix, withoutRuleFix } from './authz-explain.js';
-import type { ResolvedDestination } from './resolve.js';
+import { servicesSelecting, type ResolvedDestination } from './resolve.js';
 
 export type Symptom = 'ok' | 'reset' | 'refused' | 'timeout' | 'http-403' | 'http-503' | 'probe-failure';
 export type EnforcedBy = 'networkpolicy' | 'ztunnel' | 'waypoint' | 'dataplane' | 'none';
@@ -445,7 +445,7 @@ export function evaluateInbound(ctx: EvalContext, target: fixes.FixTarget, conn:
       ? `# Identity-based rules cannot match plaintext. Enrol the client:\n${fixes.enrolNamespaceFix(src.meta.namespace)}`
       : `# Plaintext has no identity; only ipBlocks can admit it:\n${fixes.allowIpFix(target, conn.sourceIp ?? '0.0.0.0/0', conn.destinationPort)}`;
   } else if (l7Allow && l7Allow.ap!.rules?.length) {
-    fix = () => `# Keep the L4 part at ztunnel:\n${l4OnlyPolicyFix(l7Allow.ap!)}\n---\n# and enforce the HTTP part at a waypoint (needs a waypoint bound to the Service):\n${targetRefPolicyFix(l7Allow.ap!, ctx.snapshot.services.find((s) => s.meta.namespace === dst.meta.namespace && s.selector && Object.entries(s.selector).every(([k, v]) => dst.meta.labels[k] === v))?.meta.name)}`;
+    fix = () => `# Keep the L4 part at ztunnel:\n${l4OnlyPolicyFix(l7Allow.ap!)}\n---\n# and enforce the HTTP part at a waypoint (needs a waypoint bound to the Service):\n${targetRefPolicyFix(l7Allow.ap!, servicesSelecting(ctx.snapshot, dst)[0]?.meta.name)}`;
   } else {
     const identity = conn.identity;
     fix = () => fixes.allowPrincipalFix(target, identity, conn.destinationPort, src ? `allow-${fixes.workloadName(src)}-to-${fixes.workloadName(dst)}` : undefined);
@@ -514,7 +514,7 @@ function noteConversion(ctx: EvalContext, ap: AuthorizationPolicyFact, conv: Con
 }
 
 function noteTargetRefPolicies(ctx: EvalContext, dst: PodFact, findings: Finding[]): void {
-  const services = ctx.snapshot.services.filter((s) => s.meta.namespace === dst.meta.namespace && s.selector && Object.keys(s.selector).length > 0 && Object.entries(s.selector).every(([k, v]) => dst.meta.labels[k] === v));
+  const services = servicesSelecting(ctx.snapshot, dst);
   for (const ap of ctx.snapshot.authorizationPolicies) {
     if (ap.targetRefs.length === 0 || ap.meta.namespace !== dst.meta.namespace) continue;
     const hits = ap.targetRefs.filter((t) => (t.kind === 'Service' && services.some((s) => s.meta.name === t.name)) || t.kind === 'Gateway');

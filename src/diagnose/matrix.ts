@@ -6,7 +6,7 @@ import { indexNetworkPolicies } from '../mesh/network-policy.js';
 import { workloadName } from '../mesh/connectivity.js';
 import { createContext, type EnforcedBy, type Symptom } from './evaluate.js';
 import { evaluateAddressed } from './explain.js';
-import { resolvePodPort, type ResolvedDestination } from './resolve.js';
+import { resolvePodPort, servicesSelecting, type ResolvedDestination } from './resolve.js';
 import { UsageError } from '../errors.js';
 
 export interface MatrixCell {
@@ -49,9 +49,7 @@ export function matrixWorkloads(snapshot: Snapshot, namespaces: string[] | 'all'
 function destinationPorts(snapshot: Snapshot, pod: PodFact, query: MatrixQuery): number[] {
   if (query.port !== undefined) return [query.port];
   const ports = new Set<number>();
-  for (const svc of snapshot.services) {
-    if (svc.meta.namespace !== pod.meta.namespace || !svc.selector || Object.keys(svc.selector).length === 0) continue;
-    if (!Object.entries(svc.selector).every(([k, v]) => pod.meta.labels[k] === v)) continue;
+  for (const svc of servicesSelecting(snapshot, pod)) {
     for (const sp of svc.ports) {
       const p = resolvePodPort(pod, sp.targetPort, sp.protocol);
       if (p !== undefined) ports.add(p);

@@ -137,6 +137,13 @@ export function resolveSource(snapshot: Snapshot, input: string, defaultNamespac
   return { kind: 'pods', input, namespace: ns, object, pods };
 }
 
+/** The Services whose (non-empty) selector picks this pod. */
+export function servicesSelecting(snapshot: Snapshot, pod: PodFact): ServiceFact[] {
+  return snapshot.services.filter(
+    (s) => s.meta.namespace === pod.meta.namespace && !!s.selector && Object.keys(s.selector).length > 0 && mapSelectorMatches(s.selector, pod.meta.labels),
+  );
+}
+
 /** Resolves a container port name or number on one pod. */
 export function resolvePodPort(pod: PodFact, port: number | string, protocol = 'TCP'): number | undefined {
   if (typeof port === 'number' || /^\d+$/.test(String(port))) return Number(port);

@@ -94,4 +94,3 @@ export function symptomFinding(observed: Symptom, verdict: Verdict, hops: Hop[])
   return finding('AD901', detail);
 }
 
-export { orderFindings };

@@ -47,16 +47,3 @@ function computeMatch(selector: LabelSelector, labels: Labels): boolean {
 export function mapSelectorMatches(selector: Labels, labels: Labels): boolean {
   return Object.entries(selector).every(([k, v]) => labels[k] === v);
 }
-
-export function isEmptySelector(selector: LabelSelector | undefined): boolean {
-  return !selector || (Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0);
-}
-
-export function describeSelector(selector: LabelSelector | undefined): string {
-  if (isEmptySelector(selector)) return '{} (all)';
-  const parts = Object.entries(selector!.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
-  for (const e of selector!.matchExpressions ?? []) {
-    parts.push(`${e.key} ${e.operator}${e.values ? ` (${e.values.join(',')})` : ''}`);
-  }
-  return parts.join(', ');
-}

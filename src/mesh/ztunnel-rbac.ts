@@ -84,7 +84,6 @@ export function parseIdentity(identity: string | undefined): Identity | undefine
   return m ? { trustDomain: m[1], namespace: m[2], serviceAccount: m[3] } : undefined;
 }
 
-const anyString = (list: StringMatch[], value: string) => list.some((m) => stringMatches(m, value));
 
 /** Positive lists need a hit, negative lists need no hit, empty lists are ignored. */
 function fieldOk<T>(pos: T[] | undefined, neg: T[] | undefined, hit: (x: T) => boolean): boolean {
