@@ -1,5 +1,6 @@
 // The explain pipeline: snapshot → resolve → path per pod pair → evaluate → verdict.
 // Pure: plain data in, a report out.
+import { compareText } from '../order.js';
 import type { PodFact, Snapshot } from '../snapshot/types.js';
 import { indexNetworkPolicies, evaluateNetworkPolicy } from '../mesh/network-policy.js';
 import { bindingProblem, ignoredWaypointLabels, waypointBinding, waypointPods, waypointServiceAccount } from '../mesh/waypoints.js';
@@ -250,7 +251,7 @@ function noEndpointsPair(ctx: EvalContext, srcPod: PodFact | undefined, dest: Re
 export function readingFindings(snapshot: Snapshot): { findings: Finding[]; unknown?: string } {
   const findings: Finding[] = snapshot.notes.map((n) => finding('AD803', n));
   // Requests finish in any order; report the gaps in a stable one.
-  const gaps = [...snapshot.gaps].sort((a, b) => `${a.resource}/${a.namespace ?? ''}`.localeCompare(`${b.resource}/${b.namespace ?? ''}`));
+  const gaps = [...snapshot.gaps].sort((a, b) => compareText(`${a.resource}/${a.namespace ?? ''}`, `${b.resource}/${b.namespace ?? ''}`));
   for (const g of gaps) {
     findings.push(finding('AD902', `Forbidden: cannot ${g.verb} ${g.resource}${g.namespace ? ` in namespace ${g.namespace}` : ' at cluster scope'} (${g.message}). The diagnosis goes on without them; objects of this kind could change the verdict.`, g.namespace ? [`Namespace ${g.namespace}`] : [], `# Grant the read-only ClusterRole from docs/rbac.md, e.g.\nkubectl create clusterrolebinding ambient-doctor-$USER --clusterrole=ambient-doctor-reader --user=$USER`));
   }

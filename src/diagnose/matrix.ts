@@ -1,6 +1,7 @@
 // Reachability among all workloads of some namespaces: every cell is the verdict `explain`
 // would give for "one pod of A → one pod of B on the port", computed with the same engine
 // (one shared context, so a large matrix stays fast).
+import { compareText } from '../order.js';
 import type { PodFact, Snapshot } from '../snapshot/types.js';
 import { indexNetworkPolicies } from '../mesh/network-policy.js';
 import { workloadName } from '../mesh/connectivity.js';
@@ -43,7 +44,7 @@ export function matrixWorkloads(snapshot: Snapshot, namespaces: string[] | 'all'
     const name = workloadName(pod);
     if (!seen.has(name)) seen.set(name, pod);
   }
-  return [...seen].map(([name, pod]) => ({ name, pod })).sort((a, b) => a.name.localeCompare(b.name));
+  return [...seen].map(([name, pod]) => ({ name, pod })).sort((a, b) => compareText(a.name, b.name));
 }
 
 function destinationPorts(snapshot: Snapshot, pod: PodFact, query: MatrixQuery): number[] {

@@ -1,4 +1,5 @@
 // "test/curl", "helloworld.hello:5000" → the pods, service and ports they mean.
+import { compareText } from '../order.js';
 import ipaddr from 'ipaddr.js';
 import type { PodFact, ServiceEntryFact, ServiceFact, ServicePortFact, Snapshot } from '../snapshot/types.js';
 import { UsageError } from '../errors.js';
@@ -66,7 +67,7 @@ function distance(a: string, b: string): number {
 export function nearest(name: string, candidates: string[], max = 3): string[] {
   return [...new Set(candidates)]
     .map((c) => ({ c, d: distance(name, c) - (c.includes(name) || name.includes(c) ? 2 : 0) }))
-    .sort((x, y) => x.d - y.d || x.c.localeCompare(y.c))
+    .sort((x, y) => x.d - y.d || compareText(x.c, y.c))
     .slice(0, max)
     .map((x) => x.c);
 }

@@ -1,5 +1,6 @@
 // Plain Kubernetes objects → Snapshot. Shared by file input and (later) the live reader,
 // so both give the same facts for the same objects.
+import { compareText } from '../order.js';
 import { parse as parseYaml } from 'yaml';
 import type {
   AdminNetworkPolicyFact,
@@ -393,7 +394,7 @@ function synthesizePods(items: { workload: WorkloadFact; template: any; origin: 
 }
 
 const byName = (a: { meta: ObjectMeta }, b: { meta: ObjectMeta }) =>
-  a.meta.namespace.localeCompare(b.meta.namespace) || a.meta.name.localeCompare(b.meta.name);
+  compareText(a.meta.namespace, b.meta.namespace) || compareText(a.meta.name, b.meta.name);
 
 export function buildSnapshot(
   objects: SourcedObject[],
@@ -481,7 +482,7 @@ export function buildSnapshot(
   for (const list of [pods, services, endpointSlices, networkPolicies, authorizationPolicies, peerAuthentications, serviceEntries, gateways, configMaps] as { meta: ObjectMeta }[][]) {
     list.sort(byName);
   }
-  workloads.sort((a, b) => byName(a.workload, b.workload) || a.workload.kind.localeCompare(b.workload.kind));
+  workloads.sort((a, b) => byName(a.workload, b.workload) || compareText(a.workload.kind, b.workload.kind));
 
   const mentioned = [
     ...pods.map((p) => p.meta.namespace),
@@ -507,7 +508,7 @@ export function buildSnapshot(
     endpointSlices,
     workloads: workloads.map((w) => w.workload),
     networkPolicies,
-    adminNetworkPolicies: adminNetworkPolicies.sort((a, b) => a.priority - b.priority || a.name.localeCompare(b.name)),
+    adminNetworkPolicies: adminNetworkPolicies.sort((a, b) => a.priority - b.priority || compareText(a.name, b.name)),
     authorizationPolicies,
     peerAuthentications,
     serviceEntries,

@@ -1,4 +1,5 @@
 // §3.1: how istiod turns PeerAuthentication into ztunnel DENY policies for one workload.
+import { compareText } from '../order.js';
 import type { MtlsMode, PeerAuthenticationFact, PodFact } from '../snapshot/types.js';
 import { CONVERTED_PA_PREFIX, STATIC_STRICT_POLICY } from './constants.js';
 import { selectorMatches } from './labels.js';
@@ -25,7 +26,7 @@ export interface EffectiveMtls {
 }
 
 const byAge = (a: PeerAuthenticationFact, b: PeerAuthenticationFact) =>
-  (a.meta.creationTimestamp ?? '').localeCompare(b.meta.creationTimestamp ?? '') || a.meta.name.localeCompare(b.meta.name);
+  compareText(a.meta.creationTimestamp ?? '', b.meta.creationTimestamp ?? '') || compareText(a.meta.name, b.meta.name);
 
 function oldest(list: PeerAuthenticationFact[], shadowed: PeerAuthenticationFact[]): PeerAuthenticationFact | undefined {
   const sorted = [...list].sort(byAge);
