@@ -1,8 +1,9 @@
 // Entry point: runs oclif and turns every error into one line and a documented exit code.
-import { run, flush, Errors } from '@oclif/core';
+import { run, flush, Errors, type Config } from '@oclif/core';
 import { EXIT_USAGE } from './errors.js';
 
-export async function main(argv: string[], root: string): Promise<void> {
+// `root` is the package's URL for the Node build, or a loaded Config for the compiled binary.
+export async function main(argv: string[], root: string | Config): Promise<void> {
   try {
     await run(argv, root);
     await flush();

@@ -1,0 +1,163 @@
+// npm run package: one self-contained executable per platform (bun build --compile of the
+// same dist/ JavaScript the Node build runs), a release archive for each with its sha256, and
+// the krew manifest rendered from package.json and those checksums. See docs/packaging.md.
+//
+//   node scripts/package.mjs [--only linux-amd64,...]
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const ROOT = join(import.meta.dirname, '..');
+const DIST = join(ROOT, 'dist');
+const STAGE = join(DIST, 'stage');
+const BIN = 'kubectl-ambient_doctor';
+const PLUGIN = 'ambient-doctor';
+
+// x64 builds use Bun's baseline runtime: the default one needs AVX2 and dies with SIGILL on
+// older CPUs, and measured no faster here (--help 0.19-0.23 s either way).
+const PLATFORMS = [
+  { os: 'linux', arch: 'amd64', bunTarget: 'bun-linux-x64-baseline', format: 'tar.gz' },
+  { os: 'linux', arch: 'arm64', bunTarget: 'bun-linux-arm64', format: 'tar.gz' },
+  { os: 'darwin', arch: 'amd64', bunTarget: 'bun-darwin-x64-baseline', format: 'tar.gz' },
+  { os: 'darwin', arch: 'arm64', bunTarget: 'bun-darwin-arm64', format: 'tar.gz' },
+  { os: 'windows', arch: 'amd64', bunTarget: 'bun-windows-x64-baseline', format: 'zip' },
+];
+
+function fail(message) {
+  process.stderr.write(`package: ${message}\n`);
+  process.exit(1);
+}
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', ...opts });
+  if (r.error) fail(`${cmd}: ${r.error.message}`);
+  if (r.status !== 0) fail(`${cmd} ${args.join(' ')} exited ${r.status}:\n${r.stderr || r.stdout}`);
+  return r.stdout;
+}
+
+const sha256 = (file) => createHash('sha256').update(readFileSync(file)).digest('hex');
+
+// Archives are reproducible: fixed owner, order and timestamps (the commit's time, or
+// SOURCE_DATE_EPOCH), so the same commit gives the same checksums.
+function sourceDateEpoch() {
+  if (process.env.SOURCE_DATE_EPOCH) return Number(process.env.SOURCE_DATE_EPOCH);
+  const r = spawnSync('git', ['log', '-1', '--format=%ct'], { cwd: ROOT, encoding: 'utf8' });
+  const t = Number(r.stdout?.trim());
+  return r.status === 0 && t > 315532800 ? t : 315532800; // zip cannot store times before 1980
+}
+
+// Licences of everything the executable bundles: the production dependency tree and Bun.
+function thirdPartyLicenses() {
+  const dirs = run('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: ROOT })
+    .split('\n')
+    .filter((d) => d && d !== ROOT);
+  dirs.push(join(ROOT, 'node_modules', 'bun'));
+  const seen = new Map();
+  for (const dir of dirs) {
+    const p = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    const id = `${p.name}@${p.version}`;
+    if (seen.has(id)) continue;
+    const file = readdirSync(dir).find((f) => /^(licen[cs]e|copying)(\.(md|txt))?$/i.test(f));
+    const text = file ? readFileSync(join(dir, file), 'utf8').trim() : `(no licence file in the package; package.json says: ${p.license ?? 'nothing'})`;
+    seen.set(id, `${id} (${p.license ?? 'see text'})\n\n${text}\n`);
+  }
+  const header =
+    'kubectl-ambient_doctor bundles the following packages. The executable also embeds the Bun\n' +
+    'runtime (https://bun.sh/docs/project/licensing), which includes JavaScriptCore under LGPL-2.\n';
+  return [header, ...[...seen.keys()].sort().map((k) => seen.get(k))].join(`\n${'-'.repeat(78)}\n\n`);
+}
+
+function compile(platform, define) {
+  const dir = join(STAGE, `${platform.os}-${platform.arch}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const exe = platform.os === 'windows' ? `${BIN}.exe` : BIN;
+  const bun = join(ROOT, 'node_modules', '.bin', 'bun');
+  run(bun, ['build', '--compile', `--target=${platform.bunTarget}`, join(DIST, 'standalone.js'), '--define', define, '--outfile', join(dir, exe)], { cwd: ROOT });
+  if (!existsSync(join(dir, exe))) fail(`bun wrote no ${exe} for ${platform.os}/${platform.arch}`);
+  return { dir, exe };
+}
+
+function archive(platform, dir, files, epoch) {
+  const name = `${BIN}-${platform.os}-${platform.arch}.${platform.format}`;
+  const out = join(DIST, name);
+  rmSync(out, { force: true });
+  for (const f of files) utimesSync(join(dir, f), epoch, epoch);
+  if (platform.format === 'zip') {
+    run('zip', ['-X', '-q', out, ...files], { cwd: dir });
+  } else {
+    const tar = spawnSync('tar', ['--sort=name', `--mtime=@${epoch}`, '--owner=0', '--group=0', '--numeric-owner', '-C', dir, '-cf', '-', ...files], { maxBuffer: 1 << 30 });
+    if (tar.status !== 0) fail(`tar failed: ${tar.stderr}`);
+    const gz = spawnSync('gzip', ['-n'], { input: tar.stdout, maxBuffer: 1 << 30 });
+    if (gz.status !== 0) fail(`gzip failed: ${gz.stderr}`);
+    writeFileSync(out, gz.stdout);
+  }
+  return { name, path: out, sha256: sha256(out) };
+}
+
+function renderManifest(pkg, built) {
+  const template = readFileSync(join(ROOT, 'scripts', 'krew-manifest.template.yaml'), 'utf8');
+  const platforms = built
+    .map(({ platform, exe, files, archive: a }) =>
+      [
+        `  - selector:`,
+        `      matchLabels: {os: ${platform.os}, arch: ${platform.arch}}`,
+        `    uri: ${pkg.homepage}/releases/download/v${pkg.version}/${a.name}`,
+        `    sha256: "${a.sha256}"`,
+        `    files:`,
+        ...files.map((f) => `    - {from: ${f}, to: .}`),
+        `    bin: ${exe}`,
+      ].join('\n'),
+    )
+    .join('\n');
+  const text = template
+    .replace(/^#.*\n/gm, '')
+    .replaceAll('{{version}}', `v${pkg.version}`)
+    .replaceAll('{{homepage}}', pkg.homepage)
+    .replace('{{platforms}}', platforms);
+  const left = text.match(/\{\{\w+\}\}/);
+  if (left) fail(`krew-manifest.template.yaml: nothing fills ${left[0]}`);
+  return `# Rendered by \`npm run package\` from scripts/krew-manifest.template.yaml, package.json and\n# the archives' sha256; edit the template, not this file.\n${text}`;
+}
+
+function main() {
+  const { values } = parseArgs({ options: { only: { type: 'string' } } });
+  const wanted = values.only ? new Set(values.only.split(',')) : undefined;
+  const platforms = PLATFORMS.filter((p) => !wanted || wanted.has(`${p.os}-${p.arch}`));
+  if (platforms.length === 0) fail(`--only matches no platform; known: ${PLATFORMS.map((p) => `${p.os}-${p.arch}`).join(', ')}`);
+  if (!existsSync(join(DIST, 'standalone.js'))) fail('dist/standalone.js is missing: run `npm run build` first');
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+  if (!pkg.homepage) fail('package.json has no homepage: the release URLs are made from it');
+
+  // What oclif would read from package.json, baked into the executable.
+  const define = `AMBIENT_DOCTOR_PACKAGE=${JSON.stringify({ name: pkg.name, version: pkg.version, description: pkg.description, oclif: pkg.oclif })}`;
+  const licenses = thirdPartyLicenses();
+  const epoch = sourceDateEpoch();
+  const built = [];
+  for (const platform of platforms) {
+    const started = Date.now();
+    const { dir, exe } = compile(platform, define);
+    copyFileSync(join(ROOT, 'LICENSE'), join(dir, 'LICENSE'));
+    writeFileSync(join(dir, 'THIRD-PARTY-LICENSES'), licenses);
+    const files = [exe, 'LICENSE', 'THIRD-PARTY-LICENSES'];
+    const a = archive(platform, dir, files, epoch);
+    writeFileSync(`${a.path}.sha256`, `${a.sha256}  ${a.name}\n`);
+    built.push({ platform, exe, files, archive: a });
+    const mb = (readFileSync(a.path).length / 1e6).toFixed(1);
+    process.stdout.write(`${a.name.padEnd(46)} ${mb.padStart(6)} MB  ${a.sha256}  ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  }
+  writeFileSync(join(DIST, 'SHA256SUMS'), built.map((b) => `${b.archive.sha256}  ${b.archive.name}\n`).join(''));
+  if (built.length !== PLATFORMS.length) {
+    process.stdout.write('not all platforms were built (--only): the krew manifest is left as it was\n');
+    return;
+  }
+  const manifest = renderManifest(pkg, built);
+  mkdirSync(join(DIST, 'krew'), { recursive: true });
+  writeFileSync(join(DIST, 'krew', `${PLUGIN}.yaml`), manifest);
+  writeFileSync(join(ROOT, 'krew-manifest.yaml'), manifest);
+  process.stdout.write(`krew manifest: krew-manifest.yaml and dist/krew/${PLUGIN}.yaml (v${pkg.version})\n`);
+}
+
+main();
