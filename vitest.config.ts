@@ -14,6 +14,18 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      {
+        // Needs `npm run package` and scripts/krew-tools-build.sh first: `npm run test:package`.
+        test: {
+          name: 'package',
+          include: ['test/package/**/*.test.ts'],
+          globalSetup: ['test/live/global-setup.ts', 'test/package/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 240_000,
+          fileParallelism: false,
+          maxConcurrency: 3,
+        },
+      },
     ],
   },
 });

@@ -11,7 +11,8 @@ import { parseArgs } from 'node:util';
 
 const ROOT = join(import.meta.dirname, '..');
 const DIST = join(ROOT, 'dist');
-const STAGE = join(DIST, 'stage');
+// Outside dist/ so that npm pack, which takes every LICENSE it finds, never sees it.
+const STAGE = join(ROOT, '.stage');
 const BIN = 'kubectl-ambient_doctor';
 const PLUGIN = 'ambient-doctor';
 

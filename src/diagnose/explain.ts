@@ -1,6 +1,5 @@
 // The explain pipeline: snapshot → resolve → path per pod pair → evaluate → verdict.
 // Pure: plain data in, a report out.
-import { compareText } from '../order.js';
 import type { PodFact, Snapshot } from '../snapshot/types.js';
 import { indexNetworkPolicies, evaluateNetworkPolicy } from '../mesh/network-policy.js';
 import { bindingProblem, ignoredWaypointLabels, waypointBinding, waypointPods, waypointServiceAccount } from '../mesh/waypoints.js';
@@ -250,9 +249,7 @@ function noEndpointsPair(ctx: EvalContext, srcPod: PodFact | undefined, dest: Re
 /** What the live reader could not read (RBAC) and what it learned about the cluster. */
 export function readingFindings(snapshot: Snapshot): { findings: Finding[]; unknown?: string } {
   const findings: Finding[] = snapshot.notes.map((n) => finding('AD803', n));
-  // Requests finish in any order; report the gaps in a stable one.
-  const gaps = [...snapshot.gaps].sort((a, b) => compareText(`${a.resource}/${a.namespace ?? ''}`, `${b.resource}/${b.namespace ?? ''}`));
-  for (const g of gaps) {
+  for (const g of snapshot.gaps) {
     findings.push(finding('AD902', `Forbidden: cannot ${g.verb} ${g.resource}${g.namespace ? ` in namespace ${g.namespace}` : ' at cluster scope'} (${g.message}). The diagnosis goes on without them; objects of this kind could change the verdict.`, g.namespace ? [`Namespace ${g.namespace}`] : [], `# Grant the read-only ClusterRole from docs/rbac.md, e.g.\nkubectl create clusterrolebinding ambient-doctor-$USER --clusterrole=ambient-doctor-reader --user=$USER`));
   }
   const unknown = snapshot.gaps.length > 0 ? `Could not read ${snapshot.gaps.map((g) => `${g.resource}${g.namespace ? ` in ${g.namespace}` : ''}`).join(', ')} (forbidden); the verdict could change with them.` : undefined;

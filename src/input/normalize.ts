@@ -519,7 +519,14 @@ export function buildSnapshot(
     ztunnelsKnown: ztunnels.length > 0,
     ztunnels,
     origin,
-    gaps: extra.gaps,
-    notes: extra.notes,
+    gaps: stableGaps(extra.gaps),
+    notes: [...new Set(extra.notes)].sort(compareText),
   };
+}
+
+// Live reads finish in any order; the report must not depend on it.
+function stableGaps(gaps: Snapshot['gaps']): Snapshot['gaps'] {
+  const key = (g: Snapshot['gaps'][number]) => `${g.resource}/${g.namespace ?? ''}/${g.verb}`;
+  const unique = new Map(gaps.map((g) => [key(g), g]));
+  return [...unique.keys()].sort(compareText).map((k) => unique.get(k)!);
 }

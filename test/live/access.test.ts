@@ -1,16 +1,16 @@
 // The CLI against the real API server: missing permissions, a cluster without Istio, an
 // unreachable or untrusted server, bad credentials, --verbose, and dump → explain -f.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { load } from 'js-yaml';
 import { inject, describe, expect, it, beforeAll, afterAll } from 'vitest';
 import { loadScenarios } from '../support/scenarios.js';
 import { TestWriter, startTestCluster, applyManifestFile, type TestCluster } from './cluster.js';
 import { ScenarioCluster } from './scenario-cluster.js';
 import { bindClusterRole, documentedClusterRole } from './rbac.js';
 import { TESTENV_BIN } from './binary.js';
+import { kubeconfigVariant } from './kubeconfig-variant.js';
 import { renderDump } from '../../src/input/dump.js';
 
 const kubeconfig = inject('kubeconfig');
@@ -24,14 +24,7 @@ function cli(args: string[], env: Record<string, string> = {}) {
 
 const noStack = (s: string) => expect(s).not.toMatch(/\n\s+at .+:\d+:\d+\)?/);
 
-/** A copy of the test kubeconfig with one field changed. */
-function variant(change: (cfg: any) => void): string {
-  const cfg: any = load(readFileSync(kubeconfig, 'utf8'));
-  change(cfg);
-  const file = join(mkdtempSync(join(tmpdir(), 'kubeconfig-')), 'config');
-  writeFileSync(file, JSON.stringify(cfg));
-  return file;
-}
+const variant = (change: (cfg: any) => void) => kubeconfigVariant(kubeconfig, change);
 
 describe.skipIf(!!skip)(`live CLI${skip ? ` (skipped: ${skip})` : ''}`, () => {
   const scenarios = loadScenarios();
