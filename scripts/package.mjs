@@ -3,7 +3,7 @@
 // the krew manifest rendered from package.json and those checksums. See docs/packaging.md.
 //
 //   node scripts/package.mjs [--only linux-amd64,...]
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -38,6 +38,31 @@ function run(cmd, args, opts = {}) {
   return r.stdout;
 }
 
+// The same as run(), without blocking, so two platforms build at once (compiling and gzip are
+// single-threaded; this machine has two cores).
+function runAsync(cmd, args, opts = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], ...opts });
+    let stderr = '';
+    child.stderr.on('data', (b) => (stderr += b));
+    child.on('error', (err) => fail(`${cmd}: ${err.message}`));
+    child.on('close', (code) => (code === 0 ? resolve() : fail(`${cmd} ${args.join(' ')} exited ${code}:\n${stderr}`)));
+  });
+}
+
+async function inPool(items, size, work) {
+  const results = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await work(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(size, items.length) }, worker));
+  return results;
+}
+
 const sha256 = (file) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
 // Archives are reproducible: fixed owner, order and timestamps (the commit's time, or
@@ -70,30 +95,30 @@ function thirdPartyLicenses() {
   return [header, ...[...seen.keys()].sort().map((k) => seen.get(k))].join(`\n${'-'.repeat(78)}\n\n`);
 }
 
-function compile(platform, define) {
+// --bytecode: the JavaScript is precompiled, so start-up skips parsing ~1,200 modules
+// (--help measured 256 ms without it, 51 ms with it). --format=esm because dist/ is ESM and
+// Bun's bytecode defaults to CommonJS, where import.meta is a syntax error.
+async function compile(platform, define) {
   const dir = join(STAGE, `${platform.os}-${platform.arch}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const exe = platform.os === 'windows' ? `${BIN}.exe` : BIN;
   const bun = join(ROOT, 'node_modules', '.bin', 'bun');
-  run(bun, ['build', '--compile', `--target=${platform.bunTarget}`, join(DIST, 'standalone.js'), '--define', define, '--outfile', join(dir, exe)], { cwd: ROOT });
+  await runAsync(bun, ['build', '--compile', '--bytecode', '--format=esm', `--target=${platform.bunTarget}`, join(DIST, 'standalone.js'), '--define', define, '--outfile', join(dir, exe)], { cwd: ROOT });
   if (!existsSync(join(dir, exe))) fail(`bun wrote no ${exe} for ${platform.os}/${platform.arch}`);
   return { dir, exe };
 }
 
-function archive(platform, dir, files, epoch) {
+async function archive(platform, dir, files, epoch) {
   const name = `${BIN}-${platform.os}-${platform.arch}.${platform.format}`;
   const out = join(DIST, name);
   rmSync(out, { force: true });
   for (const f of files) utimesSync(join(dir, f), epoch, epoch);
   if (platform.format === 'zip') {
-    run('zip', ['-X', '-q', out, ...files], { cwd: dir });
+    await runAsync('zip', ['-X', '-q', out, ...files], { cwd: dir });
   } else {
-    const tar = spawnSync('tar', ['--sort=name', `--mtime=@${epoch}`, '--owner=0', '--group=0', '--numeric-owner', '-C', dir, '-cf', '-', ...files], { maxBuffer: 1 << 30 });
-    if (tar.status !== 0) fail(`tar failed: ${tar.stderr}`);
-    const gz = spawnSync('gzip', ['-n'], { input: tar.stdout, maxBuffer: 1 << 30 });
-    if (gz.status !== 0) fail(`gzip failed: ${gz.stderr}`);
-    writeFileSync(out, gz.stdout);
+    // GNU tar's own gzip call passes -n (no name or time in the header), keeping it reproducible.
+    await runAsync('tar', ['--sort=name', `--mtime=@${epoch}`, '--owner=0', '--group=0', '--numeric-owner', '-C', dir, '-czf', out, ...files]);
   }
   return { name, path: out, sha256: sha256(out) };
 }
@@ -123,7 +148,7 @@ function renderManifest(pkg, built) {
   return `# Rendered by \`npm run package\` from scripts/krew-manifest.template.yaml, package.json and\n# the archives' sha256; edit the template, not this file.\n${text}`;
 }
 
-function main() {
+async function main() {
   const { values } = parseArgs({ options: { only: { type: 'string' } } });
   const wanted = values.only ? new Set(values.only.split(',')) : undefined;
   const platforms = PLATFORMS.filter((p) => !wanted || wanted.has(`${p.os}-${p.arch}`));
@@ -136,19 +161,18 @@ function main() {
   const define = `AMBIENT_DOCTOR_PACKAGE=${JSON.stringify({ name: pkg.name, version: pkg.version, description: pkg.description, oclif: pkg.oclif })}`;
   const licenses = thirdPartyLicenses();
   const epoch = sourceDateEpoch();
-  const built = [];
-  for (const platform of platforms) {
+  const built = await inPool(platforms, 2, async (platform) => {
     const started = Date.now();
-    const { dir, exe } = compile(platform, define);
+    const { dir, exe } = await compile(platform, define);
     copyFileSync(join(ROOT, 'LICENSE'), join(dir, 'LICENSE'));
     writeFileSync(join(dir, 'THIRD-PARTY-LICENSES'), licenses);
     const files = [exe, 'LICENSE', 'THIRD-PARTY-LICENSES'];
-    const a = archive(platform, dir, files, epoch);
+    const a = await archive(platform, dir, files, epoch);
     writeFileSync(`${a.path}.sha256`, `${a.sha256}  ${a.name}\n`);
-    built.push({ platform, exe, files, archive: a });
     const mb = (readFileSync(a.path).length / 1e6).toFixed(1);
     process.stdout.write(`${a.name.padEnd(46)} ${mb.padStart(6)} MB  ${a.sha256}  ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-  }
+    return { platform, exe, files, archive: a };
+  });
   writeFileSync(join(DIST, 'SHA256SUMS'), built.map((b) => `${b.archive.sha256}  ${b.archive.name}\n`).join(''));
   if (built.length !== PLATFORMS.length) {
     process.stdout.write('not all platforms were built (--only): the krew manifest is left as it was\n');
@@ -161,4 +185,4 @@ function main() {
   process.stdout.write(`krew manifest: krew-manifest.yaml and dist/krew/${PLUGIN}.yaml (v${pkg.version})\n`);
 }
 
-main();
+await main();

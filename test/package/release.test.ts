@@ -2,10 +2,11 @@
 // its checksum and holds the right executable, and the linux/amd64 one, installed by krew,
 // answers as `kubectl ambient-doctor`.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, readlinkSync, readdirSync, openSync, readSync, closeSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readlinkSync, readdirSync, openSync, readSync, closeSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
+import { exampleCommands } from '../../scripts/examples.mjs';
 import { DIST, MANIFEST, PACKAGE, ROOT, TOOLS, archiveOf, exec, krewEnv, readManifest, runNode, runPlugin, type KrewPlatform } from './artifacts.js';
 
 const krewRoot = inject('krewRoot');
@@ -141,5 +142,25 @@ describe('the krew-installed plugin', () => {
     // Usage errors add a pointer to --help; input errors (exit 2) are one line.
     expect(bin.stderr).toMatch(code === 1 ? /^error: [^\n]+\nSee 'kubectl ambient-doctor --help'\.\n$/ : /^error: [^\n]+\n$/);
     expect({ code: bin.code, stderr: bin.stderr }).toEqual({ code: node.code, stderr: node.stderr });
+  });
+});
+
+// The arm64 build cannot run natively here; Debian's qemu-user-static and libc6:arm64 (which
+// .ci/run installs) run it under emulation, so the cross-compiled bytecode is exercised too.
+const QEMU = '/usr/bin/qemu-aarch64-static';
+const qemuMissing = [QEMU, '/lib/ld-linux-aarch64.so.1'].filter((f) => !existsSync(f));
+const qemuSkip = qemuMissing.length ? `needs ${qemuMissing.join(' and ')} (apt-get install qemu-user-static libc6:arm64)` : '';
+
+describe.skipIf(!!qemuSkip)(`linux/arm64 binary under qemu-user${qemuSkip ? ` (skipped: ${qemuSkip})` : ''}`, () => {
+  it.each(exampleCommands().map(({ file, args }) => [file, args] as const))('%s: the same json as the Node build', async (_file, args) => {
+    const arm = platforms.find((p) => key(p) === 'linux/arm64')!;
+    const dir = await unpack(archiveOf(arm));
+    try {
+      const [emulated, node] = await Promise.all([exec(QEMU, [join(dir, arm.bin), ...args, '-o', 'json']), runNode([...args, '-o', 'json'])]);
+      expect(emulated.stdout.length).toBeGreaterThan(100);
+      expect(emulated).toEqual(node);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
