@@ -1,10 +1,15 @@
 // Benchmark (not a test): the matrix for one port over 1,000 workloads with 2,000
 // NetworkPolicies and 1,000 AuthorizationPolicies. Target: under 10 s on these machines.
-import { cpus, totalmem } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { dump } from 'js-yaml';
 import { buildSnapshot } from '../dist/input/normalize.js';
 import { matrix } from '../dist/diagnose/matrix.js';
+import { connectivityList } from '../dist/mesh/connectivity.js';
 
-const NS = 50;
+const NS = Number(process.env.BENCH_NAMESPACES ?? 50); // fewer for a quick try
 const PER_NS = 20;
 const objects = [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'istio-system' } }];
 for (let n = 0; n < NS; n++) {
@@ -13,7 +18,7 @@ for (let n = 0; n < NS; n++) {
   for (let w = 0; w < PER_NS; w++) {
     objects.push({
       apiVersion: 'v1', kind: 'Pod',
-      metadata: { name: `wl-${w}-abc12`, namespace: ns, labels: { app: `wl-${w}`, tier: w % 2 ? 'web' : 'db' }, annotations: { 'ambient.istio.io/redirection': 'enabled' }, ownerReferences: [{ kind: 'ReplicaSet', name: `wl-${w}-5d8f` }] },
+      metadata: { name: `wl-${w}-abc12`, namespace: ns, labels: { app: `wl-${w}`, tier: w % 2 ? 'web' : 'db' }, annotations: { 'ambient.istio.io/redirection': 'enabled' }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `wl-${w}-5d8f`, controller: true }] },
       spec: { nodeName: `node-${w % 10}`, serviceAccountName: `wl-${w}`, containers: [{ name: 'c', ports: [{ containerPort: 8080 }] }] },
       status: { phase: 'Running', podIP: `10.${n}.0.${w + 1}`, conditions: [{ type: 'Ready', status: 'True' }] },
     });
@@ -34,3 +39,43 @@ console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalm
 console.log(`input: ${report.workloads.length} workloads, ${snapshot.networkPolicies.length} NetworkPolicies, ${snapshot.authorizationPolicies.length} AuthorizationPolicies`);
 console.log(`matrix for port 8080: ${report.cells.length} cells (${allowed} allowed) in ${(ms / 1000).toFixed(2)} s, ${((ms * 1000) / report.cells.length).toFixed(1)} µs per cell`);
 console.log(`target: under 10 s -> ${ms < 10_000 ? 'met' : 'NOT met'}`);
+
+// np-guard comparison, on the same input without the AuthorizationPolicies (np-guard reads only
+// Kubernetes network policies). np-guard's `netpolicy list` computes every allowed connection on
+// every port and protocol, so it is compared with the engine's list of the same (the format the
+// conformance corpus uses), and the two lists are checked line by line.
+// Build it with: (cd bench/np-guard && GOFLAGS=-mod=mod GONOSUMDB=github.com/np-guard/models go build -o ../../.tools/bin/netpolicy github.com/np-guard/netpol-analyzer/cmd/netpolicy)
+const NETPOLICY = join(import.meta.dirname, '..', '.tools', 'bin', 'netpolicy');
+if (!existsSync(NETPOLICY)) {
+  console.log(`np-guard comparison: ${NETPOLICY} is not built, skipped (see the comment above)`);
+} else {
+  const npOnly = objects.filter((o) => o.kind !== 'AuthorizationPolicy');
+  const dir = mkdtempSync(join(tmpdir(), 'np-guard-bench-'));
+  writeFileSync(join(dir, 'objects.yaml'), npOnly.map((o) => dump(o)).join('---\n'));
+  const npSnapshot = buildSnapshot(npOnly.map((object) => ({ object, origin: 'bench' })));
+  const tMatrix = performance.now();
+  matrix(npSnapshot, { namespaces: 'all', port: 8080 });
+  const matrixMs = performance.now() - tMatrix;
+  const tList = performance.now();
+  const ours = connectivityList(npSnapshot, { ipBlocksMatchPods: false });
+  const listMs = performance.now() - tList;
+  const tGuard = performance.now();
+  const guard = spawnSync(NETPOLICY, ['list', '--dirpath', dir, '--file', join(dir, 'np-guard.txt')], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const guardMs = performance.now() - tGuard;
+  if (guard.status !== 0) {
+    console.log(`np-guard failed (exit ${guard.status}): ${guard.stderr.slice(0, 500)}`);
+  } else {
+    // np-guard's CLI writes external ranges without the "[External]" suffix its corpus uses.
+    const theirs = readFileSync(join(dir, 'np-guard.txt'), 'utf8').split('\n').map((l) => l.trim()).filter(Boolean).sort();
+    ours.splice(0, ours.length, ...ours.map((l) => l.replaceAll('[External]', '')).sort());
+    const theirSet = new Set(theirs);
+    const ourSet = new Set(ours);
+    const missing = theirs.filter((l) => !ourSet.has(l));
+    const extra = ours.filter((l) => !theirSet.has(l));
+    console.log(`NetworkPolicy-only input: ${npSnapshot.pods.length} pods, ${npSnapshot.networkPolicies.length} NetworkPolicies`);
+    console.log(`  ambient-doctor matrix, port 8080 (in process): ${(matrixMs / 1000).toFixed(2)} s`);
+    console.log(`  ambient-doctor connection list, all ports (in process): ${(listMs / 1000).toFixed(2)} s, ${ours.length} lines`);
+    console.log(`  np-guard netpolicy list v1.4.4 (whole CLI run): ${(guardMs / 1000).toFixed(2)} s, ${theirs.length} lines`);
+    console.log(`  ratio np-guard / ambient-doctor list: ${(guardMs / listMs).toFixed(1)}x; lists ${missing.length === 0 && extra.length === 0 ? 'identical' : `differ: ${missing.length} np-guard lines missing, ${extra.length} extra (e.g. ${[...missing, ...extra].slice(0, 3).join(' | ')})`}`);
+  }
+}

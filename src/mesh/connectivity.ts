@@ -73,9 +73,10 @@ export function externalRanges(snapshot: Snapshot, direction: 'ingress' | 'egres
   return sorted.slice(0, -1).map((start, i) => ({ name: `${intToIp(start)}-${intToIp(sorted[i + 1] - 1)}[External]`, ip: intToIp(start) }));
 }
 
-/** Port boundaries per protocol: every numbered port, range end and resolved named port. */
-function portCuts(snapshot: Snapshot, dst: PodFact | undefined, protocol: string): number[] {
+/** Port boundaries of one protocol that hold for every destination: numbered ports and range ends. */
+function fixedPortCuts(snapshot: Snapshot, protocol: string): { cuts: number[]; names: Set<string> } {
   const cuts = new Set<number>([1, MAX_PORT + 1]);
+  const names = new Set<string>();
   for (const np of snapshot.networkPolicies) {
     for (const rule of [...np.ingress, ...np.egress]) {
       for (const p of rule.ports ?? []) {
@@ -83,31 +84,65 @@ function portCuts(snapshot: Snapshot, dst: PodFact | undefined, protocol: string
         if (typeof p.port === 'number' || /^\d+$/.test(String(p.port))) {
           cuts.add(Number(p.port));
           cuts.add((p.endPort ?? Number(p.port)) + 1);
-        } else if (dst) {
-          for (const c of dst.containers) for (const cp of c.ports) if (cp.name === p.port) {
-            cuts.add(cp.containerPort);
-            cuts.add(cp.containerPort + 1);
-          }
-        }
+        } else names.add(String(p.port));
       }
     }
   }
   for (const anp of snapshot.adminNetworkPolicies) {
     for (const rule of [...anp.ingress, ...anp.egress]) {
       for (const p of rule.ports ?? []) {
-        if (p.namedPort !== undefined) {
-          for (const c of dst?.containers ?? []) for (const cp of c.ports) if (cp.name === p.namedPort && cp.protocol === protocol) {
-            cuts.add(cp.containerPort);
-            cuts.add(cp.containerPort + 1);
-          }
-        } else if (p.protocol === protocol && p.start !== undefined) {
+        if (p.namedPort !== undefined) names.add(`anp:${p.namedPort}`);
+        else if (p.protocol === protocol && p.start !== undefined) {
           cuts.add(p.start);
           cuts.add((p.end ?? p.start) + 1);
         }
       }
     }
   }
-  return [...cuts].filter((c) => c >= 1 && c <= MAX_PORT + 1).sort((a, b) => a - b);
+  return { cuts: [...cuts], names };
+}
+
+// The policies are read once per snapshot, not once per pair: a matrix of 1,000 workloads has
+// a million pairs. Snapshots are not changed after they are built.
+interface ConnectivityContext {
+  index: ReturnType<typeof indexNetworkPolicies>;
+  fixed: Map<string, { cuts: number[]; names: Set<string> }>;
+  perDestination: WeakMap<PodFact, Map<string, number[]>>;
+  withoutDestination: Map<string, number[]>;
+}
+const contexts = new WeakMap<Snapshot, ConnectivityContext>();
+
+function contextOf(snapshot: Snapshot): ConnectivityContext {
+  let ctx = contexts.get(snapshot);
+  if (!ctx) {
+    const fixed = new Map(PROTOCOLS.map((p) => [p, fixedPortCuts(snapshot, p)] as const));
+    ctx = { index: indexNetworkPolicies(snapshot.networkPolicies, snapshot.adminNetworkPolicies), fixed, perDestination: new WeakMap(), withoutDestination: new Map() };
+    contexts.set(snapshot, ctx);
+  }
+  return ctx;
+}
+
+/** Port boundaries per protocol: every numbered port, range end and the destination's named ports. */
+function portCuts(ctx: ConnectivityContext, dst: PodFact | undefined, protocol: string): number[] {
+  let cache = dst ? ctx.perDestination.get(dst) : ctx.withoutDestination;
+  if (!cache) ctx.perDestination.set(dst!, (cache = new Map()));
+  const known = cache.get(protocol);
+  if (known) return known;
+  const { cuts: fixed, names } = ctx.fixed.get(protocol)!;
+  const cuts = new Set(fixed);
+  for (const c of dst?.containers ?? []) {
+    for (const cp of c.ports) {
+      if (cp.name === undefined) continue;
+      // NetworkPolicy named ports resolve whatever the protocol; AdminNetworkPolicy ones per protocol.
+      if (names.has(cp.name) || (names.has(`anp:${cp.name}`) && cp.protocol === protocol)) {
+        cuts.add(cp.containerPort);
+        cuts.add(cp.containerPort + 1);
+      }
+    }
+  }
+  const sorted = [...cuts].filter((c) => c >= 1 && c <= MAX_PORT + 1).sort((a, b) => a - b);
+  cache.set(protocol, sorted);
+  return sorted;
 }
 
 export interface ConnectivityOptions {
@@ -116,14 +151,14 @@ export interface ConnectivityOptions {
 }
 
 export function allowedConnections(snapshot: Snapshot, src: Peer, dst: Peer, options: ConnectivityOptions): ConnectionSet {
-  const index = indexNetworkPolicies(snapshot.networkPolicies, snapshot.adminNetworkPolicies);
+  const ctx = contextOf(snapshot);
   const endpoint = (p: Peer): NetEndpoint =>
     p.pod ? { pod: p.pod, ip: options.ipBlocksMatchPods ? p.pod.podIPs[0] : undefined, namespaceLabels: snapshot.namespaces.get(p.pod.meta.namespace)?.meta.labels } : { ip: p.ip };
   const out = { SCTP: [], TCP: [], UDP: [] } as ConnectionSet;
   for (const protocol of PROTOCOLS) {
-    const cuts = portCuts(snapshot, dst.pod, protocol);
+    const cuts = portCuts(ctx, dst.pod, protocol);
     for (let i = 0; i < cuts.length - 1; i++) {
-      const v = evaluateNetworkPolicy(index, { src: endpoint(src), dst: endpoint(dst), port: cuts[i], protocol });
+      const v = evaluateNetworkPolicy(ctx.index, { src: endpoint(src), dst: endpoint(dst), port: cuts[i], protocol });
       if (!v.allowed) continue;
       const ranges = out[protocol];
       const last = ranges[ranges.length - 1];
