@@ -44,10 +44,12 @@ console.log(`target: under 10 s -> ${ms < 10_000 ? 'met' : 'NOT met'}`);
 // Kubernetes network policies). np-guard's `netpolicy list` computes every allowed connection on
 // every port and protocol, so it is compared with the engine's list of the same (the format the
 // conformance corpus uses), and the two lists are checked line by line.
-// Build it with: (cd bench/np-guard && GOFLAGS=-mod=mod GONOSUMDB=github.com/np-guard/models go build -o ../../.tools/bin/netpolicy github.com/np-guard/netpol-analyzer/cmd/netpolicy)
+// Build it with bench/np-guard/build.sh.
 const NETPOLICY = join(import.meta.dirname, '..', '.tools', 'bin', 'netpolicy');
-if (!existsSync(NETPOLICY)) {
-  console.log(`np-guard comparison: ${NETPOLICY} is not built, skipped (see the comment above)`);
+if (process.env.BENCH_NP_GUARD === '0') {
+  console.log('np-guard comparison: skipped (BENCH_NP_GUARD=0)');
+} else if (!existsSync(NETPOLICY)) {
+  console.log(`np-guard comparison: ${NETPOLICY} is not built, skipped (run bench/np-guard/build.sh)`);
 } else {
   const npOnly = objects.filter((o) => o.kind !== 'AuthorizationPolicy');
   const dir = mkdtempSync(join(tmpdir(), 'np-guard-bench-'));
@@ -67,11 +69,11 @@ if (!existsSync(NETPOLICY)) {
   } else {
     // np-guard's CLI writes external ranges without the "[External]" suffix its corpus uses.
     const theirs = readFileSync(join(dir, 'np-guard.txt'), 'utf8').split('\n').map((l) => l.trim()).filter(Boolean).sort();
-    ours.splice(0, ours.length, ...ours.map((l) => l.replaceAll('[External]', '')).sort());
+    const oursPlain = ours.map((l) => l.replaceAll('[External]', ''));
     const theirSet = new Set(theirs);
-    const ourSet = new Set(ours);
+    const ourSet = new Set(oursPlain);
     const missing = theirs.filter((l) => !ourSet.has(l));
-    const extra = ours.filter((l) => !theirSet.has(l));
+    const extra = oursPlain.filter((l) => !theirSet.has(l));
     console.log(`NetworkPolicy-only input: ${npSnapshot.pods.length} pods, ${npSnapshot.networkPolicies.length} NetworkPolicies`);
     console.log(`  ambient-doctor matrix, port 8080 (in process): ${(matrixMs / 1000).toFixed(2)} s`);
     console.log(`  ambient-doctor connection list, all ports (in process): ${(listMs / 1000).toFixed(2)} s, ${ours.length} lines`);
