@@ -36,7 +36,16 @@ const pjson = {
 // No top-level await: oclif require()s this module again, and Bun cannot require() a module
 // that awaits at top level.
 void Config.load({ root: import.meta.dirname, pjson } as Parameters<typeof Config.load>[0]).then(
-  (config) => main(process.argv.slice(2), config),
+  (config) => {
+    const argv = process.argv.slice(2);
+    // oclif's --version names the runtime as node-<process.version>; inside the binary that is
+    // Bun's Node-compatible version (node-v26…), which would mislead a bug report.
+    if (argv[0] === '--version') {
+      process.stdout.write(`${config.userAgent.replace(/ node-\S+$/, ` bun-${process.versions.bun ?? 'unknown'}`)}\n`);
+      return;
+    }
+    return main(argv, config);
+  },
   (err: unknown) => {
     process.stderr.write(`error: cannot start: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exitCode = 1;

@@ -118,14 +118,14 @@ describe('the krew-installed plugin', () => {
   it('--version names the package and version', async () => {
     const r = await runPlugin(krewRoot, ['--version']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(new RegExp(`^${PACKAGE.name}/${PACKAGE.version.replaceAll('.', '\\.')} linux-x64 `));
+    expect(r.stdout).toMatch(new RegExp(`^${PACKAGE.name}/${PACKAGE.version.replaceAll('.', '\\.')} linux-x64 bun-\\d+\\.\\d+\\.\\d+\\n$`));
   });
 
   it.each([[['--help']], [['explain', '--help']], [['probes', '--help']], [['matrix', '--help']], [['dump', '--help']]])('%j prints the same help as the Node build', async (args) => {
     const [bin, node] = await Promise.all([runPlugin(krewRoot, args), runNode(args)]);
     expect(bin.code).toBe(0);
     expect(bin.stdout).toContain('kubectl ambient-doctor');
-    // The VERSION line names the runtime (Bun's Node-compatible version vs Node's): compare the rest.
+    // The VERSION line names the runtime (bun-… vs node-…): compare the rest.
     const strip = (s: string) => s.replace(/^ {2}kubectl-ambient-doctor\/.*$/m, '');
     expect(strip(bin.stdout)).toBe(strip(node.stdout));
   });
