@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { afterSpinner, onTerminal } from './support/pty.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin', 'kubectl-ambient_doctor');
@@ -86,6 +87,39 @@ describe('explain exit codes and output', () => {
     const r = run(['probes', 'hello/helloworld-v1-7d9f8c6b5-abcde', '-f', AMBIENT, '-o', 'json']);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).probes.length).toBe(2);
+  });
+});
+
+describe('on a terminal', () => {
+  const args = [process.execPath, BIN, 'explain', 'test/curl', 'helloworld.hello:5000', '-f', STRICT];
+  const env = (extra: Record<string, string> = {}) => {
+    const e: NodeJS.ProcessEnv = { ...process.env, ...extra };
+    if (!('NO_COLOR' in extra)) delete e.NO_COLOR;
+    return e;
+  };
+
+  it('colours the report and shows a spinner on stderr while reading', () => {
+    const r = onTerminal(args, { columns: 120, env: env() });
+    expect(r.timedOut).toBe(false);
+    expect(r.code).toBe(3);
+    expect(r.output).toContain('reading manifests');
+    expect(afterSpinner(r.output)).toContain('\u001b[31mDENIED');
+  });
+
+  it('NO_COLOR turns colour off on a terminal too', () => {
+    const r = onTerminal(args, { columns: 120, env: env({ NO_COLOR: '1' }) });
+    expect(r.code).toBe(3);
+    expect(afterSpinner(r.output)).toContain('DENIED');
+    expect(afterSpinner(r.output)).not.toMatch(/\u001b\[3\dm/);
+  });
+
+  it('a terminal that reports no width gets no spinner, and the run ends', () => {
+    // ora loops forever clearing lines when the width is 0; this hung before the fix.
+    const r = onTerminal(args, { columns: 0, env: env(), timeoutMs: 20_000 });
+    expect(r.timedOut).toBe(false);
+    expect(r.code).toBe(3);
+    expect(r.output).not.toContain('reading manifests');
+    expect(r.output).toContain('DENIED');
   });
 });
 

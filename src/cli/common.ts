@@ -58,7 +58,9 @@ export function parseTimeout(value: string | undefined): number {
 }
 
 async function withSpinner<T>(text: string, work: () => Promise<T>): Promise<T> {
-  const spinner = process.stderr.isTTY ? ora({ stream: process.stderr, text }).start() : undefined;
+  // A terminal that reports no width (a pty without a size, as `script` makes) sends ora into an
+  // endless loop of line clearing; no spinner there.
+  const spinner = process.stderr.isTTY && (process.stderr.columns ?? 0) > 0 ? ora({ stream: process.stderr, text }).start() : undefined;
   try {
     return await work();
   } finally {

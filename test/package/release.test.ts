@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { exampleCommands } from '../../scripts/examples.mjs';
+import { afterSpinner, onTerminal } from '../support/pty.js';
 import { DIST, MANIFEST, PACKAGE, ROOT, TOOLS, archiveOf, exec, krewEnv, readManifest, runNode, runPlugin, type KrewPlatform } from './artifacts.js';
 
 const krewRoot = inject('krewRoot');
@@ -128,6 +129,18 @@ describe('the krew-installed plugin', () => {
     // The VERSION line names the runtime (bun-… vs node-…): compare the rest.
     const strip = (s: string) => s.replace(/^ {2}kubectl-ambient-doctor\/.*$/m, '');
     expect(strip(bin.stdout)).toBe(strip(node.stdout));
+  });
+
+  it('on a terminal: the same coloured report as the Node build, spinner on stderr', () => {
+    const args = ['explain', 'test/curl', 'helloworld.hello:5000', '-f', join(ROOT, 'examples', 'helloworld-strict.yaml')];
+    const env = krewEnv(krewRoot);
+    delete env.NO_COLOR;
+    const binary = onTerminal(['kubectl', 'ambient-doctor', ...args], { columns: 120, env });
+    const node = onTerminal([process.execPath, join(ROOT, 'bin', 'kubectl-ambient_doctor'), ...args], { columns: 120, env });
+    expect(binary.code).toBe(3);
+    expect(binary.output).toContain('reading manifests');
+    expect(afterSpinner(binary.output)).toContain('\u001b[31mDENIED');
+    expect(afterSpinner(binary.output)).toBe(afterSpinner(node.output));
   });
 
   it.each([
