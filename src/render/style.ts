@@ -12,6 +12,8 @@ export function useColor(mode: ColorMode, stream: { isTTY?: boolean }, env: Node
 }
 
 type Format = Parameters<typeof styleText>[0];
+// Node 20's types do not know styleText's options yet; Node 20 itself ignores them.
+const styleTextUnchecked = styleText as (format: Format, text: string, options: { validateStream: boolean }) => string;
 
 export interface Style {
   enabled: boolean;
@@ -19,7 +21,9 @@ export interface Style {
 }
 
 export function makeStyle(enabled: boolean): Style {
-  const fn = ((format: Format, text: string) => (enabled ? styleText(format, text) : text)) as Style;
+  // useColor has decided: newer runtimes' styleText (Bun, Node ≥ 22) would otherwise check the
+  // stream again and, with CI set in the environment, drop the colour --color always asked for.
+  const fn = ((format: Format, text: string) => (enabled ? styleTextUnchecked(format, text, { validateStream: false }) : text)) as Style;
   fn.enabled = enabled;
   return fn;
 }

@@ -1,6 +1,6 @@
 // The compiled binary runs on Bun, not Node. Through the krew-installed plugin it must print
 // byte for byte what the Node build prints, with the same exit code: every bundled example in
-// every output format, and every scenario under test/scenarios in json and text.
+// every output format (and forced colour), and every scenario under test/scenarios in json and text.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,8 +34,10 @@ function scenarioArgs(s: Scenario, file: string): string[] {
 }
 
 describe('bundled examples: compiled binary = Node build', () => {
-  it.each(exampleCommands().flatMap(({ file, args }) => ['json', 'yaml', 'text'].map((o) => [file, o, args] as const)))('%s -o %s', async (_file, output, args) => {
-    const { binary, node } = await bothBuilds([...args, '-o', output]);
+  // `text --color always`: colour forced into a pipe, where Bun's styleText would check the stream.
+  const outputs = [['-o', 'json'], ['-o', 'yaml'], ['-o', 'text'], ['-o', 'text', '--color', 'always']];
+  it.each(exampleCommands().flatMap(({ file, args }) => outputs.map((o) => [file, o.join(' '), args, o] as const)))('%s %s', async (_file, _o, args, output) => {
+    const { binary, node } = await bothBuilds([...args, ...output]);
     expect(binary.stdout.length).toBeGreaterThan(100);
     expect(binary).toEqual(node);
   });
