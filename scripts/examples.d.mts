@@ -1,3 +1,2 @@
 // Types for scripts/examples.mjs, which Node runs as plain JavaScript.
-export declare const ROOT: string;
 export declare function exampleCommands(): { file: string; args: string[] }[];

@@ -73,10 +73,19 @@ export function externalRanges(snapshot: Snapshot, direction: 'ingress' | 'egres
   return sorted.slice(0, -1).map((start, i) => ({ name: `${intToIp(start)}-${intToIp(sorted[i + 1] - 1)}[External]`, ip: intToIp(start) }));
 }
 
+/** Numbered ports and range ends of one protocol (the same for every destination), and the
+ * port names whose numbers depend on the destination pod. */
+interface FixedCuts {
+  cuts: number[];
+  netpolNames: Set<string>;
+  adminNames: Set<string>;
+}
+
 /** Port boundaries of one protocol that hold for every destination: numbered ports and range ends. */
-function fixedPortCuts(snapshot: Snapshot, protocol: string): { cuts: number[]; names: Set<string> } {
+function fixedPortCuts(snapshot: Snapshot, protocol: string): FixedCuts {
   const cuts = new Set<number>([1, MAX_PORT + 1]);
-  const names = new Set<string>();
+  const netpolNames = new Set<string>();
+  const adminNames = new Set<string>();
   for (const np of snapshot.networkPolicies) {
     for (const rule of [...np.ingress, ...np.egress]) {
       for (const p of rule.ports ?? []) {
@@ -84,14 +93,14 @@ function fixedPortCuts(snapshot: Snapshot, protocol: string): { cuts: number[]; 
         if (typeof p.port === 'number' || /^\d+$/.test(String(p.port))) {
           cuts.add(Number(p.port));
           cuts.add((p.endPort ?? Number(p.port)) + 1);
-        } else names.add(String(p.port));
+        } else netpolNames.add(String(p.port));
       }
     }
   }
   for (const anp of snapshot.adminNetworkPolicies) {
     for (const rule of [...anp.ingress, ...anp.egress]) {
       for (const p of rule.ports ?? []) {
-        if (p.namedPort !== undefined) names.add(`anp:${p.namedPort}`);
+        if (p.namedPort !== undefined) adminNames.add(p.namedPort);
         else if (p.protocol === protocol && p.start !== undefined) {
           cuts.add(p.start);
           cuts.add((p.end ?? p.start) + 1);
@@ -99,14 +108,14 @@ function fixedPortCuts(snapshot: Snapshot, protocol: string): { cuts: number[]; 
       }
     }
   }
-  return { cuts: [...cuts], names };
+  return { cuts: [...cuts], netpolNames, adminNames };
 }
 
 // The policies are read once per snapshot, not once per pair: a matrix of 1,000 workloads has
 // a million pairs. Snapshots are not changed after they are built.
 interface ConnectivityContext {
   index: ReturnType<typeof indexNetworkPolicies>;
-  fixed: Map<string, { cuts: number[]; names: Set<string> }>;
+  fixed: Map<string, FixedCuts>;
   perDestination: WeakMap<PodFact, Map<string, number[]>>;
   withoutDestination: Map<string, number[]>;
 }
@@ -128,13 +137,13 @@ function portCuts(ctx: ConnectivityContext, dst: PodFact | undefined, protocol: 
   if (!cache) ctx.perDestination.set(dst!, (cache = new Map()));
   const known = cache.get(protocol);
   if (known) return known;
-  const { cuts: fixed, names } = ctx.fixed.get(protocol)!;
+  const { cuts: fixed, netpolNames, adminNames } = ctx.fixed.get(protocol)!;
   const cuts = new Set(fixed);
   for (const c of dst?.containers ?? []) {
     for (const cp of c.ports) {
       if (cp.name === undefined) continue;
       // NetworkPolicy named ports resolve whatever the protocol; AdminNetworkPolicy ones per protocol.
-      if (names.has(cp.name) || (names.has(`anp:${cp.name}`) && cp.protocol === protocol)) {
+      if (netpolNames.has(cp.name) || (adminNames.has(cp.name) && cp.protocol === protocol)) {
         cuts.add(cp.containerPort);
         cuts.add(cp.containerPort + 1);
       }
