@@ -16,7 +16,7 @@ import { readManifestFiles } from '../dist/input/files.js';
 import { buildSnapshot } from '../dist/input/normalize.js';
 import { connectivityList, describeConnections, workloadName } from '../dist/mesh/connectivity.js';
 import { evaluateNetworkPolicy, indexNetworkPolicies } from '../dist/mesh/network-policy.js';
-import { resolvePodPort } from '../dist/diagnose/resolve.js';
+import { resolvePodPort } from '../dist/mesh/services.js';
 import { mapSelectorMatches } from '../dist/mesh/labels.js';
 
 /**

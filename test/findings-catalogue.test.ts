@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FINDINGS } from '../src/diagnose/findings.js';
+import { FINDINGS } from '../src/findings/catalogue.js';
 
 const DOCS = join(import.meta.dirname, '..', 'docs', 'findings');
 

@@ -10,8 +10,7 @@ import type { Snapshot } from '../snapshot/types.js';
 import { EXIT_CANNOT_READ, EXIT_OK, EXIT_PREDICTED_FAILURE, EXIT_USAGE, UsageError, UserFacingError } from '../errors.js';
 import { renderJson, renderYaml } from '../render/structured.js';
 import { makeStyle, useColor, type ColorMode, type Style } from '../render/style.js';
-import type { Verdict } from '../diagnose/verdict.js';
-import type { Symptom } from '../diagnose/evaluate.js';
+import type { Symptom, Verdict } from '../diagnose/report.js';
 
 export const SYMPTOMS = ['reset', 'refused', 'timeout', '503', '403', 'probe'] as const;
 const SYMPTOM_MAP: Record<(typeof SYMPTOMS)[number], Symptom> = {

@@ -1,6 +1,6 @@
 // Fixes as YAML a user can apply. Each builder returns ready-to-apply text.
 import { stringify } from 'yaml';
-import type { Labels, NetworkPolicyFact, PodFact } from '../snapshot/types.js';
+import type { Labels, PodFact } from '../snapshot/types.js';
 import { LABEL_DATAPLANE_MODE, LABEL_NAMESPACE_NAME } from '../mesh/constants.js';
 
 const toYaml = (obj: unknown) => stringify(obj, { lineWidth: 0 }).trimEnd();
@@ -40,6 +40,9 @@ export function permissivePortFix(target: FixTarget, port: number): string {
 }
 
 export function workloadName(pod: PodFact): string {
+  // A waypoint's pods are named after its Gateway (§6.2).
+  const gateway = pod.meta.labels['gateway.networking.k8s.io/gateway-name'];
+  if (gateway) return gateway;
   return (pod.owner?.name ?? pod.meta.name).replace(/-[a-f0-9]{8,10}$/, '');
 }
 
@@ -109,6 +112,69 @@ export function networkPolicyEgressFix(src: PodFact, to: PodFact | undefined, po
   });
 }
 
-export function policyRef(p: NetworkPolicyFact): string {
-  return `NetworkPolicy ${p.meta.namespace}/${p.meta.name}`;
+
+export function ztunnelFix(node: string | undefined): string {
+  return [
+    `# No YAML fixes this: get a Ready ztunnel onto node ${node ?? '<node>'}.`,
+    'kubectl get pods -n istio-system -l app=ztunnel -o wide',
+    'kubectl describe daemonset -n istio-system -l app=ztunnel   # tolerations, GKE ResourceQuota for system-node-critical',
+    '# Pods annotated ambient.istio.io/redirection=pending start flowing once a ztunnel proxies them.',
+  ].join('\n');
+}
+
+function adminPeer(pod: PodFact): Record<string, unknown> {
+  return {
+    pods: {
+      namespaceSelector: { matchLabels: { [LABEL_NAMESPACE_NAME]: pod.meta.namespace } },
+      podSelector: { matchLabels: stableLabels(pod) },
+    },
+  };
+}
+
+/**
+ * §8 (netpol-edge-cases §2.3): a Deny in an AdminNetworkPolicy is decided before any
+ * NetworkPolicy, so only an AdminNetworkPolicy of higher precedence (a lower priority number) can
+ * let this one connection through.
+ */
+export function adminNetworkPolicyAllowFix(
+  denying: { name: string; priority: number },
+  direction: 'ingress' | 'egress',
+  subject: FixTarget,
+  peer: PodFact | { ip: string },
+  port: number,
+): string {
+  const head = `# AdminNetworkPolicy ${denying.name} (priority ${denying.priority}) denies this; no NetworkPolicy can override it.`;
+  if (denying.priority <= 0) {
+    return `${head}\n# Priority 0 is the highest: a cluster admin must add an Allow rule above the Deny rule in ${denying.name}.`;
+  }
+  const pod = subject.pod;
+  const peers = 'ip' in peer ? [{ networks: [`${peer.ip}/32`] }] : [adminPeer(peer)];
+  const rule = {
+    name: `allow-${port}`,
+    action: 'Allow',
+    [direction === 'ingress' ? 'from' : 'to']: peers,
+    ports: [{ portNumber: { protocol: 'TCP', port } }],
+  };
+  const peerName = 'ip' in peer ? peer.ip.replace(/[.:]/g, '-') : `${peer.meta.namespace}-${workloadName(peer)}`;
+  const yaml = toYaml({
+    apiVersion: 'policy.networking.k8s.io/v1alpha1',
+    kind: 'AdminNetworkPolicy',
+    metadata: {
+      name:
+        direction === 'ingress'
+          ? `allow-${peerName}-to-${pod.meta.namespace}-${port}`
+          : `allow-${pod.meta.namespace}-${workloadName(pod)}-to-${peerName}-${port}`,
+    },
+    spec: {
+      priority: denying.priority - 1,
+      subject: {
+        pods: {
+          namespaceSelector: { matchLabels: { [LABEL_NAMESPACE_NAME]: pod.meta.namespace } },
+          podSelector: { matchLabels: subject.labels },
+        },
+      },
+      [direction]: [rule],
+    },
+  });
+  return `${head}\n# A cluster admin can allow exactly this connection with an AdminNetworkPolicy of higher precedence:\n${yaml}`;
 }

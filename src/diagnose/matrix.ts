@@ -3,30 +3,15 @@
 // (one shared context, so a large matrix stays fast).
 import { compareText } from '../order.js';
 import type { PodFact, Snapshot } from '../snapshot/types.js';
-import { indexNetworkPolicies } from '../mesh/network-policy.js';
 import { workloadName } from '../mesh/connectivity.js';
-import { createContext, type EnforcedBy, type Symptom } from './evaluate.js';
-import { evaluateAddressed } from './explain.js';
-import { resolvePodPort, servicesSelecting, type ResolvedDestination } from './resolve.js';
+import { resolvePodPort, servicesSelecting } from '../mesh/services.js';
+import { requestFacts, type RequestFacts } from '../mesh/http.js';
 import { UsageError } from '../errors.js';
-
-export interface MatrixCell {
-  source: string;
-  destination: string;
-  port: number;
-  outcome: 'allowed' | 'denied' | 'unknown';
-  symptom: Symptom;
-  enforcedBy: EnforcedBy;
-  /** The finding code that decides a denied cell. */
-  code?: string;
-}
-
-export interface MatrixReport {
-  namespaces: string[];
-  workloads: string[];
-  ports: string;
-  cells: MatrixCell[];
-}
+import { createContext, type EvalContext } from './context.js';
+import type { ResolvedDestination } from './resolve.js';
+import { bindingFor, routeFor } from './route.js';
+import { evaluateRoute } from './paths.js';
+import type { MatrixCell, MatrixReport, PairResult } from './report.js';
 
 export interface MatrixQuery {
   namespaces: string[] | 'all';
@@ -61,7 +46,7 @@ function destinationPorts(snapshot: Snapshot, pod: PodFact, query: MatrixQuery):
 
 export function matrix(snapshot: Snapshot, query: MatrixQuery): MatrixReport {
   if (query.port === undefined && !query.servicePorts) throw new UsageError('name the port with --port, or use --service-ports');
-  const ctx = createContext(snapshot, indexNetworkPolicies(snapshot.networkPolicies, snapshot.adminNetworkPolicies), true);
+  const ctx = createContext(snapshot, 'verdict');
   const workloads = matrixWorkloads(snapshot, query.namespaces);
   if (query.namespaces !== 'all') {
     for (const ns of query.namespaces) if (!snapshot.namespaces.has(ns)) throw new UsageError(`namespace "${ns}" not found`);
@@ -72,7 +57,7 @@ export function matrix(snapshot: Snapshot, query: MatrixQuery): MatrixReport {
       const dest: ResolvedDestination = { input: `${dst.name}:${port}`, kind: 'pod', addressedBy: 'pod-ip', port, protocol: 'TCP', targets: [{ pod: dst.pod, targetPort: port }], notReady: [] };
       for (const src of workloads) {
         if (src === dst) continue;
-        const pair = evaluateAddressed(ctx, src.pod, dest, { pod: dst.pod, targetPort: port });
+        const pair = evaluateCell(ctx, src.pod, dest);
         cells.push({
           source: src.name,
           destination: dst.name,
@@ -91,4 +76,15 @@ export function matrix(snapshot: Snapshot, query: MatrixQuery): MatrixReport {
     ports: query.port !== undefined ? String(query.port) : 'service target ports',
     cells,
   };
+}
+
+const requests = new WeakMap<ResolvedDestination, RequestFacts>();
+
+/** One source pod → one destination pod as addressed, routed as explain routes it. */
+function evaluateCell(ctx: EvalContext, client: PodFact, dest: ResolvedDestination): PairResult {
+  const binding = bindingFor(ctx, client, dest);
+  let request = requests.get(dest);
+  if (!request) requests.set(dest, (request = requestFacts(dest, {})));
+  const route = routeFor(ctx, binding, client, dest, request, []);
+  return evaluateRoute(ctx, route, { kind: 'pod', pod: client }, dest.targets[0], dest, request);
 }

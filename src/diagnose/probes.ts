@@ -1,66 +1,37 @@
 // The probes pipeline (§7): will the kubelet reach every probe of a pod once it is in ambient?
 import type { PodFact, Snapshot } from '../snapshot/types.js';
-import { indexNetworkPolicies } from '../mesh/network-policy.js';
-import { finding, type Finding } from './findings.js';
-import { createContext, enrollmentOf, evaluatePair, podRef, type Hop, type Symptom } from './evaluate.js';
-import { resolvePodPort, resolveSource } from './resolve.js';
-import { mergeFindings, symptomFinding, type Verdict } from './verdict.js';
-import { readingFindings, resolveOrExplainGaps, summarizePod, type PodSummary } from './explain.js';
-
-export interface ProbeResult {
-  pod: string;
-  container: string;
-  probe: string;
-  handler: string;
-  port?: number;
-  result: 'pass' | 'fail' | 'not-affected';
-  reason: string;
-}
-
-export interface ProbesReport {
-  target: { input: string; object?: string; pods: PodSummary[] };
-  verdict: Verdict;
-  probes: ProbeResult[];
-  path: Hop[];
-  findings: Finding[];
-}
-
-/** §11 row 21: CNI settings known to break ambient probes, when their ConfigMaps are in the input. */
-function cniWarnings(snapshot: Snapshot): Finding[] {
-  const out: Finding[] = [];
-  const cilium = snapshot.configMaps.find((c) => c.meta.name === 'cilium-config');
-  if (cilium) {
-    const ref = `ConfigMap ${cilium.meta.namespace}/${cilium.meta.name}`;
-    if (cilium.data['enable-host-legacy-routing'] !== 'true') {
-      out.push(finding('AD602', `${ref} does not set enable-host-legacy-routing=true. With BPF host routing Cilium bypasses host netfilter, where the ambient probe SNAT lives, so probe replies get lost (Helm: bpf.hostLegacyRouting=true). Key names vary by Cilium version.`, [ref]));
-    }
-    if (cilium.data['cni-exclusive'] === 'true') {
-      out.push(finding('AD602', `${ref} sets cni-exclusive=true: Cilium removes istio-cni's configuration, so pods are not captured (Helm: cni.exclusive=false).`, [ref]));
-    }
-  }
-  return out;
-}
+import { podRef, refText } from '../snapshot/ref.js';
+import { resolvePodPort } from '../mesh/services.js';
+import { finding, type Finding } from '../findings/finding.js';
+import { createContext, enrollmentOf, podName } from './context.js';
+import { resolveOrExplainGaps, resolveSource } from './resolve.js';
+import { directPath } from './paths.js';
+import { mergeFindings, symptomFinding } from './verdict.js';
+import { summarizePod } from './summary.js';
+import { NOTES, runNotes } from './notes/index.js';
+import { unreadReason } from './notes/reading.js';
+import type { Hop, ProbeResult, ProbesReport, Symptom, Verdict } from './report.js';
 
 export function probes(snapshot: Snapshot, input: string, namespace: string, observed?: Symptom): ProbesReport {
-  const ctx = createContext(snapshot, indexNetworkPolicies(snapshot.networkPolicies, snapshot.adminNetworkPolicies));
+  const ctx = createContext(snapshot);
   const target = resolveOrExplainGaps(snapshot, () => resolveSource(snapshot, input, namespace));
   const results: ProbeResult[] = [];
-  const read = readingFindings(snapshot);
-  const findings: Finding[] = [...cniWarnings(snapshot), ...read.findings];
+  const unread = unreadReason(snapshot);
+  const findings: Finding[] = [...runNotes(ctx, NOTES.cni, snapshot), ...runNotes(ctx, NOTES.reading, snapshot)];
   let path: Hop[] = [];
   let failure: { symptom: Symptom; enforcedBy: Verdict['enforcedBy']; decisive?: Finding } | undefined;
   for (const pod of target.pods) {
     const enrolled = enrollmentOf(ctx, pod);
     for (const c of pod.containers) {
       for (const probe of c.probes) {
-        const base = { pod: podRef(pod), container: c.name, probe: probe.kind, handler: probe.handler };
+        const base = { pod: podName(pod), container: c.name, probe: probe.kind, handler: probe.handler };
         if (probe.handler === 'exec' || probe.handler === 'unknown') {
           results.push({ ...base, result: 'not-affected', reason: 'exec probes run inside the container; no network is involved' });
           continue;
         }
         if (probe.host) {
           results.push({ ...base, result: 'not-affected', reason: `the probe dials host ${probe.host}, not the pod IP, so the ambient SNAT does not apply` });
-          findings.push(finding('AD601', `${podRef(pod)} container ${c.name} ${probe.kind} probe sets host ${probe.host}; it does not go to the pod IP, so ambient does not change it.`, [podRef(pod)]));
+          findings.push(finding('AD601', `${podName(pod)} container ${c.name} ${probe.kind} probe sets host ${probe.host}; it does not go to the pod IP, so ambient does not change it.`, [podRef(pod)]));
           continue;
         }
         const port = probe.port === undefined ? undefined : resolvePodPort(pod, probe.port);
@@ -68,7 +39,7 @@ export function probes(snapshot: Snapshot, input: string, namespace: string, obs
           results.push({ ...base, result: 'fail', reason: `the probe names port "${String(probe.port)}", which no container declares` });
           continue;
         }
-        const pair = evaluatePair(ctx, { kind: 'kubelet' }, pod, port, { input, kind: 'pod', addressedBy: 'pod-ip', port, protocol: 'TCP', targets: [{ pod, targetPort: port }], notReady: [] });
+        const pair = directPath(ctx, { kind: 'kubelet' }, pod, port, { input, kind: 'pod', addressedBy: 'pod-ip', port, protocol: 'TCP', targets: [{ pod, targetPort: port }], notReady: [] });
         findings.push(...pair.findings.filter((f) => f.code !== 'AD702'));
         if (path.length === 0 || (!pair.ok && !failure)) path = pair.hops;
         const reason = pair.ok
@@ -85,10 +56,10 @@ export function probes(snapshot: Snapshot, input: string, namespace: string, obs
   const failed = checked.filter((r) => r.result === 'fail');
   const outcome: Verdict['outcome'] = failed.length === 0 ? 'allowed' : failed.length === checked.length ? 'denied' : 'partial';
   const verdict: Verdict = {
-    outcome: read.unknown ? 'unknown' : outcome,
+    outcome: unread ? 'unknown' : outcome,
     symptom: failure ? 'probe-failure' : 'ok',
     enforcedBy: failure?.enforcedBy ?? 'none',
-    summary: read.unknown ??
+    summary: unread ??
       (results.length === 0
         ? 'The pod defines no probes.'
         : failed.length === 0
@@ -101,7 +72,7 @@ export function probes(snapshot: Snapshot, input: string, namespace: string, obs
   }
   const decisive = failure?.decisive ? [failure.decisive] : [];
   return {
-    target: { input, ...(target.object ? { object: target.object } : {}), pods: target.pods.map((p: PodFact) => summarizePod(ctx, p)) },
+    target: { input, ...(target.object ? { object: refText(target.object) } : {}), pods: target.pods.map((p: PodFact) => summarizePod(ctx, p)) },
     verdict,
     probes: results,
     path,

@@ -1,26 +1,20 @@
 // "test/curl", "helloworld.hello:5000" → the pods, service and ports they mean.
 import { compareText } from '../order.js';
 import ipaddr from 'ipaddr.js';
+import { splitHostPort, splitRef, type HostPort } from '../address.js';
+import { endpointsOfService, resolvePodPort } from '../mesh/services.js';
+import { suggest } from './suggest.js';
+import { podRef, refText, refTo, type ObjectRef } from '../snapshot/ref.js';
 import type { PodFact, ServiceEntryFact, ServiceFact, ServicePortFact, Snapshot } from '../snapshot/types.js';
-import { UsageError } from '../errors.js';
+import { InputError, UsageError } from '../errors.js';
 import { mapSelectorMatches, selectorMatches } from '../mesh/labels.js';
-
-const KIND_ALIASES: Record<string, string> = {
-  po: 'Pod', pod: 'Pod', pods: 'Pod',
-  deploy: 'Deployment', deployment: 'Deployment', deployments: 'Deployment',
-  sts: 'StatefulSet', statefulset: 'StatefulSet', statefulsets: 'StatefulSet',
-  ds: 'DaemonSet', daemonset: 'DaemonSet', daemonsets: 'DaemonSet',
-  rs: 'ReplicaSet', replicaset: 'ReplicaSet', replicasets: 'ReplicaSet',
-  job: 'Job', jobs: 'Job',
-  svc: 'Service', service: 'Service', services: 'Service',
-};
 
 export interface ResolvedSource {
   kind: 'pods' | 'kubelet';
   input: string;
   namespace?: string;
   /** `Kind ns/name` of what the user named. */
-  object?: string;
+  object?: ObjectRef;
   pods: PodFact[];
 }
 
@@ -33,7 +27,7 @@ export interface ResolvedDestination {
   input: string;
   kind: 'service' | 'pod' | 'workload' | 'serviceentry' | 'external';
   namespace?: string;
-  object?: string;
+  object?: ObjectRef;
   /** How the client addressed the traffic (§6.5): a Service VIP/hostname or a pod IP. */
   addressedBy: 'service' | 'pod-ip' | 'external';
   port: number;
@@ -49,47 +43,19 @@ export interface ResolvedDestination {
   scheme?: 'http' | 'https';
 }
 
-/** Edit distance, for "did you mean" suggestions. */
-function distance(a: string, b: string): number {
-  const dp = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = dp[0];
-    dp[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = dp[j];
-      dp[j] = Math.min(dp[j] + 1, dp[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return dp[b.length];
-}
-
-export function nearest(name: string, candidates: string[], max = 3): string[] {
-  return [...new Set(candidates)]
-    .map((c) => ({ c, d: distance(name, c) - (c.includes(name) || name.includes(c) ? 2 : 0) }))
-    .sort((x, y) => x.d - y.d || compareText(x.c, y.c))
-    .slice(0, max)
-    .map((x) => x.c);
-}
-
-function suggest(what: string, name: string, candidates: string[]): string {
-  if (candidates.length === 0) return `${what} "${name}" not found, and the input has none`;
-  return `${what} "${name}" not found; nearest: ${nearest(name, candidates).join(', ')}`;
-}
-
 function requireNamespace(snapshot: Snapshot, ns: string): void {
   if (!snapshot.namespaces.has(ns)) throw new UsageError(suggest('namespace', ns, [...snapshot.namespaces.keys()]));
 }
 
-function podsOfWorkload(snapshot: Snapshot, kind: string, ns: string, name: string): { pods: PodFact[]; object: string } {
-  const object = `${kind} ${ns}/${name}`;
+function podsOfWorkload(snapshot: Snapshot, kind: string, ns: string, name: string): { pods: PodFact[]; object: ObjectRef } {
+  const object: ObjectRef = { kind, namespace: ns, name };
   const workload = snapshot.workloads.find((w) => w.kind === kind && w.meta.namespace === ns && w.meta.name === name);
   if (workload) {
     const sel = workload.selector ?? { matchLabels: workload.templateLabels };
     const pods = snapshot.pods.filter(
       (p) => p.meta.namespace === ns && ((p.owner?.kind === kind && p.owner.name === name) || selectorMatches(sel, p.meta.labels)),
     );
-    if (pods.length === 0) throw new UsageError(`${object} has no pods in the input`);
+    if (pods.length === 0) throw new UsageError(`${refText(object)} has no pods in the input`);
     return { pods, object };
   }
   // A workload known only through its pods' owner references.
@@ -111,19 +77,6 @@ function findPod(snapshot: Snapshot, ns: string, name: string): PodFact {
   throw new UsageError(suggest(`pod in namespace ${ns}:`, name, inNs));
 }
 
-/** `NS/NAME`, `NS/KIND/NAME` or `NAME` (with the default namespace). */
-export function splitRef(ref: string, defaultNamespace: string): { ns: string; kind: string; name: string } {
-  const parts = ref.split('/');
-  if (parts.length === 1) return { ns: defaultNamespace, kind: 'Pod', name: parts[0] };
-  if (parts.length === 2) return { ns: parts[0], kind: 'Pod', name: parts[1] };
-  if (parts.length === 3) {
-    const kind = KIND_ALIASES[parts[1].toLowerCase()];
-    if (!kind) throw new UsageError(`unknown kind "${parts[1]}" in "${ref}"; use pod, deploy, sts, ds, rs, job or svc`);
-    return { ns: parts[0], kind, name: parts[2] };
-  }
-  throw new UsageError(`cannot parse "${ref}": expected NAMESPACE/POD or NAMESPACE/KIND/NAME`);
-}
-
 export function resolveSource(snapshot: Snapshot, input: string, defaultNamespace: string): ResolvedSource {
   if (input === 'kubelet') return { kind: 'kubelet', input, pods: [] };
   if (!input || /\s/.test(input)) throw new UsageError(`invalid source "${input}"`);
@@ -132,42 +85,14 @@ export function resolveSource(snapshot: Snapshot, input: string, defaultNamespac
   requireNamespace(snapshot, ns);
   if (kind === 'Pod') {
     const pod = findPod(snapshot, ns, name);
-    return { kind: 'pods', input, namespace: ns, object: `Pod ${ns}/${pod.meta.name}`, pods: [pod] };
+    return { kind: 'pods', input, namespace: ns, object: podRef(pod), pods: [pod] };
   }
   const { pods, object } = podsOfWorkload(snapshot, kind, ns, name);
   return { kind: 'pods', input, namespace: ns, object, pods };
 }
 
-/** The Services whose (non-empty) selector picks this pod. */
-export function servicesSelecting(snapshot: Snapshot, pod: PodFact): ServiceFact[] {
-  return snapshot.services.filter(
-    (s) => s.meta.namespace === pod.meta.namespace && !!s.selector && Object.keys(s.selector).length > 0 && mapSelectorMatches(s.selector, pod.meta.labels),
-  );
-}
-
-/** Resolves a container port name or number on one pod. */
-export function resolvePodPort(pod: PodFact, port: number | string, protocol = 'TCP'): number | undefined {
-  if (typeof port === 'number' || /^\d+$/.test(String(port))) return Number(port);
-  for (const c of pod.containers) for (const p of c.ports) if (p.name === port && p.protocol === protocol) return p.containerPort;
-  return undefined;
-}
-
 function declaredPorts(pod: PodFact): string[] {
   return pod.containers.flatMap((c) => c.ports.map((p) => `${p.containerPort}${p.name ? `/${p.name}` : ''}`));
-}
-
-function endpointsOfService(snapshot: Snapshot, svc: ServiceFact): PodFact[] {
-  const ns = svc.meta.namespace;
-  if (svc.selector && Object.keys(svc.selector).length > 0) {
-    return snapshot.pods.filter((p) => p.meta.namespace === ns && mapSelectorMatches(svc.selector!, p.meta.labels));
-  }
-  // Selector-less Services list their endpoints in EndpointSlices.
-  const ips = new Set(
-    snapshot.endpointSlices
-      .filter((s) => s.meta.namespace === ns && s.serviceName === svc.meta.name)
-      .flatMap((s) => s.endpoints.flatMap((e) => e.addresses)),
-  );
-  return snapshot.pods.filter((p) => p.podIPs.some((ip) => ips.has(ip)));
 }
 
 function serviceTargets(snapshot: Snapshot, svc: ServiceFact, sp: ServicePortFact): { targets: DestinationTarget[]; notReady: PodFact[] } {
@@ -193,40 +118,6 @@ function pickServicePort(svc: ServiceFact, port: string | undefined): ServicePor
   return sp;
 }
 
-export interface HostPort {
-  host: string;
-  port?: string;
-  path?: string;
-  scheme?: 'http' | 'https';
-}
-
-export function splitHostPort(input: string, portFlag: string | undefined): HostPort {
-  let rest = input;
-  let path: string | undefined;
-  let scheme: HostPort['scheme'];
-  const url = input.match(/^(https?):\/\/([^/]+)(\/.*)?$/i);
-  if (url) {
-    scheme = url[1].toLowerCase() as 'http' | 'https';
-    rest = url[2];
-    path = url[3] ?? '/';
-  }
-  let host = rest;
-  let port: string | undefined;
-  const v6 = rest.match(/^\[([^\]]+)\](?::(\w+))?$/);
-  if (v6) {
-    host = v6[1];
-    port = v6[2];
-  } else if (rest.includes(':') && rest.split(':').length === 2) {
-    [host, port] = rest.split(':');
-  } else if (ipaddr.IPv6.isValid(rest)) {
-    host = rest;
-  }
-  if (portFlag !== undefined) port = portFlag;
-  if (port === undefined && scheme) port = scheme === 'https' ? '443' : '80';
-  if (port !== undefined && port === '') throw new UsageError(`missing port in "${input}"`);
-  return { host, port, path, scheme };
-}
-
 function toPortNumber(port: string | undefined, input: string): number {
   if (port === undefined) throw new UsageError(`no port in "${input}": add :PORT or --port`);
   if (!/^\d+$/.test(port) || Number(port) < 1 || Number(port) > 65535) throw new UsageError(`invalid port "${port}" in "${input}"`);
@@ -240,7 +131,7 @@ function serviceDestination(snapshot: Snapshot, svc: ServiceFact, port: string |
     input: base.input!,
     kind: 'service',
     namespace: svc.meta.namespace,
-    object: `Service ${svc.meta.namespace}/${svc.meta.name}`,
+    object: refTo('Service', svc.meta),
     addressedBy: svc.headless ? 'pod-ip' : 'service',
     port: sp.port,
     protocol: sp.protocol,
@@ -253,8 +144,8 @@ function serviceDestination(snapshot: Snapshot, svc: ServiceFact, port: string |
   };
 }
 
-function podDestination(pods: PodFact[], port: string | undefined, base: Partial<ResolvedDestination> & { object: string }): ResolvedDestination {
-  if (port === undefined) throw new UsageError(`no port for ${base.object}: add :PORT or --port`);
+function podDestination(pods: PodFact[], port: string | undefined, base: Partial<ResolvedDestination> & { object: ObjectRef }): ResolvedDestination {
+  if (port === undefined) throw new UsageError(`no port for ${refText(base.object)}: add :PORT or --port`);
   const targets: DestinationTarget[] = [];
   for (const pod of pods) {
     const tp = resolvePodPort(pod, port);
@@ -296,7 +187,7 @@ export function resolveDestination(snapshot: Snapshot, input: string, defaultNam
     }
     if (kind === 'Pod') {
       const pod = findPod(snapshot, ns, name);
-      return podDestination([pod], hp.port, { ...base, object: `Pod ${ns}/${pod.meta.name}` });
+      return podDestination([pod], hp.port, { ...base, object: podRef(pod) });
     }
     const { pods, object } = podsOfWorkload(snapshot, kind, ns, name);
     return podDestination(pods, hp.port, { ...base, kind: 'workload', object });
@@ -308,7 +199,7 @@ export function resolveDestination(snapshot: Snapshot, input: string, defaultNam
     const svc = snapshot.services.find((s) => s.clusterIPs.includes(ip));
     if (svc) return serviceDestination(snapshot, svc, hp.port, base);
     const pod = snapshot.pods.find((p) => p.podIPs.includes(ip) && !p.hostNetwork);
-    if (pod) return podDestination([pod], hp.port, { ...base, object: `Pod ${pod.meta.namespace}/${pod.meta.name}` });
+    if (pod) return podDestination([pod], hp.port, { ...base, object: podRef(pod) });
     const se = snapshot.serviceEntries.find((s) => s.addresses.includes(ip) || s.statusAddresses.includes(ip));
     if (se) return serviceEntryDestination(se, hp, base);
     return { ...base, input, kind: 'external', addressedBy: 'external', port: toPortNumber(hp.port, input), protocol: 'TCP', externalIp: ip, targets: [], notReady: [] };
@@ -333,7 +224,7 @@ export function resolveDestination(snapshot: Snapshot, input: string, defaultNam
     const svc = snapshot.services.find((s) => s.meta.namespace === defaultNamespace && s.meta.name === hp.host);
     if (svc) return serviceDestination(snapshot, svc, hp.port, base);
     const pod = snapshot.pods.find((p) => p.meta.namespace === defaultNamespace && p.meta.name === hp.host);
-    if (pod) return podDestination([pod], hp.port, { ...base, object: `Pod ${defaultNamespace}/${pod.meta.name}` });
+    if (pod) return podDestination([pod], hp.port, { ...base, object: podRef(pod) });
   }
   const names = [
     ...snapshot.services.map((s) => `${s.meta.name}.${s.meta.namespace}`),
@@ -351,7 +242,7 @@ function serviceEntryDestination(se: ServiceEntryFact, hp: HostPort, base: { inp
     ...base,
     kind: 'serviceentry',
     namespace: se.meta.namespace,
-    object: `ServiceEntry ${se.meta.namespace}/${se.meta.name}`,
+    object: refTo('ServiceEntry', se.meta),
     addressedBy: 'service',
     port,
     protocol: 'TCP',
@@ -360,4 +251,20 @@ function serviceEntryDestination(se: ServiceEntryFact, hp: HostPort, base: { inp
     targets: [],
     notReady: [],
   };
+}
+
+/** A name that cannot be found because RBAC hid it is a read failure (exit 2), not a typo. */
+export function resolveOrExplainGaps<T>(snapshot: Snapshot, resolve: () => T): T {
+  try {
+    return resolve();
+  } catch (err) {
+    if (!(err instanceof UsageError) || snapshot.gaps.length === 0) throw err;
+    const anonymous = snapshot.gaps.some((g) => g.message.includes('system:anonymous'));
+    const what = snapshot.gaps.map((g) => `${g.verb} ${g.resource}${g.namespace ? ` in ${g.namespace}` : ''}`).join(', ');
+    throw new InputError(
+      anonymous
+        ? `the API server treats the requests as system:anonymous: the credentials are missing or were not sent (forbidden: ${what})`
+        : `cannot read the cluster: forbidden: ${what} (${err.message}); see docs/rbac.md for the permissions needed`,
+    );
+  }
 }

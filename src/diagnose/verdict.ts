@@ -1,25 +1,7 @@
 // Pair results → one verdict, and the check of the user's observed symptom (§5, §11).
-import { finding, orderFindings, type Finding } from './findings.js';
-import type { EnforcedBy, Hop, PairResult, Symptom } from './evaluate.js';
+import { finding, orderFindings, type Finding } from '../findings/finding.js';
+import type { Hop, Outcome, PairResult, Symptom, Verdict } from './report.js';
 
-export type Outcome = 'allowed' | 'denied' | 'partial' | 'unknown';
-
-export interface Verdict {
-  outcome: Outcome;
-  symptom: Symptom;
-  enforcedBy: EnforcedBy;
-  summary: string;
-}
-
-export const SYMPTOM_WORDS: Record<Symptom, string> = {
-  ok: 'the connection works',
-  reset: 'connection reset after connect (curl exit 56, "Recv failure: Connection reset by peer")',
-  refused: 'connection refused at connect (curl exit 7)',
-  timeout: 'connect stalls, then times out or closes (curl exit 28 with -m)',
-  'http-403': 'HTTP 403 "RBAC: access denied"',
-  'http-503': 'HTTP 503 "upstream connect error"',
-  'probe-failure': 'probes fail ("context deadline exceeded"); the pod is restarted or never Ready',
-};
 
 /** Merges findings across pairs: same code and objects once, with a count of repeats. */
 export function mergeFindings(all: Finding[]): Finding[] {
@@ -88,7 +70,7 @@ const OTHER_CAUSES: Record<Symptom, string[]> = {
 
 export function symptomFinding(observed: Symptom, verdict: Verdict, hops: Hop[]): Finding | undefined {
   if (observed === verdict.symptom) return undefined;
-  const noWaypoint = !hops.some((h) => h.from.startsWith('waypoint') || h.to.startsWith('waypoint'));
+  const noWaypoint = !hops.some((h) => h.layer === 'waypoint');
   const causes = OTHER_CAUSES[observed].filter((c) => !(observed === 'http-503' && !noWaypoint && c.startsWith('a waypoint bound')));
   const detail = `You observed "${observed}", the input predicts "${verdict.symptom}". Causes of "${observed}" the input cannot rule out: ${causes.map((c, i) => `(${i + 1}) ${c}`).join('; ')}.${observed === 'http-503' && noWaypoint ? ' No waypoint is bound on this path in the input.' : ''}`;
   return finding('AD901', detail);

@@ -3,7 +3,7 @@
 // Read-only: only get and list. Secrets are never requested.
 import ipaddr from 'ipaddr.js';
 import { InputError } from '../errors.js';
-import { splitHostPort, splitRef } from '../diagnose/resolve.js';
+import { splitHostPort, splitRef } from '../address.js';
 import { LABEL_USE_WAYPOINT_NAMESPACE } from '../mesh/constants.js';
 import { ApiClient, ApiError } from './api.js';
 import type { RawObject, SourcedObject } from './files.js';

@@ -1,5 +1,6 @@
 // Plain Kubernetes objects → Snapshot. Shared by file input and (later) the live reader,
 // so both give the same facts for the same objects.
+import { refTo } from '../snapshot/ref.js';
 import { compareText } from '../order.js';
 import { parse as parseYaml } from 'yaml';
 import type {
@@ -331,7 +332,7 @@ function meshSettings(configMaps: ConfigMapFact[], pods: PodFact[]): MeshSetting
       else settings.rootNamespace = meshCm.meta.namespace; // §4.6: chart falls back to the istio namespace
       if (mesh.trustDomain) settings.trustDomain = String(mesh.trustDomain);
       if (mesh.outboundTrafficPolicy?.mode) settings.outboundTrafficPolicy = String(mesh.outboundTrafficPolicy.mode);
-      settings.sources.push(`ConfigMap ${meshCm.meta.namespace}/${meshCm.meta.name}`);
+      settings.sources.push(refTo('ConfigMap', meshCm.meta));
     } catch {
       // A mesh config we cannot parse leaves Istio's defaults in place.
     }
@@ -345,7 +346,7 @@ function meshSettings(configMaps: ConfigMapFact[], pods: PodFact[]): MeshSetting
     }
     settings.istioVersion = imageTag(`x:${cni.data.CURRENT_AGENT_VERSION ?? ''}`);
     if (cni.data.AMBIENT_DNS_CAPTURE !== undefined) settings.dnsCapture = cni.data.AMBIENT_DNS_CAPTURE === 'true';
-    settings.sources.push(`ConfigMap ${cni.meta.namespace}/${cni.meta.name}`);
+    settings.sources.push(refTo('ConfigMap', cni.meta));
   }
   if (!settings.istioVersion) {
     const istiod = pods.find((p) => p.meta.labels.app === 'istiod' || p.meta.labels.app === ZTUNNEL_APP_VALUE);

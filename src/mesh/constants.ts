@@ -63,3 +63,6 @@ export const LABEL_NAMESPACE_NAME = 'kubernetes.io/metadata.name';
 
 /** §1.5, §9: per-pod override of istio-cni DNS capture. */
 export const ANNOTATION_DNS_CAPTURE = 'ambient.istio.io/dns-capture';
+
+/** §6.6: on a Service or Namespace, Istio ingress gateways send to its waypoint. */
+export const LABEL_INGRESS_USE_WAYPOINT = 'istio.io/ingress-use-waypoint';

@@ -12,7 +12,8 @@ import {
   ZTUNNEL_APP_LABEL,
   ZTUNNEL_APP_VALUE,
 } from './constants.js';
-import type { FindingCode } from '../diagnose/findings.js';
+import type { FindingCode } from '../findings/catalogue.js';
+import { namespaceRef, podRef as podObject, refText, type ObjectRef } from '../snapshot/ref.js';
 
 export type DataplaneMode = 'ambient' | 'sidecar' | 'gateway' | 'none' | 'host-network';
 export type Redirection = 'enabled' | 'pending' | 'absent' | 'disabled' | 'unobserved' | string;
@@ -20,7 +21,7 @@ export type Redirection = 'enabled' | 'pending' | 'absent' | 'disabled' | 'unobs
 export interface EnrollmentNote {
   code: FindingCode;
   detail: string;
-  objects: string[];
+  objects: ObjectRef[];
 }
 
 export interface Enrollment {
@@ -36,8 +37,8 @@ export interface Enrollment {
   notes: EnrollmentNote[];
 }
 
-const podRef = (p: PodFact) => `Pod ${p.meta.namespace}/${p.meta.name}`;
-const nsRef = (n: string) => `Namespace ${n}`;
+const podRef = (p: PodFact) => refText(podObject(p));
+const nsRef = (n: string) => refText(namespaceRef(n));
 
 /** §1.1 default enablement selectors: pod label ambient, or namespace label ambient and pod not `none`. */
 function selectorSaysAmbient(podLabels: Record<string, string>, nsLabels: Record<string, string>): { ambient: boolean; reason: string } {
@@ -86,8 +87,8 @@ export function evaluateEnrollment(
 
   // Wrong-but-common spellings (§1.1, §6.7).
   for (const [where, labels, ref] of [
-    ['pod', pod.meta.labels, podRef(pod)],
-    ['namespace', nsLabels, nsRef(nsName)],
+    ['pod', pod.meta.labels, podObject(pod)],
+    ['namespace', nsLabels, namespaceRef(nsName)],
   ] as const) {
     const v = labels[LABEL_DATAPLANE_MODE];
     if (v !== undefined && v !== DATAPLANE_AMBIENT && v !== DATAPLANE_NONE) {
@@ -102,28 +103,28 @@ export function evaluateEnrollment(
     notes.push({
       code: 'AD103',
       detail: `${podRef(pod)} has ${LABEL_DATAPLANE_MODE} as an annotation; istio-cni reads only labels.`,
-      objects: [podRef(pod)],
+      objects: [podObject(pod)],
     });
   }
   if (ns && ns.meta.annotations[LABEL_DATAPLANE_MODE] !== undefined && nsLabels[LABEL_DATAPLANE_MODE] === undefined) {
     notes.push({
       code: 'AD103',
       detail: `Namespace ${nsName} has ${LABEL_DATAPLANE_MODE} as an annotation; istio-cni reads only labels.`,
-      objects: [nsRef(nsName)],
+      objects: [namespaceRef(nsName)],
     });
   }
   if (workload && workload.meta.labels[LABEL_DATAPLANE_MODE] !== undefined && pod.meta.labels[LABEL_DATAPLANE_MODE] === undefined) {
     notes.push({
       code: 'AD104',
       detail: `${workload.kind} ${workload.meta.namespace}/${workload.meta.name} has ${LABEL_DATAPLANE_MODE}=${workload.meta.labels[LABEL_DATAPLANE_MODE]} on its own metadata; only pod labels (spec.template.metadata.labels) count.`,
-      objects: [`${workload.kind} ${workload.meta.namespace}/${workload.meta.name}`],
+      objects: [{ kind: workload.kind, namespace: workload.meta.namespace, name: workload.meta.name }],
     });
   }
   if (redirectionValue === 'disabled') {
     notes.push({
       code: 'AD112',
       detail: `${podRef(pod)} is annotated ${ANNOTATION_REDIRECTION}=disabled to opt out; since 1.22 use the label ${LABEL_DATAPLANE_MODE}=none.`,
-      objects: [podRef(pod)],
+      objects: [podObject(pod)],
     });
   }
   const wantsAmbientByLabel =
@@ -133,7 +134,7 @@ export function evaluateEnrollment(
     notes.push({
       code: 'AD108',
       detail: `Namespace ${nsName} has ${LABEL_DATAPLANE_MODE} beside ${which}: the injector still adds sidecars, and sidecar mode wins (istioctl reports IST0123).`,
-      objects: [nsRef(nsName)],
+      objects: [namespaceRef(nsName)],
     });
   }
 
@@ -147,7 +148,7 @@ export function evaluateEnrollment(
   if (pod.hostNetwork) {
     mode = 'host-network';
     if (shouldBeAmbient) {
-      notes.push({ code: 'AD105', detail: `${podRef(pod)} uses hostNetwork, so istio-cni never enrols it although ${selected.reason}.`, objects: [podRef(pod)] });
+      notes.push({ code: 'AD105', detail: `${podRef(pod)} uses hostNetwork, so istio-cni never enrols it although ${selected.reason}.`, objects: [podObject(pod)] });
     }
     shouldBeAmbient = false;
     reason = 'hostNetwork pods are never enrolled';
@@ -162,7 +163,7 @@ export function evaluateEnrollment(
       notes.push({
         code: 'AD106',
         detail: `${podRef(pod)} ${injection ? `would get a sidecar (${injection})` : 'has an injected sidecar'}; sidecar mode takes precedence over ${selected.reason}.`,
-        objects: [podRef(pod), nsRef(nsName)],
+        objects: [podObject(pod), namespaceRef(nsName)],
       });
     }
     shouldBeAmbient = false;
@@ -172,7 +173,7 @@ export function evaluateEnrollment(
       notes.push({
         code: 'AD107',
         detail: `Namespace ${nsName} is in istio-cni's excluded namespaces (${mesh.excludedNamespaces.join(', ')}), which wins over ${selected.reason}.`,
-        objects: [nsRef(nsName), 'ConfigMap istio-cni-config'],
+        objects: [namespaceRef(nsName), { kind: 'ConfigMap', name: 'istio-cni-config' }],
       });
     }
     shouldBeAmbient = false;
@@ -193,19 +194,19 @@ export function evaluateEnrollment(
       notes.push({
         code: 'AD109',
         detail: `${podRef(pod)} is annotated ${ANNOTATION_REDIRECTION}=pending: its redirect rules are installed but no ztunnel proxies it, so its traffic does not flow.`,
-        objects: [podRef(pod)],
+        objects: [podObject(pod)],
       });
     } else if (shouldBeAmbient && redirection !== 'enabled') {
       notes.push({
         code: 'AD110',
         detail: `${podRef(pod)} should be ambient (${selected.reason}) but has no ${ANNOTATION_REDIRECTION}=enabled annotation, so it is not captured and sends and receives plaintext.`,
-        objects: [podRef(pod)],
+        objects: [podObject(pod)],
       });
     } else if (!shouldBeAmbient && redirection === 'enabled') {
       notes.push({
         code: 'AD111',
         detail: `${podRef(pod)} is still annotated ${ANNOTATION_REDIRECTION}=enabled although ${reason}; istio-cni should remove it from the mesh shortly.`,
-        objects: [podRef(pod)],
+        objects: [podObject(pod)],
       });
     }
   }

@@ -36,8 +36,15 @@ export interface DirectionVerdict {
   allowedBy: RuleRef[];
   /** An allowing rule matched a pod only through an ipBlock (CNI-dependent). */
   viaIpBlockOnPod: boolean;
-  /** An admin tier decided: `AdminNetworkPolicy name` or `BaselineAdminNetworkPolicy name`. */
-  decidedByAdmin?: string;
+  /** An admin tier decided (an AdminNetworkPolicy Allow or Deny, or the baseline). */
+  decidedByAdmin?: AdminDecision;
+}
+
+export interface AdminDecision {
+  kind: 'AdminNetworkPolicy' | 'BaselineAdminNetworkPolicy';
+  name: string;
+  priority: number;
+  action: string;
 }
 
 export interface NetVerdict {
@@ -146,6 +153,10 @@ function adminDecision(policies: AdminNetworkPolicyFact[], subject: NetEndpoint,
   return undefined;
 }
 
+function adminDecisionOf(d: { action: string; policy: AdminNetworkPolicyFact }): AdminDecision {
+  return { kind: d.policy.kind, name: d.policy.name, priority: d.policy.priority, action: d.action };
+}
+
 const selectingCache = new WeakMap<NetworkPolicyIndex, WeakMap<PodFact, Record<string, NetworkPolicyFact[]>>>();
 
 /** The policies of the pod's namespace that select it for one direction (cached per index). */
@@ -176,7 +187,7 @@ function evaluateDirection(
   const dir = direction === 'Ingress' ? 'ingress' : 'egress';
   const anp = adminDecision(index.admin, subject, peer, dir, port, protocol, receiver);
   if (anp && anp.action !== 'Pass') {
-    return { ...verdict, isolated: true, allowed: anp.action === 'Allow', decidedByAdmin: `AdminNetworkPolicy ${anp.policy.name}` };
+    return { ...verdict, isolated: true, allowed: anp.action === 'Allow', decidedByAdmin: adminDecisionOf(anp) };
   }
   for (const policy of selectingPolicies(index, pod, direction)) {
     verdict.selecting.push(policy);
@@ -205,7 +216,7 @@ function evaluateDirection(
   if (!verdict.isolated) {
     // No NetworkPolicy selects the pod: the BaselineAdminNetworkPolicy decides, if a rule matches.
     const banp = adminDecision(index.baseline, subject, peer, dir, port, protocol, receiver);
-    if (banp) return { ...verdict, isolated: true, allowed: banp.action === 'Allow', decidedByAdmin: `BaselineAdminNetworkPolicy ${banp.policy.name}` };
+    if (banp) return { ...verdict, isolated: true, allowed: banp.action === 'Allow', decidedByAdmin: adminDecisionOf(banp) };
   }
   verdict.viaIpBlockOnPod = !!peer.pod && verdict.allowedBy.length > 0 && verdict.allowedBy.every((r) => r.via === 'ipblock');
   return verdict;

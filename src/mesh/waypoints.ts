@@ -2,11 +2,12 @@
 // later version; this module only tells whether one may be in the path, and flags labels
 // Istio ignores, so a verdict is never silently wrong.
 import type { GatewayFact, NamespaceFact, ObjectMeta, PodFact, Snapshot } from '../snapshot/types.js';
+import { namespaceRef, refText, type ObjectRef } from '../snapshot/ref.js';
 import { LABEL_USE_WAYPOINT, LABEL_USE_WAYPOINT_NAMESPACE, LABEL_WAYPOINT_WRONG } from './constants.js';
 
 export interface WaypointBinding {
-  /** The object whose label decided: `Service ns/name`, `Pod ns/name` or `Namespace ns`. */
-  labelledObject: string;
+  /** The object whose label decided: a Service, ServiceEntry, Pod or the Namespace. */
+  labelledObject: ObjectRef;
   name: string;
   namespace: string;
   gateway?: GatewayFact;
@@ -14,18 +15,18 @@ export interface WaypointBinding {
 
 export interface WaypointLabelNote {
   detail: string;
-  objects: string[];
+  objects: ObjectRef[];
 }
 
 /** The object's own label wins; the namespace label applies only when the object has none (§6.3). */
 export function waypointBinding(
-  object: { ref: string; meta: ObjectMeta } | undefined,
+  object: { ref: ObjectRef; meta: ObjectMeta } | undefined,
   ns: NamespaceFact | undefined,
   gateways: GatewayFact[],
 ): WaypointBinding | undefined {
-  const candidates: { ref: string; labels: Record<string, string>; namespace: string }[] = [];
+  const candidates: { ref: ObjectRef; labels: Record<string, string>; namespace: string }[] = [];
   if (object) candidates.push({ ref: object.ref, labels: object.meta.labels, namespace: object.meta.namespace });
-  if (ns) candidates.push({ ref: `Namespace ${ns.meta.name}`, labels: ns.meta.labels, namespace: ns.meta.name });
+  if (ns) candidates.push({ ref: namespaceRef(ns.meta.name), labels: ns.meta.labels, namespace: ns.meta.name });
   for (const c of candidates) {
     const value = c.labels[LABEL_USE_WAYPOINT];
     if (value === undefined) continue;
@@ -38,31 +39,32 @@ export function waypointBinding(
 }
 
 /** §6.7 labels that look like waypoint settings but do nothing. */
-export function ignoredWaypointLabels(objects: { ref: string; meta: ObjectMeta }[]): WaypointLabelNote[] {
+export function ignoredWaypointLabels(objects: { ref: ObjectRef; meta: ObjectMeta }[]): WaypointLabelNote[] {
   const notes: WaypointLabelNote[] = [];
   for (const o of objects) {
+    const name = refText(o.ref);
     const wrong = o.meta.labels[LABEL_WAYPOINT_WRONG];
     if (wrong !== undefined) {
       notes.push({
-        detail: `${o.ref} has the label ${LABEL_WAYPOINT_WRONG}=${wrong}, which Istio ignores; traffic is bound to a waypoint only by ${LABEL_USE_WAYPOINT}=<waypoint name>.`,
+        detail: `${name} has the label ${LABEL_WAYPOINT_WRONG}=${wrong}, which Istio ignores; traffic is bound to a waypoint only by ${LABEL_USE_WAYPOINT}=<waypoint name>.`,
         objects: [o.ref],
       });
     }
     const use = o.meta.labels[LABEL_USE_WAYPOINT];
     if (use === 'enabled' || use === 'true') {
       notes.push({
-        detail: `${o.ref} has ${LABEL_USE_WAYPOINT}=${use}: the value is a waypoint name, so Istio looks for a waypoint called "${use}".`,
+        detail: `${name} has ${LABEL_USE_WAYPOINT}=${use}: the value is a waypoint name, so Istio looks for a waypoint called "${use}".`,
         objects: [o.ref],
       });
     }
     if (use?.includes('/') || use?.startsWith('#')) {
-      notes.push({ detail: `${o.ref} has ${LABEL_USE_WAYPOINT}=${use}, which is not a waypoint name; name the waypoint and put its namespace in ${LABEL_USE_WAYPOINT_NAMESPACE}.`, objects: [o.ref] });
+      notes.push({ detail: `${name} has ${LABEL_USE_WAYPOINT}=${use}, which is not a waypoint name; name the waypoint and put its namespace in ${LABEL_USE_WAYPOINT_NAMESPACE}.`, objects: [o.ref] });
     }
     if (o.meta.annotations[LABEL_USE_WAYPOINT] !== undefined && use === undefined) {
-      notes.push({ detail: `${o.ref} has ${LABEL_USE_WAYPOINT} as an annotation; Istio reads only the label.`, objects: [o.ref] });
+      notes.push({ detail: `${name} has ${LABEL_USE_WAYPOINT} as an annotation; Istio reads only the label.`, objects: [o.ref] });
     }
-    if (o.meta.labels['istio.io/waypoint-for'] !== undefined && !o.ref.startsWith('Gateway')) {
-      notes.push({ detail: `${o.ref} has istio.io/waypoint-for, which is read only on a waypoint Gateway or its GatewayClass.`, objects: [o.ref] });
+    if (o.meta.labels['istio.io/waypoint-for'] !== undefined && o.ref.kind !== 'Gateway') {
+      notes.push({ detail: `${name} has istio.io/waypoint-for, which is read only on a waypoint Gateway or its GatewayClass.`, objects: [o.ref] });
     }
   }
   return notes;

@@ -1,6 +1,6 @@
 // The matrix as a table (sources as rows, destinations as columns) or a Graphviz graph.
 import Table from 'cli-table3';
-import type { MatrixReport } from '../diagnose/matrix.js';
+import type { MatrixReport } from '../diagnose/report.js';
 import type { Style } from './style.js';
 
 const short = (w: string) => w.replace(/\[(\w+)\]$/, '');

@@ -1,10 +1,6 @@
 // Human output: the verdict line, the hops as a table, findings by severity, fixes as YAML.
 import Table from 'cli-table3';
-import type { ExplainReport } from '../diagnose/explain.js';
-import type { ProbesReport } from '../diagnose/probes.js';
-import type { Finding } from '../diagnose/findings.js';
-import type { Hop } from '../diagnose/evaluate.js';
-import { SYMPTOM_WORDS, type Verdict } from '../diagnose/verdict.js';
+import { SYMPTOM_WORDS, type ExplainReport, type Finding, type Hop, type ProbesReport, type Verdict } from '../diagnose/report.js';
 import type { Style } from './style.js';
 
 const OUTCOME_LABEL: Record<Verdict['outcome'], string> = { allowed: 'ALLOWED', denied: 'DENIED', partial: 'PARTIAL', unknown: 'UNKNOWN' };

@@ -14,6 +14,8 @@ export interface LabelSelector {
   matchExpressions?: LabelSelectorRequirement[];
 }
 
+import type { ObjectRef } from './ref.js';
+
 export interface ObjectMeta {
   name: string;
   namespace: string;
@@ -274,8 +276,8 @@ export interface MeshSettings {
   outboundTrafficPolicy?: string;
   /** istio-cni AMBIENT_DNS_CAPTURE; the default is on from 1.25 (§9). */
   dnsCapture?: boolean;
-  /** Where each setting came from, shown as evidence. */
-  sources: string[];
+  /** The objects the settings came from (ConfigMaps, the istiod Deployment). */
+  sources: ObjectRef[];
 }
 
 export interface Snapshot {

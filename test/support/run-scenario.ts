@@ -3,7 +3,7 @@
 import { explain } from '../../src/diagnose/explain.js';
 import { probes } from '../../src/diagnose/probes.js';
 import { UserFacingError } from '../../src/errors.js';
-import type { Symptom } from '../../src/diagnose/evaluate.js';
+import type { Symptom } from '../../src/diagnose/report.js';
 import type { Snapshot } from '../../src/snapshot/types.js';
 import type { Scenario } from './scenarios.js';
 

@@ -1,0 +1,63 @@
+// The user's words for a source or destination ("test/deploy/curl", "helloworld.hello:5000",
+// "http://host/path"), split into parts. Shared by the live reader (what to read) and by
+// resolve (what the parts mean in a snapshot).
+import ipaddr from 'ipaddr.js';
+import { UsageError } from './errors.js';
+
+const KIND_ALIASES: Record<string, string> = {
+  po: 'Pod', pod: 'Pod', pods: 'Pod',
+  deploy: 'Deployment', deployment: 'Deployment', deployments: 'Deployment',
+  sts: 'StatefulSet', statefulset: 'StatefulSet', statefulsets: 'StatefulSet',
+  ds: 'DaemonSet', daemonset: 'DaemonSet', daemonsets: 'DaemonSet',
+  rs: 'ReplicaSet', replicaset: 'ReplicaSet', replicasets: 'ReplicaSet',
+  job: 'Job', jobs: 'Job',
+  svc: 'Service', service: 'Service', services: 'Service',
+};
+
+/** `NS/NAME`, `NS/KIND/NAME` or `NAME` (with the default namespace). */
+export function splitRef(ref: string, defaultNamespace: string): { ns: string; kind: string; name: string } {
+  const parts = ref.split('/');
+  if (parts.length === 1) return { ns: defaultNamespace, kind: 'Pod', name: parts[0] };
+  if (parts.length === 2) return { ns: parts[0], kind: 'Pod', name: parts[1] };
+  if (parts.length === 3) {
+    const kind = KIND_ALIASES[parts[1].toLowerCase()];
+    if (!kind) throw new UsageError(`unknown kind "${parts[1]}" in "${ref}"; use pod, deploy, sts, ds, rs, job or svc`);
+    return { ns: parts[0], kind, name: parts[2] };
+  }
+  throw new UsageError(`cannot parse "${ref}": expected NAMESPACE/POD or NAMESPACE/KIND/NAME`);
+}
+
+export interface HostPort {
+  host: string;
+  port?: string;
+  path?: string;
+  scheme?: 'http' | 'https';
+}
+
+export function splitHostPort(input: string, portFlag: string | undefined): HostPort {
+  let rest = input;
+  let path: string | undefined;
+  let scheme: HostPort['scheme'];
+  const url = input.match(/^(https?):\/\/([^/]+)(\/.*)?$/i);
+  if (url) {
+    scheme = url[1].toLowerCase() as 'http' | 'https';
+    rest = url[2];
+    path = url[3] ?? '/';
+  }
+  let host = rest;
+  let port: string | undefined;
+  const v6 = rest.match(/^\[([^\]]+)\](?::(\w+))?$/);
+  if (v6) {
+    host = v6[1];
+    port = v6[2];
+  } else if (rest.includes(':') && rest.split(':').length === 2) {
+    [host, port] = rest.split(':');
+  } else if (ipaddr.IPv6.isValid(rest)) {
+    host = rest;
+  }
+  if (portFlag !== undefined) port = portFlag;
+  if (port === undefined && scheme) port = scheme === 'https' ? '443' : '80';
+  if (port !== undefined && port === '') throw new UsageError(`missing port in "${input}"`);
+  return { host, port, path, scheme };
+}
+

@@ -1,0 +1,46 @@
+// §2.1, §11 (evidence): what the input could not show. No ztunnel pods means a healthy dataplane
+// is assumed; forbidden reads (RBAC) make the verdict unknown.
+import type { Snapshot } from '../../snapshot/types.js';
+import { namespaceRef } from '../../snapshot/ref.js';
+import { finding, type Finding } from '../../findings/finding.js';
+import type { Analyzer } from './analyzer.js';
+
+export const ztunnelsMissing: Analyzer<Snapshot> = {
+  codes: ['AD202'],
+  analyze: (_ctx, snapshot) =>
+    snapshot.ztunnelsKnown
+      ? []
+      : [
+          finding(
+            'AD202',
+            'The input holds no ztunnel pods, so every node is assumed to run a Ready ztunnel. Add the ztunnel pods ' +
+              '(kubectl get pods -n istio-system -l app=ztunnel -o yaml) to check them.',
+          ),
+        ],
+};
+
+const GRANT_FIX =
+  '# Grant the read-only ClusterRole from docs/rbac.md, e.g.\n' +
+  'kubectl create clusterrolebinding ambient-doctor-$USER --clusterrole=ambient-doctor-reader --user=$USER';
+
+export const readGaps: Analyzer<Snapshot> = {
+  codes: ['AD803', 'AD902'],
+  analyze: (_ctx, snapshot) => {
+    const out: Finding[] = snapshot.notes.map((n) => finding('AD803', n));
+    for (const g of snapshot.gaps) {
+      const where = g.namespace ? ` in namespace ${g.namespace}` : ' at cluster scope';
+      const detail =
+        `Forbidden: cannot ${g.verb} ${g.resource}${where} (${g.message}). The diagnosis goes on without them; ` +
+        'objects of this kind could change the verdict.';
+      out.push(finding('AD902', detail, g.namespace ? [namespaceRef(g.namespace)] : [], GRANT_FIX));
+    }
+    return out;
+  },
+};
+
+/** Why the verdict must be unknown because of what could not be read, if it must. */
+export function unreadReason(snapshot: Snapshot): string | undefined {
+  if (snapshot.gaps.length === 0) return undefined;
+  const what = snapshot.gaps.map((g) => `${g.resource}${g.namespace ? ` in ${g.namespace}` : ''}`).join(', ');
+  return `Could not read ${what} (forbidden); the verdict could change with them.`;
+}

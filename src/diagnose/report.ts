@@ -1,0 +1,119 @@
+// The JSON/YAML contract: what explain, probes and matrix return. render/ and cli/ import only
+// this module (and the Finding type) from the diagnosis.
+import type { Finding } from '../findings/finding.js';
+
+export type { Finding } from '../findings/finding.js';
+
+export type Symptom = 'ok' | 'reset' | 'refused' | 'timeout' | 'http-403' | 'http-503' | 'probe-failure';
+export type EnforcedBy = 'networkpolicy' | 'ztunnel' | 'waypoint' | 'dataplane' | 'none';
+export type HopResult = 'pass' | 'fail' | 'skip';
+export type Outcome = 'allowed' | 'denied' | 'partial' | 'unknown';
+
+export interface Hop {
+  from: string;
+  to: string;
+  port: number;
+  protocol: 'HBONE' | 'TCP' | 'HTTP';
+  result: HopResult;
+  /** What decides at this hop. */
+  layer: 'capture' | 'network' | 'waypoint' | 'ztunnel-inbound' | 'app';
+  /** The peer identity the receiving side sees; absent for plaintext. */
+  identity?: string;
+  evidence: string[];
+}
+
+/** One source pod (or the kubelet) to one destination pod, hop by hop. */
+export interface PairResult {
+  source: string;
+  destination: string;
+  ok: boolean;
+  symptom: Symptom;
+  enforcedBy: EnforcedBy;
+  hops: Hop[];
+  findings: Finding[];
+  /** The finding that stops the connection, when it fails. */
+  decisive?: Finding;
+  /** Why the pair cannot be decided, when it cannot. */
+  unknown?: string;
+}
+
+export interface Verdict {
+  outcome: Outcome;
+  symptom: Symptom;
+  enforcedBy: EnforcedBy;
+  summary: string;
+}
+
+export const SYMPTOM_WORDS: Record<Symptom, string> = {
+  ok: 'the connection works',
+  reset: 'connection reset after connect (curl exit 56, "Recv failure: Connection reset by peer")',
+  refused: 'connection refused at connect (curl exit 7)',
+  timeout: 'connect stalls, then times out or closes (curl exit 28 with -m)',
+  'http-403': 'HTTP 403 "RBAC: access denied"',
+  'http-503': 'HTTP 503 "upstream connect error"',
+  'probe-failure': 'probes fail ("context deadline exceeded"); the pod is restarted or never Ready',
+};
+
+export interface PodSummary {
+  name: string;
+  namespace: string;
+  ip?: string;
+  node?: string;
+  mode: string;
+  captured: boolean;
+  identity?: string;
+}
+
+export interface ExplainReport {
+  source: { input: string; kind: string; namespace?: string; object?: string; pods: PodSummary[] };
+  destination: {
+    input: string;
+    kind: string;
+    namespace?: string;
+    object?: string;
+    port: number;
+    targetPort?: number;
+    addressedBy: string;
+    path?: string;
+    pods: PodSummary[];
+  };
+  verdict: Verdict;
+  path: Hop[];
+  findings: Finding[];
+}
+
+export interface ProbeResult {
+  pod: string;
+  container: string;
+  probe: string;
+  handler: string;
+  port?: number;
+  result: 'pass' | 'fail' | 'not-affected';
+  reason: string;
+}
+
+export interface ProbesReport {
+  target: { input: string; object?: string; pods: PodSummary[] };
+  verdict: Verdict;
+  probes: ProbeResult[];
+  path: Hop[];
+  findings: Finding[];
+}
+
+export interface MatrixCell {
+  source: string;
+  destination: string;
+  port: number;
+  outcome: 'allowed' | 'denied' | 'unknown';
+  symptom: Symptom;
+  enforcedBy: EnforcedBy;
+  /** The finding code that decides a denied cell. */
+  code?: string;
+}
+
+export interface MatrixReport {
+  namespaces: string[];
+  workloads: string[];
+  ports: string;
+  cells: MatrixCell[];
+}

@@ -1,0 +1,110 @@
+// The path stage: which hops a connection takes. Direct (pod → pod), through the waypoint bound
+// to the destination (§6), through an egress waypoint or straight out (§9), or nowhere (no
+// endpoints). explain, probes and matrix all ask here.
+import type { GatewayFact, PodFact } from '../snapshot/types.js';
+import { refText, refTo, type ObjectRef } from '../snapshot/ref.js';
+import { egressBypassReason } from '../mesh/egress.js';
+import type { RequestFacts } from '../mesh/http.js';
+import { finding, type Finding } from '../findings/finding.js';
+import { enrollmentOf, type EvalContext } from './context.js';
+import type { ResolvedDestination } from './resolve.js';
+import { computeBinding } from './waypoint-binding.js';
+
+export interface WaypointRoute {
+  gateway: GatewayFact;
+  /** Ready waypoint pods; empty when the input holds none (assumed healthy). */
+  pods: PodFact[];
+  /** The input holds waypoint pods, none Ready: fail closed (§6.4). */
+  noReadyPods: boolean;
+  identity: string;
+  labelledObject: ObjectRef;
+  /** Status conditions istiod wrote about this binding, shown as evidence (§4.8, §6.4). */
+  evidence: string[];
+}
+
+export interface Binding {
+  findings: Finding[];
+  route?: WaypointRoute;
+}
+
+const DIRECT: Route = { kind: 'direct' };
+const EXTERNAL: Route = { kind: 'external' };
+/** Routes are shared values: a matrix asks for millions. */
+const viaWaypoint = new WeakMap<WaypointRoute, Route>();
+
+export type Route =
+  | { kind: 'direct' }
+  | { kind: 'waypoint'; waypoint: WaypointRoute }
+  | { kind: 'egress-waypoint'; waypoint: WaypointRoute }
+  | { kind: 'external' }
+  | { kind: 'no-endpoints'; viaWaypointHttp: boolean };
+
+/** §4.8, §6.4: the binding for these clients, and istiod's WaypointBound condition checked against it. */
+export function bindWaypoint(ctx: EvalContext, clients: PodFact[], dest: ResolvedDestination): Binding {
+  const result = computeBinding(ctx, clients, dest);
+  const owner = dest.service ?? dest.serviceEntry;
+  const bound = owner?.conditions.find((c) => c.type === 'istio.io/WaypointBound');
+  const computedBound = !!result.route || result.findings.some((f) => f.code === 'AD804');
+  if (owner && bound && dest.object && (bound.status === 'True') !== computedBound) {
+    const detail =
+      `${refText(dest.object)} has status WaypointBound=${bound.status}${bound.reason ? ` (${bound.reason})` : ''}, but ` +
+      `from the objects in the input the binding ${computedBound ? 'applies' : 'does not apply'}. The status may be ` +
+      'stale, or the input may lack objects (the waypoint Gateway or its pods).';
+    result.findings.push(finding('AD813', detail, [dest.object]));
+  }
+  return result;
+}
+
+const bindingCache = new WeakMap<ResolvedDestination, Map<string, Binding>>();
+
+/** The binding for one client, cached per destination and kind of client (what §6.6 depends on). */
+export function bindingFor(ctx: EvalContext, client: PodFact, dest: ResolvedDestination): Binding {
+  const e = enrollmentOf(ctx, client);
+  const key = `${e.captured}/${e.mode}`;
+  let byClient = bindingCache.get(dest);
+  if (!byClient) bindingCache.set(dest, (byClient = new Map()));
+  let binding = byClient.get(key);
+  if (!binding) byClient.set(key, (binding = computeBinding(ctx, [client], dest)));
+  return binding;
+}
+
+/** The hops one client's connection takes to the destination (for pod destinations, per target pod). */
+export function routeFor(
+  ctx: EvalContext,
+  binding: Binding,
+  client: PodFact | undefined,
+  dest: ResolvedDestination,
+  request: RequestFacts,
+  notes: Finding[],
+): Route {
+  const enrollment = client ? enrollmentOf(ctx, client) : undefined;
+  const captured = !!enrollment?.captured;
+  const waypoint = binding.route;
+  if (dest.kind === 'external' || dest.kind === 'serviceentry') {
+    if (client && waypoint && captured && !egressBypassed(ctx, client, dest, notes)) return { kind: 'egress-waypoint', waypoint };
+    return EXTERNAL;
+  }
+  if (dest.targets.length === 0) {
+    return { kind: 'no-endpoints', viaWaypointHttp: !!waypoint && request.protocol === 'HTTP' && captured };
+  }
+  if (waypoint && client && (captured || enrollment?.mode === 'gateway')) {
+    let route = viaWaypoint.get(waypoint);
+    if (!route) viaWaypoint.set(waypoint, (route = { kind: 'waypoint', waypoint }));
+    return route;
+  }
+  return DIRECT;
+}
+
+/** §9: records AD811 and returns true when the client bypasses the egress waypoint. */
+function egressBypassed(ctx: EvalContext, client: PodFact, dest: ResolvedDestination, notes: Finding[]): boolean {
+  const se = dest.serviceEntry;
+  if (!se) return false;
+  const why = egressBypassReason(client, se, dest.input.split(':')[0] === dest.externalIp, ctx.snapshot.mesh);
+  if (!why) return false;
+  const detail = `${why}: ztunnel sees an unknown destination and passes it through directly, bypassing the egress waypoint and its policies.`;
+  const fix =
+    '# Give the ServiceEntry a VIP ztunnel can match, e.g.\nspec:\n  addresses: [240.240.0.10]\n' +
+    '# and make sure DNS capture is on (istio-cni ambient.dnsCapture=true; restart the pods).';
+  notes.push(finding('AD811', detail, [refTo('ServiceEntry', se.meta)], fix));
+  return true;
+}

@@ -1,0 +1,33 @@
+// Kubernetes Service selection and port resolution: which pods a Service picks, and what a
+// named port means on one pod.
+import type { PodFact, ServiceFact, Snapshot } from '../snapshot/types.js';
+import { mapSelectorMatches } from './labels.js';
+
+/** The Services whose (non-empty) selector picks this pod. */
+export function servicesSelecting(snapshot: Snapshot, pod: PodFact): ServiceFact[] {
+  return snapshot.services.filter(
+    (s) => s.meta.namespace === pod.meta.namespace && !!s.selector && Object.keys(s.selector).length > 0 && mapSelectorMatches(s.selector, pod.meta.labels),
+  );
+}
+
+/** Resolves a container port name or number on one pod. */
+export function resolvePodPort(pod: PodFact, port: number | string, protocol = 'TCP'): number | undefined {
+  if (typeof port === 'number' || /^\d+$/.test(String(port))) return Number(port);
+  for (const c of pod.containers) for (const p of c.ports) if (p.name === port && p.protocol === protocol) return p.containerPort;
+  return undefined;
+}
+
+export function endpointsOfService(snapshot: Snapshot, svc: ServiceFact): PodFact[] {
+  const ns = svc.meta.namespace;
+  if (svc.selector && Object.keys(svc.selector).length > 0) {
+    return snapshot.pods.filter((p) => p.meta.namespace === ns && mapSelectorMatches(svc.selector!, p.meta.labels));
+  }
+  // Selector-less Services list their endpoints in EndpointSlices.
+  const ips = new Set(
+    snapshot.endpointSlices
+      .filter((s) => s.meta.namespace === ns && s.serviceName === svc.meta.name)
+      .flatMap((s) => s.endpoints.flatMap((e) => e.addresses)),
+  );
+  return snapshot.pods.filter((p) => p.podIPs.some((ip) => ips.has(ip)));
+}
+
