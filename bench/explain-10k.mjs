@@ -31,12 +31,20 @@ for (let i = 0; i < 5; i++) {
 }
 const median = (k) => runs.map((r) => r[k]).sort((a, b) => a - b)[Math.floor(runs.length / 2)];
 const t0 = performance.now();
-const cli = spawnSync(process.execPath, ['bin/kubectl-ambient_doctor', 'explain', QUERY.source, QUERY.destination, '-f', file, '-o', 'json'], { encoding: 'utf8' });
+const cli = spawnSync(
+  process.execPath,
+  ['bin/kubectl-ambient_doctor', 'explain', QUERY.source, QUERY.destination, '-f', file, '-o', 'json'],
+  { encoding: 'utf8' },
+);
 const cliMs = ms(t0);
 
-console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
+console.log(
+  `machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`,
+);
 console.log(`input: ${pods} pods, ${objects.length} objects, ${NAMESPACES} namespaces`);
-console.log(`in-process median of ${runs.length}: parse ${median('parse').toFixed(0)} ms, snapshot ${median('snapshot').toFixed(0)} ms, explain ${median('explain').toFixed(1)} ms, total ${median('total').toFixed(0)} ms (verdict ${runs[0].outcome})`);
+console.log(
+  `in-process median of ${runs.length}: parse ${median('parse').toFixed(0)} ms, snapshot ${median('snapshot').toFixed(0)} ms, explain ${median('explain').toFixed(1)} ms, total ${median('total').toFixed(0)} ms (verdict ${runs[0].outcome})`,
+);
 console.log(`CLI end to end (one run, includes Node start): ${cliMs} ms, exit ${cli.status}`);
 console.log(`target: under 2000 ms -> ${Number(cliMs) < 2000 ? 'met' : 'NOT met'}`);
 
@@ -45,7 +53,10 @@ console.log(`target: under 2000 ms -> ${Number(cliMs) < 2000 ? 'met' : 'NOT met'
 const COMPILED = join('.stage', 'linux-amd64', 'kubectl-ambient_doctor');
 if (existsSync(COMPILED)) {
   const t = performance.now();
-  const r = spawnSync(COMPILED, ['explain', QUERY.source, QUERY.destination, '-f', file, '-o', 'json'], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const r = spawnSync(COMPILED, ['explain', QUERY.source, QUERY.destination, '-f', file, '-o', 'json'], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+  });
   const same = r.stdout === cli.stdout ? 'same output as the Node build' : 'OUTPUT DIFFERS from the Node build';
   console.log(`compiled binary end to end (one run): ${ms(t)} ms, exit ${r.status}, ${same}`);
 } else {

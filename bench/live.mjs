@@ -26,10 +26,14 @@ async function freePort() {
 
 const dir = mkdtempSync(join(tmpdir(), 'ambient-doctor-bench-live-'));
 const [port, etcdPort] = [await freePort(), await freePort()];
-const server = spawn(join(ROOT, '.testenv/bin/k8s-testenv'), ['--dir', dir, '--port', String(port), '--etcd-port', String(etcdPort)], {
-  detached: true,
-  stdio: ['ignore', 'pipe', openSync(join(dir, 'testenv.log'), 'w')],
-});
+const server = spawn(
+  join(ROOT, '.testenv/bin/k8s-testenv'),
+  ['--dir', dir, '--port', String(port), '--etcd-port', String(etcdPort)],
+  {
+    detached: true,
+    stdio: ['ignore', 'pipe', openSync(join(dir, 'testenv.log'), 'w')],
+  },
+);
 const kubeconfig = await new Promise((resolve, reject) => {
   server.once('exit', (c) => reject(new Error(`k8s-testenv exited ${c}`)));
   createInterface({ input: server.stdout }).on('line', (l) => l.startsWith('READY ') && resolve(l.slice(6).trim()));
@@ -43,22 +47,42 @@ process.on('exit', stop);
 
 // Fixture writes go over one keep-alive agent with bounded concurrency.
 const cfg = load(readFileSync(kubeconfig, 'utf8'));
-const agent = new https.Agent({ keepAlive: true, maxSockets: 16, ca: Buffer.from(cfg.clusters[0].cluster['certificate-authority-data'], 'base64') });
+const agent = new https.Agent({
+  keepAlive: true,
+  maxSockets: 16,
+  ca: Buffer.from(cfg.clusters[0].cluster['certificate-authority-data'], 'base64'),
+});
 const base = cfg.clusters[0].cluster.server;
 function request(method, path, body, type = 'application/json') {
   return new Promise((resolve, reject) => {
     const data = body ? JSON.stringify(body) : undefined;
-    const req = https.request(`${base}${path}`, { method, agent, headers: { Authorization: 'Bearer admin-token', 'Content-Type': type } }, (res) => {
-      let text = '';
-      res.on('data', (c) => (text += c));
-      res.on('end', () => (res.statusCode >= 300 && res.statusCode !== 409 ? reject(new Error(`${method} ${path}: ${res.statusCode} ${text.slice(0, 200)}`)) : resolve(text)));
-    });
+    const req = https.request(
+      `${base}${path}`,
+      { method, agent, headers: { Authorization: 'Bearer admin-token', 'Content-Type': type } },
+      (res) => {
+        let text = '';
+        res.on('data', (c) => (text += c));
+        res.on('end', () =>
+          res.statusCode >= 300 && res.statusCode !== 409
+            ? reject(new Error(`${method} ${path}: ${res.statusCode} ${text.slice(0, 200)}`))
+            : resolve(text),
+        );
+      },
+    );
     req.on('error', reject);
     if (data) req.write(data);
     req.end();
   });
 }
-const PLURAL = { Namespace: 'namespaces', Pod: 'pods', Service: 'services', NetworkPolicy: 'networkpolicies', AuthorizationPolicy: 'authorizationpolicies', PeerAuthentication: 'peerauthentications', CustomResourceDefinition: 'customresourcedefinitions' };
+const PLURAL = {
+  Namespace: 'namespaces',
+  Pod: 'pods',
+  Service: 'services',
+  NetworkPolicy: 'networkpolicies',
+  AuthorizationPolicy: 'authorizationpolicies',
+  PeerAuthentication: 'peerauthentications',
+  CustomResourceDefinition: 'customresourcedefinitions',
+};
 const collection = (o) => {
   const [g, v] = o.apiVersion.includes('/') ? o.apiVersion.split('/') : ['', o.apiVersion];
   const prefix = g ? `/apis/${g}/${v}` : `/api/${v}`;
@@ -66,16 +90,25 @@ const collection = (o) => {
 };
 async function pool(items, fn, width = 32) {
   let i = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (i < items.length) await fn(items[i++]);
-  }));
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (i < items.length) await fn(items[i++]);
+    }),
+  );
 }
 
 const t0 = performance.now();
 for (const f of readdirSync(join(ROOT, 'test/live/crds'))) {
-  for (const crd of loadAll(readFileSync(join(ROOT, 'test/live/crds', f), 'utf8'))) await request('POST', collection(crd), crd);
+  for (const crd of loadAll(readFileSync(join(ROOT, 'test/live/crds', f), 'utf8')))
+    await request('POST', collection(crd), crd);
 }
-for (let i = 0; i < 120 && spawnSync('kubectl', ['--kubeconfig', kubeconfig, 'get', '--raw', '/apis/security.istio.io/v1']).status !== 0; i++) await new Promise((r) => setTimeout(r, 500));
+for (
+  let i = 0;
+  i < 120 &&
+  spawnSync('kubectl', ['--kubeconfig', kubeconfig, 'get', '--raw', '/apis/security.istio.io/v1']).status !== 0;
+  i++
+)
+  await new Promise((r) => setTimeout(r, 500));
 const objects = generateCluster();
 const namespaces = objects.filter((o) => o.kind === 'Namespace');
 await pool(namespaces, (o) => request('POST', collection(o), o));
@@ -83,7 +116,8 @@ const rest = objects.filter((o) => o.kind !== 'Namespace');
 await pool(rest, async (o) => {
   const { status, ...spec } = o;
   await request('POST', collection(o), spec);
-  if (status) await request('PATCH', `${collection(o)}/${o.metadata.name}/status`, { status }, 'application/merge-patch+json');
+  if (status)
+    await request('PATCH', `${collection(o)}/${o.metadata.name}/status`, { status }, 'application/merge-patch+json');
 });
 const loadSeconds = ((performance.now() - t0) / 1000).toFixed(0);
 
@@ -92,9 +126,19 @@ function timed(cmd, args, env = {}) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 256 * 2 ** 20 });
   return { ms: performance.now() - started, ...r };
 }
-const pct = (list, p) => [...list].sort((a, b) => a - b)[Math.min(list.length - 1, Math.ceil((p / 100) * list.length) - 1)];
+const pct = (list, p) =>
+  [...list].sort((a, b) => a - b)[Math.min(list.length - 1, Math.ceil((p / 100) * list.length) - 1)];
 
-const explainArgs = [join(ROOT, 'bench/rss-wrapper.mjs'), 'explain', QUERY.source, QUERY.destination, '--kubeconfig', kubeconfig, '-o', 'json'];
+const explainArgs = [
+  join(ROOT, 'bench/rss-wrapper.mjs'),
+  'explain',
+  QUERY.source,
+  QUERY.destination,
+  '--kubeconfig',
+  kubeconfig,
+  '-o',
+  'json',
+];
 const verbose = timed(process.execPath, [...explainArgs, '--verbose']);
 const totals = verbose.stderr.match(/(\d+) requests, (\d+) bytes/);
 const walls = [];
@@ -131,17 +175,29 @@ for (let i = 0; i < 5; i++) {
 }
 const floorSerial = pct(floors, 50);
 const floorParallelStart = performance.now();
-await Promise.all(floorQueries.map((args) => new Promise((resolve) => spawn('kubectl', args, { stdio: 'ignore' }).on('exit', resolve))));
+await Promise.all(
+  floorQueries.map((args) => new Promise((resolve) => spawn('kubectl', args, { stdio: 'ignore' }).on('exit', resolve))),
+);
 const floorParallel = performance.now() - floorParallelStart;
 
 const p50 = pct(walls, 50);
-console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
-console.log(`cluster: ${objects.filter((o) => o.kind === 'Pod').length} pods, ${namespaces.length} namespaces, ${objects.filter((o) => o.kind === 'AuthorizationPolicy').length} AuthorizationPolicies, ${objects.filter((o) => o.kind === 'NetworkPolicy').length} NetworkPolicies, ${objects.filter((o) => o.kind === 'Service').length} Services (loaded in ${loadSeconds} s)`);
+console.log(
+  `machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`,
+);
+console.log(
+  `cluster: ${objects.filter((o) => o.kind === 'Pod').length} pods, ${namespaces.length} namespaces, ${objects.filter((o) => o.kind === 'AuthorizationPolicy').length} AuthorizationPolicies, ${objects.filter((o) => o.kind === 'NetworkPolicy').length} NetworkPolicies, ${objects.filter((o) => o.kind === 'Service').length} Services (loaded in ${loadSeconds} s)`,
+);
 console.log(`explain ${QUERY.source} ${QUERY.destination}: verdict ${verdict.outcome}`);
-console.log(`wall time over ${RUNS} runs: p50 ${p50.toFixed(0)} ms, p95 ${pct(walls, 95).toFixed(0)} ms (includes Node start-up)`);
+console.log(
+  `wall time over ${RUNS} runs: p50 ${p50.toFixed(0)} ms, p95 ${pct(walls, 95).toFixed(0)} ms (includes Node start-up)`,
+);
 console.log(`API: ${totals?.[1]} requests, ${totals?.[2]} bytes read`);
 console.log(`peak RSS: p50 ${(pct(rss, 50) / 1024).toFixed(0)} MB, max ${(Math.max(...rss) / 1024).toFixed(0)} MB`);
-console.log(`floor, kubectl get of the same objects: ${floorQueries.length} invocations, ${floorSerial.toFixed(0)} ms one after another, ${floorParallel.toFixed(0)} ms in parallel`);
-console.log(`targets: p50 <= 1.5 x floor (${(1.5 * floorSerial).toFixed(0)} ms serial floor) ${p50 <= 1.5 * floorSerial ? 'met' : 'NOT met'}; p50 < 1000 ms ${p50 < 1000 ? 'met' : 'NOT met'}; RSS < 200 MB ${Math.max(...rss) / 1024 < 200 ? 'met' : 'NOT met'}`);
+console.log(
+  `floor, kubectl get of the same objects: ${floorQueries.length} invocations, ${floorSerial.toFixed(0)} ms one after another, ${floorParallel.toFixed(0)} ms in parallel`,
+);
+console.log(
+  `targets: p50 <= 1.5 x floor (${(1.5 * floorSerial).toFixed(0)} ms serial floor) ${p50 <= 1.5 * floorSerial ? 'met' : 'NOT met'}; p50 < 1000 ms ${p50 < 1000 ? 'met' : 'NOT met'}; RSS < 200 MB ${Math.max(...rss) / 1024 < 200 ? 'met' : 'NOT met'}`,
+);
 stop();
 process.exit(0);

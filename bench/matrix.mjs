@@ -14,20 +14,56 @@ const PER_NS = 20;
 const objects = [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'istio-system' } }];
 for (let n = 0; n < NS; n++) {
   const ns = `ns-${n}`;
-  objects.push({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { 'istio.io/dataplane-mode': 'ambient', team: `t${n % 5}` } } });
+  objects.push({
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: ns, labels: { 'istio.io/dataplane-mode': 'ambient', team: `t${n % 5}` } },
+  });
   for (let w = 0; w < PER_NS; w++) {
     objects.push({
-      apiVersion: 'v1', kind: 'Pod',
-      metadata: { name: `wl-${w}-abc12`, namespace: ns, labels: { app: `wl-${w}`, tier: w % 2 ? 'web' : 'db' }, annotations: { 'ambient.istio.io/redirection': 'enabled' }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `wl-${w}-5d8f`, controller: true }] },
-      spec: { nodeName: `node-${w % 10}`, serviceAccountName: `wl-${w}`, containers: [{ name: 'c', ports: [{ containerPort: 8080 }] }] },
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name: `wl-${w}-abc12`,
+        namespace: ns,
+        labels: { app: `wl-${w}`, tier: w % 2 ? 'web' : 'db' },
+        annotations: { 'ambient.istio.io/redirection': 'enabled' },
+        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `wl-${w}-5d8f`, controller: true }],
+      },
+      spec: {
+        nodeName: `node-${w % 10}`,
+        serviceAccountName: `wl-${w}`,
+        containers: [{ name: 'c', ports: [{ containerPort: 8080 }] }],
+      },
       status: { phase: 'Running', podIP: `10.${n}.0.${w + 1}`, conditions: [{ type: 'Ready', status: 'True' }] },
     });
   }
   for (let k = 0; k < 40; k++) {
-    objects.push({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: `np-${k}`, namespace: ns }, spec: { podSelector: { matchLabels: { app: `wl-${k % PER_NS}` } }, ingress: [{ from: [{ namespaceSelector: { matchLabels: { team: `t${k % 5}` } } }], ports: [{ port: 15008 }, { port: 8080 }] }] } });
+    objects.push({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: `np-${k}`, namespace: ns },
+      spec: {
+        podSelector: { matchLabels: { app: `wl-${k % PER_NS}` } },
+        ingress: [
+          {
+            from: [{ namespaceSelector: { matchLabels: { team: `t${k % 5}` } } }],
+            ports: [{ port: 15008 }, { port: 8080 }],
+          },
+        ],
+      },
+    });
   }
   for (let k = 0; k < 20; k++) {
-    objects.push({ apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name: `ap-${k}`, namespace: ns }, spec: { selector: { matchLabels: { app: `wl-${k}` } }, rules: [{ from: [{ source: { namespaces: [`ns-${(n + 1) % NS}`, ns] } }] }] } });
+    objects.push({
+      apiVersion: 'security.istio.io/v1',
+      kind: 'AuthorizationPolicy',
+      metadata: { name: `ap-${k}`, namespace: ns },
+      spec: {
+        selector: { matchLabels: { app: `wl-${k}` } },
+        rules: [{ from: [{ source: { namespaces: [`ns-${(n + 1) % NS}`, ns] } }] }],
+      },
+    });
   }
 }
 const snapshot = buildSnapshot(objects.map((object) => ({ object, origin: 'bench' })));
@@ -35,9 +71,15 @@ const t0 = performance.now();
 const report = matrix(snapshot, { namespaces: 'all', port: 8080 });
 const ms = performance.now() - t0;
 const allowed = report.cells.filter((c) => c.outcome === 'allowed').length;
-console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
-console.log(`input: ${report.workloads.length} workloads, ${snapshot.networkPolicies.length} NetworkPolicies, ${snapshot.authorizationPolicies.length} AuthorizationPolicies`);
-console.log(`matrix for port 8080: ${report.cells.length} cells (${allowed} allowed) in ${(ms / 1000).toFixed(2)} s, ${((ms * 1000) / report.cells.length).toFixed(1)} µs per cell`);
+console.log(
+  `machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`,
+);
+console.log(
+  `input: ${report.workloads.length} workloads, ${snapshot.networkPolicies.length} NetworkPolicies, ${snapshot.authorizationPolicies.length} AuthorizationPolicies`,
+);
+console.log(
+  `matrix for port 8080: ${report.cells.length} cells (${allowed} allowed) in ${(ms / 1000).toFixed(2)} s, ${((ms * 1000) / report.cells.length).toFixed(1)} µs per cell`,
+);
 console.log(`target: under 10 s -> ${ms < 10_000 ? 'met' : 'NOT met'}`);
 
 // np-guard comparison, on the same input without the AuthorizationPolicies (np-guard reads only
@@ -62,22 +104,37 @@ if (process.env.BENCH_NP_GUARD === '0') {
   const ours = connectivityList(npSnapshot, { ipBlocksMatchPods: false });
   const listMs = performance.now() - tList;
   const tGuard = performance.now();
-  const guard = spawnSync(NETPOLICY, ['list', '--dirpath', dir, '--file', join(dir, 'np-guard.txt')], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const guard = spawnSync(NETPOLICY, ['list', '--dirpath', dir, '--file', join(dir, 'np-guard.txt')], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+  });
   const guardMs = performance.now() - tGuard;
   if (guard.status !== 0) {
     console.log(`np-guard failed (exit ${guard.status}): ${guard.stderr.slice(0, 500)}`);
   } else {
     // np-guard's CLI writes external ranges without the "[External]" suffix its corpus uses.
-    const theirs = readFileSync(join(dir, 'np-guard.txt'), 'utf8').split('\n').map((l) => l.trim()).filter(Boolean).sort();
+    const theirs = readFileSync(join(dir, 'np-guard.txt'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .sort();
     const oursPlain = ours.map((l) => l.replaceAll('[External]', ''));
     const theirSet = new Set(theirs);
     const ourSet = new Set(oursPlain);
     const missing = theirs.filter((l) => !ourSet.has(l));
     const extra = oursPlain.filter((l) => !theirSet.has(l));
-    console.log(`NetworkPolicy-only input: ${npSnapshot.pods.length} pods, ${npSnapshot.networkPolicies.length} NetworkPolicies`);
+    console.log(
+      `NetworkPolicy-only input: ${npSnapshot.pods.length} pods, ${npSnapshot.networkPolicies.length} NetworkPolicies`,
+    );
     console.log(`  ambient-doctor matrix, port 8080 (in process): ${(matrixMs / 1000).toFixed(2)} s`);
-    console.log(`  ambient-doctor connection list, all ports (in process): ${(listMs / 1000).toFixed(2)} s, ${ours.length} lines`);
-    console.log(`  np-guard netpolicy list v1.4.4 (whole CLI run): ${(guardMs / 1000).toFixed(2)} s, ${theirs.length} lines`);
-    console.log(`  ratio np-guard / ambient-doctor list: ${(guardMs / listMs).toFixed(1)}x; lists ${missing.length === 0 && extra.length === 0 ? 'identical' : `differ: ${missing.length} np-guard lines missing, ${extra.length} extra (e.g. ${[...missing, ...extra].slice(0, 3).join(' | ')})`}`);
+    console.log(
+      `  ambient-doctor connection list, all ports (in process): ${(listMs / 1000).toFixed(2)} s, ${ours.length} lines`,
+    );
+    console.log(
+      `  np-guard netpolicy list v1.4.4 (whole CLI run): ${(guardMs / 1000).toFixed(2)} s, ${theirs.length} lines`,
+    );
+    console.log(
+      `  ratio np-guard / ambient-doctor list: ${(guardMs / listMs).toFixed(1)}x; lists ${missing.length === 0 && extra.length === 0 ? 'identical' : `differ: ${missing.length} np-guard lines missing, ${extra.length} extra (e.g. ${[...missing, ...extra].slice(0, 3).join(' | ')})`}`,
+    );
   }
 }

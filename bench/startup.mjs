@@ -15,7 +15,15 @@ const { values } = parseArgs({ options: { runs: { type: 'string', default: '20' 
 const RUNS = Number(values.runs);
 const NODE_BIN = join(ROOT, 'bin', 'kubectl-ambient_doctor');
 const COMPILED = join(ROOT, '.stage', 'linux-amd64', 'kubectl-ambient_doctor');
-const EXAMPLE = ['explain', 'test/curl', 'helloworld.hello:5000', '-f', join(ROOT, 'examples', 'helloworld-strict.yaml'), '-o', 'json'];
+const EXAMPLE = [
+  'explain',
+  'test/curl',
+  'helloworld.hello:5000',
+  '-f',
+  join(ROOT, 'examples', 'helloworld-strict.yaml'),
+  '-o',
+  'json',
+];
 const HELP_TARGET_MS = 300;
 
 if (!existsSync(COMPILED)) {
@@ -38,7 +46,11 @@ function time(cmd, args, env) {
     if (r.status !== 0 && r.status !== 3) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}`);
   }
   ms.sort((a, b) => a - b);
-  return { min: ms[0], median: ms[Math.floor(ms.length / 2)], p95: ms[Math.min(ms.length - 1, Math.ceil(ms.length * 0.95) - 1)] };
+  return {
+    min: ms[0],
+    median: ms[Math.floor(ms.length / 2)],
+    p95: ms[Math.min(ms.length - 1, Math.ceil(ms.length * 0.95) - 1)],
+  };
 }
 
 const env = { ...process.env, NO_COLOR: '1' };
@@ -52,14 +64,20 @@ const cases = [
 ];
 
 console.log(`start-up, ${RUNS} runs each, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`);
-console.log(`${'build'.padEnd(28)}${'command'.padEnd(22)}${'min'.padStart(9)}${'median'.padStart(9)}${'p95'.padStart(9)}`);
+console.log(
+  `${'build'.padEnd(28)}${'command'.padEnd(22)}${'min'.padStart(9)}${'median'.padStart(9)}${'p95'.padStart(9)}`,
+);
 const results = [];
 for (const [build, what, cmd, args, e] of cases) {
   const r = time(cmd, args, e);
   results.push({ build, what, ...r });
-  console.log(`${build.padEnd(28)}${what.padEnd(22)}${r.min.toFixed(0).padStart(7)}ms${r.median.toFixed(0).padStart(7)}ms${r.p95.toFixed(0).padStart(7)}ms`);
+  console.log(
+    `${build.padEnd(28)}${what.padEnd(22)}${r.min.toFixed(0).padStart(7)}ms${r.median.toFixed(0).padStart(7)}ms${r.p95.toFixed(0).padStart(7)}ms`,
+  );
 }
 const help = results.find((r) => r.build === 'compiled binary' && r.what === '--help');
 const ok = help.median < HELP_TARGET_MS;
-console.log(`target: compiled --help median < ${HELP_TARGET_MS} ms: ${help.median.toFixed(0)} ms, ${ok ? 'met' : 'NOT met'}`);
+console.log(
+  `target: compiled --help median < ${HELP_TARGET_MS} ms: ${help.median.toFixed(0)} ms, ${ok ? 'met' : 'NOT met'}`,
+);
 process.exitCode = ok ? 0 : 1;

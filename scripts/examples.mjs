@@ -25,6 +25,9 @@ export function exampleCommands() {
 if (process.argv[1] === import.meta.filename) {
   for (const { args } of exampleCommands()) {
     process.stdout.write(`\n$ kubectl ambient-doctor ${args.join(' ')}\n`);
-    spawnSync(process.execPath, [join(ROOT, 'bin', 'kubectl-ambient_doctor'), ...args], { cwd: ROOT, stdio: 'inherit' });
+    spawnSync(process.execPath, [join(ROOT, 'bin', 'kubectl-ambient_doctor'), ...args], {
+      cwd: ROOT,
+      stdio: 'inherit',
+    });
   }
 }

@@ -20,7 +20,14 @@ import { exampleCommands } from './examples.mjs';
 
 const ROOT = join(import.meta.dirname, '..');
 const SCENARIOS = join(ROOT, 'test', 'scenarios');
-const SYMPTOMS = { reset: 'reset', refused: 'refused', timeout: 'timeout', 503: 'http-503', 403: 'http-403', probe: 'probe-failure' };
+const SYMPTOMS = {
+  reset: 'reset',
+  refused: 'refused',
+  timeout: 'timeout',
+  503: 'http-503',
+  403: 'http-403',
+  probe: 'probe-failure',
+};
 
 function scenarioObjects(name, spec) {
   const byKey = new Map();
@@ -77,13 +84,25 @@ function record(dir) {
             symptom,
           });
     const text = spec.command === 'probes' ? renderProbesText : renderExplainText;
-    writeFileSync(join(dir, `${name}.json`), attempt(() => renderJson(run())));
-    writeFileSync(join(dir, `${name}.txt`), attempt(() => text(run(), plain)));
-    writeFileSync(join(dir, `${name}.matrix.json`), attempt(() => renderJson(matrix(snapshot(), { namespaces: 'all', servicePorts: true }))));
+    writeFileSync(
+      join(dir, `${name}.json`),
+      attempt(() => renderJson(run())),
+    );
+    writeFileSync(
+      join(dir, `${name}.txt`),
+      attempt(() => text(run(), plain)),
+    );
+    writeFileSync(
+      join(dir, `${name}.matrix.json`),
+      attempt(() => renderJson(matrix(snapshot(), { namespaces: 'all', servicePorts: true }))),
+    );
   }
   for (const { file, args } of exampleCommands()) {
     for (const output of ['json', 'text']) {
-      const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'kubectl-ambient_doctor'), ...args, '-o', output], { cwd: ROOT, encoding: 'utf8' });
+      const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'kubectl-ambient_doctor'), ...args, '-o', output], {
+        cwd: ROOT,
+        encoding: 'utf8',
+      });
       writeFileSync(join(dir, `example-${file}.${output}`), `${r.stdout}\n--- stderr (exit ${r.status})\n${r.stderr}`);
     }
   }

@@ -25,7 +25,12 @@ import { mapSelectorMatches } from '../dist/mesh/labels.js';
  * Route or Ingress on the backend's target port.
  */
 const CONTROLLER_NAMESPACES = [
-  { 'namespace.name': 'openshift-ingress-operator', 'kubernetes.io/metadata.name': 'openshift-ingress-operator', 'network.openshift.io/policy-group': 'ingress', 'openshift.io/cluster-monitoring': 'true' },
+  {
+    'namespace.name': 'openshift-ingress-operator',
+    'kubernetes.io/metadata.name': 'openshift-ingress-operator',
+    'network.openshift.io/policy-group': 'ingress',
+    'openshift.io/cluster-monitoring': 'true',
+  },
   { 'kubernetes.io/metadata.name': 'ingress-nginx', tier: 'ingress', 'app.kubernetes.io/part-of': 'ingress-nginx' },
 ];
 function ingressControllerLines(raw, snapshot) {
@@ -33,23 +38,67 @@ function ingressControllerLines(raw, snapshot) {
   const ports = new Map();
   const backends = [];
   for (const o of raw) {
-    if (o.kind === 'Route' && o.spec?.to?.kind === 'Service') backends.push({ ns: o.metadata?.namespace ?? 'default', svc: o.spec.to.name, port: o.spec.port?.targetPort, route: true });
+    if (o.kind === 'Route' && o.spec?.to?.kind === 'Service')
+      backends.push({
+        ns: o.metadata?.namespace ?? 'default',
+        svc: o.spec.to.name,
+        port: o.spec.port?.targetPort,
+        route: true,
+      });
     if (o.kind === 'Ingress') {
       const ns = o.metadata?.namespace ?? 'default';
-      const all = [o.spec?.defaultBackend, ...(o.spec?.rules ?? []).flatMap((r) => (r.http?.paths ?? []).map((p) => p.backend))].filter(Boolean);
-      for (const b of all) if (b.service) backends.push({ ns, svc: b.service.name, port: b.service.port?.number ?? b.service.port?.name, route: false });
+      const all = [
+        o.spec?.defaultBackend,
+        ...(o.spec?.rules ?? []).flatMap((r) => (r.http?.paths ?? []).map((p) => p.backend)),
+      ].filter(Boolean);
+      for (const b of all)
+        if (b.service)
+          backends.push({
+            ns,
+            svc: b.service.name,
+            port: b.service.port?.number ?? b.service.port?.name,
+            route: false,
+          });
     }
   }
   for (const b of backends) {
     const svc = snapshot.services.find((s) => s.meta.namespace === b.ns && s.meta.name === b.svc);
     if (!svc?.selector) continue;
-    const sp = b.route ? svc.ports.find((p) => p.targetPort === b.port || p.name === b.port || p.port === Number(b.port)) ?? svc.ports[0] : svc.ports.find((p) => p.port === Number(b.port) || p.name === b.port);
+    const sp = b.route
+      ? (svc.ports.find((p) => p.targetPort === b.port || p.name === b.port || p.port === Number(b.port)) ??
+        svc.ports[0])
+      : svc.ports.find((p) => p.port === Number(b.port) || p.name === b.port);
     if (!sp) continue;
-    for (const pod of snapshot.pods.filter((p) => p.meta.namespace === b.ns && mapSelectorMatches(svc.selector, p.meta.labels))) {
-      const port = resolvePodPort(pod, b.route && typeof b.port === 'string' && !sp ? b.port : sp.targetPort, sp.protocol);
+    for (const pod of snapshot.pods.filter(
+      (p) => p.meta.namespace === b.ns && mapSelectorMatches(svc.selector, p.meta.labels),
+    )) {
+      const port = resolvePodPort(
+        pod,
+        b.route && typeof b.port === 'string' && !sp ? b.port : sp.targetPort,
+        sp.protocol,
+      );
       if (port === undefined) continue;
-      const allowed = CONTROLLER_NAMESPACES.some((labels) =>
-        evaluateNetworkPolicy(index, { src: { pod: { meta: { name: 'controller', namespace: labels['kubernetes.io/metadata.name'], labels: {}, annotations: {} }, containers: [], podIPs: [], hostNetwork: false }, namespaceLabels: labels }, dst: { pod, namespaceLabels: snapshot.namespaces.get(pod.meta.namespace)?.meta.labels }, port, protocol: 'TCP' }).ingress.allowed,
+      const allowed = CONTROLLER_NAMESPACES.some(
+        (labels) =>
+          evaluateNetworkPolicy(index, {
+            src: {
+              pod: {
+                meta: {
+                  name: 'controller',
+                  namespace: labels['kubernetes.io/metadata.name'],
+                  labels: {},
+                  annotations: {},
+                },
+                containers: [],
+                podIPs: [],
+                hostNetwork: false,
+              },
+              namespaceLabels: labels,
+            },
+            dst: { pod, namespaceLabels: snapshot.namespaces.get(pod.meta.namespace)?.meta.labels },
+            port,
+            protocol: 'TCP',
+          }).ingress.allowed,
       );
       if (!allowed) continue;
       const name = workloadName(pod);
@@ -57,7 +106,10 @@ function ingressControllerLines(raw, snapshot) {
       ports.get(name).add(port);
     }
   }
-  return [...ports].map(([name, set]) => `{ingress-controller} => ${name} : ${describeConnections({ SCTP: [], TCP: [...set].sort((a, b) => a - b).map((p) => [p, p]), UDP: [] })}`);
+  return [...ports].map(
+    ([name, set]) =>
+      `{ingress-controller} => ${name} : ${describeConnections({ SCTP: [], TCP: [...set].sort((a, b) => a - b).map((p) => [p, p]), UDP: [] })}`,
+  );
 }
 
 /**
@@ -77,7 +129,13 @@ function listFromExplain(text) {
     for (const m of block.matchAll(/^\tAllowed (.+?) due to/gm)) {
       for (const item of m[1].split(/,\s*(?=[A-Z])/)) {
         const [proto, ranges] = item.trim().split(':');
-        const parts = ranges ? ranges.replace(/[[\]]/g, '').split(',').map((r) => r.split('-').map(Number)).map(([a, b]) => [a, b ?? a]) : [[1, 65535]];
+        const parts = ranges
+          ? ranges
+              .replace(/[[\]]/g, '')
+              .split(',')
+              .map((r) => r.split('-').map(Number))
+              .map(([a, b]) => [a, b ?? a])
+          : [[1, 65535]];
         set[proto]?.push(...parts);
       }
     }
@@ -97,12 +155,19 @@ function listFromExplain(text) {
   return lines.sort();
 }
 
-const CASES = join(process.env.AMBIENT_DOCTOR_SHARED ?? join(import.meta.dirname, '..', '..', 'shared'), 'conformance', 'netpol', 'cases');
+const CASES = join(
+  process.env.AMBIENT_DOCTOR_SHARED ?? join(import.meta.dirname, '..', '..', 'shared'),
+  'conformance',
+  'netpol',
+  'cases',
+);
 let passed = 0;
 const failed = [];
 for (const name of readdirSync(CASES).sort()) {
   const expectedDir = join(CASES, name, 'expected');
-  const file = [`${name}_connlist_output.txt`, `${name}_exposure_output.txt`, `${name}_explain_output.txt`].map((f) => join(expectedDir, f)).find(existsSync);
+  const file = [`${name}_connlist_output.txt`, `${name}_exposure_output.txt`, `${name}_explain_output.txt`]
+    .map((f) => join(expectedDir, f))
+    .find(existsSync);
   if (!file) {
     failed.push(`${name}: no golden`);
     continue;
@@ -111,11 +176,27 @@ for (const name of readdirSync(CASES).sort()) {
     const raw = readManifestFiles([join(CASES, name, 'input')], () => '');
     const snapshot = buildSnapshot(raw);
     for (const pod of snapshot.pods) pod.hostNetwork = false;
-    const got = [...connectivityList(snapshot, { ipBlocksMatchPods: false }), ...ingressControllerLines(raw.map((r) => r.object), snapshot)].sort();
+    const got = [
+      ...connectivityList(snapshot, { ipBlocksMatchPods: false }),
+      ...ingressControllerLines(
+        raw.map((r) => r.object),
+        snapshot,
+      ),
+    ].sort();
     const text = readFileSync(file, 'utf8');
-    const want = file.endsWith('_explain_output.txt') ? listFromExplain(text) : text.split('Exposure Analysis Result:')[0].split('\n').map((l) => l.trim()).filter(Boolean).sort();
+    const want = file.endsWith('_explain_output.txt')
+      ? listFromExplain(text)
+      : text
+          .split('Exposure Analysis Result:')[0]
+          .split('\n')
+          .map((l) => l.trim())
+          .filter(Boolean)
+          .sort();
     if (JSON.stringify(got) === JSON.stringify(want)) passed++;
-    else failed.push(`${name}: ${want.filter((w) => !got.includes(w)).length} expected lines missing, ${got.filter((g) => !want.includes(g)).length} unexpected`);
+    else
+      failed.push(
+        `${name}: ${want.filter((w) => !got.includes(w)).length} expected lines missing, ${got.filter((g) => !want.includes(g)).length} unexpected`,
+      );
   } catch (err) {
     failed.push(`${name}: ${err.message}`);
   }

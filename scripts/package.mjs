@@ -5,7 +5,16 @@
 //   node scripts/package.mjs [--only linux-amd64,...]
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -71,7 +80,10 @@ function sourceDateEpoch() {
   if (process.env.SOURCE_DATE_EPOCH) return Number(process.env.SOURCE_DATE_EPOCH);
   // The last commit that changed anything but the rendered manifest: committing the manifest
   // then leaves the checksums it holds true for a build of that very commit.
-  const r = spawnSync('git', ['log', '-1', '--format=%ct', '--', '.', ':(exclude)krew-manifest.yaml'], { cwd: ROOT, encoding: 'utf8' });
+  const r = spawnSync('git', ['log', '-1', '--format=%ct', '--', '.', ':(exclude)krew-manifest.yaml'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
   const t = Number(r.stdout?.trim());
   return r.status === 0 && t > 315532800 ? t : 315532800; // zip cannot store times before 1980
 }
@@ -88,7 +100,9 @@ function thirdPartyLicenses() {
     const id = `${p.name}@${p.version}`;
     if (seen.has(id)) continue;
     const file = readdirSync(dir).find((f) => /^(licen[cs]e|copying)(\.(md|txt))?$/i.test(f));
-    const text = file ? readFileSync(join(dir, file), 'utf8').trim() : `(no licence file in the package; package.json says: ${p.license ?? 'nothing'})`;
+    const text = file
+      ? readFileSync(join(dir, file), 'utf8').trim()
+      : `(no licence file in the package; package.json says: ${p.license ?? 'nothing'})`;
     seen.set(id, `${id} (${p.license ?? 'see text'})\n\n${text}\n`);
   }
   const header =
@@ -106,7 +120,22 @@ async function compile(platform, define) {
   mkdirSync(dir, { recursive: true });
   const exe = platform.os === 'windows' ? `${BIN}.exe` : BIN;
   const bun = join(ROOT, 'node_modules', '.bin', 'bun');
-  await runAsync(bun, ['build', '--compile', '--bytecode', '--format=esm', `--target=${platform.bunTarget}`, join(DIST, 'standalone.js'), '--define', define, '--outfile', join(dir, exe)], { cwd: ROOT });
+  await runAsync(
+    bun,
+    [
+      'build',
+      '--compile',
+      '--bytecode',
+      '--format=esm',
+      `--target=${platform.bunTarget}`,
+      join(DIST, 'standalone.js'),
+      '--define',
+      define,
+      '--outfile',
+      join(dir, exe),
+    ],
+    { cwd: ROOT },
+  );
   if (!existsSync(join(dir, exe))) fail(`bun wrote no ${exe} for ${platform.os}/${platform.arch}`);
   return { dir, exe };
 }
@@ -120,7 +149,18 @@ async function archive(platform, dir, files, epoch) {
     await runAsync('zip', ['-X', '-q', out, ...files], { cwd: dir });
   } else {
     // GNU tar's own gzip call passes -n (no name or time in the header), keeping it reproducible.
-    await runAsync('tar', ['--sort=name', `--mtime=@${epoch}`, '--owner=0', '--group=0', '--numeric-owner', '-C', dir, '-czf', out, ...files]);
+    await runAsync('tar', [
+      '--sort=name',
+      `--mtime=@${epoch}`,
+      '--owner=0',
+      '--group=0',
+      '--numeric-owner',
+      '-C',
+      dir,
+      '-czf',
+      out,
+      ...files,
+    ]);
   }
   return { name, path: out, sha256: sha256(out) };
 }
@@ -154,7 +194,8 @@ async function main() {
   const { values } = parseArgs({ options: { only: { type: 'string' } } });
   const wanted = values.only ? new Set(values.only.split(',')) : undefined;
   const platforms = PLATFORMS.filter((p) => !wanted || wanted.has(`${p.os}-${p.arch}`));
-  if (platforms.length === 0) fail(`--only matches no platform; known: ${PLATFORMS.map((p) => `${p.os}-${p.arch}`).join(', ')}`);
+  if (platforms.length === 0)
+    fail(`--only matches no platform; known: ${PLATFORMS.map((p) => `${p.os}-${p.arch}`).join(', ')}`);
   if (!existsSync(join(DIST, 'standalone.js'))) fail('dist/standalone.js is missing: run `npm run build` first');
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
   if (!pkg.homepage) fail('package.json has no homepage: the release URLs are made from it');
@@ -172,7 +213,9 @@ async function main() {
     const a = await archive(platform, dir, files, epoch);
     writeFileSync(`${a.path}.sha256`, `${a.sha256}  ${a.name}\n`);
     const mb = (readFileSync(a.path).length / 1e6).toFixed(1);
-    process.stdout.write(`${a.name.padEnd(46)} ${mb.padStart(6)} MB  ${a.sha256}  ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    process.stdout.write(
+      `${a.name.padEnd(46)} ${mb.padStart(6)} MB  ${a.sha256}  ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+    );
     return { platform, exe, files, archive: a };
   });
   writeFileSync(join(DIST, 'SHA256SUMS'), built.map((b) => `${b.archive.sha256}  ${b.archive.name}\n`).join(''));

@@ -5,13 +5,26 @@ import ipaddr from 'ipaddr.js';
 import { UsageError } from './errors.js';
 
 const KIND_ALIASES: Record<string, string> = {
-  po: 'Pod', pod: 'Pod', pods: 'Pod',
-  deploy: 'Deployment', deployment: 'Deployment', deployments: 'Deployment',
-  sts: 'StatefulSet', statefulset: 'StatefulSet', statefulsets: 'StatefulSet',
-  ds: 'DaemonSet', daemonset: 'DaemonSet', daemonsets: 'DaemonSet',
-  rs: 'ReplicaSet', replicaset: 'ReplicaSet', replicasets: 'ReplicaSet',
-  job: 'Job', jobs: 'Job',
-  svc: 'Service', service: 'Service', services: 'Service',
+  po: 'Pod',
+  pod: 'Pod',
+  pods: 'Pod',
+  deploy: 'Deployment',
+  deployment: 'Deployment',
+  deployments: 'Deployment',
+  sts: 'StatefulSet',
+  statefulset: 'StatefulSet',
+  statefulsets: 'StatefulSet',
+  ds: 'DaemonSet',
+  daemonset: 'DaemonSet',
+  daemonsets: 'DaemonSet',
+  rs: 'ReplicaSet',
+  replicaset: 'ReplicaSet',
+  replicasets: 'ReplicaSet',
+  job: 'Job',
+  jobs: 'Job',
+  svc: 'Service',
+  service: 'Service',
+  services: 'Service',
 };
 
 /** `NS/NAME`, `NS/KIND/NAME` or `NAME` (with the default namespace). */
@@ -60,4 +73,3 @@ export function splitHostPort(input: string, portFlag: string | undefined): Host
   if (port !== undefined && port === '') throw new UsageError(`missing port in "${input}"`);
   return { host, port, path, scheme };
 }
-

@@ -6,7 +6,10 @@ export const EXIT_CANNOT_READ = 2;
 export const EXIT_PREDICTED_FAILURE = 3;
 
 export class UserFacingError extends Error {
-  constructor(message: string, readonly exitCode: number) {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
     super(message);
   }
 }

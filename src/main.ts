@@ -16,7 +16,12 @@ export async function main(argv: string[], root: string | Config): Promise<void>
       .split('\n')
       .map((l) => l.replace(/^\s*›?\s*(Error:)?\s*/, '').trim())
       .filter((l) => l !== '' && !l.startsWith('See more help'));
-    const message = lines[0]?.endsWith(':') ? `${lines[0]} ${lines.slice(1).map((l) => l.split(/\s{2,}/)[0]).join(', ')}` : lines[0];
+    const message = lines[0]?.endsWith(':')
+      ? `${lines[0]} ${lines
+          .slice(1)
+          .map((l) => l.split(/\s{2,}/)[0])
+          .join(', ')}`
+      : lines[0];
     process.stderr.write(`error: ${message}\nSee 'kubectl ambient-doctor --help'.\n`);
     process.exitCode = EXIT_USAGE;
   }

@@ -13,7 +13,11 @@ const STRICT = join(ROOT, 'examples', 'helloworld-strict.yaml');
 const AMBIENT = join(ROOT, 'examples', 'helloworld-ambient.yaml');
 
 function run(args: string[], opts: { input?: string; env?: Record<string, string> } = {}) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', input: opts.input, env: { ...process.env, NO_COLOR: '', ...opts.env } });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: 'utf8',
+    input: opts.input,
+    env: { ...process.env, NO_COLOR: '', ...opts.env },
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -48,9 +52,22 @@ describe('explain exit codes and output', () => {
     expect(Object.keys(report)).toEqual(['source', 'destination', 'verdict', 'path', 'findings']);
     expect(report.verdict).toMatchObject({ outcome: 'denied', symptom: 'reset', enforcedBy: 'ztunnel' });
     expect(typeof report.verdict.summary).toBe('string');
-    for (const hop of report.path) expect(hop).toMatchObject({ from: expect.any(String), to: expect.any(String), port: expect.any(Number), protocol: expect.stringMatching(/^(HBONE|TCP|HTTP)$/), result: expect.stringMatching(/^(pass|fail|skip)$/) });
+    for (const hop of report.path)
+      expect(hop).toMatchObject({
+        from: expect.any(String),
+        to: expect.any(String),
+        port: expect.any(Number),
+        protocol: expect.stringMatching(/^(HBONE|TCP|HTTP)$/),
+        result: expect.stringMatching(/^(pass|fail|skip)$/),
+      });
     for (const f of report.findings) {
-      expect(f).toMatchObject({ code: expect.stringMatching(/^AD\d{3}$/), severity: expect.stringMatching(/^(error|warning|info)$/), title: expect.any(String), detail: expect.any(String), objects: expect.any(Array) });
+      expect(f).toMatchObject({
+        code: expect.stringMatching(/^AD\d{3}$/),
+        severity: expect.stringMatching(/^(error|warning|info)$/),
+        title: expect.any(String),
+        detail: expect.any(String),
+        objects: expect.any(Array),
+      });
       for (const o of f.objects) expect(o).toMatch(/^[A-Za-z]+ (\S+\/)?\S+$/);
     }
     expect(report.findings[0].objects[0]).toBe('PeerAuthentication istio-system/default');
@@ -59,25 +76,46 @@ describe('explain exit codes and output', () => {
   });
 
   it('--color always colours; NO_COLOR wins over auto', () => {
-    expect(run(['explain', 'test/curl', 'helloworld.hello:5000', '-f', STRICT, '--color', 'always']).stdout).toContain('\u001b[');
-    expect(run(['explain', 'test/curl', 'helloworld.hello:5000', '-f', STRICT], { env: { NO_COLOR: '1' } }).stdout).not.toContain('\u001b[');
+    expect(run(['explain', 'test/curl', 'helloworld.hello:5000', '-f', STRICT, '--color', 'always']).stdout).toContain(
+      '\u001b[',
+    );
+    expect(
+      run(['explain', 'test/curl', 'helloworld.hello:5000', '-f', STRICT], { env: { NO_COLOR: '1' } }).stdout,
+    ).not.toContain('\u001b[');
   });
 
   it('accepts -f before the arguments, as kubectl users type it', () => {
     // The same objects in two files: the later file wins, as with kubectl apply.
-    const r = run(['explain', '-f', AMBIENT, '-f', STRICT, 'test/curl', 'helloworld.hello', '--port', '5000', '-o', 'json']);
+    const r = run([
+      'explain',
+      '-f',
+      AMBIENT,
+      '-f',
+      STRICT,
+      'test/curl',
+      'helloworld.hello',
+      '--port',
+      '5000',
+      '-o',
+      'json',
+    ]);
     expect(r.stderr).toBe('');
     expect(JSON.parse(r.stdout).verdict.outcome).toBe('denied');
   });
 
   it('reads stdin with -f -', () => {
-    const r = run(['explain', 'test/curl', 'helloworld.hello:5000', '-f', '-', '-o', 'json'], { input: readFileSync(AMBIENT, 'utf8') });
+    const r = run(['explain', 'test/curl', 'helloworld.hello:5000', '-f', '-', '-o', 'json'], {
+      input: readFileSync(AMBIENT, 'utf8'),
+    });
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).verdict.outcome).toBe('allowed');
   });
 
   it('reads a kind: List as kubectl get -o yaml prints it', () => {
-    const items = readFileSync(AMBIENT, 'utf8').split(/^---$/m).map((d) => parse(d)).filter(Boolean);
+    const items = readFileSync(AMBIENT, 'utf8')
+      .split(/^---$/m)
+      .map((d) => parse(d))
+      .filter(Boolean);
     const file = tmpFile('list.yaml', JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
     const r = run(['explain', 'test/curl', 'helloworld.hello:5000', '-f', file]);
     expect(r.code).toBe(0);
@@ -130,7 +168,12 @@ describe('bad input: one clear line, documented exit code, no stack trace', () =
     ['document without kind', ['-f', 'BAD'], 'apiVersion: v1\nmetadata: {name: x}\n', 2, 'has no "kind"'],
   ])('%s', (_n, extra, content, code, message) => {
     const file = tmpFile('bad.yaml', content as string);
-    const r = run(['explain', 'test/curl', 'helloworld.hello:5000', ...(extra as string[]).map((a) => (a === 'BAD' ? file : a))]);
+    const r = run([
+      'explain',
+      'test/curl',
+      'helloworld.hello:5000',
+      ...(extra as string[]).map((a) => (a === 'BAD' ? file : a)),
+    ]);
     expect(r.code).toBe(code);
     expect(r.stderr).toContain(message as string);
     expect(r.stderr.trim().split('\n').length).toBe(1);
@@ -141,15 +184,27 @@ describe('bad input: one clear line, documented exit code, no stack trace', () =
   it.each([
     ['missing file', ['explain', 'test/curl', 'helloworld.hello:5000', '-f', '/nonexistent.yaml'], 2, 'no such file'],
     ['unknown pod', ['explain', 'test/crul', 'helloworld.hello:5000', '-f', STRICT], 1, 'nearest: curl'],
-    ['unknown kind', ['explain', 'test/widget/curl', 'helloworld.hello:5000', '-f', STRICT], 1, 'unknown kind "widget"'],
+    [
+      'unknown kind',
+      ['explain', 'test/widget/curl', 'helloworld.hello:5000', '-f', STRICT],
+      1,
+      'unknown kind "widget"',
+    ],
     ['port not exposed', ['explain', 'test/curl', 'helloworld.hello:8080', '-f', STRICT], 1, 'has no port 8080'],
-    ['pod port not exposed', ['explain', 'test/curl', 'hello/helloworld-v1-7d9f8c6b5-abcde:9999', '-f', STRICT], 1, 'does not expose port 9999'],
+    [
+      'pod port not exposed',
+      ['explain', 'test/curl', 'hello/helloworld-v1-7d9f8c6b5-abcde:9999', '-f', STRICT],
+      1,
+      'does not expose port 9999',
+    ],
     ['no -f and no kubeconfig', ['explain', 'test/curl', 'helloworld.hello:5000'], 2, 'no kubeconfig found'],
     ['missing arguments', ['explain'], 1, 'Missing 2 required args'],
     ['unknown flag', ['explain', 'a', 'b', '--bogus'], 1, 'Nonexistent flag'],
     ['bad output format', ['explain', 'a', 'b', '-o', 'xml'], 1, 'xml'],
   ])('%s', (_n, args, code, message) => {
-    const r = run(args as string[], { env: { KUBECONFIG: '/nonexistent/kubeconfig', HOME: mkdtempSync(join(tmpdir(), 'home-')) } });
+    const r = run(args as string[], {
+      env: { KUBECONFIG: '/nonexistent/kubeconfig', HOME: mkdtempSync(join(tmpdir(), 'home-')) },
+    });
     expect(r.code).toBe(code);
     expect(r.stderr).toContain(message);
     noStack(r.stderr);
@@ -158,12 +213,19 @@ describe('bad input: one clear line, documented exit code, no stack trace', () =
 
 describe('kubectl plugin discovery', () => {
   const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' });
-  it.skipIf(kubectl.status !== 0)('kubectl ambient-doctor runs the plugin from PATH (skipped when kubectl is not installed)', () => {
-    const r = spawnSync('kubectl', ['ambient-doctor', 'explain', 'test/curl', 'helloworld.hello:5000', '-f', STRICT, '-o', 'json'], {
-      encoding: 'utf8',
-      env: { ...process.env, PATH: `${join(ROOT, 'bin')}:${process.env.PATH}` },
-    });
-    expect(r.status).toBe(3);
-    expect(JSON.parse(r.stdout).verdict.outcome).toBe('denied');
-  });
+  it.skipIf(kubectl.status !== 0)(
+    'kubectl ambient-doctor runs the plugin from PATH (skipped when kubectl is not installed)',
+    () => {
+      const r = spawnSync(
+        'kubectl',
+        ['ambient-doctor', 'explain', 'test/curl', 'helloworld.hello:5000', '-f', STRICT, '-o', 'json'],
+        {
+          encoding: 'utf8',
+          env: { ...process.env, PATH: `${join(ROOT, 'bin')}:${process.env.PATH}` },
+        },
+      );
+      expect(r.status).toBe(3);
+      expect(JSON.parse(r.stdout).verdict.outcome).toBe('denied');
+    },
+  );
 });

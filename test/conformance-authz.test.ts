@@ -28,8 +28,18 @@ function renderMatch(m: RbacMatch): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(m)) {
     if (!Array.isArray(v) || v.length === 0) continue;
-    if (k.endsWith('Ips') || k.endsWith('IPs') || k === 'sourceIps' || k === 'notSourceIps' || k === 'destinationIps' || k === 'notDestinationIps') {
-      out[k] = v.map((c: { address: string; length: number }) => ({ address: Buffer.from(ipaddr.parse(c.address).toByteArray()).toString('base64'), length: c.length }));
+    if (
+      k.endsWith('Ips') ||
+      k.endsWith('IPs') ||
+      k === 'sourceIps' ||
+      k === 'notSourceIps' ||
+      k === 'destinationIps' ||
+      k === 'notDestinationIps'
+    ) {
+      out[k] = v.map((c: { address: string; length: number }) => ({
+        address: Buffer.from(ipaddr.parse(c.address).toByteArray()).toString('base64'),
+        length: c.length,
+      }));
     } else out[k] = v;
   }
   return out;
@@ -39,7 +49,9 @@ function render(policy: RbacPolicy | undefined, hadNamespace: boolean): unknown 
   if (!policy) return null;
   return {
     ...(policy.action === 'DENY' ? { action: 'DENY' } : {}),
-    groups: policy.groups.map((g) => (g.rules.length ? { rules: g.rules.map((c) => ({ matches: c.matches.map(renderMatch) })) } : {})),
+    groups: policy.groups.map((g) =>
+      g.rules.length ? { rules: g.rules.map((c) => ({ matches: c.matches.map(renderMatch) })) } : {},
+    ),
     name: policy.name,
     ...(hadNamespace ? { namespace: policy.namespace } : {}),
     scope: policy.scope,
@@ -63,7 +75,10 @@ describe.skipIf(!AVAILABLE)('istiod ambient policy conversion goldens (skipped w
     if (snapshot.authorizationPolicies.length > 0) {
       const ap = snapshot.authorizationPolicies[0];
       const raw = objects[0].object;
-      actual = render(convertAuthorizationPolicy(ap, { rootNamespace: ROOT }).policy, raw.metadata?.namespace !== undefined);
+      actual = render(
+        convertAuthorizationPolicy(ap, { rootNamespace: ROOT }).policy,
+        raw.metadata?.namespace !== undefined,
+      );
     } else {
       const pas = snapshot.peerAuthentications;
       const workload = pas.find((p) => p.selector);
@@ -72,7 +87,12 @@ describe.skipIf(!AVAILABLE)('istiod ambient policy conversion goldens (skipped w
       } else {
         const pod = { meta: { ...workload.meta, labels: workload.selector?.matchLabels ?? {} } };
         const levels = mtlsLevels(pod, pas, ROOT);
-        const parentPa = levels.namespace && levels.namespace.mode !== 'UNSET' ? levels.namespace : levels.mesh && levels.mesh.mode !== 'UNSET' ? levels.mesh : undefined;
+        const parentPa =
+          levels.namespace && levels.namespace.mode !== 'UNSET'
+            ? levels.namespace
+            : levels.mesh && levels.mesh.mode !== 'UNSET'
+              ? levels.mesh
+              : undefined;
         const parent = { mode: (parentPa?.mode ?? 'PERMISSIVE') as 'STRICT' | 'PERMISSIVE' | 'DISABLE' };
         const raw = objects.find((o) => o.object.spec?.selector)!.object;
         actual = render(convertPeerAuthentication(workload, parent, ROOT), raw.metadata?.namespace !== undefined);

@@ -15,7 +15,10 @@ if (!AVAILABLE) {
 
 describe.skipIf(!AVAILABLE)('np-guard NetworkPolicy corpus (skipped without ../shared, see above)', () => {
   it('passes all 67 cases', () => {
-    const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'netpol-conformance.mjs')], { encoding: 'utf8', env: { ...process.env, AMBIENT_DOCTOR_SHARED: SHARED } });
+    const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'netpol-conformance.mjs')], {
+      encoding: 'utf8',
+      env: { ...process.env, AMBIENT_DOCTOR_SHARED: SHARED },
+    });
     console.log(r.stdout.trim());
     expect(r.stdout).toContain('netpol conformance: 67 passed, 0 failed');
     expect(r.status).toBe(0);

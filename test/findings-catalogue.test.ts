@@ -8,7 +8,9 @@ const DOCS = join(import.meta.dirname, '..', 'docs', 'findings');
 
 describe('findings catalogue', () => {
   const codes = Object.keys(FINDINGS);
-  const pages = readdirSync(DOCS).filter((f) => /^AD\d{3}\.md$/.test(f)).map((f) => f.replace('.md', ''));
+  const pages = readdirSync(DOCS)
+    .filter((f) => /^AD\d{3}\.md$/.test(f))
+    .map((f) => f.replace('.md', ''));
   it('every code has a docs page', () => expect(codes.filter((c) => !pages.includes(c))).toEqual([]));
   it('every docs page has a code', () => expect(pages.filter((p) => !codes.includes(p))).toEqual([]));
   it.each(codes)('%s page names its title and cites the spec', (code) => {

@@ -21,7 +21,10 @@ const pods: PodFact[] = NAMESPACES.flatMap((ns, i) =>
 );
 const nsLabels = (ns: string) => ({ 'kubernetes.io/metadata.name': ns });
 
-const selector = fc.option(fc.constantFrom(...APPS).map((app) => ({ matchLabels: { app } })), { nil: undefined });
+const selector = fc.option(
+  fc.constantFrom(...APPS).map((app) => ({ matchLabels: { app } })),
+  { nil: undefined },
+);
 const peer = fc.oneof(
   selector.map((podSelector) => ({ podSelector: podSelector ?? {} })),
   fc.constantFrom(...NAMESPACES).map((ns) => ({ namespaceSelector: { matchLabels: nsLabels(ns) } })),
@@ -29,50 +32,70 @@ const peer = fc.oneof(
 );
 const rule: fc.Arbitrary<NetworkPolicyRule> = fc.record({
   peers: fc.option(fc.array(peer, { maxLength: 2 }), { nil: undefined }),
-  ports: fc.option(fc.array(fc.record({ protocol: fc.constant('TCP'), port: fc.oneof(fc.constantFrom(...PORTS), fc.constant('http')) }), { maxLength: 2 }), { nil: undefined }),
+  ports: fc.option(
+    fc.array(
+      fc.record({ protocol: fc.constant('TCP'), port: fc.oneof(fc.constantFrom(...PORTS), fc.constant('http')) }),
+      { maxLength: 2 },
+    ),
+    { nil: undefined },
+  ),
 });
 let counter = 0;
-const policy: fc.Arbitrary<NetworkPolicyFact> = fc.record({
-  ns: fc.constantFrom(...NAMESPACES),
-  sel: selector,
-  types: fc.subarray(['Ingress', 'Egress'] as const, { minLength: 1 }),
-  ingress: fc.array(rule, { maxLength: 2 }),
-  egress: fc.array(rule, { maxLength: 2 }),
-}).map(({ ns, sel, types, ingress, egress }) => ({
-  meta: { name: `np-${counter++}`, namespace: ns, labels: {}, annotations: {} },
-  podSelector: sel ?? {},
-  policyTypes: [...types],
-  ingress,
-  egress,
-}));
+const policy: fc.Arbitrary<NetworkPolicyFact> = fc
+  .record({
+    ns: fc.constantFrom(...NAMESPACES),
+    sel: selector,
+    types: fc.subarray(['Ingress', 'Egress'] as const, { minLength: 1 }),
+    ingress: fc.array(rule, { maxLength: 2 }),
+    egress: fc.array(rule, { maxLength: 2 }),
+  })
+  .map(({ ns, sel, types, ingress, egress }) => ({
+    meta: { name: `np-${counter++}`, namespace: ns, labels: {}, annotations: {} },
+    podSelector: sel ?? {},
+    policyTypes: [...types],
+    ingress,
+    egress,
+  }));
 
 /** Every (src, dst, port) that is allowed. */
 function allowed(policies: NetworkPolicyFact[]): Set<string> {
   const index = indexNetworkPolicies(policies);
   const out = new Set<string>();
-  for (const src of pods) for (const dst of pods) for (const port of PORTS) {
-    if (src === dst) continue;
-    const v = evaluateNetworkPolicy(index, {
-      src: { pod: src, ip: src.podIPs[0], namespaceLabels: nsLabels(src.meta.namespace) },
-      dst: { pod: dst, ip: dst.podIPs[0], namespaceLabels: nsLabels(dst.meta.namespace) },
-      port,
-      protocol: 'TCP',
-    });
-    if (v.allowed) out.add(`${src.meta.namespace}/${src.meta.name}>${dst.meta.namespace}/${dst.meta.name}:${port}`);
-  }
+  for (const src of pods)
+    for (const dst of pods)
+      for (const port of PORTS) {
+        if (src === dst) continue;
+        const v = evaluateNetworkPolicy(index, {
+          src: { pod: src, ip: src.podIPs[0], namespaceLabels: nsLabels(src.meta.namespace) },
+          dst: { pod: dst, ip: dst.podIPs[0], namespaceLabels: nsLabels(dst.meta.namespace) },
+          port,
+          protocol: 'TCP',
+        });
+        if (v.allowed) out.add(`${src.meta.namespace}/${src.meta.name}>${dst.meta.namespace}/${dst.meta.name}:${port}`);
+      }
   return out;
 }
 
 describe('NetworkPolicy engine properties', () => {
   it('adding an allow rule never removes a connection', () => {
     fc.assert(
-      fc.property(fc.array(policy, { minLength: 1, maxLength: 4 }), rule, fc.nat(), fc.boolean(), (policies, extra, which, ingress) => {
-        const before = allowed(policies);
-        const target = policies[which % policies.length];
-        const grown = { ...target, ingress: ingress ? [...target.ingress, extra] : target.ingress, egress: ingress ? target.egress : [...target.egress, extra] };
-        const after = allowed(policies.map((p) => (p === target ? grown : p)));
-        for (const c of before) expect(after.has(c), c).toBe(true);
-      }),
+      fc.property(
+        fc.array(policy, { minLength: 1, maxLength: 4 }),
+        rule,
+        fc.nat(),
+        fc.boolean(),
+        (policies, extra, which, ingress) => {
+          const before = allowed(policies);
+          const target = policies[which % policies.length];
+          const grown = {
+            ...target,
+            ingress: ingress ? [...target.ingress, extra] : target.ingress,
+            egress: ingress ? target.egress : [...target.egress, extra],
+          };
+          const after = allowed(policies.map((p) => (p === target ? grown : p)));
+          for (const c of before) expect(after.has(c), c).toBe(true);
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -89,9 +112,16 @@ describe('NetworkPolicy engine properties', () => {
 
   it('the verdict does not depend on the order of policies', () => {
     fc.assert(
-      fc.property(fc.array(policy, { maxLength: 5 }).chain((ps) => fc.tuple(fc.constant(ps), fc.shuffledSubarray(ps, { minLength: ps.length, maxLength: ps.length }))), ([ps, shuffled]) => {
-        expect(allowed(shuffled)).toEqual(allowed(ps));
-      }),
+      fc.property(
+        fc
+          .array(policy, { maxLength: 5 })
+          .chain((ps) =>
+            fc.tuple(fc.constant(ps), fc.shuffledSubarray(ps, { minLength: ps.length, maxLength: ps.length })),
+          ),
+        ([ps, shuffled]) => {
+          expect(allowed(shuffled)).toEqual(allowed(ps));
+        },
+      ),
       { numRuns: 150 },
     );
   });

@@ -43,7 +43,8 @@ describe('scenarios', () => {
     if (e.detailIncludes) expect(report.findings[0].detail).toContain(e.detailIncludes);
     for (const c of e.includes ?? []) expect(codes).toContain(c);
     for (const c of e.excludes ?? []) expect(codes).not.toContain(c);
-    if (report.verdict.outcome === 'allowed') expect(codes.filter((c) => report.findings.find((f) => f.code === c)?.severity === 'error')).toEqual([]);
+    if (report.verdict.outcome === 'allowed')
+      expect(codes.filter((c) => report.findings.find((f) => f.code === c)?.severity === 'error')).toEqual([]);
     (e.path ?? []).forEach((want, i) => {
       const hop = report.path[i];
       expect(hop, `hop ${i + 1}`).toBeDefined();

@@ -1,19 +1,43 @@
 // ztunnel's own matcher tests (ztunnel-authz.md §2-§3), as a table: policy + connection → match.
 import { describe, expect, it } from 'vitest';
-import { assertRbac, matchingGroup, stringMatches, type RbacConnection, type RbacMatch, type RbacPolicy } from '../src/mesh/ztunnel-rbac.js';
+import {
+  assertRbac,
+  matchingGroup,
+  stringMatches,
+  type RbacConnection,
+  type RbacMatch,
+  type RbacPolicy,
+} from '../src/mesh/ztunnel-rbac.js';
 
 const P: RbacConnection = { sourceIp: '127.0.0.1', destinationIp: '127.0.0.2', destinationPort: 8080 };
 const T: RbacConnection = { ...P, identity: 'td/ns/namespace/sa/account' };
-const A: RbacConnection = { identity: 'td-alt/ns/ns-alt/sa/sa=alt', sourceIp: '127.0.0.3', destinationIp: '127.0.0.4', destinationPort: 9090 };
+const A: RbacConnection = {
+  identity: 'td-alt/ns/ns-alt/sa/sa=alt',
+  sourceIp: '127.0.0.3',
+  destinationIp: '127.0.0.4',
+  destinationPort: 9090,
+};
 
-const single = (m: RbacMatch, action: 'ALLOW' | 'DENY' = 'ALLOW'): RbacPolicy => ({ name: 'p', namespace: 'ns', scope: 'NAMESPACE', action, groups: [{ rules: [{ matches: [m] }] }] });
+const single = (m: RbacMatch, action: 'ALLOW' | 'DENY' = 'ALLOW'): RbacPolicy => ({
+  name: 'p',
+  namespace: 'ns',
+  scope: 'NAMESPACE',
+  action,
+  groups: [{ rules: [{ matches: [m] }] }],
+});
 const cidr = (address: string, length: number) => ({ address, length });
 
 const fieldCases: [string, RbacMatch, boolean, boolean, boolean][] = [
   ['namespaces', { namespaces: [{ exact: 'namespace' }] }, false, true, false],
   ['notNamespaces', { notNamespaces: [{ exact: 'namespace' }] }, true, false, true],
   ['serviceAccounts', { serviceAccounts: [{ namespace: 'namespace', serviceAccount: 'account' }] }, false, true, false],
-  ['notServiceAccounts', { notServiceAccounts: [{ namespace: 'namespace', serviceAccount: 'account' }] }, true, false, true],
+  [
+    'notServiceAccounts',
+    { notServiceAccounts: [{ namespace: 'namespace', serviceAccount: 'account' }] },
+    true,
+    false,
+    true,
+  ],
   ['principals', { principals: [{ exact: 'td/ns/namespace/sa/account' }] }, false, true, false],
   ['notPrincipals', { notPrincipals: [{ exact: 'td/ns/namespace/sa/account' }] }, true, false, true],
   ['sourceIps', { sourceIps: [cidr('127.0.0.1', 32)] }, true, true, false],
@@ -43,7 +67,17 @@ describe('ztunnel matcher: structure', () => {
     expect(matchingGroup(policy as RbacPolicy, P) >= 0).toBe(want);
   });
 
-  const nesting: RbacPolicy = { ...base, groups: [{ rules: [{ matches: [{ namespaces: [{ exact: 'a' }] }, { namespaces: [{ exact: 'b' }] }] }, { matches: [{ destinationPorts: [80] }] }] }] };
+  const nesting: RbacPolicy = {
+    ...base,
+    groups: [
+      {
+        rules: [
+          { matches: [{ namespaces: [{ exact: 'a' }] }, { namespaces: [{ exact: 'b' }] }] },
+          { matches: [{ destinationPorts: [80] }] },
+        ],
+      },
+    ],
+  };
   it.each([
     ['ns a port 80', 'td/ns/a/sa/x', 80, true],
     ['ns b port 80', 'td/ns/b/sa/x', 80, true],
@@ -54,10 +88,17 @@ describe('ztunnel matcher: structure', () => {
   });
 
   it.each([
-    [{ exact: 'foo' }, 'foo', true], [{ exact: 'foo' }, 'not', false], [{ exact: 'foo' }, '', false],
-    [{ prefix: 'foo' }, 'foobar', true], [{ prefix: 'foo' }, 'notfoo', false], [{ prefix: 'foo' }, '', false],
-    [{ suffix: 'foo' }, 'barfoo', true], [{ suffix: 'foo' }, 'foonot', false], [{ suffix: 'foo' }, '', false],
-    [{ presence: {} }, 'foo', true], [{ presence: {} }, '', false],
+    [{ exact: 'foo' }, 'foo', true],
+    [{ exact: 'foo' }, 'not', false],
+    [{ exact: 'foo' }, '', false],
+    [{ prefix: 'foo' }, 'foobar', true],
+    [{ prefix: 'foo' }, 'notfoo', false],
+    [{ prefix: 'foo' }, '', false],
+    [{ suffix: 'foo' }, 'barfoo', true],
+    [{ suffix: 'foo' }, 'foonot', false],
+    [{ suffix: 'foo' }, '', false],
+    [{ presence: {} }, 'foo', true],
+    [{ presence: {} }, '', false],
   ] as const)('string match %j vs "%s"', (m, v, want) => expect(stringMatches(m as never, v)).toBe(want));
 
   it('a spiffe:// principal never matches', () => {

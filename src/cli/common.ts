@@ -7,7 +7,14 @@ import { buildSnapshot } from '../input/normalize.js';
 import type { ApiClient } from '../input/api.js';
 import type { ClusterRead, ReadPlan } from '../input/cluster.js';
 import type { Snapshot } from '../snapshot/types.js';
-import { EXIT_CANNOT_READ, EXIT_OK, EXIT_PREDICTED_FAILURE, EXIT_USAGE, UsageError, UserFacingError } from '../errors.js';
+import {
+  EXIT_CANNOT_READ,
+  EXIT_OK,
+  EXIT_PREDICTED_FAILURE,
+  EXIT_USAGE,
+  UsageError,
+  UserFacingError,
+} from '../errors.js';
 import { renderJson, renderYaml } from '../render/structured.js';
 import { makeStyle, useColor, type ColorMode, type Style } from '../render/style.js';
 import type { Symptom, Verdict } from '../diagnose/report.js';
@@ -23,7 +30,12 @@ const SYMPTOM_MAP: Record<(typeof SYMPTOMS)[number], Symptom> = {
 };
 
 export const commonFlags = {
-  filename: Flags.string({ char: 'f', multiple: true, multipleNonGreedy: true, description: 'manifest file, directory, or - for stdin (repeatable)' }),
+  filename: Flags.string({
+    char: 'f',
+    multiple: true,
+    multipleNonGreedy: true,
+    description: 'manifest file, directory, or - for stdin (repeatable)',
+  }),
   output: Flags.string({ char: 'o', options: ['text', 'json', 'yaml'], default: 'text', description: 'output format' }),
   namespace: Flags.string({ char: 'n', description: 'namespace for names without one' }),
   'all-namespaces': Flags.boolean({ char: 'A', description: 'accepted for kubectl compatibility' }),
@@ -31,8 +43,15 @@ export const commonFlags = {
   context: Flags.string({ description: 'kubeconfig context (live cluster)' }),
   'request-timeout': Flags.string({ default: '30s', description: 'live cluster request timeout, e.g. 10s, 500ms, 1m' }),
   verbose: Flags.boolean({ description: 'print each API request, its duration and size, on stderr' }),
-  symptom: Flags.string({ options: [...SYMPTOMS], description: 'what you observed; the report says what else could cause it' }),
-  color: Flags.string({ options: ['auto', 'always', 'never'], default: 'auto', description: 'colour in text output (NO_COLOR is honoured)' }),
+  symptom: Flags.string({
+    options: [...SYMPTOMS],
+    description: 'what you observed; the report says what else could cause it',
+  }),
+  color: Flags.string({
+    options: ['auto', 'always', 'never'],
+    default: 'auto',
+    description: 'colour in text output (NO_COLOR is honoured)',
+  }),
 };
 
 export function observedSymptom(flag: string | undefined): Symptom | undefined {
@@ -59,7 +78,10 @@ export function parseTimeout(value: string | undefined): number {
 async function withSpinner<T>(text: string, work: () => Promise<T>): Promise<T> {
   // A terminal that reports no width (a pty without a size, as `script` makes) sends ora into an
   // endless loop of line clearing; no spinner there.
-  const spinner = process.stderr.isTTY && (process.stderr.columns ?? 0) > 0 ? ora({ stream: process.stderr, text }).start() : undefined;
+  const spinner =
+    process.stderr.isTTY && (process.stderr.columns ?? 0) > 0
+      ? ora({ stream: process.stderr, text }).start()
+      : undefined;
   try {
     return await work();
   } finally {
@@ -68,10 +90,17 @@ async function withSpinner<T>(text: string, work: () => Promise<T>): Promise<T> 
 }
 
 /** The live cluster, read for one plan: the objects, what RBAC hid, and the default namespace. */
-export async function readCluster(flags: InputFlags, plan: (namespace: string) => ReadPlan): Promise<{ read: ClusterRead; namespace: string; api: ApiClient }> {
+export async function readCluster(
+  flags: InputFlags,
+  plan: (namespace: string) => ReadPlan,
+): Promise<{ read: ClusterRead; namespace: string; api: ApiClient }> {
   // Loaded on demand: @kubernetes/client-node alone takes 0.6 s to import, which runs on -f
   // input and --help do not need.
-  const [{ loadKubeConfig }, { ApiClient }, { ClusterReader }] = await Promise.all([import('../input/kubeconfig.js'), import('../input/api.js'), import('../input/cluster.js')]);
+  const [{ loadKubeConfig }, { ApiClient }, { ClusterReader }] = await Promise.all([
+    import('../input/kubeconfig.js'),
+    import('../input/api.js'),
+    import('../input/cluster.js'),
+  ]);
   const loaded = loadKubeConfig({ kubeconfig: flags.kubeconfig, context: flags.context });
   const namespace = flags.namespace ?? loaded.namespace;
   const api = new ApiClient(loaded, {
@@ -80,22 +109,28 @@ export async function readCluster(flags: InputFlags, plan: (namespace: string) =
   });
   const reader = new ClusterReader(api);
   const p = plan(namespace);
-  const read = await withSpinner(`reading cluster ${loaded.server}`, () => (p.kind === 'explain' ? reader.readExplain(p) : p.kind === 'probes' ? reader.readProbes(p) : reader.readMatrix(p)));
+  const read = await withSpinner(`reading cluster ${loaded.server}`, () =>
+    p.kind === 'explain' ? reader.readExplain(p) : p.kind === 'probes' ? reader.readProbes(p) : reader.readMatrix(p),
+  );
   if (flags.verbose) process.stderr.write(`${api.requests} requests, ${api.bytes} bytes\n`);
   return { read, namespace, api };
 }
 
 /** Files when -f is given, otherwise the live cluster; both give the same Snapshot type. */
-export async function loadSnapshot(flags: InputFlags, plan: (namespace: string) => ReadPlan): Promise<{ snapshot: Snapshot; namespace: string }> {
+export async function loadSnapshot(
+  flags: InputFlags,
+  plan: (namespace: string) => ReadPlan,
+): Promise<{ snapshot: Snapshot; namespace: string }> {
   if (flags.filename && flags.filename.length > 0) {
     const files = flags.filename;
-    const objects = await withSpinner('reading manifests', async () => readManifestFiles(files, () => readFileSync(0, 'utf8')));
+    const objects = await withSpinner('reading manifests', async () =>
+      readManifestFiles(files, () => readFileSync(0, 'utf8')),
+    );
     return { snapshot: buildSnapshot(objects), namespace: flags.namespace ?? 'default' };
   }
   const { read, namespace } = await readCluster(flags, plan);
   return { snapshot: buildSnapshot(read.objects, 'cluster', { gaps: read.gaps, notes: read.notes }), namespace };
 }
-
 
 export function exitCodeFor(verdict: Verdict): number {
   if (verdict.outcome === 'allowed') return EXIT_OK;

@@ -12,20 +12,33 @@ export default class Explain extends Command {
   ];
   static override args = {
     source: Args.string({ required: true, description: 'NS/POD, NS/KIND/NAME (deploy, sts, ds, rs, job) or kubelet' }),
-    destination: Args.string({ required: true, description: 'SERVICE.NS:PORT, NS/POD:PORT, NS/KIND/NAME:PORT, IP:PORT, HOST:PORT or a URL' }),
+    destination: Args.string({
+      required: true,
+      description: 'SERVICE.NS:PORT, NS/POD:PORT, NS/KIND/NAME:PORT, IP:PORT, HOST:PORT or a URL',
+    }),
   };
   static override flags = {
     ...commonFlags,
     port: Flags.string({ description: 'destination port, instead of :PORT' }),
     method: Flags.string({ description: 'HTTP method (used at waypoints)' }),
     path: Flags.string({ description: 'HTTP path (used at waypoints)' }),
-    header: Flags.string({ multiple: true, multipleNonGreedy: true, description: 'HTTP header "Name: value" (used at waypoints)' }),
+    header: Flags.string({
+      multiple: true,
+      multipleNonGreedy: true,
+      description: 'HTTP header "Name: value" (used at waypoints)',
+    }),
   };
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Explain);
     try {
-      const { snapshot, namespace } = await loadSnapshot(flags, (ns) => ({ kind: 'explain', source: args.source, destination: args.destination, namespace: ns, port: flags.port }));
+      const { snapshot, namespace } = await loadSnapshot(flags, (ns) => ({
+        kind: 'explain',
+        source: args.source,
+        destination: args.destination,
+        namespace: ns,
+        port: flags.port,
+      }));
       const report = explain(snapshot, {
         source: args.source,
         destination: args.destination,

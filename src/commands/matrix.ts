@@ -5,12 +5,26 @@ import { renderMatrixDot, renderMatrixText } from '../render/matrix.js';
 import { renderJson, renderYaml } from '../render/structured.js';
 
 export default class Matrix extends Command {
-  static override summary = 'Reachability among all workloads of the chosen namespaces, cell by cell as explain decides it';
-  static override examples = ['<%= config.bin %> matrix -n hello -n test --port 5000 -f cluster.yaml', '<%= config.bin %> matrix -A --service-ports -o dot -f cluster.yaml | dot -Tsvg > reach.svg'];
+  static override summary =
+    'Reachability among all workloads of the chosen namespaces, cell by cell as explain decides it';
+  static override examples = [
+    '<%= config.bin %> matrix -n hello -n test --port 5000 -f cluster.yaml',
+    '<%= config.bin %> matrix -A --service-ports -o dot -f cluster.yaml | dot -Tsvg > reach.svg',
+  ];
   static override flags = {
     ...commonFlags,
-    namespace: Flags.string({ char: 'n', multiple: true, multipleNonGreedy: true, description: 'namespace (repeatable)' }),
-    output: Flags.string({ char: 'o', options: ['text', 'json', 'yaml', 'dot'], default: 'text', description: 'output format' }),
+    namespace: Flags.string({
+      char: 'n',
+      multiple: true,
+      multipleNonGreedy: true,
+      description: 'namespace (repeatable)',
+    }),
+    output: Flags.string({
+      char: 'o',
+      options: ['text', 'json', 'yaml', 'dot'],
+      default: 'text',
+      description: 'output format',
+    }),
     port: Flags.integer({ description: 'the destination port for every cell' }),
     'service-ports': Flags.boolean({ description: "each destination's Service target ports" }),
   };
@@ -19,7 +33,10 @@ export default class Matrix extends Command {
     const { flags } = await this.parse(Matrix);
     try {
       const namespaces = flags['all-namespaces'] || !flags.namespace?.length ? 'all' : flags.namespace;
-      const { snapshot } = await loadSnapshot({ ...flags, namespace: undefined }, () => ({ kind: 'matrix', namespaces }));
+      const { snapshot } = await loadSnapshot({ ...flags, namespace: undefined }, () => ({
+        kind: 'matrix',
+        namespaces,
+      }));
       const report = matrix(snapshot, { namespaces, port: flags.port, servicePorts: flags['service-ports'] });
       if (flags.output === 'json') process.stdout.write(renderJson(report));
       else if (flags.output === 'yaml') process.stdout.write(renderYaml(report));

@@ -14,7 +14,11 @@ export default class Probes extends Command {
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Probes);
     try {
-      const { snapshot, namespace } = await loadSnapshot(flags, (ns) => ({ kind: 'probes', target: args.pod, namespace: ns }));
+      const { snapshot, namespace } = await loadSnapshot(flags, (ns) => ({
+        kind: 'probes',
+        target: args.pod,
+        namespace: ns,
+      }));
       const report = probes(snapshot, args.pod, namespace, observedSymptom(flags.symptom));
       emit(flags.output, report, () => renderProbesText(report, styleFor(flags.color)));
       process.exitCode = exitCodeFor(report.verdict);

@@ -2,9 +2,18 @@
 import { stringify } from 'yaml';
 import type { AuthorizationPolicyFact, AuthorizationRule } from '../snapshot/types.js';
 import type { ConversionResult } from '../mesh/authorization.js';
-import { cidrContains, clauseMatches, isEmptyMatch, stringMatches, type RbacConnection, type RbacMatch, type StringMatch } from '../mesh/ztunnel-rbac.js';
+import {
+  cidrContains,
+  clauseMatches,
+  isEmptyMatch,
+  stringMatches,
+  type RbacConnection,
+  type RbacMatch,
+  type StringMatch,
+} from '../mesh/ztunnel-rbac.js';
 
-const show = (m: StringMatch) => ('exact' in m ? m.exact : 'prefix' in m ? `${m.prefix}*` : 'suffix' in m ? `*${m.suffix}` : '*');
+const show = (m: StringMatch) =>
+  'exact' in m ? m.exact : 'prefix' in m ? `${m.prefix}*` : 'suffix' in m ? `*${m.suffix}` : '*';
 
 /** The first field of a match that rejects the connection, in words. */
 function failingField(m: RbacMatch, conn: RbacConnection): string {
@@ -14,18 +23,35 @@ function failingField(m: RbacMatch, conn: RbacConnection): string {
   const peer = conn.identity ? `identity ${conn.identity}` : 'plaintext (no identity)';
   if (m.principals?.length && !m.principals.some((p) => stringMatches(p, id))) {
     const spiffe = m.principals.some((p) => 'exact' in p && p.exact.startsWith('spiffe://'));
-    return `principals [${m.principals.map(show).join(', ')}] do not match ${peer}${spiffe ? ' (the spiffe:// prefix never matches)' : ''}`;
+    return (
+      `principals [${m.principals.map(show).join(', ')}] do not match ` +
+      `${peer}${spiffe ? ' (the spiffe:// prefix never matches)' : ''}`
+    );
   }
-  if (m.notPrincipals?.some((p) => stringMatches(p, id))) return `notPrincipals [${m.notPrincipals.map(show).join(', ')}] exclude ${peer}`;
-  if (m.namespaces?.length && !m.namespaces.some((p) => stringMatches(p, ns))) return `namespaces [${m.namespaces.map(show).join(', ')}] do not match ${conn.identity ? `namespace ${ns}` : peer}`;
+  if (m.notPrincipals?.some((p) => stringMatches(p, id)))
+    return `notPrincipals [${m.notPrincipals.map(show).join(', ')}] exclude ${peer}`;
+  if (m.namespaces?.length && !m.namespaces.some((p) => stringMatches(p, ns)))
+    return `namespaces [${m.namespaces.map(show).join(', ')}] do not match ${conn.identity ? `namespace ${ns}` : peer}`;
   if (m.notNamespaces?.some((p) => stringMatches(p, ns))) return `notNamespaces exclude namespace ${ns}`;
-  if (m.serviceAccounts?.length) return `serviceAccounts [${m.serviceAccounts.map((s) => `${s.namespace}/${s.serviceAccount}`).join(', ')}] do not match ${peer}`;
+  if (m.serviceAccounts?.length)
+    return (
+      `serviceAccounts [${m.serviceAccounts.map((s) => `${s.namespace}/${s.serviceAccount}`).join(', ')}] do not ` +
+      `match ${peer}`
+    );
   if (m.notServiceAccounts?.length) return `notServiceAccounts exclude ${peer}`;
-  if (m.sourceIps?.length && !m.sourceIps.some((c) => cidrContains(c, conn.sourceIp))) return `ipBlocks [${m.sourceIps.map((c) => `${c.address}/${c.length}`).join(', ')}] do not contain the peer address ${conn.sourceIp ?? '(unknown)'}`;
-  if (m.notSourceIps?.some((c) => cidrContains(c, conn.sourceIp))) return `notIpBlocks contain the peer address ${conn.sourceIp}`;
-  if (m.destinationIps?.length && !m.destinationIps.some((c) => cidrContains(c, conn.destinationIp))) return `destination.ip does not contain ${conn.destinationIp ?? '(unknown)'}`;
-  if (m.destinationPorts?.length && !m.destinationPorts.includes(conn.destinationPort)) return `ports [${m.destinationPorts.join(', ')}] do not include target port ${conn.destinationPort}`;
-  if (m.notDestinationPorts?.includes(conn.destinationPort)) return `notPorts exclude target port ${conn.destinationPort}`;
+  if (m.sourceIps?.length && !m.sourceIps.some((c) => cidrContains(c, conn.sourceIp)))
+    return (
+      `ipBlocks [${m.sourceIps.map((c) => `${c.address}/${c.length}`).join(', ')}] do not contain the peer ` +
+      `address ${conn.sourceIp ?? '(unknown)'}`
+    );
+  if (m.notSourceIps?.some((c) => cidrContains(c, conn.sourceIp)))
+    return `notIpBlocks contain the peer address ${conn.sourceIp}`;
+  if (m.destinationIps?.length && !m.destinationIps.some((c) => cidrContains(c, conn.destinationIp)))
+    return `destination.ip does not contain ${conn.destinationIp ?? '(unknown)'}`;
+  if (m.destinationPorts?.length && !m.destinationPorts.includes(conn.destinationPort))
+    return `ports [${m.destinationPorts.join(', ')}] do not include target port ${conn.destinationPort}`;
+  if (m.notDestinationPorts?.includes(conn.destinationPort))
+    return `notPorts exclude target port ${conn.destinationPort}`;
   return 'does not match';
 }
 
@@ -33,9 +59,13 @@ export function explainRuleMismatch(ap: AuthorizationPolicyFact, conv: Conversio
   const policy = conv.policy;
   if (!policy || policy.groups.length === 0) {
     const dropped = conv.report.droppedRules.length;
-    return dropped > 0 ? `all ${dropped} rule(s) use HTTP fields and were dropped, leaving none.` : 'it has no rules, so it matches nothing.';
+    return dropped > 0
+      ? `all ${dropped} rule(s) use HTTP fields and were dropped, leaving none.`
+      : 'it has no rules, so it matches nothing.';
   }
-  const keptIndexes = (ap.rules ?? []).map((_, i) => i).filter((i) => !conv.report.droppedRules.some((d) => d.index === i));
+  const keptIndexes = (ap.rules ?? [])
+    .map((_, i) => i)
+    .filter((i) => !conv.report.droppedRules.some((d) => d.index === i));
   const parts = policy.groups.map((g, gi) => {
     const clause = g.rules.find((c) => !clauseMatches(c, conn));
     const ruleNo = (keptIndexes[gi] ?? gi) + 1;
@@ -43,7 +73,9 @@ export function explainRuleMismatch(ap: AuthorizationPolicyFact, conv: Conversio
     const why = clause.matches.map((m) => failingField(m, conn));
     return `rule ${ruleNo}: ${[...new Set(why)].join('; or ')}`;
   });
-  const dropped = conv.report.droppedRules.map((d) => `rule ${d.index + 1} was dropped for HTTP fields (${d.fields.join(', ')})`);
+  const dropped = conv.report.droppedRules.map(
+    (d) => `rule ${d.index + 1} was dropped for HTTP fields (${d.fields.join(', ')})`,
+  );
   return `${[...parts, ...dropped].join('; ')}.`;
 }
 
@@ -69,28 +101,54 @@ function stripL7(rule: AuthorizationRule): AuthorizationRule | undefined {
 }
 
 function header(ap: AuthorizationPolicyFact, name = ap.meta.name) {
-  return { apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name, namespace: ap.meta.namespace } };
+  return {
+    apiVersion: 'security.istio.io/v1',
+    kind: 'AuthorizationPolicy',
+    metadata: { name, namespace: ap.meta.namespace },
+  };
 }
 
 export function l4OnlyPolicyFix(ap: AuthorizationPolicyFact): string {
   const rules = (ap.rules ?? []).map(stripL7).filter((r): r is AuthorizationRule => !!r);
-  return stringify({ ...header(ap), spec: { ...(ap.selector ? { selector: ap.selector } : {}), action: ap.action, rules: rules.length ? rules : [{}] } }, { lineWidth: 0 }).trimEnd();
+  return stringify(
+    {
+      ...header(ap),
+      spec: {
+        ...(ap.selector ? { selector: ap.selector } : {}),
+        action: ap.action,
+        rules: rules.length ? rules : [{}],
+      },
+    },
+    { lineWidth: 0 },
+  ).trimEnd();
 }
 
 export function targetRefPolicyFix(ap: AuthorizationPolicyFact, serviceName: string | undefined): string {
   return stringify(
     {
       ...header(ap, `${ap.meta.name}-l7`),
-      spec: { targetRefs: [{ kind: 'Service', group: '', name: serviceName ?? '<service>' }], action: ap.action, rules: ap.rules ?? [] },
+      spec: {
+        targetRefs: [{ kind: 'Service', group: '', name: serviceName ?? '<service>' }],
+        action: ap.action,
+        rules: ap.rules ?? [],
+      },
     },
     { lineWidth: 0 },
   ).trimEnd();
 }
 
 export function withoutRuleFix(ap: AuthorizationPolicyFact, groupIndex: number, conv: ConversionResult): string {
-  const keptIndexes = (ap.rules ?? []).map((_, i) => i).filter((i) => !conv.report.droppedRules.some((d) => d.index === i));
+  const keptIndexes = (ap.rules ?? [])
+    .map((_, i) => i)
+    .filter((i) => !conv.report.droppedRules.some((d) => d.index === i));
   const ruleIndex = keptIndexes[groupIndex] ?? groupIndex;
   const rules = (ap.rules ?? []).filter((_, i) => i !== ruleIndex);
-  if (rules.length === 0) return `# The matching rule is the policy's only rule; if this traffic should pass, delete the policy:\nkubectl delete authorizationpolicy -n ${ap.meta.namespace} ${ap.meta.name}`;
-  return `# The policy without rule ${ruleIndex + 1}:\n${stringify({ ...header(ap), spec: { ...(ap.selector ? { selector: ap.selector } : {}), action: ap.action, rules } }, { lineWidth: 0 }).trimEnd()}`;
+  if (rules.length === 0)
+    return (
+      `# The matching rule is the policy's only rule; if this traffic should pass, delete the policy:\nkubectl ` +
+      `delete authorizationpolicy -n ${ap.meta.namespace} ${ap.meta.name}`
+    );
+  const spec = { ...(ap.selector ? { selector: ap.selector } : {}), action: ap.action, rules };
+  const yaml = stringify({ ...header(ap), spec }, { lineWidth: 0 }).trimEnd();
+  return `# The policy without rule ${ruleIndex + 1}:\n${yaml}`;
 }

@@ -46,7 +46,12 @@ function enrollmentEntry(ctx: EvalContext, pod: PodFact) {
             (w.meta.name === owner.name || owner.name.startsWith(`${w.meta.name}-`)),
         )
       : undefined;
-    const enrollment = evaluateEnrollment(pod, ctx.snapshot.namespaces.get(pod.meta.namespace), ctx.snapshot.mesh, workload);
+    const enrollment = evaluateEnrollment(
+      pod,
+      ctx.snapshot.namespaces.get(pod.meta.namespace),
+      ctx.snapshot.mesh,
+      workload,
+    );
     const notes = enrollment.notes.map((n) => finding(n.code, n.detail, n.objects));
     ctx.enrollments.set(pod, (entry = { enrollment, notes }));
   }
@@ -68,7 +73,8 @@ export function conversionOf(ctx: EvalContext, ap: AuthorizationPolicyFact): Con
 /** §3: the effective mTLS mode at a destination pod and the PeerAuthentications behind it. */
 export function mtlsOf(ctx: EvalContext, pod: PodFact): ReturnType<typeof effectiveMtls> {
   let m = ctx.mtls.get(pod);
-  if (!m) ctx.mtls.set(pod, (m = effectiveMtls(pod, ctx.snapshot.peerAuthentications, ctx.snapshot.mesh.rootNamespace)));
+  if (!m)
+    ctx.mtls.set(pod, (m = effectiveMtls(pod, ctx.snapshot.peerAuthentications, ctx.snapshot.mesh.rootNamespace)));
   return m;
 }
 
@@ -95,7 +101,8 @@ const labels = new WeakMap<PodFact, string>();
 /** "ns/name (ip)": how hops name a pod. */
 export function podLabel(p: PodFact): string {
   let l = labels.get(p);
-  if (l === undefined) labels.set(p, (l = `${p.meta.namespace}/${p.meta.name}${p.podIPs[0] ? ` (${p.podIPs[0]})` : ''}`));
+  if (l === undefined)
+    labels.set(p, (l = `${p.meta.namespace}/${p.meta.name}${p.podIPs[0] ? ` (${p.podIPs[0]})` : ''}`));
   return l;
 }
 

@@ -32,7 +32,9 @@ const MAX_PAIRS = 2500;
 export function explain(snapshot: Snapshot, query: ExplainQuery): ExplainReport {
   const ctx = createContext(snapshot);
   const src = resolveOrExplainGaps(snapshot, () => resolveSource(snapshot, query.source, query.namespace));
-  const dest = resolveOrExplainGaps(snapshot, () => resolveDestination(snapshot, query.destination, query.namespace, query.port));
+  const dest = resolveOrExplainGaps(snapshot, () =>
+    resolveDestination(snapshot, query.destination, query.namespace, query.port),
+  );
   if (src.kind === 'kubelet' && (dest.kind === 'external' || dest.kind === 'serviceentry')) {
     throw new UsageError('the kubelet probes pods: name the destination as NAMESPACE/POD:PORT');
   }
@@ -42,7 +44,8 @@ export function explain(snapshot: Snapshot, query: ExplainQuery): ExplainReport 
   const request = requestFacts(dest, query);
   extra.push(...runNotes(ctx, NOTES.reading, snapshot));
 
-  const sources: PairSource[] = src.kind === 'kubelet' ? [{ kind: 'kubelet' }] : src.pods.map((pod) => ({ kind: 'pod', pod }));
+  const sources: PairSource[] =
+    src.kind === 'kubelet' ? [{ kind: 'kubelet' }] : src.pods.map((pod) => ({ kind: 'pod', pod }));
   const pairs: PairResult[] = [];
   outer: for (const s of sources) {
     const client = s.kind === 'pod' ? s.pod : undefined;
@@ -59,7 +62,11 @@ export function explain(snapshot: Snapshot, query: ExplainQuery): ExplainReport 
   }
   const { verdict, representative } = aggregate(pairs, unreadReason(snapshot));
   const path = representative?.hops ?? [];
-  const findings = [...(representative?.decisive ? [representative.decisive] : []), ...pairs.flatMap((p) => p.findings), ...extra];
+  const findings = [
+    ...(representative?.decisive ? [representative.decisive] : []),
+    ...pairs.flatMap((p) => p.findings),
+    ...extra,
+  ];
   if (query.symptom) {
     const f = symptomFinding(query.symptom, verdict, path);
     if (f) findings.push(f);

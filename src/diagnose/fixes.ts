@@ -12,21 +12,35 @@ export interface FixTarget {
 }
 
 export function fixTarget(pod: PodFact, serviceSelector?: Labels): FixTarget {
-  return { pod, labels: serviceSelector && Object.keys(serviceSelector).length > 0 ? serviceSelector : stableLabels(pod) };
+  return {
+    pod,
+    labels: serviceSelector && Object.keys(serviceSelector).length > 0 ? serviceSelector : stableLabels(pod),
+  };
 }
 
 /** The labels that identify a pod's workload, without per-pod noise. */
 export function stableLabels(pod: PodFact): Labels {
   const out: Labels = {};
   for (const [k, v] of Object.entries(pod.meta.labels)) {
-    if (k === 'pod-template-hash' || k === 'controller-revision-hash' || k.startsWith('statefulset.kubernetes.io/') || k === 'pod-template-generation') continue;
+    if (
+      k === 'pod-template-hash' ||
+      k === 'controller-revision-hash' ||
+      k.startsWith('statefulset.kubernetes.io/') ||
+      k === 'pod-template-generation'
+    )
+      continue;
     out[k] = v;
   }
   return out;
 }
 
 export function enrolNamespaceFix(namespace: string): string {
-  return `${toYaml({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: { [LABEL_DATAPLANE_MODE]: 'ambient' } } })}\n# or: kubectl label namespace ${namespace} ${LABEL_DATAPLANE_MODE}=ambient`;
+  const yaml = toYaml({
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: namespace, labels: { [LABEL_DATAPLANE_MODE]: 'ambient' } },
+  });
+  return `${yaml}\n# or: kubectl label namespace ${namespace} ${LABEL_DATAPLANE_MODE}=ambient`;
 }
 
 export function permissivePortFix(target: FixTarget, port: number): string {
@@ -35,7 +49,11 @@ export function permissivePortFix(target: FixTarget, port: number): string {
     apiVersion: 'security.istio.io/v1',
     kind: 'PeerAuthentication',
     metadata: { name: `${workloadName(pod)}-plaintext-${port}`, namespace: pod.meta.namespace },
-    spec: { selector: { matchLabels: target.labels }, mtls: { mode: 'STRICT' }, portLevelMtls: { [port]: { mode: 'PERMISSIVE' } } },
+    spec: {
+      selector: { matchLabels: target.labels },
+      mtls: { mode: 'STRICT' },
+      portLevelMtls: { [port]: { mode: 'PERMISSIVE' } },
+    },
   });
 }
 
@@ -84,9 +102,15 @@ function peerFor(peer: PodFact, policyNamespace: string): Record<string, unknown
   return { namespaceSelector: { matchLabels: { [LABEL_NAMESPACE_NAME]: peer.meta.namespace } }, podSelector };
 }
 
-export function networkPolicyIngressFix(target: FixTarget, from: PodFact | { ipBlock: string[] }, port: number, name: string): string {
+export function networkPolicyIngressFix(
+  target: FixTarget,
+  from: PodFact | { ipBlock: string[] },
+  port: number,
+  name: string,
+): string {
   const dst = target.pod;
-  const peers = 'ipBlock' in from ? from.ipBlock.map((cidr) => ({ ipBlock: { cidr } })) : [peerFor(from, dst.meta.namespace)];
+  const peers =
+    'ipBlock' in from ? from.ipBlock.map((cidr) => ({ ipBlock: { cidr } })) : [peerFor(from, dst.meta.namespace)];
   return toYaml({
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
@@ -112,12 +136,12 @@ export function networkPolicyEgressFix(src: PodFact, to: PodFact | undefined, po
   });
 }
 
-
 export function ztunnelFix(node: string | undefined): string {
   return [
     `# No YAML fixes this: get a Ready ztunnel onto node ${node ?? '<node>'}.`,
     'kubectl get pods -n istio-system -l app=ztunnel -o wide',
-    'kubectl describe daemonset -n istio-system -l app=ztunnel   # tolerations, GKE ResourceQuota for system-node-critical',
+    'kubectl describe daemonset -n istio-system -l app=ztunnel   # tolerations, GKE ResourceQuota for ' +
+      'system-node-critical',
     '# Pods annotated ambient.istio.io/redirection=pending start flowing once a ztunnel proxies them.',
   ].join('\n');
 }
@@ -143,9 +167,14 @@ export function adminNetworkPolicyAllowFix(
   peer: PodFact | { ip: string },
   port: number,
 ): string {
-  const head = `# AdminNetworkPolicy ${denying.name} (priority ${denying.priority}) denies this; no NetworkPolicy can override it.`;
+  const head =
+    `# AdminNetworkPolicy ${denying.name} (priority ${denying.priority}) denies this; no NetworkPolicy can ` +
+    `override it.`;
   if (denying.priority <= 0) {
-    return `${head}\n# Priority 0 is the highest: a cluster admin must add an Allow rule above the Deny rule in ${denying.name}.`;
+    return (
+      `${head}\n# Priority 0 is the highest: a cluster admin must add an Allow rule above the Deny rule in ` +
+      `${denying.name}.`
+    );
   }
   const pod = subject.pod;
   const peers = 'ip' in peer ? [{ networks: [`${peer.ip}/32`] }] : [adminPeer(peer)];
@@ -176,5 +205,8 @@ export function adminNetworkPolicyAllowFix(
       [direction]: [rule],
     },
   });
-  return `${head}\n# A cluster admin can allow exactly this connection with an AdminNetworkPolicy of higher precedence:\n${yaml}`;
+  return (
+    `${head}\n# A cluster admin can allow exactly this connection with an AdminNetworkPolicy of higher ` +
+    `precedence:\n${yaml}`
+  );
 }

@@ -24,7 +24,12 @@ export interface MatrixQuery {
 export function matrixWorkloads(snapshot: Snapshot, namespaces: string[] | 'all'): { name: string; pod: PodFact }[] {
   const seen = new Map<string, PodFact>();
   for (const pod of snapshot.pods) {
-    if (pod.hostNetwork || pod.meta.labels.app === 'ztunnel' || pod.meta.labels['gateway.networking.k8s.io/gateway-name']) continue;
+    if (
+      pod.hostNetwork ||
+      pod.meta.labels.app === 'ztunnel' ||
+      pod.meta.labels['gateway.networking.k8s.io/gateway-name']
+    )
+      continue;
     if (namespaces !== 'all' && !namespaces.includes(pod.meta.namespace)) continue;
     const name = workloadName(pod);
     if (!seen.has(name)) seen.set(name, pod);
@@ -45,16 +50,26 @@ function destinationPorts(snapshot: Snapshot, pod: PodFact, query: MatrixQuery):
 }
 
 export function matrix(snapshot: Snapshot, query: MatrixQuery): MatrixReport {
-  if (query.port === undefined && !query.servicePorts) throw new UsageError('name the port with --port, or use --service-ports');
+  if (query.port === undefined && !query.servicePorts)
+    throw new UsageError('name the port with --port, or use --service-ports');
   const ctx = createContext(snapshot, 'verdict');
   const workloads = matrixWorkloads(snapshot, query.namespaces);
   if (query.namespaces !== 'all') {
-    for (const ns of query.namespaces) if (!snapshot.namespaces.has(ns)) throw new UsageError(`namespace "${ns}" not found`);
+    for (const ns of query.namespaces)
+      if (!snapshot.namespaces.has(ns)) throw new UsageError(`namespace "${ns}" not found`);
   }
   const cells: MatrixCell[] = [];
   for (const dst of workloads) {
     for (const port of destinationPorts(snapshot, dst.pod, query)) {
-      const dest: ResolvedDestination = { input: `${dst.name}:${port}`, kind: 'pod', addressedBy: 'pod-ip', port, protocol: 'TCP', targets: [{ pod: dst.pod, targetPort: port }], notReady: [] };
+      const dest: ResolvedDestination = {
+        input: `${dst.name}:${port}`,
+        kind: 'pod',
+        addressedBy: 'pod-ip',
+        port,
+        protocol: 'TCP',
+        targets: [{ pod: dst.pod, targetPort: port }],
+        notReady: [],
+      };
       for (const src of workloads) {
         if (src === dst) continue;
         const pair = evaluateCell(ctx, src.pod, dest);
@@ -71,7 +86,8 @@ export function matrix(snapshot: Snapshot, query: MatrixQuery): MatrixReport {
     }
   }
   return {
-    namespaces: query.namespaces === 'all' ? [...new Set(workloads.map((w) => w.pod.meta.namespace))].sort() : query.namespaces,
+    namespaces:
+      query.namespaces === 'all' ? [...new Set(workloads.map((w) => w.pod.meta.namespace))].sort() : query.namespaces,
     workloads: workloads.map((w) => w.name),
     ports: query.port !== undefined ? String(query.port) : 'service target ports',
     cells,

@@ -2,7 +2,12 @@
 // hops a route crosses, in order, and what each end of each wire is.
 import type { PodFact } from '../snapshot/types.js';
 import { podRef, refTo } from '../snapshot/ref.js';
-import { ANNOTATION_BYPASS_INBOUND, HBONE_PORT, LABEL_TUNNEL, ZTUNNEL_CONNECT_TIMEOUT_SECONDS } from '../mesh/constants.js';
+import {
+  ANNOTATION_BYPASS_INBOUND,
+  HBONE_PORT,
+  LABEL_TUNNEL,
+  ZTUNNEL_CONNECT_TIMEOUT_SECONDS,
+} from '../mesh/constants.js';
 import { identityOf } from '../mesh/identity.js';
 import type { RequestFacts } from '../mesh/http.js';
 import { finding } from '../findings/finding.js';
@@ -24,7 +29,9 @@ export type PairSource = { kind: 'pod'; pod: PodFact } | { kind: 'kubelet' };
 const T = ZTUNNEL_CONNECT_TIMEOUT_SECONDS;
 /** What a stalled HBONE dial looks like from the source ztunnel (§5, §8). */
 const SOURCE_ZTUNNEL_STALLS: Wire['consequence'] = {
-  egress: ` The source ztunnel stalls for its ${T} s connect timeout and logs "maybe a NetworkPolicy is blocking HBONE port 15008".`,
+  egress:
+    ` The source ztunnel stalls for its ${T} s connect timeout and logs "maybe a NetworkPolicy is blocking HBONE ` +
+    `port 15008".`,
   ingress: ` The source ztunnel gives up after ${T} s.`,
 };
 const PLAINTEXT: Wire['consequence'] = { egress: '', ingress: '' };
@@ -64,7 +71,13 @@ export function evaluateRoute(
 }
 
 /** §11's checklist for pod → pod without a waypoint: capture, the wire, the destination's ztunnel or sidecar. */
-export function directPath(ctx: EvalContext, source: PairSource, dst: PodFact, targetPort: number, dest: ResolvedDestination): PairResult {
+export function directPath(
+  ctx: EvalContext,
+  source: PairSource,
+  dst: PodFact,
+  targetPort: number,
+  dest: ResolvedDestination,
+): PairResult {
   const { mesh } = ctx.snapshot;
   const run = new PathRun(ctx);
   const src = source.kind === 'pod' ? source.pod : undefined;
@@ -108,8 +121,12 @@ export function directPath(ctx: EvalContext, source: PairSource, dst: PodFact, t
   }
   if (!probeSnat) checkArrival(ctx, run, wire, dst, srcCaptured ? 'source ztunnel' : 'plaintext client', 'timeout');
   if (!dstEnr.captured && !dstPending && dstEnr.mode !== 'sidecar' && !run.verdictOnly) {
-    const how = srcCaptured ? 'ztunnel passes the connection through as plaintext from the source pod IP' : 'the connection is plain TCP';
-    const detail = `${podName(dst)} is not in the mesh (${dstEnr.reason}): ${how}, and no AuthorizationPolicy or PeerAuthentication applies to it.`;
+    const how = srcCaptured
+      ? 'ztunnel passes the connection through as plaintext from the source pod IP'
+      : 'the connection is plain TCP';
+    const detail =
+      `${podName(dst)} is not in the mesh (${dstEnr.reason}): ${how}, and no AuthorizationPolicy or ` +
+      `PeerAuthentication applies to it.`;
     run.note(finding('AD703', detail, [podRef(dst)]));
   }
   run.add(wire);
@@ -134,13 +151,20 @@ export function directPath(ctx: EvalContext, source: PairSource, dst: PodFact, t
       rejected: 'reset',
     });
   } else if (dstEnr.mode === 'sidecar' && !kubelet) {
-    sidecarHop(ctx, run, { destination: dst, targetPort, client: src, clientLabel: srcLabel, hbone, clientCaptured: srcCaptured });
+    sidecarHop(ctx, run, {
+      destination: dst,
+      targetPort,
+      client: src,
+      clientLabel: srcLabel,
+      hbone,
+      clientCaptured: srcCaptured,
+    });
   }
   run.notes(() => runNotes(ctx, NOTES.port, { destination: dst, port: targetPort }));
   return resultOf();
 }
 
-/** §6, §8 row 2, §4.7: client → waypoint:15008 → the waypoint's policies → destination:15008 → its ztunnel. */
+/** §6, §8 row 2, §4.7: client → waypoint:15008 → its policies → destination:15008 → its ztunnel. */
 function waypointPath(
   ctx: EvalContext,
   src: PodFact,
@@ -157,7 +181,10 @@ function waypointPath(
   run.notes(() => enrollmentFindings(ctx, src));
   run.notes(() => enrollmentFindings(ctx, dst));
   const gw = route.gateway.meta;
-  captureHop(ctx, run, src, dest.port, [`${bindingName(route)} is bound to Gateway ${gw.namespace}/${gw.name} (istio.io/use-waypoint)`, ...route.evidence]);
+  captureHop(ctx, run, src, dest.port, [
+    `${bindingName(route)} is bound to Gateway ${gw.namespace}/${gw.name} (istio.io/use-waypoint)`,
+    ...route.evidence,
+  ]);
   if (run.settled) return resultOf();
   toWaypoint(ctx, run, src, route);
   if (run.settled) return resultOf();
@@ -229,12 +256,20 @@ function toWaypoint(ctx: EvalContext, run: PathRun, src: PodFact, route: Waypoin
 }
 
 /** §9: client → egress waypoint (its policies) → the external host, which the waypoint dials itself. */
-function egressWaypointPath(ctx: EvalContext, src: PodFact, dest: ResolvedDestination, route: WaypointRoute, request: RequestFacts): PairResult {
+function egressWaypointPath(
+  ctx: EvalContext,
+  src: PodFact,
+  dest: ResolvedDestination,
+  route: WaypointRoute,
+  request: RequestFacts,
+): PairResult {
   const run = new PathRun(ctx);
   const http = request.protocol === 'HTTP';
   const resultOf = () => run.result(podName(src), dest.input);
   const gw = route.gateway.meta;
-  captureHop(ctx, run, src, dest.port, [`${bindingName(route)} is bound to Gateway ${gw.namespace}/${gw.name} (egress waypoint)`]);
+  captureHop(ctx, run, src, dest.port, [
+    `${bindingName(route)} is bound to Gateway ${gw.namespace}/${gw.name} (egress waypoint)`,
+  ]);
   if (run.settled) return resultOf();
   toWaypoint(ctx, run, src, route);
   if (run.settled) return resultOf();
@@ -265,14 +300,24 @@ function externalPath(ctx: EvalContext, src: PodFact, dest: ResolvedDestination)
   run.notes(() => enrollmentFindings(ctx, src));
   if (captured && dest.kind === 'external' && mesh.outboundTrafficPolicy === 'REGISTRY_ONLY' && !run.verdictOnly) {
     const detail =
-      `meshConfig.outboundTrafficPolicy is REGISTRY_ONLY, but ztunnel does not enforce it: ${dest.input} is not in the ` +
+      `meshConfig.outboundTrafficPolicy is REGISTRY_ONLY, but ztunnel does not enforce it: ${dest.input} is ` +
+      `not in the ` +
       'registry and is still passed through. Control egress with an egress waypoint and policy, or a NetworkPolicy.';
-    run.note(finding('AD812', detail, mesh.sources.filter((r) => r.kind === 'ConfigMap')));
+    run.note(
+      finding(
+        'AD812',
+        detail,
+        mesh.sources.filter((r) => r.kind === 'ConfigMap'),
+      ),
+    );
   }
   if (captured) captureHop(ctx, run, src, dest.port);
   if (run.settled) return run.result(podName(src), dest.input);
   const out = networkHop(podLabel(src), dest.externalIp ?? dest.input, dest.port, 'TCP');
-  run.evidence(out, captured ? 'ztunnel passes unknown or external destinations through as plaintext (§9)' : 'plain TCP');
+  run.evidence(
+    out,
+    captured ? 'ztunnel passes unknown or external destinations through as plaintext (§9)' : 'plain TCP',
+  );
   checkWire(ctx, run, out, {
     from: podEnd(src, podLabel(src)),
     to: { label: dest.externalIp ?? dest.input, ip: dest.externalIp },
@@ -282,7 +327,8 @@ function externalPath(ctx: EvalContext, src: PodFact, dest: ResolvedDestination)
     consequence: {
       egress: dest.externalIp
         ? ''
-        : ' The external address is unknown in the input, so only rules without peers or with 0.0.0.0/0 could allow it.',
+        : ' The external address is unknown in the input, so only rules without peers or with 0.0.0.0/0 could ' +
+          'allow it.',
       ingress: '',
     },
   });
@@ -291,11 +337,18 @@ function externalPath(ctx: EvalContext, src: PodFact, dest: ResolvedDestination)
 }
 
 /** §11 row 23: nothing to connect to. */
-function noEndpointsPath(ctx: EvalContext, src: PodFact | undefined, dest: ResolvedDestination, viaWaypointHttp: boolean): PairResult {
+function noEndpointsPath(
+  ctx: EvalContext,
+  src: PodFact | undefined,
+  dest: ResolvedDestination,
+  viaWaypointHttp: boolean,
+): PairResult {
   const captured = src ? enrollmentOf(ctx, src).captured : false;
   const svc = dest.object ? `${dest.object.kind} ${dest.object.namespace}/${dest.object.name}` : dest.input;
   const notReady = dest.notReady.map((p) => podName(p));
-  const why = notReady.length ? ` (selected but not usable: ${notReady.join(', ')})` : ' (its selector matches no pod in the input)';
+  const why = notReady.length
+    ? ` (selected but not usable: ${notReady.join(', ')})`
+    : ' (its selector matches no pod in the input)';
   const consequence = captured
     ? 'The source ztunnel logs "no healthy upstream" and resets the connection.'
     : 'kube-proxy rejects connections to a Service without endpoints.';
@@ -310,7 +363,13 @@ function noEndpointsPath(ctx: EvalContext, src: PodFact | undefined, dest: Resol
     // §5: through a waypoint, HTTP clients get 503 "no healthy upstream" (UH).
     symptom: viaWaypointHttp ? 'http-503' : captured ? 'reset' : 'refused',
     enforcedBy: 'dataplane',
-    hops: [{ ...networkHop(src ? podLabel(src) : 'client', svc, dest.port, 'TCP'), result: 'fail', evidence: ['no endpoints'] }],
+    hops: [
+      {
+        ...networkHop(src ? podLabel(src) : 'client', svc, dest.port, 'TCP'),
+        result: 'fail',
+        evidence: ['no endpoints'],
+      },
+    ],
     findings: [f],
     decisive: f,
   };

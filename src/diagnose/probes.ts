@@ -26,56 +26,94 @@ export function probes(snapshot: Snapshot, input: string, namespace: string, obs
       for (const probe of c.probes) {
         const base = { pod: podName(pod), container: c.name, probe: probe.kind, handler: probe.handler };
         if (probe.handler === 'exec' || probe.handler === 'unknown') {
-          results.push({ ...base, result: 'not-affected', reason: 'exec probes run inside the container; no network is involved' });
+          results.push({
+            ...base,
+            result: 'not-affected',
+            reason: 'exec probes run inside the container; no network is involved',
+          });
           continue;
         }
         if (probe.host) {
-          results.push({ ...base, result: 'not-affected', reason: `the probe dials host ${probe.host}, not the pod IP, so the ambient SNAT does not apply` });
-          findings.push(finding('AD601', `${podName(pod)} container ${c.name} ${probe.kind} probe sets host ${probe.host}; it does not go to the pod IP, so ambient does not change it.`, [podRef(pod)]));
+          results.push({
+            ...base,
+            result: 'not-affected',
+            reason: `the probe dials host ${probe.host}, not the pod IP, so the ambient SNAT does not apply`,
+          });
+          findings.push(
+            finding(
+              'AD601',
+              `${podName(pod)} container ${c.name} ${probe.kind} probe sets host ${probe.host}; it does not go ` +
+                `to the pod IP, so ambient does not change it.`,
+              [podRef(pod)],
+            ),
+          );
           continue;
         }
         const port = probe.port === undefined ? undefined : resolvePodPort(pod, probe.port);
         if (port === undefined) {
-          results.push({ ...base, result: 'fail', reason: `the probe names port "${String(probe.port)}", which no container declares` });
+          results.push({
+            ...base,
+            result: 'fail',
+            reason: `the probe names port "${String(probe.port)}", which no container declares`,
+          });
           continue;
         }
-        const pair = directPath(ctx, { kind: 'kubelet' }, pod, port, { input, kind: 'pod', addressedBy: 'pod-ip', port, protocol: 'TCP', targets: [{ pod, targetPort: port }], notReady: [] });
+        const pair = directPath(ctx, { kind: 'kubelet' }, pod, port, {
+          input,
+          kind: 'pod',
+          addressedBy: 'pod-ip',
+          port,
+          protocol: 'TCP',
+          targets: [{ pod, targetPort: port }],
+          notReady: [],
+        });
         findings.push(...pair.findings.filter((f) => f.code !== 'AD702'));
         if (path.length === 0 || (!pair.ok && !failure)) path = pair.hops;
         const reason = pair.ok
           ? enrolled.captured
             ? `from ${snapshot.mesh.probeSnatIPv4} (SNAT), skipping ztunnel; NetworkPolicy allows it`
             : 'the pod is not captured: the probe comes from the node as before'
-          : pair.decisive?.title ?? 'blocked';
+          : (pair.decisive?.title ?? 'blocked');
         results.push({ ...base, port, result: pair.ok ? 'pass' : 'fail', reason });
-        if (!pair.ok && !failure) failure = { symptom: 'probe-failure', enforcedBy: pair.enforcedBy, decisive: pair.decisive };
+        if (!pair.ok && !failure)
+          failure = { symptom: 'probe-failure', enforcedBy: pair.enforcedBy, decisive: pair.decisive };
       }
     }
   }
   const checked = results.filter((r) => r.result !== 'not-affected');
   const failed = checked.filter((r) => r.result === 'fail');
-  const outcome: Verdict['outcome'] = failed.length === 0 ? 'allowed' : failed.length === checked.length ? 'denied' : 'partial';
+  const outcome: Verdict['outcome'] =
+    failed.length === 0 ? 'allowed' : failed.length === checked.length ? 'denied' : 'partial';
+  const unaffected =
+    results.length > checked.length ? `; ${results.length - checked.length} are not affected by ambient` : '';
+  const decisive = failure?.decisive;
+  const cause = decisive ? `${decisive.title} (${decisive.objects[0] ?? decisive.code})` : 'see findings';
   const verdict: Verdict = {
     outcome: unread ? 'unknown' : outcome,
     symptom: failure ? 'probe-failure' : 'ok',
     enforcedBy: failure?.enforcedBy ?? 'none',
-    summary: unread ??
+    summary:
+      unread ??
       (results.length === 0
         ? 'The pod defines no probes.'
         : failed.length === 0
-          ? `All ${checked.length} network probe(s) reach the pod${results.length > checked.length ? `; ${results.length - checked.length} are not affected by ambient` : ''}.`
-          : `${failed.length} of ${checked.length} network probe(s) will fail: ${failure?.decisive ? `${failure.decisive.title} (${failure.decisive.objects[0] ?? failure.decisive.code})` : 'see findings'}.`),
+          ? `All ${checked.length} network probe(s) reach the pod${unaffected}.`
+          : `${failed.length} of ${checked.length} network probe(s) will fail: ${cause}.`),
   };
   if (observed) {
     const f = symptomFinding(observed, verdict, path);
     if (f) findings.push(f);
   }
-  const decisive = failure?.decisive ? [failure.decisive] : [];
+  const decisiveFirst = failure?.decisive ? [failure.decisive] : [];
   return {
-    target: { input, ...(target.object ? { object: refText(target.object) } : {}), pods: target.pods.map((p: PodFact) => summarizePod(ctx, p)) },
+    target: {
+      input,
+      ...(target.object ? { object: refText(target.object) } : {}),
+      pods: target.pods.map((p: PodFact) => summarizePod(ctx, p)),
+    },
     verdict,
     probes: results,
     path,
-    findings: mergeFindings([...decisive, ...findings]),
+    findings: mergeFindings([...decisiveFirst, ...findings]),
   };
 }

@@ -47,20 +47,31 @@ function requireNamespace(snapshot: Snapshot, ns: string): void {
   if (!snapshot.namespaces.has(ns)) throw new UsageError(suggest('namespace', ns, [...snapshot.namespaces.keys()]));
 }
 
-function podsOfWorkload(snapshot: Snapshot, kind: string, ns: string, name: string): { pods: PodFact[]; object: ObjectRef } {
+function podsOfWorkload(
+  snapshot: Snapshot,
+  kind: string,
+  ns: string,
+  name: string,
+): { pods: PodFact[]; object: ObjectRef } {
   const object: ObjectRef = { kind, namespace: ns, name };
   const workload = snapshot.workloads.find((w) => w.kind === kind && w.meta.namespace === ns && w.meta.name === name);
   if (workload) {
     const sel = workload.selector ?? { matchLabels: workload.templateLabels };
     const pods = snapshot.pods.filter(
-      (p) => p.meta.namespace === ns && ((p.owner?.kind === kind && p.owner.name === name) || selectorMatches(sel, p.meta.labels)),
+      (p) =>
+        p.meta.namespace === ns &&
+        ((p.owner?.kind === kind && p.owner.name === name) || selectorMatches(sel, p.meta.labels)),
     );
     if (pods.length === 0) throw new UsageError(`${refText(object)} has no pods in the input`);
     return { pods, object };
   }
   // A workload known only through its pods' owner references.
   const owned = snapshot.pods.filter(
-    (p) => p.meta.namespace === ns && p.owner && (p.owner.name === name || (kind === 'Deployment' && p.owner.kind === 'ReplicaSet' && p.owner.name.replace(/-[a-z0-9]+$/, '') === name)),
+    (p) =>
+      p.meta.namespace === ns &&
+      p.owner &&
+      (p.owner.name === name ||
+        (kind === 'Deployment' && p.owner.kind === 'ReplicaSet' && p.owner.name.replace(/-[a-z0-9]+$/, '') === name)),
   );
   if (owned.length > 0) return { pods: owned, object };
   const names = snapshot.workloads.filter((w) => w.kind === kind && w.meta.namespace === ns).map((w) => w.meta.name);
@@ -72,7 +83,9 @@ function findPod(snapshot: Snapshot, ns: string, name: string): PodFact {
   if (pod) return pod;
   const inNs = snapshot.pods.filter((p) => p.meta.namespace === ns).map((p) => p.meta.name);
   // `ns/curl` commonly means the pods of a workload called curl.
-  const prefixed = snapshot.pods.filter((p) => p.meta.namespace === ns && (p.owner?.name === name || p.meta.name.startsWith(`${name}-`)));
+  const prefixed = snapshot.pods.filter(
+    (p) => p.meta.namespace === ns && (p.owner?.name === name || p.meta.name.startsWith(`${name}-`)),
+  );
   if (prefixed.length === 1) return prefixed[0];
   throw new UsageError(suggest(`pod in namespace ${ns}:`, name, inNs));
 }
@@ -95,7 +108,11 @@ function declaredPorts(pod: PodFact): string[] {
   return pod.containers.flatMap((c) => c.ports.map((p) => `${p.containerPort}${p.name ? `/${p.name}` : ''}`));
 }
 
-function serviceTargets(snapshot: Snapshot, svc: ServiceFact, sp: ServicePortFact): { targets: DestinationTarget[]; notReady: PodFact[] } {
+function serviceTargets(
+  snapshot: Snapshot,
+  svc: ServiceFact,
+  sp: ServicePortFact,
+): { targets: DestinationTarget[]; notReady: PodFact[] } {
   const targets: DestinationTarget[] = [];
   const notReady: PodFact[] = [];
   for (const pod of endpointsOfService(snapshot, svc)) {
@@ -120,11 +137,17 @@ function pickServicePort(svc: ServiceFact, port: string | undefined): ServicePor
 
 function toPortNumber(port: string | undefined, input: string): number {
   if (port === undefined) throw new UsageError(`no port in "${input}": add :PORT or --port`);
-  if (!/^\d+$/.test(port) || Number(port) < 1 || Number(port) > 65535) throw new UsageError(`invalid port "${port}" in "${input}"`);
+  if (!/^\d+$/.test(port) || Number(port) < 1 || Number(port) > 65535)
+    throw new UsageError(`invalid port "${port}" in "${input}"`);
   return Number(port);
 }
 
-function serviceDestination(snapshot: Snapshot, svc: ServiceFact, port: string | undefined, base: Partial<ResolvedDestination>): ResolvedDestination {
+function serviceDestination(
+  snapshot: Snapshot,
+  svc: ServiceFact,
+  port: string | undefined,
+  base: Partial<ResolvedDestination>,
+): ResolvedDestination {
   const sp = pickServicePort(svc, port);
   const { targets, notReady } = serviceTargets(snapshot, svc, sp);
   return {
@@ -144,15 +167,25 @@ function serviceDestination(snapshot: Snapshot, svc: ServiceFact, port: string |
   };
 }
 
-function podDestination(pods: PodFact[], port: string | undefined, base: Partial<ResolvedDestination> & { object: ObjectRef }): ResolvedDestination {
+function podDestination(
+  pods: PodFact[],
+  port: string | undefined,
+  base: Partial<ResolvedDestination> & { object: ObjectRef },
+): ResolvedDestination {
   if (port === undefined) throw new UsageError(`no port for ${refText(base.object)}: add :PORT or --port`);
   const targets: DestinationTarget[] = [];
   for (const pod of pods) {
     const tp = resolvePodPort(pod, port);
     const declared = declaredPorts(pod);
-    if (tp === undefined) throw new UsageError(`Pod ${pod.meta.namespace}/${pod.meta.name} has no port named "${port}"; it declares: ${declared.join(', ') || 'none'}`);
+    if (tp === undefined)
+      throw new UsageError(
+        `Pod ${pod.meta.namespace}/${pod.meta.name} has no port named "${port}"; it declares: ` +
+          `${declared.join(', ') || 'none'}`,
+      );
     if (declared.length > 0 && !pod.containers.some((c) => c.ports.some((p) => p.containerPort === tp))) {
-      throw new UsageError(`Pod ${pod.meta.namespace}/${pod.meta.name} does not expose port ${tp}; it declares: ${declared.join(', ')}`);
+      throw new UsageError(
+        `Pod ${pod.meta.namespace}/${pod.meta.name} does not expose port ${tp}; it declares: ${declared.join(', ')}`,
+      );
     }
     targets.push({ pod, targetPort: tp });
   }
@@ -171,7 +204,12 @@ function podDestination(pods: PodFact[], port: string | undefined, base: Partial
   };
 }
 
-export function resolveDestination(snapshot: Snapshot, input: string, defaultNamespace: string, portFlag?: string): ResolvedDestination {
+export function resolveDestination(
+  snapshot: Snapshot,
+  input: string,
+  defaultNamespace: string,
+  portFlag?: string,
+): ResolvedDestination {
   if (!input || /\s/.test(input)) throw new UsageError(`invalid destination "${input}"`);
   const hp = splitHostPort(input, portFlag);
   const base = { input, path: hp.path, scheme: hp.scheme };
@@ -182,7 +220,14 @@ export function resolveDestination(snapshot: Snapshot, input: string, defaultNam
     requireNamespace(snapshot, ns);
     if (kind === 'Service') {
       const svc = snapshot.services.find((s) => s.meta.namespace === ns && s.meta.name === name);
-      if (!svc) throw new UsageError(suggest(`service in namespace ${ns}:`, name, snapshot.services.filter((s) => s.meta.namespace === ns).map((s) => s.meta.name)));
+      if (!svc)
+        throw new UsageError(
+          suggest(
+            `service in namespace ${ns}:`,
+            name,
+            snapshot.services.filter((s) => s.meta.namespace === ns).map((s) => s.meta.name),
+          ),
+        );
       return serviceDestination(snapshot, svc, hp.port, base);
     }
     if (kind === 'Pod') {
@@ -202,7 +247,17 @@ export function resolveDestination(snapshot: Snapshot, input: string, defaultNam
     if (pod) return podDestination([pod], hp.port, { ...base, object: podRef(pod) });
     const se = snapshot.serviceEntries.find((s) => s.addresses.includes(ip) || s.statusAddresses.includes(ip));
     if (se) return serviceEntryDestination(se, hp, base);
-    return { ...base, input, kind: 'external', addressedBy: 'external', port: toPortNumber(hp.port, input), protocol: 'TCP', externalIp: ip, targets: [], notReady: [] };
+    return {
+      ...base,
+      input,
+      kind: 'external',
+      addressedBy: 'external',
+      port: toPortNumber(hp.port, input),
+      protocol: 'TCP',
+      externalIp: ip,
+      targets: [],
+      notReady: [],
+    };
   }
 
   // SERVICE.NS[.svc[.cluster.local]]:PORT
@@ -212,11 +267,19 @@ export function resolveDestination(snapshot: Snapshot, input: string, defaultNam
     if (svc) return serviceDestination(snapshot, svc, hp.port, base);
     const se = snapshot.serviceEntries.find((s) => s.hosts.includes(hp.host));
     if (se) return serviceEntryDestination(se, hp, base);
-    throw new UsageError(suggest(`service in namespace ${m[2]}:`, m[1], snapshot.services.filter((s) => s.meta.namespace === m[2]).map((s) => s.meta.name)));
+    throw new UsageError(
+      suggest(
+        `service in namespace ${m[2]}:`,
+        m[1],
+        snapshot.services.filter((s) => s.meta.namespace === m[2]).map((s) => s.meta.name),
+      ),
+    );
   }
 
   // HOST:PORT of a ServiceEntry
-  const se = snapshot.serviceEntries.find((s) => s.hosts.some((h) => h === hp.host || (h.startsWith('*.') && hp.host.endsWith(h.slice(1)))));
+  const se = snapshot.serviceEntries.find((s) =>
+    s.hosts.some((h) => h === hp.host || (h.startsWith('*.') && hp.host.endsWith(h.slice(1)))),
+  );
   if (se) return serviceEntryDestination(se, hp, base);
 
   // A bare NAME:PORT: a Service, then a pod, in the default namespace.
@@ -233,10 +296,17 @@ export function resolveDestination(snapshot: Snapshot, input: string, defaultNam
   throw new UsageError(suggest('destination', hp.host, names));
 }
 
-function serviceEntryDestination(se: ServiceEntryFact, hp: HostPort, base: { input: string; path?: string; scheme?: 'http' | 'https' }): ResolvedDestination {
+function serviceEntryDestination(
+  se: ServiceEntryFact,
+  hp: HostPort,
+  base: { input: string; path?: string; scheme?: 'http' | 'https' },
+): ResolvedDestination {
   const port = toPortNumber(hp.port, base.input);
   if (se.ports.length > 0 && !se.ports.some((p) => p.number === port)) {
-    throw new UsageError(`ServiceEntry ${se.meta.namespace}/${se.meta.name} has no port ${port}; its ports: ${se.ports.map((p) => p.number).join(', ')}`);
+    throw new UsageError(
+      `ServiceEntry ${se.meta.namespace}/${se.meta.name} has no port ${port}; its ports: ` +
+        `${se.ports.map((p) => p.number).join(', ')}`,
+    );
   }
   return {
     ...base,
@@ -260,10 +330,13 @@ export function resolveOrExplainGaps<T>(snapshot: Snapshot, resolve: () => T): T
   } catch (err) {
     if (!(err instanceof UsageError) || snapshot.gaps.length === 0) throw err;
     const anonymous = snapshot.gaps.some((g) => g.message.includes('system:anonymous'));
-    const what = snapshot.gaps.map((g) => `${g.verb} ${g.resource}${g.namespace ? ` in ${g.namespace}` : ''}`).join(', ');
+    const what = snapshot.gaps
+      .map((g) => `${g.verb} ${g.resource}${g.namespace ? ` in ${g.namespace}` : ''}`)
+      .join(', ');
     throw new InputError(
       anonymous
-        ? `the API server treats the requests as system:anonymous: the credentials are missing or were not sent (forbidden: ${what})`
+        ? `the API server treats the requests as system:anonymous: the credentials are missing or were not sent ` +
+            `(forbidden: ${what})`
         : `cannot read the cluster: forbidden: ${what} (${err.message}); see docs/rbac.md for the permissions needed`,
     );
   }

@@ -47,7 +47,8 @@ export function bindWaypoint(ctx: EvalContext, clients: PodFact[], dest: Resolve
   const computedBound = !!result.route || result.findings.some((f) => f.code === 'AD804');
   if (owner && bound && dest.object && (bound.status === 'True') !== computedBound) {
     const detail =
-      `${refText(dest.object)} has status WaypointBound=${bound.status}${bound.reason ? ` (${bound.reason})` : ''}, but ` +
+      `${refText(dest.object)} has status ` +
+      `WaypointBound=${bound.status}${bound.reason ? ` (${bound.reason})` : ''}, but ` +
       `from the objects in the input the binding ${computedBound ? 'applies' : 'does not apply'}. The status may be ` +
       'stale, or the input may lack objects (the waypoint Gateway or its pods).';
     result.findings.push(finding('AD813', detail, [dest.object]));
@@ -81,7 +82,8 @@ export function routeFor(
   const captured = !!enrollment?.captured;
   const waypoint = binding.route;
   if (dest.kind === 'external' || dest.kind === 'serviceentry') {
-    if (client && waypoint && captured && !egressBypassed(ctx, client, dest, notes)) return { kind: 'egress-waypoint', waypoint };
+    if (client && waypoint && captured && !egressBypassed(ctx, client, dest, notes))
+      return { kind: 'egress-waypoint', waypoint };
     return EXTERNAL;
   }
   if (dest.targets.length === 0) {
@@ -101,7 +103,9 @@ function egressBypassed(ctx: EvalContext, client: PodFact, dest: ResolvedDestina
   if (!se) return false;
   const why = egressBypassReason(client, se, dest.input.split(':')[0] === dest.externalIp, ctx.snapshot.mesh);
   if (!why) return false;
-  const detail = `${why}: ztunnel sees an unknown destination and passes it through directly, bypassing the egress waypoint and its policies.`;
+  const detail =
+    `${why}: ztunnel sees an unknown destination and passes it through directly, bypassing the egress waypoint ` +
+    `and its policies.`;
   const fix =
     '# Give the ServiceEntry a VIP ztunnel can match, e.g.\nspec:\n  addresses: [240.240.0.10]\n' +
     '# and make sure DNS capture is on (istio-cni ambient.dnsCapture=true; restart the pods).';

@@ -28,4 +28,3 @@ export function suggest(what: string, name: string, candidates: string[]): strin
   if (candidates.length === 0) return `${what} "${name}" not found, and the input has none`;
   return `${what} "${name}" not found; nearest: ${nearest(name, candidates).join(', ')}`;
 }
-

@@ -2,7 +2,6 @@
 import { finding, orderFindings, type Finding } from '../findings/finding.js';
 import type { Hop, Outcome, PairResult, Symptom, Verdict } from './report.js';
 
-
 /** Merges findings across pairs: same code and objects once, with a count of repeats. */
 export function mergeFindings(all: Finding[]): Finding[] {
   const byKey = new Map<string, { f: Finding; more: number }>();
@@ -13,51 +12,86 @@ export function mergeFindings(all: Finding[]): Finding[] {
     else if (seen.f.detail !== f.detail) seen.more++;
   }
   return orderFindings(
-    [...byKey.values()].map(({ f, more }) => (more > 0 ? { ...f, detail: `${f.detail} (The same applies to ${more} more pod pair${more > 1 ? 's' : ''}.)` } : f)),
+    [...byKey.values()].map(({ f, more }) =>
+      more > 0 ? { ...f, detail: `${f.detail} (The same applies to ${more} more pod pair${more > 1 ? 's' : ''}.)` } : f,
+    ),
   );
 }
 
-export function aggregate(pairs: PairResult[], unknownReason?: string): { verdict: Verdict; representative?: PairResult } {
+export function aggregate(
+  pairs: PairResult[],
+  unknownReason?: string,
+): { verdict: Verdict; representative?: PairResult } {
   const failing = pairs.filter((p) => !p.ok);
   const representative = failing[0] ?? pairs[0];
   unknownReason ??= failing.length === 0 ? pairs.find((p) => p.unknown)?.unknown : undefined;
   if (unknownReason) {
-    return { verdict: { outcome: 'unknown', symptom: failing[0]?.symptom ?? 'ok', enforcedBy: failing[0]?.enforcedBy ?? 'none', summary: unknownReason }, representative };
+    return {
+      verdict: {
+        outcome: 'unknown',
+        symptom: failing[0]?.symptom ?? 'ok',
+        enforcedBy: failing[0]?.enforcedBy ?? 'none',
+        summary: unknownReason,
+      },
+      representative,
+    };
   }
-  if (pairs.length === 0) return { verdict: { outcome: 'unknown', symptom: 'ok', enforcedBy: 'none', summary: 'nothing to evaluate' } };
+  if (pairs.length === 0)
+    return { verdict: { outcome: 'unknown', symptom: 'ok', enforcedBy: 'none', summary: 'nothing to evaluate' } };
   const outcome: Outcome = failing.length === 0 ? 'allowed' : failing.length === pairs.length ? 'denied' : 'partial';
   const decisive = failing[0]?.decisive;
   let summary: string;
-  if (outcome === 'allowed') summary = `Predicted to work for ${pairs.length === 1 ? 'this pair' : `all ${pairs.length} source/destination pod pairs`}.`;
+  if (outcome === 'allowed')
+    summary =
+      `Predicted to work for ` +
+      `${pairs.length === 1 ? 'this pair' : `all ${pairs.length} source/destination pod pairs`}.`;
   else {
     const cause = decisive ? `${decisive.title} (${decisive.objects[0] ?? decisive.code})` : 'see findings';
     summary =
       outcome === 'partial'
-        ? `${failing.length} of ${pairs.length} pod pairs fail: ${cause}; clients see intermittent ${failing[0].symptom}.`
+        ? `${failing.length} of ${pairs.length} pod pairs fail: ${cause}; clients see intermittent ` +
+          `${failing[0].symptom}.`
         : `Predicted to fail: ${cause}.`;
   }
-  return { verdict: { outcome, symptom: failing[0]?.symptom ?? 'ok', enforcedBy: failing[0]?.enforcedBy ?? 'none', summary }, representative };
+  return {
+    verdict: { outcome, symptom: failing[0]?.symptom ?? 'ok', enforcedBy: failing[0]?.enforcedBy ?? 'none', summary },
+    representative,
+  };
 }
 
 /** What else produces a symptom the input cannot rule out (§5, §11). */
 const OTHER_CAUSES: Record<Symptom, string[]> = {
-  ok: ['the symptom is intermittent, or the input was captured after a fix', 'a DNS problem: the client never resolved the name'],
+  ok: [
+    'the symptom is intermittent, or the input was captured after a fix',
+    'a DNS problem: the client never resolved the name',
+  ],
   reset: [
     'the app does not listen on the target port (ztunnel: "connection failed: Connection refused")',
-    'lost dataplane state after a node reboot: the pod is still annotated enabled but its rules are gone (§1.4; delete the pod)',
+    'lost dataplane state after a node reboot: the pod is still annotated enabled but its rules are gone ' +
+      '(§1.4; delete the pod)',
     'an AuthorizationPolicy changed after the input was captured ("connection closed due to policy change")',
     'ztunnel certificate or CA trouble (ztunnel logs "identity error" or "tls error"; §11 row 27)',
   ],
-  refused: ['the app refuses on a non-mesh destination', "the source node's ztunnel was restarting", 'a Service with no endpoints, seen by a non-mesh client'],
+  refused: [
+    'the app refuses on a non-mesh destination',
+    "the source node's ztunnel was restarting",
+    'a Service with no endpoints, seen by a non-mesh client',
+  ],
   timeout: [
     'a CNI-specific policy not in the input (CiliumNetworkPolicy, Calico GlobalNetworkPolicy, AdminNetworkPolicy)',
     'a cloud firewall or security group between nodes blocking TCP 15008',
     "ztunnel on the destination's node is down (check its pods)",
   ],
-  'http-403': ['a waypoint L7 AuthorizationPolicy (targetRefs) denies the request', 'an ingress gateway or the application returns 403', 'a CUSTOM ext_authz provider at a waypoint'],
+  'http-403': [
+    'a waypoint L7 AuthorizationPolicy (targetRefs) denies the request',
+    'an ingress gateway or the application returns 403',
+    'a CUSTOM ext_authz provider at a waypoint',
+  ],
   'http-503': [
-    'an HTTP proxy answered: a waypoint, an ingress gateway, or a sidecar whose upstream connection failed (a 503 never comes from ztunnel alone)',
-    'a waypoint bound to the Service whose hop to the pod is rejected by a ztunnel policy naming the client instead of the waypoint (§4.7)',
+    'an HTTP proxy answered: a waypoint, an ingress gateway, or a sidecar whose upstream connection failed (a ' +
+      '503 never comes from ztunnel alone)',
+    'a waypoint bound to the Service whose hop to the pod is rejected by a ztunnel policy naming the client ' +
+      'instead of the waypoint (§4.7)',
     'the application itself returns 503',
   ],
   'probe-failure': [
@@ -71,8 +105,14 @@ const OTHER_CAUSES: Record<Symptom, string[]> = {
 export function symptomFinding(observed: Symptom, verdict: Verdict, hops: Hop[]): Finding | undefined {
   if (observed === verdict.symptom) return undefined;
   const noWaypoint = !hops.some((h) => h.layer === 'waypoint');
-  const causes = OTHER_CAUSES[observed].filter((c) => !(observed === 'http-503' && !noWaypoint && c.startsWith('a waypoint bound')));
-  const detail = `You observed "${observed}", the input predicts "${verdict.symptom}". Causes of "${observed}" the input cannot rule out: ${causes.map((c, i) => `(${i + 1}) ${c}`).join('; ')}.${observed === 'http-503' && noWaypoint ? ' No waypoint is bound on this path in the input.' : ''}`;
+  const causes = OTHER_CAUSES[observed].filter(
+    (c) => !(observed === 'http-503' && !noWaypoint && c.startsWith('a waypoint bound')),
+  );
+  const listed = causes.map((c, i) => `(${i + 1}) ${c}`).join('; ');
+  const noWaypointNote =
+    observed === 'http-503' && noWaypoint ? ' No waypoint is bound on this path in the input.' : '';
+  const detail =
+    `You observed "${observed}", the input predicts "${verdict.symptom}". Causes of "${observed}" the input ` +
+    `cannot rule out: ${listed}.${noWaypointNote}`;
   return finding('AD901', detail);
 }
-

@@ -17,7 +17,8 @@ export function computeBinding(ctx: EvalContext, clients: PodFact[], dest: Resol
   const dstNs = dest.namespace ? snapshot.namespaces.get(dest.namespace) : undefined;
   if (dstNs) labelled.push({ ref: namespaceRef(dstNs.meta.name), meta: dstNs.meta });
   if (dest.service) labelled.push({ ref: refTo('Service', dest.service.meta), meta: dest.service.meta });
-  if (dest.serviceEntry) labelled.push({ ref: refTo('ServiceEntry', dest.serviceEntry.meta), meta: dest.serviceEntry.meta });
+  if (dest.serviceEntry)
+    labelled.push({ ref: refTo('ServiceEntry', dest.serviceEntry.meta), meta: dest.serviceEntry.meta });
   for (const n of ignoredWaypointLabels(labelled)) findings.push(finding('AD802', n.detail, n.objects));
 
   const addressedBy = dest.addressedBy === 'pod-ip' ? 'pod-ip' : 'service';
@@ -30,7 +31,8 @@ export function computeBinding(ctx: EvalContext, clients: PodFact[], dest: Resol
         ? { ref: podRef(firstPod), meta: firstPod.meta }
         : undefined;
   // Headless Services are addressed by pod IP (§6.5): the pods' own labels decide.
-  const bindingObject = dest.service && addressedBy === 'pod-ip' && firstPod ? { ref: podRef(firstPod), meta: firstPod.meta } : target;
+  const bindingObject =
+    dest.service && addressedBy === 'pod-ip' && firstPod ? { ref: podRef(firstPod), meta: firstPod.meta } : target;
   const binding = waypointBinding(bindingObject, dstNs, snapshot.gateways);
   if (!binding) return { findings };
   const gwRef: ObjectRef = { kind: 'Gateway', namespace: binding.namespace, name: binding.name };
@@ -40,13 +42,16 @@ export function computeBinding(ctx: EvalContext, clients: PodFact[], dest: Resol
   if (!binding.gateway) {
     const detail =
       `${labelledName} asks for waypoint ${binding.namespace}/${binding.name}, which is not in the input. If it does ` +
-      'not exist in the cluster either, Istio marks the binding WaypointIsNotReady and traffic goes direct, skipping any L7 policy.';
+      'not exist in the cluster either, Istio marks the binding WaypointIsNotReady and traffic goes direct, ' +
+      'skipping any L7 policy.';
     findings.push(finding('AD802', detail, [binding.labelledObject]));
     return { findings };
   }
   // §6.6: only ambient-captured clients send to waypoints; an Istio ingress gateway does when the
   // Service or its namespace says istio.io/ingress-use-waypoint=true.
-  const ingressOptIn = [dest.service?.meta.labels, dstNs?.meta.labels].some((l) => l?.[LABEL_INGRESS_USE_WAYPOINT] === 'true');
+  const ingressOptIn = [dest.service?.meta.labels, dstNs?.meta.labels].some(
+    (l) => l?.[LABEL_INGRESS_USE_WAYPOINT] === 'true',
+  );
   const usesWaypoints = (p: PodFact) => {
     const e = enrollmentOf(ctx, p);
     return e.captured || (e.mode === 'gateway' && ingressOptIn && addressedBy === 'service');
@@ -59,22 +64,34 @@ export function computeBinding(ctx: EvalContext, clients: PodFact[], dest: Resol
     return { findings };
   }
   const inherited = binding.labelledObject.kind === 'Namespace';
-  const problem = bindingProblem(binding, addressedBy, bindingObject?.meta.namespace ?? binding.namespace, snapshot.gatewayClasses, inherited);
+  const problem = bindingProblem(
+    binding,
+    addressedBy,
+    bindingObject?.meta.namespace ?? binding.namespace,
+    snapshot.gatewayClasses,
+    inherited,
+  );
   const { namespace, name } = binding;
   if (problem?.kind === 'not-ready') {
     const detail =
       `${gwName} has no status.addresses, so Istio never made it ready (WaypointIsNotReady): traffic goes direct and ` +
       "the waypoint's L7 policies are not applied (fail-open).";
-    const fix = `# Check the waypoint Deployment and the Gateway's Programmed condition:\nkubectl -n ${namespace} get gateway ${name} -o yaml`;
+    const fix =
+      `# Check the waypoint Deployment and the Gateway's Programmed condition:\nkubectl -n ${namespace} get ` +
+      `gateway ${name} -o yaml`;
     findings.push(finding('AD805', detail, objects, fix));
     return { findings };
   }
   if (problem?.kind === 'traffic-type') {
     if (!(inherited && addressedBy === 'pod-ip')) {
       const detail =
-        `${gwName} serves traffic type "${problem.supports}" (istio.io/waypoint-for), but this traffic is addressed to ` +
-        `${addressedBy === 'service' ? 'a Service' : 'a pod IP'} (UnsupportedTrafficType): it goes direct and the waypoint's policies are skipped.`;
-      const fix = `# Let the waypoint serve both kinds of traffic:\nkubectl -n ${namespace} label gateway ${name} istio.io/waypoint-for=all --overwrite`;
+        `${gwName} serves traffic type "${problem.supports}" (istio.io/waypoint-for), but this traffic is ` +
+        `addressed to ` +
+        `${addressedBy === 'service' ? 'a Service' : 'a pod IP'} (UnsupportedTrafficType): it goes direct and ` +
+        `the waypoint's policies are skipped.`;
+      const fix =
+        `# Let the waypoint serve both kinds of traffic:\nkubectl -n ${namespace} label gateway ${name} ` +
+        `istio.io/waypoint-for=all --overwrite`;
       findings.push(finding('AD806', detail, objects, fix));
     }
     return { findings };
@@ -83,14 +100,18 @@ export function computeBinding(ctx: EvalContext, clients: PodFact[], dest: Resol
     const detail =
       `${labelledName} uses ${gwName} from another namespace, but its listener does not allow routes from other ` +
       'namespaces (AttachmentDenied): traffic goes direct.';
-    const fix = 'spec:\n  listeners:\n  - name: mesh\n    port: 15008\n    protocol: HBONE\n    allowedRoutes:\n      namespaces:\n        from: All';
+    const fix =
+      'spec:\n  listeners:\n  - name: mesh\n    port: 15008\n    protocol: HBONE\n    allowedRoutes:\n      ' +
+      'namespaces:\n        from: All';
     findings.push(finding('AD806', detail, objects, fix));
     return { findings };
   }
   const gw = binding.gateway;
   const pods = waypointPods(gw, snapshot.pods);
   const ready = pods.filter((p) => p.ready);
-  const conditions = [dest.service, dest.serviceEntry].flatMap((o) => (o?.conditions ?? []).filter((c) => c.type === 'istio.io/WaypointBound'));
+  const conditions = [dest.service, dest.serviceEntry].flatMap((o) =>
+    (o?.conditions ?? []).filter((c) => c.type === 'istio.io/WaypointBound'),
+  );
   const destName = dest.object ? refText(dest.object) : dest.input;
   return {
     findings,
@@ -101,7 +122,9 @@ export function computeBinding(ctx: EvalContext, clients: PodFact[], dest: Resol
       identity: waypointIdentity(gw, snapshot.mesh.trustDomain),
       labelledObject: binding.labelledObject,
       evidence: conditions.map(
-        (c) => `${destName} status WaypointBound=${c.status}${c.reason ? ` (${c.reason})` : ''}${c.message ? `: ${c.message}` : ''}`,
+        (c) =>
+          `${destName} status ` +
+          `WaypointBound=${c.status}${c.reason ? ` (${c.reason})` : ''}${c.message ? `: ${c.message}` : ''}`,
       ),
     },
   };

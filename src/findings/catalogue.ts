@@ -13,37 +13,77 @@ export const FINDINGS = {
   // Enrolment, §1
   AD101: { severity: 'info', title: 'Source is not in the mesh; it sends plaintext', section: '§1.1, §10' },
   AD102: { severity: 'warning', title: 'istio.io/dataplane-mode has a value Istio ignores', section: '§1.1, §6.7' },
-  AD103: { severity: 'warning', title: 'istio.io/dataplane-mode is set as an annotation, not a label', section: '§1.1' },
-  AD104: { severity: 'warning', title: "Ambient label on a workload's own metadata, not its pod template", section: '§1.1' },
+  AD103: {
+    severity: 'warning',
+    title: 'istio.io/dataplane-mode is set as an annotation, not a label',
+    section: '§1.1',
+  },
+  AD104: {
+    severity: 'warning',
+    title: "Ambient label on a workload's own metadata, not its pod template",
+    section: '§1.1',
+  },
   AD105: { severity: 'warning', title: 'hostNetwork pods are never enrolled', section: '§1.1, §7' },
   AD106: { severity: 'warning', title: 'A sidecar was injected, so the pod is not ambient', section: '§1.1, §1.2' },
   AD107: { severity: 'warning', title: 'Namespace is excluded by istio-cni', section: '§1.1' },
   AD108: { severity: 'warning', title: 'Injection label beside the ambient label', section: '§1.2' },
   AD109: { severity: 'error', title: 'Capture is pending: no ztunnel took the pod', section: '§1.3, §2.3' },
   AD110: { severity: 'warning', title: 'Pod should be ambient but is not captured', section: '§1.3, §1.4' },
-  AD111: { severity: 'warning', title: 'Pod is captured although its labels no longer ask for ambient', section: '§1.3' },
-  AD112: { severity: 'warning', title: 'ambient.istio.io/redirection=disabled is ignored since Istio 1.22', section: '§1.3' },
-  AD113: { severity: 'info', title: 'Inbound capture is bypassed: plaintext reaches the app without ztunnel', section: '§1.5' },
+  AD111: {
+    severity: 'warning',
+    title: 'Pod is captured although its labels no longer ask for ambient',
+    section: '§1.3',
+  },
+  AD112: {
+    severity: 'warning',
+    title: 'ambient.istio.io/redirection=disabled is ignored since Istio 1.22',
+    section: '§1.3',
+  },
+  AD113: {
+    severity: 'info',
+    title: 'Inbound capture is bypassed: plaintext reaches the app without ztunnel',
+    section: '§1.5',
+  },
   // ztunnel, §2
   AD201: { severity: 'error', title: 'No ready ztunnel on the node', section: '§2.1, §2.3' },
   AD202: { severity: 'info', title: 'No ztunnel pods in the input: a healthy dataplane is assumed', section: '§2.1' },
   // PeerAuthentication, §3
   AD301: { severity: 'error', title: 'STRICT mTLS rejects the plaintext connection', section: '§3.1, §3.2' },
-  AD302: { severity: 'info', title: 'PeerAuthentication DISABLE does not turn off mTLS between ambient pods', section: '§3.1' },
-  AD303: { severity: 'warning', title: 'PeerAuthentication with a selector in the root namespace is ignored', section: '§3.1' },
+  AD302: {
+    severity: 'info',
+    title: 'PeerAuthentication DISABLE does not turn off mTLS between ambient pods',
+    section: '§3.1',
+  },
+  AD303: {
+    severity: 'warning',
+    title: 'PeerAuthentication with a selector in the root namespace is ignored',
+    section: '§3.1',
+  },
   AD304: { severity: 'warning', title: 'Several PeerAuthentications at one level: the oldest wins', section: '§3.1' },
   // AuthorizationPolicy at the destination ztunnel, §4
   AD401: { severity: 'error', title: 'A DENY AuthorizationPolicy matches the connection', section: '§4.4' },
   AD402: { severity: 'error', title: 'ALLOW policies apply, but none allows the connection', section: '§4.2, §4.4' },
-  AD403: { severity: 'error', title: 'ALLOW rules with HTTP fields are dropped by ztunnel (fail closed)', section: '§4.3' },
+  AD403: {
+    severity: 'error',
+    title: 'ALLOW rules with HTTP fields are dropped by ztunnel (fail closed)',
+    section: '§4.3',
+  },
   AD404: { severity: 'warning', title: 'DENY with HTTP fields is a no-op or broader at ztunnel', section: '§4.3' },
   AD405: { severity: 'warning', title: 'A principal written with spiffe:// never matches at ztunnel', section: '§4.2' },
   AD406: { severity: 'warning', title: 'CUSTOM and AUDIT policies are not enforced by ztunnel', section: '§4.4' },
-  AD407: { severity: 'warning', title: 'Dry-run AuthorizationPolicy: enforcement depends on the Istio version', section: '§4.4' },
+  AD407: {
+    severity: 'warning',
+    title: 'Dry-run AuthorizationPolicy: enforcement depends on the Istio version',
+    section: '§4.4',
+  },
   AD408: { severity: 'error', title: 'An ALLOW policy with no rules denies everything in its scope', section: '§4.5' },
   AD409: { severity: 'warning', title: 'Principal uses a trust domain ztunnel does not have', section: '§4.6' },
   AD410: { severity: 'info', title: 'targetRefs policy is enforced only by a waypoint', section: '§4.1' },
-  AD411: { severity: 'warning', title: 'A policy value istiod cannot convert is dropped silently', section: '§4.1 (ztunnel-authz.md §4.1)' },
+  AD411: {
+    severity: 'warning',
+    title: 'A policy value istiod cannot convert is dropped silently',
+    section: '§4.1 (ztunnel-authz.md §4.1)',
+  },
   AD412: { severity: 'info', title: 'ipBlocks match the pod IP, which the CNI may rewrite', section: '§4.2' },
   // NetworkPolicy, §8
   AD501: { severity: 'error', title: 'NetworkPolicy on the destination blocks HBONE port 15008', section: '§8' },
@@ -51,7 +91,11 @@ export const FINDINGS = {
   AD503: { severity: 'error', title: 'NetworkPolicy on the destination blocks the connection', section: '§8' },
   AD504: { severity: 'error', title: 'NetworkPolicy on the source blocks the connection', section: '§8' },
   AD505: { severity: 'error', title: 'NetworkPolicy blocks kubelet probes from the SNAT address', section: '§7, §8' },
-  AD506: { severity: 'info', title: 'ipBlock matched a pod IP: whether it applies depends on the CNI', section: '§8 (netpol-edge-cases.md §3.2)' },
+  AD506: {
+    severity: 'info',
+    title: 'ipBlock matched a pod IP: whether it applies depends on the CNI',
+    section: '§8 (netpol-edge-cases.md §3.2)',
+  },
   // Probes and CNI, §7
   AD601: { severity: 'info', title: 'Probe is not affected by ambient', section: '§7' },
   AD602: { severity: 'warning', title: 'CNI setting known to break ambient probes', section: '§7, §11 row 21' },
@@ -59,26 +103,66 @@ export const FINDINGS = {
   AD701: { severity: 'error', title: 'The Service has no ready endpoints', section: '§11 row 23' },
   AD702: { severity: 'info', title: 'Target port is not declared by any container', section: '§11 row 24' },
   AD703: { severity: 'info', title: 'Destination is not in the mesh: no mesh policy applies', section: '§10' },
-  AD704: { severity: 'error', title: 'STRICT mTLS at a sidecar destination rejects the plaintext connection', section: '§10' },
+  AD704: {
+    severity: 'error',
+    title: 'STRICT mTLS at a sidecar destination rejects the plaintext connection',
+    section: '§10',
+  },
   AD705: { severity: 'error', title: 'Client dials a ztunnel port directly', section: '§2.2, §2.5' },
   AD706: { severity: 'warning', title: 'Policies at a sidecar destination are not evaluated', section: '§1.2, §10' },
   AD707: { severity: 'info', title: 'A sidecar destination without HBONE gets plaintext from ztunnel', section: '§10' },
   // Waypoints (evaluated by a later version; named so the user is not misled)
   AD802: { severity: 'warning', title: 'Waypoint label Istio ignores', section: '§6.7' },
   AD803: { severity: 'info', title: 'Gateway API is not installed: no waypoint can exist', section: '§6.1' },
-  AD804: { severity: 'info', title: 'The client does not use waypoints: waypoint policy is skipped', section: '§6.6, §11 row 18' },
-  AD805: { severity: 'warning', title: 'The bound waypoint is not ready: traffic bypasses it and its L7 policy', section: '§6.4, §11 row 15' },
-  AD806: { severity: 'warning', title: 'The waypoint binding does not apply to this traffic', section: '§6.3, §6.5, §11 row 17' },
-  AD807: { severity: 'error', title: "The destination ztunnel sees the waypoint's identity, not the client's", section: '§4.7, §11 row 7' },
-  AD808: { severity: 'error', title: 'An AuthorizationPolicy at the waypoint denies the request', section: '§4.1, §4.4, §11 row 13' },
-  AD809: { severity: 'warning', title: 'The waypoint decision depends on facts the input cannot know', section: '§4.4, §5' },
-  AD810: { severity: 'error', title: 'The waypoint has no ready pods: traffic fails closed', section: '§6.4, §11 row 16' },
+  AD804: {
+    severity: 'info',
+    title: 'The client does not use waypoints: waypoint policy is skipped',
+    section: '§6.6, §11 row 18',
+  },
+  AD805: {
+    severity: 'warning',
+    title: 'The bound waypoint is not ready: traffic bypasses it and its L7 policy',
+    section: '§6.4, §11 row 15',
+  },
+  AD806: {
+    severity: 'warning',
+    title: 'The waypoint binding does not apply to this traffic',
+    section: '§6.3, §6.5, §11 row 17',
+  },
+  AD807: {
+    severity: 'error',
+    title: "The destination ztunnel sees the waypoint's identity, not the client's",
+    section: '§4.7, §11 row 7',
+  },
+  AD808: {
+    severity: 'error',
+    title: 'An AuthorizationPolicy at the waypoint denies the request',
+    section: '§4.1, §4.4, §11 row 13',
+  },
+  AD809: {
+    severity: 'warning',
+    title: 'The waypoint decision depends on facts the input cannot know',
+    section: '§4.4, §5',
+  },
+  AD810: {
+    severity: 'error',
+    title: 'The waypoint has no ready pods: traffic fails closed',
+    section: '§6.4, §11 row 16',
+  },
   AD811: { severity: 'warning', title: 'Egress bypasses the egress waypoint', section: '§9, §11 row 25' },
   AD812: { severity: 'info', title: 'REGISTRY_ONLY is not enforced in ambient', section: '§9, §11 row 26' },
-  AD813: { severity: 'warning', title: 'An Istio status condition disagrees with the computed effect', section: '§4.3, §4.8' },
+  AD813: {
+    severity: 'warning',
+    title: 'An Istio status condition disagrees with the computed effect',
+    section: '§4.3, §4.8',
+  },
   // The user's observation
   AD901: { severity: 'warning', title: 'The observed symptom differs from the prediction', section: '§5, §11' },
-  AD902: { severity: 'warning', title: 'Missing permission: part of the cluster could not be read', section: '§11 (evidence)' },
+  AD902: {
+    severity: 'warning',
+    title: 'Missing permission: part of the cluster could not be read',
+    section: '§11 (evidence)',
+  },
 } as const satisfies Record<string, FindingDefinition>;
 
 export type FindingCode = keyof typeof FINDINGS;

@@ -26,7 +26,9 @@ export function finding(code: FindingCode, detail: Lazy, refs: ObjectRef[] = [],
   const objects = refs.map(refText);
   const { severity, title } = def;
   if (typeof detail !== 'function' && typeof fix !== 'function') {
-    return fix ? { code, severity, title, detail, objects, fix, docs } : { code, severity, title, detail, objects, docs };
+    return fix
+      ? { code, severity, title, detail, objects, fix, docs }
+      : { code, severity, title, detail, objects, docs };
   }
   let detailText: string | undefined | null = typeof detail === 'function' ? null : detail;
   let fixText: string | undefined | null = typeof fix === 'function' ? null : fix;

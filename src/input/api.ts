@@ -46,7 +46,9 @@ export class ApiClient {
       return await this.init;
     } catch (err) {
       // Exec credential plugins and bad client certificates fail here.
-      throw new InputError(`cannot get credentials for context ${this.config.context}: ${(err as Error).message.split('\n')[0]}`);
+      throw new InputError(
+        `cannot get credentials for context ${this.config.context}: ${(err as Error).message.split('\n')[0]}`,
+      );
     }
   }
 
@@ -60,18 +62,28 @@ export class ApiClient {
     const started = performance.now();
     const lib = url.protocol === 'http:' ? http : https;
     const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = lib.request(url, { ...base, method: 'GET', headers: { ...(base.headers ?? {}), Accept: 'application/json' }, timeout: this.options.timeoutMs }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      });
+      const req = lib.request(
+        url,
+        {
+          ...base,
+          method: 'GET',
+          headers: { ...(base.headers ?? {}), Accept: 'application/json' },
+          timeout: this.options.timeoutMs,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+          res.on('error', reject);
+        },
+      );
       req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT_REQUEST' })));
       req.on('error', reject);
       req.end();
     }).catch((err: NodeJS.ErrnoException) => {
       const code = err.code ?? '';
-      if (code === 'ETIMEDOUT_REQUEST') throw new InputError(`request timed out after ${this.options.timeoutMs / 1000} s: GET ${url.pathname}`);
+      if (code === 'ETIMEDOUT_REQUEST')
+        throw new InputError(`request timed out after ${this.options.timeoutMs / 1000} s: GET ${url.pathname}`);
       if (TLS_CODES.test(code) || /certificate|tls|ssl/i.test(err.message)) {
         throw new InputError(`TLS failure talking to ${this.config.server}: ${err.message}`);
       }
@@ -79,8 +91,15 @@ export class ApiClient {
     });
     this.requests++;
     this.bytes += Buffer.byteLength(body);
-    this.options.log?.(`GET ${url.pathname}${url.search} -> ${status} in ${(performance.now() - started).toFixed(0)} ms, ${Buffer.byteLength(body)} bytes`);
-    if (status === 401) throw new InputError(`the cluster rejected the credentials of context ${this.config.context} (401 Unauthorized): they are missing or expired`);
+    this.options.log?.(
+      `GET ${url.pathname}${url.search} -> ${status} in ${(performance.now() - started).toFixed(0)} ms, ` +
+        `${Buffer.byteLength(body)} bytes`,
+    );
+    if (status === 401)
+      throw new InputError(
+        `the cluster rejected the credentials of context ${this.config.context} (401 Unauthorized): they are ` +
+          `missing or expired`,
+      );
     if (status < 200 || status >= 300) {
       let reason = '';
       let message = body.slice(0, 300);
@@ -101,7 +120,12 @@ export class ApiClient {
   }
 
   /** A list, all pages. Items get their kind and apiVersion back (lists omit them). */
-  async list(path: string, kind: string, apiVersion: string, query: Record<string, string | undefined> = {}): Promise<any[]> {
+  async list(
+    path: string,
+    kind: string,
+    apiVersion: string,
+    query: Record<string, string | undefined> = {},
+  ): Promise<any[]> {
     const items: any[] = [];
     let cont: string | undefined;
     do {

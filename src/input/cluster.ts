@@ -37,7 +37,12 @@ interface Kind {
 }
 
 const core = (kind: string, plural: string): Kind => ({ kind, apiVersion: 'v1', base: '/api/v1', plural });
-const group = (g: string, v: string, kind: string, plural: string): Kind => ({ kind, apiVersion: `${g}/${v}`, base: `/apis/${g}/${v}`, plural });
+const group = (g: string, v: string, kind: string, plural: string): Kind => ({
+  kind,
+  apiVersion: `${g}/${v}`,
+  base: `/apis/${g}/${v}`,
+  plural,
+});
 
 const POD = core('Pod', 'pods');
 const NAMESPACE = core('Namespace', 'namespaces');
@@ -53,10 +58,19 @@ const WORKLOADS: Record<string, Kind> = {
   Job: group('batch', 'v1', 'Job', 'jobs'),
 };
 
-const path = (k: Kind, namespace?: string, name?: string) =>
-  `${k.base}${namespace && k !== NAMESPACE ? `/namespaces/${encodeURIComponent(namespace)}` : ''}/${k.plural}${name ? `/${encodeURIComponent(name)}` : ''}`;
+const path = (k: Kind, namespace?: string, name?: string) => {
+  const inNamespace = namespace && k !== NAMESPACE ? `/namespaces/${encodeURIComponent(namespace)}` : '';
+  return `${k.base}${inNamespace}/${k.plural}${name ? `/${encodeURIComponent(name)}` : ''}`;
+};
 
-function selectorString(sel: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] } | undefined): string {
+function selectorString(
+  sel:
+    | {
+        matchLabels?: Record<string, string>;
+        matchExpressions?: { key: string; operator: string; values?: string[] }[];
+      }
+    | undefined,
+): string {
   const parts = Object.entries(sel?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
   for (const e of sel?.matchExpressions ?? []) {
     if (e.operator === 'In') parts.push(`${e.key} in (${(e.values ?? []).join(',')})`);
@@ -86,11 +100,20 @@ export class ClusterReader {
 
   private gap(err: unknown, verb: 'get' | 'list', k: Kind, namespace?: string): RawObject[] {
     if (err instanceof ApiError && err.status === 403) {
-      this.gaps.push({ verb, resource: `${k.plural}${k.base.startsWith('/apis/') ? `.${k.base.split('/')[2]}` : ''}`, namespace, message: err.message });
+      this.gaps.push({
+        verb,
+        resource: `${k.plural}${k.base.startsWith('/apis/') ? `.${k.base.split('/')[2]}` : ''}`,
+        namespace,
+        message: err.message,
+      });
       return [];
     }
     if (err instanceof ApiError && err.status === 404) return [];
-    if (err instanceof ApiError) throw new InputError(`${verb} ${k.plural}${namespace ? ` in ${namespace}` : ''} failed: ${err.status} ${err.reason} ${err.message}`.trim());
+    if (err instanceof ApiError)
+      throw new InputError(
+        `${verb} ${k.plural}${namespace ? ` in ${namespace}` : ''} failed: ${err.status} ${err.reason} ` +
+          `${err.message}`.trim(),
+      );
     throw err;
   }
 
@@ -125,9 +148,16 @@ export class ClusterReader {
         throw err;
       }
     };
-    const [security, networking, gateway] = await Promise.all([version('security.istio.io'), version('networking.istio.io'), version('gateway.networking.k8s.io')]);
+    const [security, networking, gateway] = await Promise.all([
+      version('security.istio.io'),
+      version('networking.istio.io'),
+      version('gateway.networking.k8s.io'),
+    ]);
     if (!security) {
-      throw new InputError('Istio is not installed in this cluster: the API server does not serve security.istio.io (AuthorizationPolicy, PeerAuthentication). Install Istio in ambient mode, or use -f for manifests.');
+      throw new InputError(
+        'Istio is not installed in this cluster: the API server does not serve security.istio.io ' +
+          '(AuthorizationPolicy, PeerAuthentication). Install Istio in ambient mode, or use -f for manifests.',
+      );
     }
     this.istio = { security, networking };
     this.gatewayVersion = gateway;
@@ -139,9 +169,15 @@ export class ClusterReader {
     return {
       ap: group('security.istio.io', sec, 'AuthorizationPolicy', 'authorizationpolicies'),
       pa: group('security.istio.io', sec, 'PeerAuthentication', 'peerauthentications'),
-      se: this.istio!.networking ? group('networking.istio.io', this.istio!.networking, 'ServiceEntry', 'serviceentries') : undefined,
-      gw: this.gatewayVersion ? group('gateway.networking.k8s.io', this.gatewayVersion, 'Gateway', 'gateways') : undefined,
-      gwc: this.gatewayVersion ? group('gateway.networking.k8s.io', this.gatewayVersion, 'GatewayClass', 'gatewayclasses') : undefined,
+      se: this.istio!.networking
+        ? group('networking.istio.io', this.istio!.networking, 'ServiceEntry', 'serviceentries')
+        : undefined,
+      gw: this.gatewayVersion
+        ? group('gateway.networking.k8s.io', this.gatewayVersion, 'Gateway', 'gateways')
+        : undefined,
+      gwc: this.gatewayVersion
+        ? group('gateway.networking.k8s.io', this.gatewayVersion, 'GatewayClass', 'gatewayclasses')
+        : undefined,
     };
   }
 
@@ -165,12 +201,17 @@ export class ClusterReader {
   private async meshFacts(): Promise<string> {
     await this.adminPolicies();
     const ztunnels = await this.list(POD, undefined, { labelSelector: 'app=ztunnel' });
-    const systemNamespaces = [...new Set(['istio-system', ...ztunnels.map((z) => z.metadata?.namespace).filter(Boolean)])];
+    const systemNamespaces = [
+      ...new Set(['istio-system', ...ztunnels.map((z) => z.metadata?.namespace).filter(Boolean)]),
+    ];
     await Promise.all(
-      systemNamespaces.flatMap((ns) => [this.getOne(CONFIGMAP, ns, 'istio-cni-config'), this.getOne(CONFIGMAP, ns, 'istio')]).concat([this.getOne(CONFIGMAP, 'kube-system', 'cilium-config')]),
+      systemNamespaces
+        .flatMap((ns) => [this.getOne(CONFIGMAP, ns, 'istio-cni-config'), this.getOne(CONFIGMAP, ns, 'istio')])
+        .concat([this.getOne(CONFIGMAP, 'kube-system', 'cilium-config')]),
     );
     const mesh = [...this.objects.values()].find((o) => o.kind === 'ConfigMap' && o.metadata?.name === 'istio');
-    const root = mesh?.data?.mesh?.match(/^rootNamespace:\s*(\S+)/m)?.[1] ?? mesh?.metadata?.namespace ?? 'istio-system';
+    const root =
+      mesh?.data?.mesh?.match(/^rootNamespace:\s*(\S+)/m)?.[1] ?? mesh?.metadata?.namespace ?? 'istio-system';
     return root;
   }
 
@@ -193,7 +234,9 @@ export class ClusterReader {
   private async servicePods(ns: string, name: string): Promise<void> {
     const svc = await this.getOne(SERVICE, ns, name);
     if (!svc) return;
-    const sel = Object.entries(svc.spec?.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+    const sel = Object.entries(svc.spec?.selector ?? {})
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
     const [pods] = await Promise.all([
       sel ? this.list(POD, ns, { labelSelector: sel }) : Promise.resolve([]),
       this.list(ENDPOINTSLICE, ns, { labelSelector: `kubernetes.io/service-name=${name}` }),
@@ -214,7 +257,10 @@ export class ClusterReader {
     const kinds = this.istioKinds();
     if (ipaddr.isValid(hp.host)) {
       const ip = ipaddr.process(hp.host).toString();
-      const [pods, services] = await Promise.all([this.list(POD, undefined, { fieldSelector: `status.podIP=${ip}` }), this.list(SERVICE)]);
+      const [pods, services] = await Promise.all([
+        this.list(POD, undefined, { fieldSelector: `status.podIP=${ip}` }),
+        this.list(SERVICE),
+      ]);
       const svc = services.find((s) => (s.spec?.clusterIPs ?? [s.spec?.clusterIP]).includes(ip));
       if (svc) {
         await this.servicePods(svc.metadata!.namespace, svc.metadata!.name);
@@ -243,7 +289,9 @@ export class ClusterReader {
     }
     // A ServiceEntry host: ServiceEntries are few, so list them all and keep the match's namespace.
     const entries = kinds.se ? await this.list(kinds.se) : [];
-    const se = entries.find((e) => (e.spec?.hosts ?? []).some((h: string) => h === hp.host || (h.startsWith('*.') && hp.host.endsWith(h.slice(1)))));
+    const se = entries.find((e) =>
+      (e.spec?.hosts ?? []).some((h: string) => h === hp.host || (h.startsWith('*.') && hp.host.endsWith(h.slice(1)))),
+    );
     if (!se) await this.list(SERVICE);
     return se?.metadata?.namespace;
   }
@@ -281,7 +329,11 @@ export class ClusterReader {
         .filter((ns): ns is string => !!ns && ns !== dstNs);
       if (kinds.gw) await Promise.all([...new Set(other)].map((ns) => this.list(kinds.gw!, ns)));
       // §6: the waypoints' pods (readiness, IPs), their namespaces, and the GatewayClasses (waypoint-for).
-      const gwNamespaces = [...new Set([...this.objects.values()].filter((o) => o.kind === 'Gateway').map((o) => o.metadata?.namespace as string))];
+      const gwNamespaces = [
+        ...new Set(
+          [...this.objects.values()].filter((o) => o.kind === 'Gateway').map((o) => o.metadata?.namespace as string),
+        ),
+      ];
       await Promise.all([
         ...gwNamespaces.map((ns) => this.list(POD, ns, { labelSelector: 'gateway.networking.k8s.io/gateway-name' })),
         ...gwNamespaces.filter((ns) => !namespaces.includes(ns)).map((ns) => this.getOne(NAMESPACE, undefined, ns)),
@@ -321,7 +373,9 @@ export class ClusterReader {
       ]),
     );
     await Promise.all([
-      plan.namespaces === 'all' ? this.list(NAMESPACE) : Promise.all([...plan.namespaces, root].map((ns) => this.getOne(NAMESPACE, undefined, ns))),
+      plan.namespaces === 'all'
+        ? this.list(NAMESPACE)
+        : Promise.all([...plan.namespaces, root].map((ns) => this.getOne(NAMESPACE, undefined, ns))),
       this.list(kinds.ap, root),
       this.list(kinds.pa, root),
       ...(kinds.gwc ? [this.list(kinds.gwc)] : []),

@@ -6,15 +6,18 @@ import type { SourcedObject } from './files.js';
 // Live reads finish in any order; the dump is sorted so the same cluster gives the same file:
 // Namespaces first, then by kind, namespace and name.
 function dumpKey({ object }: SourcedObject): string {
-  return `${object.kind === 'Namespace' ? 0 : 1}/${object.kind}/${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`;
+  const rank = object.kind === 'Namespace' ? 0 : 1;
+  return `${rank}/${object.kind}/${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`;
 }
 
 /** Drops server bookkeeping the diagnosis never reads, so the file stays readable. */
 export function dumpList(objects: SourcedObject[]): { apiVersion: 'v1'; kind: 'List'; items: unknown[] } {
-  const items = [...objects].sort((a, b) => compareText(dumpKey(a), dumpKey(b))).map(({ object }) => {
-    const { managedFields: _m, resourceVersion: _r, uid: _u, generation: _g, ...metadata } = object.metadata ?? {};
-    return { ...object, metadata };
-  });
+  const items = [...objects]
+    .sort((a, b) => compareText(dumpKey(a), dumpKey(b)))
+    .map(({ object }) => {
+      const { managedFields: _m, resourceVersion: _r, uid: _u, generation: _g, ...metadata } = object.metadata ?? {};
+      return { ...object, metadata };
+    });
   return { apiVersion: 'v1', kind: 'List', items };
 }
 

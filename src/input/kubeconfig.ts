@@ -46,7 +46,8 @@ export function loadKubeConfig(target: KubeTarget, env: NodeJS.ProcessEnv = proc
       const home = join(env.HOME ?? homedir(), '.kube', 'config');
       if (existsSync(home)) files.push(home);
     }
-    if (files.length === 0) throw new InputError('no kubeconfig found (set KUBECONFIG, pass --kubeconfig, or use -f FILE for manifests)');
+    if (files.length === 0)
+      throw new InputError('no kubeconfig found (set KUBECONFIG, pass --kubeconfig, or use -f FILE for manifests)');
     load(files[0], kc);
     for (const file of files.slice(1)) {
       const other = new KubeConfig();
@@ -56,7 +57,14 @@ export function loadKubeConfig(target: KubeTarget, env: NodeJS.ProcessEnv = proc
   }
   if (target.context) {
     if (!kc.getContextObject(target.context)) {
-      throw new UsageError(`context "${target.context}" does not exist in the kubeconfig (contexts: ${kc.getContexts().map((c) => c.name).join(', ') || 'none'})`);
+      throw new UsageError(
+        `context "${target.context}" does not exist in the kubeconfig (contexts: ${
+          kc
+            .getContexts()
+            .map((c) => c.name)
+            .join(', ') || 'none'
+        })`,
+      );
     }
     kc.setCurrentContext(target.context);
   }

@@ -50,7 +50,8 @@ import { selectorMatches } from '../mesh/labels.js';
 const asRecord = (v: unknown): Record<string, string> => {
   if (!v || typeof v !== 'object') return {};
   const out: Record<string, string> = {};
-  for (const [k, val] of Object.entries(v as Record<string, unknown>)) out[k] = val === null || val === undefined ? '' : String(val);
+  for (const [k, val] of Object.entries(v as Record<string, unknown>))
+    out[k] = val === null || val === undefined ? '' : String(val);
   return out;
 };
 const asArray = <T = any>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);
@@ -100,9 +101,11 @@ function containers(spec: any): ContainerFact[] {
       containerPort: Number(p.containerPort),
       protocol: String(p.protocol ?? 'TCP').toUpperCase(),
     })),
-    probes: [probe('liveness', c.livenessProbe), probe('readiness', c.readinessProbe), probe('startup', c.startupProbe)].filter(
-      (x): x is ProbeFact => !!x,
-    ),
+    probes: [
+      probe('liveness', c.livenessProbe),
+      probe('readiness', c.readinessProbe),
+      probe('startup', c.startupProbe),
+    ].filter((x): x is ProbeFact => !!x),
   }));
 }
 
@@ -152,16 +155,22 @@ function workloadFromObject(obj: RawObject, origin: string): { workload: Workloa
 
 function npRules(v: unknown, peerKey: 'from' | 'to'): NetworkPolicyRule[] {
   return asArray(v).map((r: any) => ({
-    peers: r?.[peerKey] === undefined ? undefined : asArray(r[peerKey]).map((p: any) => ({
-      podSelector: selector(p.podSelector),
-      namespaceSelector: selector(p.namespaceSelector),
-      ipBlock: p.ipBlock ? { cidr: String(p.ipBlock.cidr), except: asStrings(p.ipBlock.except) } : undefined,
-    })),
-    ports: r?.ports === undefined ? undefined : asArray(r.ports).map((p: any) => ({
-      protocol: p.protocol ? String(p.protocol).toUpperCase() : undefined,
-      port: p.port,
-      endPort: p.endPort,
-    })),
+    peers:
+      r?.[peerKey] === undefined
+        ? undefined
+        : asArray(r[peerKey]).map((p: any) => ({
+            podSelector: selector(p.podSelector),
+            namespaceSelector: selector(p.namespaceSelector),
+            ipBlock: p.ipBlock ? { cidr: String(p.ipBlock.cidr), except: asStrings(p.ipBlock.except) } : undefined,
+          })),
+    ports:
+      r?.ports === undefined
+        ? undefined
+        : asArray(r.ports).map((p: any) => ({
+            protocol: p.protocol ? String(p.protocol).toUpperCase() : undefined,
+            port: p.port,
+            endPort: p.endPort,
+          })),
   }));
 }
 
@@ -184,8 +193,10 @@ function networkPolicy(obj: RawObject, origin: string): NetworkPolicyFact {
 
 function adminPeer(p: any): AdminPeer {
   return {
-    namespaces: p.namespaces ? selector(p.namespaces) ?? {} : undefined,
-    pods: p.pods ? { namespaceSelector: selector(p.pods.namespaceSelector) ?? {}, podSelector: selector(p.pods.podSelector) ?? {} } : undefined,
+    namespaces: p.namespaces ? (selector(p.namespaces) ?? {}) : undefined,
+    pods: p.pods
+      ? { namespaceSelector: selector(p.pods.namespaceSelector) ?? {}, podSelector: selector(p.pods.podSelector) ?? {} }
+      : undefined,
     networks: asStrings(p.networks),
   };
 }
@@ -195,11 +206,24 @@ function adminRules(v: unknown, peerKey: 'from' | 'to'): AdminRule[] {
     name: String(r.name ?? ''),
     action: String(r.action ?? ''),
     peers: asArray(r[peerKey]).map(adminPeer),
-    ports: r.ports === undefined ? undefined : asArray(r.ports).map((p: any): AdminPort => {
-      if (p.portNumber) return { protocol: String(p.portNumber.protocol ?? 'TCP').toUpperCase(), start: Number(p.portNumber.port), end: Number(p.portNumber.port) };
-      if (p.portRange) return { protocol: String(p.portRange.protocol ?? 'TCP').toUpperCase(), start: Number(p.portRange.start), end: Number(p.portRange.end) };
-      return { protocol: 'TCP', namedPort: String(p.namedPort ?? '') };
-    }),
+    ports:
+      r.ports === undefined
+        ? undefined
+        : asArray(r.ports).map((p: any): AdminPort => {
+            if (p.portNumber)
+              return {
+                protocol: String(p.portNumber.protocol ?? 'TCP').toUpperCase(),
+                start: Number(p.portNumber.port),
+                end: Number(p.portNumber.port),
+              };
+            if (p.portRange)
+              return {
+                protocol: String(p.portRange.protocol ?? 'TCP').toUpperCase(),
+                start: Number(p.portRange.start),
+                end: Number(p.portRange.end),
+              };
+            return { protocol: 'TCP', namedPort: String(p.namedPort ?? '') };
+          }),
   }));
 }
 
@@ -210,8 +234,13 @@ function adminNetworkPolicy(obj: RawObject): AdminNetworkPolicyFact {
     name: String(obj.metadata?.name ?? ''),
     priority: Number(spec.priority ?? 1000),
     subject: {
-      namespaces: spec.subject?.namespaces ? selector(spec.subject.namespaces) ?? {} : undefined,
-      pods: spec.subject?.pods ? { namespaceSelector: selector(spec.subject.pods.namespaceSelector) ?? {}, podSelector: selector(spec.subject.pods.podSelector) ?? {} } : undefined,
+      namespaces: spec.subject?.namespaces ? (selector(spec.subject.namespaces) ?? {}) : undefined,
+      pods: spec.subject?.pods
+        ? {
+            namespaceSelector: selector(spec.subject.pods.namespaceSelector) ?? {},
+            podSelector: selector(spec.subject.pods.podSelector) ?? {},
+          }
+        : undefined,
     },
     ingress: adminRules(spec.ingress, 'from'),
     egress: adminRules(spec.egress, 'to'),
@@ -225,7 +254,12 @@ function authorizationPolicy(obj: RawObject, origin: string): AuthorizationPolic
   return {
     meta: meta(obj, origin),
     selector: selector(spec.selector),
-    targetRefs: targetRefs.map((t: any) => ({ group: t.group, kind: String(t.kind), name: String(t.name), namespace: t.namespace })),
+    targetRefs: targetRefs.map((t: any) => ({
+      group: t.group,
+      kind: String(t.kind),
+      name: String(t.name),
+      namespace: t.namespace,
+    })),
     action: spec.action ? String(spec.action) : 'ALLOW',
     rules: Array.isArray(spec.rules) ? spec.rules : undefined,
     provider: spec.provider?.name,
@@ -243,7 +277,12 @@ function peerAuthentication(obj: RawObject, origin: string): PeerAuthenticationF
   const spec = obj.spec ?? {};
   const portLevel: Record<string, MtlsMode> = {};
   for (const [port, v] of Object.entries(spec.portLevelMtls ?? {})) portLevel[port] = mtlsMode((v as any)?.mode);
-  return { meta: meta(obj, origin), selector: selector(spec.selector), mode: mtlsMode(spec.mtls?.mode), portLevelMtls: portLevel };
+  return {
+    meta: meta(obj, origin),
+    selector: selector(spec.selector),
+    mode: mtlsMode(spec.mtls?.mode),
+    portLevelMtls: portLevel,
+  };
 }
 
 function service(obj: RawObject, origin: string): ServiceFact {
@@ -286,7 +325,12 @@ function serviceEntry(obj: RawObject, origin: string): ServiceEntryFact {
     hosts: asStrings(spec.hosts) ?? [],
     addresses: asStrings(spec.addresses) ?? [],
     statusAddresses: asArray(obj.status?.addresses).map((a: any) => String(a.value)),
-    ports: asArray(spec.ports).map((p: any) => ({ number: Number(p.number), name: p.name, protocol: p.protocol, targetPort: p.targetPort })),
+    ports: asArray(spec.ports).map((p: any) => ({
+      number: Number(p.number),
+      name: p.name,
+      protocol: p.protocol,
+      targetPort: p.targetPort,
+    })),
     location: spec.location,
     resolution: spec.resolution,
     conditions: conditions(obj.status),
@@ -324,7 +368,10 @@ function meshSettings(configMaps: ConfigMapFact[], pods: PodFact[]): MeshSetting
     probeSnatIPv6: DEFAULT_PROBE_SNAT_IPV6,
     sources: [],
   };
-  const meshCm = configMaps.find((c) => (c.meta.name === MESH_CONFIGMAP_PREFIX || c.meta.name.startsWith(`${MESH_CONFIGMAP_PREFIX}-`)) && c.data.mesh);
+  const meshCm = configMaps.find(
+    (c) =>
+      (c.meta.name === MESH_CONFIGMAP_PREFIX || c.meta.name.startsWith(`${MESH_CONFIGMAP_PREFIX}-`)) && c.data.mesh,
+  );
   if (meshCm) {
     try {
       const mesh = parseYaml(meshCm.data.mesh) ?? {};
@@ -342,7 +389,9 @@ function meshSettings(configMaps: ConfigMapFact[], pods: PodFact[]): MeshSetting
     if (cni.data[CNI_KEY_PROBE_SNAT_IPV4]) settings.probeSnatIPv4 = cni.data[CNI_KEY_PROBE_SNAT_IPV4];
     if (cni.data[CNI_KEY_PROBE_SNAT_IPV6]) settings.probeSnatIPv6 = cni.data[CNI_KEY_PROBE_SNAT_IPV6];
     if (cni.data[CNI_KEY_EXCLUDED_NAMESPACES] !== undefined) {
-      settings.excludedNamespaces = cni.data[CNI_KEY_EXCLUDED_NAMESPACES].split(',').map((s) => s.trim()).filter(Boolean);
+      settings.excludedNamespaces = cni.data[CNI_KEY_EXCLUDED_NAMESPACES].split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
     }
     settings.istioVersion = imageTag(`x:${cni.data.CURRENT_AGENT_VERSION ?? ''}`);
     if (cni.data.AMBIENT_DNS_CAPTURE !== undefined) settings.dnsCapture = cni.data.AMBIENT_DNS_CAPTURE === 'true';
@@ -361,18 +410,25 @@ function istiodFlag(workloads: { workload: WorkloadFact; template: any }[], name
     ({ workload, template }) =>
       workload.kind === 'Deployment' &&
       workload.meta.name.startsWith('istiod') &&
-      asArray(template?.spec?.containers).some((c: any) => asArray(c.env).some((e: any) => e.name === name && String(e.value).toLowerCase() === 'true')),
+      asArray(template?.spec?.containers).some((c: any) =>
+        asArray(c.env).some((e: any) => e.name === name && String(e.value).toLowerCase() === 'true'),
+      ),
   );
 }
 
 /** Pods for workloads that came without any of their pods (offline input of templates only). */
-function synthesizePods(items: { workload: WorkloadFact; template: any; origin: string }[], pods: PodFact[]): PodFact[] {
+function synthesizePods(
+  items: { workload: WorkloadFact; template: any; origin: string }[],
+  pods: PodFact[],
+): PodFact[] {
   const out: PodFact[] = [];
   for (const { workload, template, origin } of items) {
     const ns = workload.meta.namespace;
     const sel = workload.selector ?? { matchLabels: workload.templateLabels };
     const owned = pods.some(
-      (p) => p.meta.namespace === ns && ((p.owner && p.owner.name.startsWith(workload.meta.name)) || selectorMatches(sel, p.meta.labels)),
+      (p) =>
+        p.meta.namespace === ns &&
+        ((p.owner && p.owner.name.startsWith(workload.meta.name)) || selectorMatches(sel, p.meta.labels)),
     );
     if (owned) continue;
     // One pod stands for all replicas: they share labels, identity and policy.
@@ -382,7 +438,11 @@ function synthesizePods(items: { workload: WorkloadFact; template: any; origin: 
         {
           apiVersion: 'v1',
           kind: 'Pod',
-          metadata: { ...template.metadata, name: `${workload.meta.name}-${workload.kind === 'StatefulSet' ? '0' : 'pod'}`, namespace: ns },
+          metadata: {
+            ...template.metadata,
+            name: `${workload.meta.name}-${workload.kind === 'StatefulSet' ? '0' : 'pod'}`,
+            namespace: ns,
+          },
           spec: template.spec,
         },
         origin,
@@ -420,7 +480,8 @@ export function buildSnapshot(
   const unique = new Map<string, SourcedObject>();
   for (const o of objects) {
     const m = o.object.metadata ?? {};
-    const key = `${String(o.object.apiVersion ?? '').split('/')[0]}/${o.object.kind}/${m.namespace ?? ''}/${m.name ?? ''}`;
+    const group = String(o.object.apiVersion ?? '').split('/')[0];
+    const key = `${group}/${o.object.kind}/${m.namespace ?? ''}/${m.name ?? ''}`;
     if (m.name) unique.delete(key);
     unique.set(m.name ? key : `${key}#${unique.size}`, o);
   }
@@ -448,7 +509,8 @@ export function buildSnapshot(
         break;
       case 'AdminNetworkPolicy':
       case 'BaselineAdminNetworkPolicy':
-        if (String(obj.apiVersion ?? '').startsWith('policy.networking.k8s.io')) adminNetworkPolicies.push(adminNetworkPolicy(obj));
+        if (String(obj.apiVersion ?? '').startsWith('policy.networking.k8s.io'))
+          adminNetworkPolicies.push(adminNetworkPolicy(obj));
         break;
       case 'AuthorizationPolicy':
         authorizationPolicies.push(authorizationPolicy(obj, src));
@@ -463,7 +525,11 @@ export function buildSnapshot(
         if (String(obj.apiVersion ?? '').startsWith('gateway.networking.k8s.io')) gateways.push(gateway(obj, src));
         break;
       case 'GatewayClass':
-        gatewayClasses.push({ name: String(obj.metadata?.name ?? ''), labels: asRecord(obj.metadata?.labels), controllerName: String(obj.spec?.controllerName ?? '') });
+        gatewayClasses.push({
+          name: String(obj.metadata?.name ?? ''),
+          labels: asRecord(obj.metadata?.labels),
+          controllerName: String(obj.spec?.controllerName ?? ''),
+        });
         break;
       case 'ConfigMap':
         configMaps.push({ meta: meta(obj, src), data: asRecord(obj.data) });
@@ -480,7 +546,17 @@ export function buildSnapshot(
 
   pods.push(...synthesizePods(workloads, pods));
   // A stable order, whatever order files or the API server gave: results must not depend on it.
-  for (const list of [pods, services, endpointSlices, networkPolicies, authorizationPolicies, peerAuthentications, serviceEntries, gateways, configMaps] as { meta: ObjectMeta }[][]) {
+  for (const list of [
+    pods,
+    services,
+    endpointSlices,
+    networkPolicies,
+    authorizationPolicies,
+    peerAuthentications,
+    serviceEntries,
+    gateways,
+    configMaps,
+  ] as { meta: ObjectMeta }[][]) {
     list.sort(byName);
   }
   workloads.sort((a, b) => byName(a.workload, b.workload) || compareText(a.workload.kind, b.workload.kind));
@@ -497,7 +573,10 @@ export function buildSnapshot(
   ];
   for (const name of mentioned) {
     if (!namespaces.has(name)) {
-      namespaces.set(name, { meta: { name, namespace: '', labels: { [LABEL_NAMESPACE_NAME]: name }, annotations: {} }, implied: true });
+      namespaces.set(name, {
+        meta: { name, namespace: '', labels: { [LABEL_NAMESPACE_NAME]: name }, annotations: {} },
+        implied: true,
+      });
     }
   }
 
@@ -516,7 +595,10 @@ export function buildSnapshot(
     gateways,
     gatewayClasses,
     configMaps,
-    mesh: { ...meshSettings(configMaps, pods), autoAllowWaypointPolicy: istiodFlag(workloads, 'PILOT_AUTO_ALLOW_WAYPOINT_POLICY') },
+    mesh: {
+      ...meshSettings(configMaps, pods),
+      autoAllowWaypointPolicy: istiodFlag(workloads, 'PILOT_AUTO_ALLOW_WAYPOINT_POLICY'),
+    },
     ztunnelsKnown: ztunnels.length > 0,
     ztunnels,
     origin,

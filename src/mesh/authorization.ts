@@ -5,10 +5,25 @@ import ipaddr from 'ipaddr.js';
 import type { AuthorizationPolicyFact, AuthorizationRule, MeshSettings, PodFact } from '../snapshot/types.js';
 import { ANNOTATION_DRY_RUN } from './constants.js';
 import { selectorMatches } from './labels.js';
-import type { CidrMatch, RbacClause, RbacGroup, RbacMatch, RbacPolicy, RbacScope, ServiceAccountMatch, StringMatch } from './ztunnel-rbac.js';
+import type {
+  CidrMatch,
+  RbacClause,
+  RbacGroup,
+  RbacMatch,
+  RbacPolicy,
+  RbacScope,
+  ServiceAccountMatch,
+  StringMatch,
+} from './ztunnel-rbac.js';
 
 /** §4.2: the only `when` keys ztunnel can evaluate. */
-const L4_WHEN_KEYS = new Set(['source.ip', 'source.namespace', 'source.principal', 'destination.ip', 'destination.port']);
+const L4_WHEN_KEYS = new Set([
+  'source.ip',
+  'source.namespace',
+  'source.principal',
+  'destination.ip',
+  'destination.port',
+]);
 const L7_SOURCE_FIELDS = ['requestPrincipals', 'notRequestPrincipals', 'remoteIpBlocks', 'notRemoteIpBlocks'] as const;
 const L7_OPERATION_FIELDS = ['hosts', 'notHosts', 'methods', 'notMethods', 'paths', 'notPaths'] as const;
 
@@ -40,7 +55,9 @@ function toPort(value: string): number | undefined {
 
 function toServiceAccount(value: string, policyNamespace: string): ServiceAccountMatch {
   const slash = value.indexOf('/');
-  return slash >= 0 ? { namespace: value.slice(0, slash), serviceAccount: value.slice(slash + 1) } : { namespace: policyNamespace, serviceAccount: value };
+  return slash >= 0
+    ? { namespace: value.slice(0, slash), serviceAccount: value.slice(slash + 1) }
+    : { namespace: policyNamespace, serviceAccount: value };
 }
 
 /** What conversion did to one AuthorizationPolicy, for findings. */
@@ -111,10 +128,18 @@ function convertRule(
         pushIfAny(m, 'namespaces', strings(source.namespaces));
         pushIfAny(m, 'notNamespaces', strings(source.notNamespaces));
         pushIfAny(m, 'notPrincipals', principals(source.notPrincipals));
-        pushIfAny(m, 'notServiceAccounts', (source.notServiceAccounts ?? []).map((s) => toServiceAccount(s, policyNamespace)));
+        pushIfAny(
+          m,
+          'notServiceAccounts',
+          (source.notServiceAccounts ?? []).map((s) => toServiceAccount(s, policyNamespace)),
+        );
         pushIfAny(m, 'notSourceIps', cidrs(source.notIpBlocks));
         pushIfAny(m, 'principals', principals(source.principals));
-        pushIfAny(m, 'serviceAccounts', (source.serviceAccounts ?? []).map((s) => toServiceAccount(s, policyNamespace)));
+        pushIfAny(
+          m,
+          'serviceAccounts',
+          (source.serviceAccounts ?? []).map((s) => toServiceAccount(s, policyNamespace)),
+        );
         pushIfAny(m, 'sourceIps', cidrs(source.ipBlocks));
         return m;
       }),
@@ -161,7 +186,10 @@ export function scopeOf(ap: AuthorizationPolicyFact, rootNamespace: string): Rba
   return ap.meta.namespace === rootNamespace ? 'GLOBAL' : 'NAMESPACE';
 }
 
-export function convertAuthorizationPolicy(ap: AuthorizationPolicyFact, mesh: Pick<MeshSettings, 'rootNamespace' | 'istioVersion'>): ConversionResult {
+export function convertAuthorizationPolicy(
+  ap: AuthorizationPolicyFact,
+  mesh: Pick<MeshSettings, 'rootNamespace' | 'istioVersion'>,
+): ConversionResult {
   const report: ConversionReport = { droppedRules: [], strippedRules: [], droppedValues: [], spiffePrincipals: [] };
   if (ap.targetRefs.length > 0) return { notSent: ap.selector ? 'invalid' : 'targetRefs', report };
   if (ap.action === 'CUSTOM' || ap.action === 'AUDIT') return { notSent: ap.action, report };
@@ -194,7 +222,11 @@ export function convertAuthorizationPolicy(ap: AuthorizationPolicyFact, mesh: Pi
 }
 
 /** §4.1: the policies whose scope covers a destination pod at its ztunnel (targetRefs excluded). */
-export function policiesInScope(pod: PodFact, policies: AuthorizationPolicyFact[], rootNamespace: string): AuthorizationPolicyFact[] {
+export function policiesInScope(
+  pod: PodFact,
+  policies: AuthorizationPolicyFact[],
+  rootNamespace: string,
+): AuthorizationPolicyFact[] {
   return policies.filter((ap) => {
     if (ap.targetRefs.length > 0) return false;
     const ns = ap.meta.namespace;

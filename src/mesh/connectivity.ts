@@ -25,7 +25,10 @@ export function workloadName(pod: PodFact): string {
   return owner ? `${pod.meta.namespace}/${owner.name}[${owner.kind}]` : `${pod.meta.namespace}/${pod.meta.name}[Pod]`;
 }
 
-const ipToInt = (ip: string) => ipaddr.IPv4.parse(ip).toByteArray().reduce((n, b) => n * 256 + b, 0);
+const ipToInt = (ip: string) =>
+  ipaddr.IPv4.parse(ip)
+    .toByteArray()
+    .reduce((n, b) => n * 256 + b, 0);
 const intToIp = (n: number) => [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
 
 /** The coarsest split of the IPv4 space that every ipBlock (cidr and except) of one direction respects. */
@@ -60,7 +63,16 @@ export function externalRanges(snapshot: Snapshot, direction: 'ingress' | 'egres
         for (const ex of peer.ipBlock!.except ?? []) {
           const e = range(ex);
           if (!e) continue;
-          parts = parts.flatMap(([a, b]): [number, number][] => (e[1] < a || e[0] > b ? [[a, b]] : ([[a, e[0] - 1], [e[1] + 1, b]] as [number, number][]).filter(([x, y]) => x <= y)));
+          parts = parts.flatMap(([a, b]): [number, number][] =>
+            e[1] < a || e[0] > b
+              ? [[a, b]]
+              : (
+                  [
+                    [a, e[0] - 1],
+                    [e[1] + 1, b],
+                  ] as [number, number][]
+                ).filter(([x, y]) => x <= y),
+          );
         }
         for (const [a, b] of parts) {
           cuts.add(a);
@@ -70,7 +82,9 @@ export function externalRanges(snapshot: Snapshot, direction: 'ingress' | 'egres
     }
   }
   const sorted = [...cuts].sort((a, b) => a - b);
-  return sorted.slice(0, -1).map((start, i) => ({ name: `${intToIp(start)}-${intToIp(sorted[i + 1] - 1)}[External]`, ip: intToIp(start) }));
+  return sorted
+    .slice(0, -1)
+    .map((start, i) => ({ name: `${intToIp(start)}-${intToIp(sorted[i + 1] - 1)}[External]`, ip: intToIp(start) }));
 }
 
 /** Numbered ports and range ends of one protocol (the same for every destination), and the
@@ -125,7 +139,12 @@ function contextOf(snapshot: Snapshot): ConnectivityContext {
   let ctx = contexts.get(snapshot);
   if (!ctx) {
     const fixed = new Map(PROTOCOLS.map((p) => [p, fixedPortCuts(snapshot, p)] as const));
-    ctx = { index: indexNetworkPolicies(snapshot.networkPolicies, snapshot.adminNetworkPolicies), fixed, perDestination: new WeakMap(), withoutDestination: new Map() };
+    ctx = {
+      index: indexNetworkPolicies(snapshot.networkPolicies, snapshot.adminNetworkPolicies),
+      fixed,
+      perDestination: new WeakMap(),
+      withoutDestination: new Map(),
+    };
     contexts.set(snapshot, ctx);
   }
   return ctx;
@@ -159,10 +178,21 @@ export interface ConnectivityOptions {
   ipBlocksMatchPods: boolean;
 }
 
-export function allowedConnections(snapshot: Snapshot, src: Peer, dst: Peer, options: ConnectivityOptions): ConnectionSet {
+export function allowedConnections(
+  snapshot: Snapshot,
+  src: Peer,
+  dst: Peer,
+  options: ConnectivityOptions,
+): ConnectionSet {
   const ctx = contextOf(snapshot);
   const endpoint = (p: Peer): NetEndpoint =>
-    p.pod ? { pod: p.pod, ip: options.ipBlocksMatchPods ? p.pod.podIPs[0] : undefined, namespaceLabels: snapshot.namespaces.get(p.pod.meta.namespace)?.meta.labels } : { ip: p.ip };
+    p.pod
+      ? {
+          pod: p.pod,
+          ip: options.ipBlocksMatchPods ? p.pod.podIPs[0] : undefined,
+          namespaceLabels: snapshot.namespaces.get(p.pod.meta.namespace)?.meta.labels,
+        }
+      : { ip: p.ip };
   const out = { SCTP: [], TCP: [], UDP: [] } as ConnectionSet;
   for (const protocol of PROTOCOLS) {
     const cuts = portCuts(ctx, dst.pod, protocol);
@@ -181,7 +211,9 @@ export function allowedConnections(snapshot: Snapshot, src: Peer, dst: Peer, opt
 export function describeConnections(set: ConnectionSet): string | undefined {
   const full = PROTOCOLS.every((p) => set[p].length === 1 && set[p][0][0] === 1 && set[p][0][1] === MAX_PORT);
   if (full) return 'All Connections';
-  const parts = PROTOCOLS.filter((p) => set[p].length > 0).map((p) => `${p} ${set[p].map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`)).join(',')}`);
+  const parts = PROTOCOLS.filter((p) => set[p].length > 0).map(
+    (p) => `${p} ${set[p].map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`)).join(',')}`,
+  );
   return parts.length ? parts.join(',') : undefined;
 }
 

@@ -15,11 +15,21 @@ export function egressBypassReason(
   const hasVip = entry.addresses.length > 0 || entry.statusAddresses.length > 0;
   const annotation = client.meta.annotations[ANNOTATION_DNS_CAPTURE];
   const dnsCapture = annotation !== undefined ? annotation === 'true' : (mesh.dnsCapture ?? true);
-  if (entry.resolution === 'NONE' && !entry.addresses.length) return `${entryName} has resolution NONE, so no VIP is allocated`;
+  if (entry.resolution === 'NONE' && !entry.addresses.length)
+    return `${entryName} has resolution NONE, so no VIP is allocated`;
   if (!hasVip) {
-    return `${entryName} has no spec.addresses and no allocated status.addresses (auto-allocation is off before 1.25 or disabled)`;
+    return (
+      `${entryName} has no spec.addresses and no allocated status.addresses (auto-allocation is off before 1.25 ` +
+      `or disabled)`
+    );
   }
   if (addressedByIp || dnsCapture) return undefined;
-  const why = annotation !== undefined ? `annotation ${ANNOTATION_DNS_CAPTURE}=${annotation}` : 'istio-cni AMBIENT_DNS_CAPTURE=false';
-  return `DNS capture is off for Pod ${client.meta.namespace}/${client.meta.name} (${why}), so the client resolves the real IP`;
+  const why =
+    annotation !== undefined
+      ? `annotation ${ANNOTATION_DNS_CAPTURE}=${annotation}`
+      : 'istio-cni AMBIENT_DNS_CAPTURE=false';
+  return (
+    `DNS capture is off for Pod ${client.meta.namespace}/${client.meta.name} (${why}), so the client resolves ` +
+    `the real IP`
+  );
 }

@@ -37,16 +37,22 @@ export interface Enrollment {
   notes: EnrollmentNote[];
 }
 
+const POD_VALUE_NOTE = ' (inside an ambient namespace any pod value other than "none" still enrols the pod)';
 const podRef = (p: PodFact) => refText(podObject(p));
 const nsRef = (n: string) => refText(namespaceRef(n));
 
 /** §1.1 default enablement selectors: pod label ambient, or namespace label ambient and pod not `none`. */
-function selectorSaysAmbient(podLabels: Record<string, string>, nsLabels: Record<string, string>): { ambient: boolean; reason: string } {
+function selectorSaysAmbient(
+  podLabels: Record<string, string>,
+  nsLabels: Record<string, string>,
+): { ambient: boolean; reason: string } {
   const podValue = podLabels[LABEL_DATAPLANE_MODE];
   const nsValue = nsLabels[LABEL_DATAPLANE_MODE];
   if (podValue === DATAPLANE_AMBIENT) return { ambient: true, reason: `pod label ${LABEL_DATAPLANE_MODE}=ambient` };
-  if (podValue === DATAPLANE_NONE) return { ambient: false, reason: `pod label ${LABEL_DATAPLANE_MODE}=none opts it out` };
-  if (nsValue === DATAPLANE_AMBIENT) return { ambient: true, reason: `namespace label ${LABEL_DATAPLANE_MODE}=ambient` };
+  if (podValue === DATAPLANE_NONE)
+    return { ambient: false, reason: `pod label ${LABEL_DATAPLANE_MODE}=none opts it out` };
+  if (nsValue === DATAPLANE_AMBIENT)
+    return { ambient: true, reason: `namespace label ${LABEL_DATAPLANE_MODE}=ambient` };
   return { ambient: false, reason: `neither the pod nor its namespace has ${LABEL_DATAPLANE_MODE}=ambient` };
 }
 
@@ -59,7 +65,10 @@ export function isIstioGateway(pod: PodFact): boolean {
 }
 
 function isSidecarInjected(pod: PodFact): boolean {
-  return pod.meta.annotations[ANNOTATION_SIDECAR_STATUS] !== undefined || pod.containers.some((c) => c.name === 'istio-proxy');
+  return (
+    pod.meta.annotations[ANNOTATION_SIDECAR_STATUS] !== undefined ||
+    pod.containers.some((c) => c.name === 'istio-proxy')
+  );
 }
 
 /** §1.2: would the injector give this pod a sidecar? Used for pods we only know from templates. */
@@ -83,7 +92,8 @@ export function evaluateEnrollment(
   const nsName = pod.meta.namespace;
   const nsLabels = ns?.meta.labels ?? {};
   const redirectionValue = pod.meta.annotations[ANNOTATION_REDIRECTION];
-  const redirection: Redirection = !pod.observed && redirectionValue === undefined ? 'unobserved' : (redirectionValue ?? 'absent');
+  const redirection: Redirection =
+    !pod.observed && redirectionValue === undefined ? 'unobserved' : (redirectionValue ?? 'absent');
 
   // Wrong-but-common spellings (§1.1, §6.7).
   for (const [where, labels, ref] of [
@@ -94,7 +104,9 @@ export function evaluateEnrollment(
     if (v !== undefined && v !== DATAPLANE_AMBIENT && v !== DATAPLANE_NONE) {
       notes.push({
         code: 'AD102',
-        detail: `The ${where} label ${LABEL_DATAPLANE_MODE}=${v} is ignored: only "ambient" and "none" mean anything${where === 'pod' && v !== '' ? ' (inside an ambient namespace any pod value other than "none" still enrols the pod)' : ''}.`,
+        detail:
+          `The ${where} label ${LABEL_DATAPLANE_MODE}=${v} is ignored: only "ambient" and "none" mean ` +
+          `anything${where === 'pod' && v !== '' ? POD_VALUE_NOTE : ''}.`,
         objects: [ref],
       });
     }
@@ -113,27 +125,40 @@ export function evaluateEnrollment(
       objects: [namespaceRef(nsName)],
     });
   }
-  if (workload && workload.meta.labels[LABEL_DATAPLANE_MODE] !== undefined && pod.meta.labels[LABEL_DATAPLANE_MODE] === undefined) {
+  if (
+    workload &&
+    workload.meta.labels[LABEL_DATAPLANE_MODE] !== undefined &&
+    pod.meta.labels[LABEL_DATAPLANE_MODE] === undefined
+  ) {
     notes.push({
       code: 'AD104',
-      detail: `${workload.kind} ${workload.meta.namespace}/${workload.meta.name} has ${LABEL_DATAPLANE_MODE}=${workload.meta.labels[LABEL_DATAPLANE_MODE]} on its own metadata; only pod labels (spec.template.metadata.labels) count.`,
+      detail:
+        `${workload.kind} ${workload.meta.namespace}/${workload.meta.name} has ` +
+        `${LABEL_DATAPLANE_MODE}=${workload.meta.labels[LABEL_DATAPLANE_MODE]} on its own metadata; only pod ` +
+        `labels (spec.template.metadata.labels) count.`,
       objects: [{ kind: workload.kind, namespace: workload.meta.namespace, name: workload.meta.name }],
     });
   }
   if (redirectionValue === 'disabled') {
     notes.push({
       code: 'AD112',
-      detail: `${podRef(pod)} is annotated ${ANNOTATION_REDIRECTION}=disabled to opt out; since 1.22 use the label ${LABEL_DATAPLANE_MODE}=none.`,
+      detail:
+        `${podRef(pod)} is annotated ${ANNOTATION_REDIRECTION}=disabled to opt out; since 1.22 use the label ` +
+        `${LABEL_DATAPLANE_MODE}=none.`,
       objects: [podObject(pod)],
     });
   }
   const wantsAmbientByLabel =
     pod.meta.labels[LABEL_DATAPLANE_MODE] === DATAPLANE_AMBIENT || nsLabels[LABEL_DATAPLANE_MODE] === DATAPLANE_AMBIENT;
   if (wantsAmbientByLabel && (nsLabels[LABEL_ISTIO_REV] || nsLabels[LABEL_ISTIO_INJECTION] === 'enabled')) {
-    const which = nsLabels[LABEL_ISTIO_REV] ? `${LABEL_ISTIO_REV}=${nsLabels[LABEL_ISTIO_REV]}` : `${LABEL_ISTIO_INJECTION}=enabled`;
+    const which = nsLabels[LABEL_ISTIO_REV]
+      ? `${LABEL_ISTIO_REV}=${nsLabels[LABEL_ISTIO_REV]}`
+      : `${LABEL_ISTIO_INJECTION}=enabled`;
     notes.push({
       code: 'AD108',
-      detail: `Namespace ${nsName} has ${LABEL_DATAPLANE_MODE} beside ${which}: the injector still adds sidecars, and sidecar mode wins (istioctl reports IST0123).`,
+      detail:
+        `Namespace ${nsName} has ${LABEL_DATAPLANE_MODE} beside ${which}: the injector still adds sidecars, and ` +
+        `sidecar mode wins (istioctl reports IST0123).`,
       objects: [namespaceRef(nsName)],
     });
   }
@@ -148,7 +173,11 @@ export function evaluateEnrollment(
   if (pod.hostNetwork) {
     mode = 'host-network';
     if (shouldBeAmbient) {
-      notes.push({ code: 'AD105', detail: `${podRef(pod)} uses hostNetwork, so istio-cni never enrols it although ${selected.reason}.`, objects: [podObject(pod)] });
+      notes.push({
+        code: 'AD105',
+        detail: `${podRef(pod)} uses hostNetwork, so istio-cni never enrols it although ${selected.reason}.`,
+        objects: [podObject(pod)],
+      });
     }
     shouldBeAmbient = false;
     reason = 'hostNetwork pods are never enrolled';
@@ -162,7 +191,9 @@ export function evaluateEnrollment(
     if (shouldBeAmbient) {
       notes.push({
         code: 'AD106',
-        detail: `${podRef(pod)} ${injection ? `would get a sidecar (${injection})` : 'has an injected sidecar'}; sidecar mode takes precedence over ${selected.reason}.`,
+        detail:
+          `${podRef(pod)} ${injection ? `would get a sidecar (${injection})` : 'has an injected sidecar'}; ` +
+          `sidecar mode takes precedence over ${selected.reason}.`,
         objects: [podObject(pod), namespaceRef(nsName)],
       });
     }
@@ -172,13 +203,18 @@ export function evaluateEnrollment(
     if (shouldBeAmbient) {
       notes.push({
         code: 'AD107',
-        detail: `Namespace ${nsName} is in istio-cni's excluded namespaces (${mesh.excludedNamespaces.join(', ')}), which wins over ${selected.reason}.`,
+        detail:
+          `Namespace ${nsName} is in istio-cni's excluded namespaces (${mesh.excludedNamespaces.join(', ')}), ` +
+          `which wins over ${selected.reason}.`,
         objects: [namespaceRef(nsName), { kind: 'ConfigMap', name: 'istio-cni-config' }],
       });
     }
     shouldBeAmbient = false;
     reason = `namespace ${nsName} is excluded by istio-cni`;
-  } else if (pod.meta.labels[ZTUNNEL_APP_LABEL] === ZTUNNEL_APP_VALUE || pod.meta.labels['gateway.networking.k8s.io/gateway-name']) {
+  } else if (
+    pod.meta.labels[ZTUNNEL_APP_LABEL] === ZTUNNEL_APP_VALUE ||
+    pod.meta.labels['gateway.networking.k8s.io/gateway-name']
+  ) {
     shouldBeAmbient = false;
     reason = 'ztunnel and waypoint pods are never captured';
   }
@@ -193,19 +229,25 @@ export function evaluateEnrollment(
     if (shouldBeAmbient && redirection === 'pending') {
       notes.push({
         code: 'AD109',
-        detail: `${podRef(pod)} is annotated ${ANNOTATION_REDIRECTION}=pending: its redirect rules are installed but no ztunnel proxies it, so its traffic does not flow.`,
+        detail:
+          `${podRef(pod)} is annotated ${ANNOTATION_REDIRECTION}=pending: its redirect rules are installed but ` +
+          `no ztunnel proxies it, so its traffic does not flow.`,
         objects: [podObject(pod)],
       });
     } else if (shouldBeAmbient && redirection !== 'enabled') {
       notes.push({
         code: 'AD110',
-        detail: `${podRef(pod)} should be ambient (${selected.reason}) but has no ${ANNOTATION_REDIRECTION}=enabled annotation, so it is not captured and sends and receives plaintext.`,
+        detail:
+          `${podRef(pod)} should be ambient (${selected.reason}) but has no ${ANNOTATION_REDIRECTION}=enabled ` +
+          `annotation, so it is not captured and sends and receives plaintext.`,
         objects: [podObject(pod)],
       });
     } else if (!shouldBeAmbient && redirection === 'enabled') {
       notes.push({
         code: 'AD111',
-        detail: `${podRef(pod)} is still annotated ${ANNOTATION_REDIRECTION}=enabled although ${reason}; istio-cni should remove it from the mesh shortly.`,
+        detail:
+          `${podRef(pod)} is still annotated ${ANNOTATION_REDIRECTION}=enabled although ${reason}; istio-cni ` +
+          `should remove it from the mesh shortly.`,
         objects: [podObject(pod)],
       });
     }

@@ -1,7 +1,17 @@
 // Kubernetes NetworkPolicy, evaluated for the packets that really cross the CNI (§8).
 // Semantics follow Kubernetes (netpol-edge-cases.md §2.1, §3), including ipBlocks that match
 // pod IPs, which real CNIs often do; such matches are flagged because they are CNI-dependent.
-import type { AdminNetworkPolicyFact, AdminPeer, AdminPort, AdminRule, Labels, NetworkPolicyFact, NetworkPolicyPeer, NetworkPolicyPort, PodFact } from '../snapshot/types.js';
+import type {
+  AdminNetworkPolicyFact,
+  AdminPeer,
+  AdminPort,
+  AdminRule,
+  Labels,
+  NetworkPolicyFact,
+  NetworkPolicyPeer,
+  NetworkPolicyPort,
+  PodFact,
+} from '../snapshot/types.js';
 import { selectorMatches } from './labels.js';
 import { cidrContains, type CidrMatch } from './ztunnel-rbac.js';
 import { toCidr } from './authorization.js';
@@ -60,7 +70,10 @@ export interface NetworkPolicyIndex {
   baseline: AdminNetworkPolicyFact[];
 }
 
-export function indexNetworkPolicies(policies: NetworkPolicyFact[], admin: AdminNetworkPolicyFact[] = []): NetworkPolicyIndex {
+export function indexNetworkPolicies(
+  policies: NetworkPolicyFact[],
+  admin: AdminNetworkPolicyFact[] = [],
+): NetworkPolicyIndex {
   const byNamespace = new Map<string, NetworkPolicyFact[]>();
   for (const p of policies) {
     const list = byNamespace.get(p.meta.namespace) ?? [];
@@ -90,7 +103,11 @@ function ipBlockMatches(block: NonNullable<NetworkPolicyPeer['ipBlock']>, ip: st
 }
 
 /** Does this peer entry select the endpoint? Returns 'ipblock' when only the ipBlock did. */
-function peerMatches(peer: NetworkPolicyPeer, policyNamespace: string, ep: NetEndpoint): false | 'selector' | 'ipblock' {
+function peerMatches(
+  peer: NetworkPolicyPeer,
+  policyNamespace: string,
+  ep: NetEndpoint,
+): false | 'selector' | 'ipblock' {
   if (peer.ipBlock) return ipBlockMatches(peer.ipBlock, ep.ip) ? 'ipblock' : false;
   if (!ep.pod) return false;
   if (!peer.podSelector && !peer.namespaceSelector) return false;
@@ -113,13 +130,16 @@ function portMatches(p: NetworkPolicyPort, port: number, protocol: string, recei
     return port >= start && port <= end;
   }
   if (!receiver) return false;
-  return receiver.containers.some((c) => c.ports.some((cp) => cp.name === p.port && cp.protocol === protocol && cp.containerPort === port));
+  return receiver.containers.some((c) =>
+    c.ports.some((cp) => cp.name === p.port && cp.protocol === protocol && cp.containerPort === port),
+  );
 }
 
 function adminSubjectMatches(policy: AdminNetworkPolicyFact, pod: PodFact, nsLabels: Labels): boolean {
   const s = policy.subject;
   if (s.namespaces) return selectorMatches(s.namespaces, nsLabels);
-  if (s.pods) return selectorMatches(s.pods.namespaceSelector, nsLabels) && selectorMatches(s.pods.podSelector, pod.meta.labels);
+  if (s.pods)
+    return selectorMatches(s.pods.namespaceSelector, nsLabels) && selectorMatches(s.pods.podSelector, pod.meta.labels);
   return false;
 }
 
@@ -128,19 +148,36 @@ function adminPeerMatches(peer: AdminPeer, ep: NetEndpoint): boolean {
   if (!ep.pod) return false; // namespaces/pods peers cover in-cluster pods only
   const nsLabels = ep.namespaceLabels ?? {};
   if (peer.namespaces) return selectorMatches(peer.namespaces, nsLabels);
-  if (peer.pods) return selectorMatches(peer.pods.namespaceSelector, nsLabels) && selectorMatches(peer.pods.podSelector, ep.pod.meta.labels);
+  if (peer.pods)
+    return (
+      selectorMatches(peer.pods.namespaceSelector, nsLabels) &&
+      selectorMatches(peer.pods.podSelector, ep.pod.meta.labels)
+    );
   return false;
 }
 
 function adminPortMatches(p: AdminPort, port: number, protocol: string, receiver: PodFact | undefined): boolean {
   if (p.namedPort !== undefined) {
-    return !!receiver && receiver.containers.some((c) => c.ports.some((cp) => cp.name === p.namedPort && cp.protocol === protocol && cp.containerPort === port));
+    return (
+      !!receiver &&
+      receiver.containers.some((c) =>
+        c.ports.some((cp) => cp.name === p.namedPort && cp.protocol === protocol && cp.containerPort === port),
+      )
+    );
   }
   return p.protocol === protocol && port >= (p.start ?? 0) && port <= (p.end ?? p.start ?? 0);
 }
 
 /** The first matching rule of the first policy (in tier order) that has one, or undefined. */
-function adminDecision(policies: AdminNetworkPolicyFact[], subject: NetEndpoint, peer: NetEndpoint, direction: 'ingress' | 'egress', port: number, protocol: string, receiver: PodFact | undefined): { action: string; policy: AdminNetworkPolicyFact; rule: AdminRule } | undefined {
+function adminDecision(
+  policies: AdminNetworkPolicyFact[],
+  subject: NetEndpoint,
+  peer: NetEndpoint,
+  direction: 'ingress' | 'egress',
+  port: number,
+  protocol: string,
+  receiver: PodFact | undefined,
+): { action: string; policy: AdminNetworkPolicyFact; rule: AdminRule } | undefined {
   const pod = subject.pod!;
   for (const policy of policies) {
     if (!adminSubjectMatches(policy, pod, subject.namespaceLabels ?? {})) continue;
@@ -160,7 +197,11 @@ function adminDecisionOf(d: { action: string; policy: AdminNetworkPolicyFact }):
 const selectingCache = new WeakMap<NetworkPolicyIndex, WeakMap<PodFact, Record<string, NetworkPolicyFact[]>>>();
 
 /** The policies of the pod's namespace that select it for one direction (cached per index). */
-function selectingPolicies(index: NetworkPolicyIndex, pod: PodFact, direction: 'Ingress' | 'Egress'): NetworkPolicyFact[] {
+function selectingPolicies(
+  index: NetworkPolicyIndex,
+  pod: PodFact,
+  direction: 'Ingress' | 'Egress',
+): NetworkPolicyFact[] {
   let byPod = selectingCache.get(index);
   if (!byPod) selectingCache.set(index, (byPod = new WeakMap()));
   let entry = byPod.get(pod);
@@ -179,7 +220,13 @@ function evaluateDirection(
   protocol: string,
   receiver: PodFact | undefined,
 ): DirectionVerdict {
-  const verdict: DirectionVerdict = { isolated: false, allowed: true, selecting: [], allowedBy: [], viaIpBlockOnPod: false };
+  const verdict: DirectionVerdict = {
+    isolated: false,
+    allowed: true,
+    selecting: [],
+    allowedBy: [],
+    viaIpBlockOnPod: false,
+  };
   const pod = subject.pod;
   // Host-network endpoints and non-pods are outside NetworkPolicy's reach.
   if (!pod || pod.hostNetwork) return verdict;
@@ -193,7 +240,8 @@ function evaluateDirection(
     verdict.selecting.push(policy);
     const rules = direction === 'Ingress' ? policy.ingress : policy.egress;
     rules.forEach((rule, ruleIndex) => {
-      const portOk = !rule.ports || rule.ports.length === 0 || rule.ports.some((p) => portMatches(p, port, protocol, receiver));
+      const portOk =
+        !rule.ports || rule.ports.length === 0 || rule.ports.some((p) => portMatches(p, port, protocol, receiver));
       if (!portOk) return;
       let how: false | 'selector' | 'ipblock' | 'any' = 'any';
       if (rule.peers && rule.peers.length > 0) {
@@ -216,9 +264,11 @@ function evaluateDirection(
   if (!verdict.isolated) {
     // No NetworkPolicy selects the pod: the BaselineAdminNetworkPolicy decides, if a rule matches.
     const banp = adminDecision(index.baseline, subject, peer, dir, port, protocol, receiver);
-    if (banp) return { ...verdict, isolated: true, allowed: banp.action === 'Allow', decidedByAdmin: adminDecisionOf(banp) };
+    if (banp)
+      return { ...verdict, isolated: true, allowed: banp.action === 'Allow', decidedByAdmin: adminDecisionOf(banp) };
   }
-  verdict.viaIpBlockOnPod = !!peer.pod && verdict.allowedBy.length > 0 && verdict.allowedBy.every((r) => r.via === 'ipblock');
+  verdict.viaIpBlockOnPod =
+    !!peer.pod && verdict.allowedBy.length > 0 && verdict.allowedBy.every((r) => r.via === 'ipblock');
   return verdict;
 }
 

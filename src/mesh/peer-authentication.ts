@@ -28,19 +28,37 @@ export interface EffectiveMtls {
 const byAge = (a: PeerAuthenticationFact, b: PeerAuthenticationFact) =>
   compareText(a.meta.creationTimestamp ?? '', b.meta.creationTimestamp ?? '') || compareText(a.meta.name, b.meta.name);
 
-function oldest(list: PeerAuthenticationFact[], shadowed: PeerAuthenticationFact[]): PeerAuthenticationFact | undefined {
+function oldest(
+  list: PeerAuthenticationFact[],
+  shadowed: PeerAuthenticationFact[],
+): PeerAuthenticationFact | undefined {
   const sorted = [...list].sort(byAge);
   shadowed.push(...sorted.slice(1));
   return sorted[0];
 }
 
-export function mtlsLevels(pod: Pick<PodFact, 'meta'>, pas: PeerAuthenticationFact[], rootNamespace: string): MtlsLevels {
+export function mtlsLevels(
+  pod: Pick<PodFact, 'meta'>,
+  pas: PeerAuthenticationFact[],
+  rootNamespace: string,
+): MtlsLevels {
   const shadowed: PeerAuthenticationFact[] = [];
   const ns = pod.meta.namespace;
-  const ignoredRootSelectors = pas.filter((p) => p.meta.namespace === rootNamespace && p.selector && ns !== rootNamespace);
+  const ignoredRootSelectors = pas.filter(
+    (p) => p.meta.namespace === rootNamespace && p.selector && ns !== rootNamespace,
+  );
   return {
-    mesh: oldest(pas.filter((p) => p.meta.namespace === rootNamespace && !p.selector), shadowed),
-    namespace: ns === rootNamespace ? undefined : oldest(pas.filter((p) => p.meta.namespace === ns && !p.selector), shadowed),
+    mesh: oldest(
+      pas.filter((p) => p.meta.namespace === rootNamespace && !p.selector),
+      shadowed,
+    ),
+    namespace:
+      ns === rootNamespace
+        ? undefined
+        : oldest(
+            pas.filter((p) => p.meta.namespace === ns && !p.selector),
+            shadowed,
+          ),
     workload: oldest(
       pas.filter((p) => p.meta.namespace === ns && p.selector && selectorMatches(p.selector, pod.meta.labels)),
       shadowed,
@@ -53,7 +71,10 @@ export function mtlsLevels(pod: Pick<PodFact, 'meta'>, pas: PeerAuthenticationFa
 const set = (m: MtlsMode | undefined): m is 'STRICT' | 'PERMISSIVE' | 'DISABLE' => !!m && m !== 'UNSET';
 
 /** Mode inherited from namespace, then mesh; PERMISSIVE when nothing is set. */
-function parentMode(levels: MtlsLevels): { mode: 'STRICT' | 'PERMISSIVE' | 'DISABLE'; decidedBy?: PeerAuthenticationFact } {
+function parentMode(levels: MtlsLevels): {
+  mode: 'STRICT' | 'PERMISSIVE' | 'DISABLE';
+  decidedBy?: PeerAuthenticationFact;
+} {
   if (set(levels.namespace?.mode)) return { mode: levels.namespace!.mode as 'STRICT', decidedBy: levels.namespace };
   if (set(levels.mesh?.mode)) return { mode: levels.mesh!.mode as 'STRICT', decidedBy: levels.mesh };
   return { mode: 'PERMISSIVE' };
@@ -75,7 +96,12 @@ export function convertPeerAuthentication(
   if (ports.length === 0) return undefined;
   const explicit = set(workload.mode);
   const strict = (explicit ? workload.mode : parent.mode) === 'STRICT';
-  const base = { name: `${CONVERTED_PA_PREFIX}${workload.meta.name}`, namespace: workload.meta.namespace, scope: 'WORKLOAD_SELECTOR' as const, action: 'DENY' as const };
+  const base = {
+    name: `${CONVERTED_PA_PREFIX}${workload.meta.name}`,
+    namespace: workload.meta.namespace,
+    scope: 'WORKLOAD_SELECTOR' as const,
+    action: 'DENY' as const,
+  };
   const numeric = (mode: (m: MtlsMode) => boolean) =>
     ports
       .filter(([, m]) => mode(m))
@@ -91,7 +117,10 @@ export function convertPeerAuthentication(
   }
   const strictPorts = numeric((m) => m === 'STRICT');
   if (strictPorts.length === 0) return undefined;
-  return { ...base, groups: strictPorts.map((p) => ({ rules: [{ matches: [{ destinationPorts: [p], notPrincipals: [presence] }] }] })) };
+  return {
+    ...base,
+    groups: strictPorts.map((p) => ({ rules: [{ matches: [{ destinationPorts: [p], notPrincipals: [presence] }] }] })),
+  };
 }
 
 export function staticStrictPolicy(rootNamespace: string): RbacPolicy {
@@ -104,7 +133,11 @@ export function staticStrictPolicy(rootNamespace: string): RbacPolicy {
   };
 }
 
-export function effectiveMtls(pod: Pick<PodFact, 'meta'>, pas: PeerAuthenticationFact[], rootNamespace: string): EffectiveMtls {
+export function effectiveMtls(
+  pod: Pick<PodFact, 'meta'>,
+  pas: PeerAuthenticationFact[],
+  rootNamespace: string,
+): EffectiveMtls {
   const levels = mtlsLevels(pod, pas, rootNamespace);
   const parent = parentMode(levels);
   const wl = levels.workload;

@@ -6,14 +6,19 @@ import { mapSelectorMatches } from './labels.js';
 /** The Services whose (non-empty) selector picks this pod. */
 export function servicesSelecting(snapshot: Snapshot, pod: PodFact): ServiceFact[] {
   return snapshot.services.filter(
-    (s) => s.meta.namespace === pod.meta.namespace && !!s.selector && Object.keys(s.selector).length > 0 && mapSelectorMatches(s.selector, pod.meta.labels),
+    (s) =>
+      s.meta.namespace === pod.meta.namespace &&
+      !!s.selector &&
+      Object.keys(s.selector).length > 0 &&
+      mapSelectorMatches(s.selector, pod.meta.labels),
   );
 }
 
 /** Resolves a container port name or number on one pod. */
 export function resolvePodPort(pod: PodFact, port: number | string, protocol = 'TCP'): number | undefined {
   if (typeof port === 'number' || /^\d+$/.test(String(port))) return Number(port);
-  for (const c of pod.containers) for (const p of c.ports) if (p.name === port && p.protocol === protocol) return p.containerPort;
+  for (const c of pod.containers)
+    for (const p of c.ports) if (p.name === port && p.protocol === protocol) return p.containerPort;
   return undefined;
 }
 
@@ -30,4 +35,3 @@ export function endpointsOfService(snapshot: Snapshot, svc: ServiceFact): PodFac
   );
   return snapshot.pods.filter((p) => p.podIPs.some((ip) => ips.has(ip)));
 }
-

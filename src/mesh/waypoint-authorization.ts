@@ -1,6 +1,12 @@
 // §4.1, §4.4, §5: AuthorizationPolicies at a waypoint (Envoy). Only targetRefs policies
 // attach there; they see the client's identity and, for HTTP, the request.
-import type { AuthorizationPolicyFact, AuthorizationRule, GatewayFact, ServiceEntryFact, ServiceFact } from '../snapshot/types.js';
+import type {
+  AuthorizationPolicyFact,
+  AuthorizationRule,
+  GatewayFact,
+  ServiceEntryFact,
+  ServiceFact,
+} from '../snapshot/types.js';
 import { toCidr, toStringMatch } from './authorization.js';
 import { cidrContains, parseIdentity, stringMatches } from './ztunnel-rbac.js';
 
@@ -28,20 +34,27 @@ export function policiesAtWaypoint(
     ap.targetRefs.some((ref) => {
       const group = ref.group ?? '';
       if (ref.namespace && ref.namespace !== ap.meta.namespace) return false; // cross-namespace refs never match
-      if (ref.kind === 'Gateway' && group === 'gateway.networking.k8s.io') return ap.meta.namespace === gateway.meta.namespace && ref.name === gateway.meta.name;
-      if (ref.kind === 'GatewayClass') return ap.meta.namespace === rootNamespace && ref.name === gateway.gatewayClassName;
-      if (ref.kind === 'Service' && group === '' && target.service) return ap.meta.namespace === target.service.meta.namespace && ref.name === target.service.meta.name;
-      if (ref.kind === 'ServiceEntry' && target.serviceEntry) return ap.meta.namespace === target.serviceEntry.meta.namespace && ref.name === target.serviceEntry.meta.name;
+      if (ref.kind === 'Gateway' && group === 'gateway.networking.k8s.io')
+        return ap.meta.namespace === gateway.meta.namespace && ref.name === gateway.meta.name;
+      if (ref.kind === 'GatewayClass')
+        return ap.meta.namespace === rootNamespace && ref.name === gateway.gatewayClassName;
+      if (ref.kind === 'Service' && group === '' && target.service)
+        return ap.meta.namespace === target.service.meta.namespace && ref.name === target.service.meta.name;
+      if (ref.kind === 'ServiceEntry' && target.serviceEntry)
+        return ap.meta.namespace === target.serviceEntry.meta.namespace && ref.name === target.serviceEntry.meta.name;
       return false;
     }),
   );
 }
 
 type Tri = boolean | 'unknown';
-const and = (a: Tri, b: Tri): Tri => (a === false || b === false ? false : a === 'unknown' || b === 'unknown' ? 'unknown' : true);
-const or = (a: Tri, b: Tri): Tri => (a === true || b === true ? true : a === 'unknown' || b === 'unknown' ? 'unknown' : false);
+const and = (a: Tri, b: Tri): Tri =>
+  a === false || b === false ? false : a === 'unknown' || b === 'unknown' ? 'unknown' : true;
+const or = (a: Tri, b: Tri): Tri =>
+  a === true || b === true ? true : a === 'unknown' || b === 'unknown' ? 'unknown' : false;
 
-const anyString = (patterns: string[] | undefined, value: string) => (patterns ?? []).some((p) => stringMatches(toStringMatch(p), value));
+const anyString = (patterns: string[] | undefined, value: string) =>
+  (patterns ?? []).some((p) => stringMatches(toStringMatch(p), value));
 
 /** Positive list must hit, negative list must not; empty lists are ignored. */
 function field(pos: string[] | undefined, neg: string[] | undefined, hit: (p: string[]) => boolean): boolean {
@@ -56,10 +69,11 @@ function ruleMatches(rule: AuthorizationRule, req: WaypointRequest, policyNamesp
   const id = parseIdentity(req.identity);
   const principal = req.identity ?? '';
   const ns = id?.namespace ?? '';
-  const ips = (list: string[]) => list.some((c) => {
-    const cidr = toCidr(c);
-    return !!cidr && cidrContains(cidr, req.sourceIp);
-  });
+  const ips = (list: string[]) =>
+    list.some((c) => {
+      const cidr = toCidr(c);
+      return !!cidr && cidrContains(cidr, req.sourceIp);
+    });
   let result: Tri = true;
   if (rule.from?.length) {
     let any: Tri = false;
@@ -69,7 +83,11 @@ function ruleMatches(rule: AuthorizationRule, req: WaypointRequest, policyNamesp
         field(source.namespaces, source.notNamespaces, (l) => anyString(l, ns)) &&
         field(source.ipBlocks, source.notIpBlocks, ips) &&
         field(source.remoteIpBlocks, source.notRemoteIpBlocks, ips) &&
-        field(source.serviceAccounts, source.notServiceAccounts, (l) => l.some((sa) => (sa.includes('/') ? sa : `${policyNamespace}/${sa}`) === `${id?.namespace}/${id?.serviceAccount}`));
+        field(source.serviceAccounts, source.notServiceAccounts, (l) =>
+          l.some(
+            (sa) => (sa.includes('/') ? sa : `${policyNamespace}/${sa}`) === `${id?.namespace}/${id?.serviceAccount}`,
+          ),
+        );
       if (m && (source.requestPrincipals?.length || source.notRequestPrincipals?.length)) m = 'unknown';
       any = or(any, m);
     }
@@ -88,7 +106,12 @@ function ruleMatches(rule: AuthorizationRule, req: WaypointRequest, policyNamesp
         req.protocol === 'TCP' ||
         (field(operation.methods, operation.notMethods, (l) => anyString(l, req.method)) &&
           field(operation.paths, operation.notPaths, (l) => anyString(l, req.path)) &&
-          field(operation.hosts, operation.notHosts, (l) => anyString(l.map((h) => h.toLowerCase()), req.host.toLowerCase())));
+          field(operation.hosts, operation.notHosts, (l) =>
+            anyString(
+              l.map((h) => h.toLowerCase()),
+              req.host.toLowerCase(),
+            ),
+          ));
       any = or(any, portOk && httpOk);
     }
     result = and(result, any);
@@ -109,7 +132,10 @@ function ruleMatches(rule: AuthorizationRule, req: WaypointRequest, policyNamesp
       result = and(result, req.protocol === 'TCP' && header ? action === 'DENY' : 'unknown');
       continue;
     }
-    result = and(result, field(cond.values, cond.notValues, (l) => anyString(l, value!)));
+    result = and(
+      result,
+      field(cond.values, cond.notValues, (l) => anyString(l, value!)),
+    );
   }
   return result;
 }
@@ -139,11 +165,21 @@ export function evaluateAtWaypoint(policies: AuthorizationPolicyFact[], req: Way
   };
   const deny = first('DENY');
   if (deny?.m === true) return { allowed: false, reason: 'denied', decisive: deny.ap, ruleIndex: deny.index, custom };
-  if (deny?.m === 'unknown') return { allowed: 'unknown', reason: 'unknown', decisive: deny.ap, ruleIndex: deny.index, custom };
+  if (deny?.m === 'unknown')
+    return { allowed: 'unknown', reason: 'unknown', decisive: deny.ap, ruleIndex: deny.index, custom };
   const allows = policies.filter((p) => p.action === 'ALLOW');
-  if (allows.length === 0) return { allowed: custom.length ? 'unknown' : true, reason: custom.length ? 'unknown' : 'no-policy', custom };
+  if (allows.length === 0)
+    return { allowed: custom.length ? 'unknown' : true, reason: custom.length ? 'unknown' : 'no-policy', custom };
   const allow = first('ALLOW');
-  if (allow?.m === true) return { allowed: custom.length ? 'unknown' : true, reason: custom.length ? 'unknown' : 'allowed', decisive: allow.ap, ruleIndex: allow.index, custom };
-  if (allow?.m === 'unknown') return { allowed: 'unknown', reason: 'unknown', decisive: allow.ap, ruleIndex: allow.index, custom };
+  if (allow?.m === true)
+    return {
+      allowed: custom.length ? 'unknown' : true,
+      reason: custom.length ? 'unknown' : 'allowed',
+      decisive: allow.ap,
+      ruleIndex: allow.index,
+      custom,
+    };
+  if (allow?.m === 'unknown')
+    return { allowed: 'unknown', reason: 'unknown', decisive: allow.ap, ruleIndex: allow.index, custom };
   return { allowed: false, reason: 'not-allowed', custom };
 }

@@ -46,25 +46,40 @@ export function ignoredWaypointLabels(objects: { ref: ObjectRef; meta: ObjectMet
     const wrong = o.meta.labels[LABEL_WAYPOINT_WRONG];
     if (wrong !== undefined) {
       notes.push({
-        detail: `${name} has the label ${LABEL_WAYPOINT_WRONG}=${wrong}, which Istio ignores; traffic is bound to a waypoint only by ${LABEL_USE_WAYPOINT}=<waypoint name>.`,
+        detail:
+          `${name} has the label ${LABEL_WAYPOINT_WRONG}=${wrong}, which Istio ignores; traffic is bound to a ` +
+          `waypoint only by ${LABEL_USE_WAYPOINT}=<waypoint name>.`,
         objects: [o.ref],
       });
     }
     const use = o.meta.labels[LABEL_USE_WAYPOINT];
     if (use === 'enabled' || use === 'true') {
       notes.push({
-        detail: `${name} has ${LABEL_USE_WAYPOINT}=${use}: the value is a waypoint name, so Istio looks for a waypoint called "${use}".`,
+        detail:
+          `${name} has ${LABEL_USE_WAYPOINT}=${use}: the value is a waypoint name, so Istio looks for a waypoint ` +
+          `called "${use}".`,
         objects: [o.ref],
       });
     }
     if (use?.includes('/') || use?.startsWith('#')) {
-      notes.push({ detail: `${name} has ${LABEL_USE_WAYPOINT}=${use}, which is not a waypoint name; name the waypoint and put its namespace in ${LABEL_USE_WAYPOINT_NAMESPACE}.`, objects: [o.ref] });
+      notes.push({
+        detail:
+          `${name} has ${LABEL_USE_WAYPOINT}=${use}, which is not a waypoint name; name the waypoint and put its ` +
+          `namespace in ${LABEL_USE_WAYPOINT_NAMESPACE}.`,
+        objects: [o.ref],
+      });
     }
     if (o.meta.annotations[LABEL_USE_WAYPOINT] !== undefined && use === undefined) {
-      notes.push({ detail: `${name} has ${LABEL_USE_WAYPOINT} as an annotation; Istio reads only the label.`, objects: [o.ref] });
+      notes.push({
+        detail: `${name} has ${LABEL_USE_WAYPOINT} as an annotation; Istio reads only the label.`,
+        objects: [o.ref],
+      });
     }
     if (o.meta.labels['istio.io/waypoint-for'] !== undefined && o.ref.kind !== 'Gateway') {
-      notes.push({ detail: `${name} has istio.io/waypoint-for, which is read only on a waypoint Gateway or its GatewayClass.`, objects: [o.ref] });
+      notes.push({
+        detail: `${name} has istio.io/waypoint-for, which is read only on a waypoint Gateway or its GatewayClass.`,
+        objects: [o.ref],
+      });
     }
   }
   return notes;
@@ -86,7 +101,11 @@ export function waypointServiceAccount(gateway: GatewayFact): string {
 }
 
 export function waypointPods(gateway: GatewayFact, pods: PodFact[]): PodFact[] {
-  return pods.filter((p) => p.meta.namespace === gateway.meta.namespace && p.meta.labels['gateway.networking.k8s.io/gateway-name'] === gateway.meta.name);
+  return pods.filter(
+    (p) =>
+      p.meta.namespace === gateway.meta.namespace &&
+      p.meta.labels['gateway.networking.k8s.io/gateway-name'] === gateway.meta.name,
+  );
 }
 
 export type BindingProblem =
@@ -96,7 +115,13 @@ export type BindingProblem =
   | { kind: 'attachment-denied' };
 
 /** §6.3-§6.5: does the bound waypoint really serve traffic addressed this way? */
-export function bindingProblem(binding: WaypointBinding, addressedBy: 'service' | 'pod-ip', objectNamespace: string, classes: Snapshot['gatewayClasses'], inherited: boolean): BindingProblem | undefined {
+export function bindingProblem(
+  binding: WaypointBinding,
+  addressedBy: 'service' | 'pod-ip',
+  objectNamespace: string,
+  classes: Snapshot['gatewayClasses'],
+  inherited: boolean,
+): BindingProblem | undefined {
   const gw = binding.gateway;
   if (!gw) return { kind: 'missing' };
   const supports = waypointFor(gw, classes);

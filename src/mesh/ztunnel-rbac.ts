@@ -2,7 +2,8 @@
 // groups OR → rules (clauses) AND → matches OR → fields AND. An empty match never matches.
 import ipaddr from 'ipaddr.js';
 
-export type StringMatch = { exact: string } | { prefix: string } | { suffix: string } | { presence: Record<string, never> };
+export type StringMatch =
+  { exact: string } | { prefix: string } | { suffix: string } | { presence: Record<string, never> };
 
 export interface CidrMatch {
   address: string;
@@ -83,7 +84,6 @@ export function parseIdentity(identity: string | undefined): Identity | undefine
   const m = identity?.match(/^([^/]+)\/ns\/([^/]+)\/sa\/([^/]+)$/);
   return m ? { trustDomain: m[1], namespace: m[2], serviceAccount: m[3] } : undefined;
 }
-
 
 /** Positive lists need a hit, negative lists need no hit, empty lists are ignored. */
 function fieldOk<T>(pos: T[] | undefined, neg: T[] | undefined, hit: (x: T) => boolean): boolean {

@@ -24,16 +24,19 @@ export function ztunnelOnNode(snapshot: Snapshot, node: string | undefined): Ztu
 }
 
 function checkNode(snapshot: Snapshot, node: string | undefined): ZtunnelCheck {
-  if (!snapshot.ztunnelsKnown) return { ok: true, assumed: true, detail: 'no ztunnel pods in the input: assumed healthy' };
+  if (!snapshot.ztunnelsKnown)
+    return { ok: true, assumed: true, detail: 'no ztunnel pods in the input: assumed healthy' };
   if (!node) {
     const anyReady = snapshot.ztunnels.some((z) => z.ready);
-    const detail = anyReady ? 'pod not scheduled in the input; a ready ztunnel exists' : 'no ztunnel pod in the input is Ready';
+    const detail = anyReady
+      ? 'pod not scheduled in the input; a ready ztunnel exists'
+      : 'no ztunnel pod in the input is Ready';
     return { ok: anyReady, assumed: true, detail };
   }
   const z = snapshot.ztunnels.find((p) => p.nodeName === node);
   if (!z) return { ok: false, assumed: false, detail: `no ztunnel pod runs on node ${node}` };
   const name = `${z.meta.namespace}/${z.meta.name}`;
-  if (!z.ready) return { ok: false, assumed: false, detail: `ztunnel ${name} on node ${node} is not Ready`, object: podRef(z) };
+  if (!z.ready)
+    return { ok: false, assumed: false, detail: `ztunnel ${name} on node ${node} is not Ready`, object: podRef(z) };
   return { ok: true, assumed: false, detail: `ztunnel ${name} is Ready on node ${node}`, object: podRef(z) };
 }
-

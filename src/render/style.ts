@@ -23,7 +23,8 @@ export interface Style {
 export function makeStyle(enabled: boolean): Style {
   // useColor has decided: newer runtimes' styleText (Bun, Node ≥ 22) would otherwise check the
   // stream again and, with CI set in the environment, drop the colour --color always asked for.
-  const fn = ((format: Format, text: string) => (enabled ? styleTextUnchecked(format, text, { validateStream: false }) : text)) as Style;
+  const fn = ((format: Format, text: string) =>
+    enabled ? styleTextUnchecked(format, text, { validateStream: false }) : text) as Style;
   fn.enabled = enabled;
   return fn;
 }

@@ -18,7 +18,11 @@ const skip = inject('liveSkip');
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'kubectl-ambient_doctor');
 
 function cli(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...env }, timeout: 60_000 });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', ...env },
+    timeout: 60_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -37,7 +41,9 @@ describe.skipIf(!!skip)(`live CLI${skip ? ` (skipped: ${skip})` : ''}`, () => {
     const noAuthz = {
       ...role,
       metadata: { name: 'ambient-doctor-without-authz' },
-      rules: role.rules.filter((r: any) => !r.apiGroups.includes('security.istio.io')).concat([{ apiGroups: ['security.istio.io'], resources: ['peerauthentications'], verbs: ['list'] }]),
+      rules: role.rules
+        .filter((r: any) => !r.apiGroups.includes('security.istio.io'))
+        .concat([{ apiGroups: ['security.istio.io'], resources: ['peerauthentications'], verbs: ['list'] }]),
     };
     await bindClusterRole(writer, noAuthz, 'viewer');
     await bindClusterRole(writer, role, 'reader');
@@ -45,7 +51,17 @@ describe.skipIf(!!skip)(`live CLI${skip ? ` (skipped: ${skip})` : ''}`, () => {
   });
 
   it('explains live as the documented reader role: exit 3 and the decisive PeerAuthentication', () => {
-    const r = cli(['explain', 'test/curl', 'helloworld.hello:5000', '--kubeconfig', kubeconfig, '--context', 'reader', '-o', 'json']);
+    const r = cli([
+      'explain',
+      'test/curl',
+      'helloworld.hello:5000',
+      '--kubeconfig',
+      kubeconfig,
+      '--context',
+      'reader',
+      '-o',
+      'json',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(3);
     const report = JSON.parse(r.stdout);
@@ -54,13 +70,29 @@ describe.skipIf(!!skip)(`live CLI${skip ? ` (skipped: ${skip})` : ''}`, () => {
   });
 
   it('without access to AuthorizationPolicies: names verb, resource and namespace; verdict unknown; exit 2', () => {
-    const r = cli(['explain', 'test/curl', 'helloworld.hello:5000', '--kubeconfig', kubeconfig, '--context', 'viewer', '-o', 'json']);
+    const r = cli([
+      'explain',
+      'test/curl',
+      'helloworld.hello:5000',
+      '--kubeconfig',
+      kubeconfig,
+      '--context',
+      'viewer',
+      '-o',
+      'json',
+    ]);
     expect(r.code).toBe(2);
     const report = JSON.parse(r.stdout);
     expect(report.verdict.outcome).toBe('unknown');
     const gaps = report.findings.filter((f: any) => f.code === 'AD902').map((f: any) => f.detail);
-    expect(gaps.some((d: string) => d.includes('cannot list authorizationpolicies.security.istio.io in namespace hello'))).toBe(true);
-    expect(gaps.some((d: string) => d.includes('cannot list authorizationpolicies.security.istio.io in namespace istio-system'))).toBe(true);
+    expect(
+      gaps.some((d: string) => d.includes('cannot list authorizationpolicies.security.istio.io in namespace hello')),
+    ).toBe(true);
+    expect(
+      gaps.some((d: string) =>
+        d.includes('cannot list authorizationpolicies.security.istio.io in namespace istio-system'),
+      ),
+    ).toBe(true);
     noStack(r.stderr);
   });
 
@@ -76,7 +108,16 @@ describe.skipIf(!!skip)(`live CLI${skip ? ` (skipped: ${skip})` : ''}`, () => {
   });
 
   it('--verbose prints each request with its duration and size on stderr', () => {
-    const r = cli(['explain', 'test/curl', 'helloworld.hello:5000', '--kubeconfig', kubeconfig, '--verbose', '-o', 'json']);
+    const r = cli([
+      'explain',
+      'test/curl',
+      'helloworld.hello:5000',
+      '--kubeconfig',
+      kubeconfig,
+      '--verbose',
+      '-o',
+      'json',
+    ]);
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/GET \/api\/v1\/namespaces\/test\/pods\/curl -> 200 in \d+ ms, \d+ bytes/);
     expect(r.stderr).toMatch(/\d+ requests, \d+ bytes/);
@@ -97,10 +138,26 @@ describe.skipIf(!!skip)(`live CLI${skip ? ` (skipped: ${skip})` : ''}`, () => {
   });
 
   it.each([
-    ['unreachable server', (cfg: any) => (cfg.clusters[0].cluster.server = 'https://127.0.0.1:1'), 'cannot reach the cluster'],
-    ['untrusted certificate', (cfg: any) => delete cfg.clusters[0].cluster['certificate-authority-data'], 'TLS failure'],
-    ['missing credentials', (cfg: any) => (cfg.users.find((u: any) => u.name === 'admin').user = {}), 'system:anonymous'],
-    ['expired credentials', (cfg: any) => (cfg.users.find((u: any) => u.name === 'admin').user = { token: 'expired-token' }), 'rejected the credentials'],
+    [
+      'unreachable server',
+      (cfg: any) => (cfg.clusters[0].cluster.server = 'https://127.0.0.1:1'),
+      'cannot reach the cluster',
+    ],
+    [
+      'untrusted certificate',
+      (cfg: any) => delete cfg.clusters[0].cluster['certificate-authority-data'],
+      'TLS failure',
+    ],
+    [
+      'missing credentials',
+      (cfg: any) => (cfg.users.find((u: any) => u.name === 'admin').user = {}),
+      'system:anonymous',
+    ],
+    [
+      'expired credentials',
+      (cfg: any) => (cfg.users.find((u: any) => u.name === 'admin').user = { token: 'expired-token' }),
+      'rejected the credentials',
+    ],
   ])('%s: one clear line, exit 2', (_n, change, message) => {
     const r = cli(['explain', 'test/curl', 'helloworld.hello:5000', '--kubeconfig', variant(change)]);
     expect(r.code).toBe(2);
@@ -110,19 +167,51 @@ describe.skipIf(!!skip)(`live CLI${skip ? ` (skipped: ${skip})` : ''}`, () => {
   });
 
   it('a request timeout is one clear line, exit 2', () => {
-    const r = cli(['explain', 'test/curl', 'helloworld.hello:5000', '--kubeconfig', kubeconfig, '--request-timeout', '1ms']);
+    const r = cli([
+      'explain',
+      'test/curl',
+      'helloworld.hello:5000',
+      '--kubeconfig',
+      kubeconfig,
+      '--request-timeout',
+      '1ms',
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('timed out');
     noStack(r.stderr);
   });
 
   it('an exec credential plugin works', () => {
-    const credential = JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status: { token: 'reader-token' } });
+    const credential = JSON.stringify({
+      apiVersion: 'client.authentication.k8s.io/v1',
+      kind: 'ExecCredential',
+      status: { token: 'reader-token' },
+    });
     const exec = variant((cfg) => {
-      cfg.users.push({ name: 'exec', user: { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: 'sh', args: ['-c', `echo '${credential}'`], interactiveMode: 'Never' } } });
+      cfg.users.push({
+        name: 'exec',
+        user: {
+          exec: {
+            apiVersion: 'client.authentication.k8s.io/v1',
+            command: 'sh',
+            args: ['-c', `echo '${credential}'`],
+            interactiveMode: 'Never',
+          },
+        },
+      });
       cfg.contexts.push({ name: 'exec', context: { cluster: 'testenv', user: 'exec' } });
     });
-    const r = cli(['explain', 'test/curl', 'helloworld.hello:5000', '--kubeconfig', exec, '--context', 'exec', '-o', 'json']);
+    const r = cli([
+      'explain',
+      'test/curl',
+      'helloworld.hello:5000',
+      '--kubeconfig',
+      exec,
+      '--context',
+      'exec',
+      '-o',
+      'json',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(3);
   });
@@ -130,7 +219,21 @@ describe.skipIf(!!skip)(`live CLI${skip ? ` (skipped: ${skip})` : ''}`, () => {
   it('matrix live equals matrix from the same objects as files', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'matrix-')), 'case.yaml');
     writeFileSync(file, renderDump(byName('lesson-01-plaintext-client-strict').objects, 'yaml'));
-    const live = cli(['matrix', '-n', 'hello', '-n', 'test', '--port', '5000', '--kubeconfig', kubeconfig, '--context', 'reader', '-o', 'json']);
+    const live = cli([
+      'matrix',
+      '-n',
+      'hello',
+      '-n',
+      'test',
+      '--port',
+      '5000',
+      '--kubeconfig',
+      kubeconfig,
+      '--context',
+      'reader',
+      '-o',
+      'json',
+    ]);
     const offline = cli(['matrix', '-n', 'hello', '-n', 'test', '--port', '5000', '-f', file, '-o', 'json']);
     expect(live.stderr).toBe('');
     expect(live.code).toBe(0);
@@ -146,7 +249,9 @@ describe.skipIf(!!skip)(`live CLI${skip ? ` (skipped: ${skip})` : ''}`, () => {
   });
 
   it('KUBECONFIG with several files works as kubectl does (missing files skipped, first wins)', () => {
-    const r = cli(['explain', 'test/curl', 'helloworld.hello:5000', '-o', 'json'], { KUBECONFIG: `/nonexistent/one:${kubeconfig}:${variant((cfg) => (cfg['current-context'] = 'viewer'))}` });
+    const r = cli(['explain', 'test/curl', 'helloworld.hello:5000', '-o', 'json'], {
+      KUBECONFIG: `/nonexistent/one:${kubeconfig}:${variant((cfg) => (cfg['current-context'] = 'viewer'))}`,
+    });
     expect(r.code).toBe(3);
   });
 });
@@ -171,8 +276,11 @@ describe.skipIf(!!skip)(`a cluster without Istio${skip ? ` (skipped: ${skip})` :
     await applyManifestFile(bare.kubeconfig, join(import.meta.dirname, 'crds', 'istio-security.yaml'));
     await applyManifestFile(bare.kubeconfig, join(import.meta.dirname, 'crds', 'istio-networking.yaml'));
     const writer = new TestWriter(bare.kubeconfig);
-    for (let i = 0; i < 60 && (await writer.request('GET', '/apis/security.istio.io/v1')).status !== 200; i++) await new Promise((r) => setTimeout(r, 500));
-    await new ScenarioCluster(writer).load(loadScenarios().find((s) => s.name === 'lesson-02-both-ambient-strict')!.objects);
+    for (let i = 0; i < 60 && (await writer.request('GET', '/apis/security.istio.io/v1')).status !== 200; i++)
+      await new Promise((r) => setTimeout(r, 500));
+    await new ScenarioCluster(writer).load(
+      loadScenarios().find((s) => s.name === 'lesson-02-both-ambient-strict')!.objects,
+    );
     const r = cli(['explain', 'test/curl', 'helloworld.hello:5000', '--kubeconfig', bare.kubeconfig, '-o', 'json']);
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout);

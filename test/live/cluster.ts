@@ -32,9 +32,15 @@ export async function startTestCluster(bin: string): Promise<TestCluster> {
   const port = await freePort();
   let etcdPort = await freePort();
   while (etcdPort + 1 === port) etcdPort = await freePort();
-  const child: ChildProcess = spawn(bin, ['--dir', dir, '--port', String(port), '--etcd-port', String(etcdPort)], { detached: true, stdio: ['ignore', 'pipe', log] });
+  const child: ChildProcess = spawn(bin, ['--dir', dir, '--port', String(port), '--etcd-port', String(etcdPort)], {
+    detached: true,
+    stdio: ['ignore', 'pipe', log],
+  });
   const kubeconfig = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`kube-apiserver not ready after 180 s; see ${dir}/testenv.log`)), 180_000);
+    const timer = setTimeout(
+      () => reject(new Error(`kube-apiserver not ready after 180 s; see ${dir}/testenv.log`)),
+      180_000,
+    );
     child.once('exit', (code) => reject(new Error(`k8s-testenv exited with ${code}; see ${dir}/testenv.log`)));
     createInterface({ input: child.stdout! }).on('line', (line) => {
       if (line.startsWith('READY ')) {
@@ -49,7 +55,14 @@ export async function startTestCluster(bin: string): Promise<TestCluster> {
     kubeconfig,
     async waitForCrds() {
       for (let i = 0; i < 120; i++) {
-        const ok = await Promise.all(['security.istio.io/v1', 'networking.istio.io/v1', 'gateway.networking.k8s.io/v1', 'policy.networking.k8s.io/v1alpha1'].map((gv) => writer.request('GET', `/apis/${gv}`).then((r) => r.status === 200)));
+        const ok = await Promise.all(
+          [
+            'security.istio.io/v1',
+            'networking.istio.io/v1',
+            'gateway.networking.k8s.io/v1',
+            'policy.networking.k8s.io/v1alpha1',
+          ].map((gv) => writer.request('GET', `/apis/${gv}`).then((r) => r.status === 200)),
+        );
         if (ok.every(Boolean)) return;
         await new Promise((r) => setTimeout(r, 500));
       }
@@ -87,16 +100,31 @@ const RESOURCES: Record<string, Resource> = {
   PeerAuthentication: { base: '/apis/security.istio.io/v1', plural: 'peerauthentications', namespaced: true },
   ServiceEntry: { base: '/apis/networking.istio.io/v1', plural: 'serviceentries', namespaced: true },
   Gateway: { base: '/apis/gateway.networking.k8s.io/v1', plural: 'gateways', namespaced: true },
-  AdminNetworkPolicy: { base: '/apis/policy.networking.k8s.io/v1alpha1', plural: 'adminnetworkpolicies', namespaced: false },
-  BaselineAdminNetworkPolicy: { base: '/apis/policy.networking.k8s.io/v1alpha1', plural: 'baselineadminnetworkpolicies', namespaced: false },
-  CustomResourceDefinition: { base: '/apis/apiextensions.k8s.io/v1', plural: 'customresourcedefinitions', namespaced: false },
+  AdminNetworkPolicy: {
+    base: '/apis/policy.networking.k8s.io/v1alpha1',
+    plural: 'adminnetworkpolicies',
+    namespaced: false,
+  },
+  BaselineAdminNetworkPolicy: {
+    base: '/apis/policy.networking.k8s.io/v1alpha1',
+    plural: 'baselineadminnetworkpolicies',
+    namespaced: false,
+  },
+  CustomResourceDefinition: {
+    base: '/apis/apiextensions.k8s.io/v1',
+    plural: 'customresourcedefinitions',
+    namespaced: false,
+  },
   ClusterRole: { base: '/apis/rbac.authorization.k8s.io/v1', plural: 'clusterroles', namespaced: false },
   ClusterRoleBinding: { base: '/apis/rbac.authorization.k8s.io/v1', plural: 'clusterrolebindings', namespaced: false },
   Role: { base: '/apis/rbac.authorization.k8s.io/v1', plural: 'roles', namespaced: true },
   RoleBinding: { base: '/apis/rbac.authorization.k8s.io/v1', plural: 'rolebindings', namespaced: true },
 };
 
-export const FIXTURE_KINDS = Object.keys(RESOURCES).filter((k) => !['Namespace', 'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'].includes(k));
+export const FIXTURE_KINDS = Object.keys(RESOURCES).filter(
+  (k) =>
+    !['Namespace', 'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'].includes(k),
+);
 
 export function resourceOf(kind: string): Resource {
   const r = RESOURCES[kind];
@@ -125,25 +153,42 @@ export class TestWriter {
     this.options = kc.applyToHTTPSOptions(opts).then(() => opts);
   }
 
-  async request(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<{ status: number; body: any }> {
+  async request(
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType = 'application/json',
+  ): Promise<{ status: number; body: any }> {
     const base = await this.options;
     const url = new URL(`${this.server}${path}`);
     const payload = body === undefined ? undefined : JSON.stringify(body);
     return new Promise((resolve, reject) => {
-      const req = https.request(url, { ...base, method, headers: { ...(base.headers ?? {}), Accept: 'application/json', ...(payload ? { 'Content-Type': contentType } : {}) } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: any = text;
-          try {
-            parsed = JSON.parse(text);
-          } catch {
-            // keep text
-          }
-          resolve({ status: res.statusCode ?? 0, body: parsed });
-        });
-      });
+      const req = https.request(
+        url,
+        {
+          ...base,
+          method,
+          headers: {
+            ...(base.headers ?? {}),
+            Accept: 'application/json',
+            ...(payload ? { 'Content-Type': contentType } : {}),
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let parsed: any = text;
+            try {
+              parsed = JSON.parse(text);
+            } catch {
+              // keep text
+            }
+            resolve({ status: res.statusCode ?? 0, body: parsed });
+          });
+        },
+      );
       req.on('error', reject);
       if (payload) req.write(payload);
       req.end();
@@ -152,7 +197,8 @@ export class TestWriter {
 
   async must(method: string, path: string, body?: unknown, contentType?: string): Promise<any> {
     const r = await this.request(method, path, body, contentType);
-    if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${typeof r.body === 'string' ? r.body : r.body?.message}`);
+    if (r.status >= 300)
+      throw new Error(`${method} ${path}: ${r.status} ${typeof r.body === 'string' ? r.body : r.body?.message}`);
     return r.body;
   }
 
@@ -166,9 +212,14 @@ export class TestWriter {
     }
     if (r.status === 409) {
       const current = await this.must('GET', `${path}/${obj.metadata.name}`);
-      await this.must('PUT', `${path}/${obj.metadata.name}`, { ...obj, metadata: { ...obj.metadata, resourceVersion: current.metadata.resourceVersion } });
+      await this.must('PUT', `${path}/${obj.metadata.name}`, {
+        ...obj,
+        metadata: { ...obj.metadata, resourceVersion: current.metadata.resourceVersion },
+      });
     } else if (r.status >= 300) {
-      throw new Error(`create ${obj.kind} ${obj.metadata?.namespace ?? ''}/${obj.metadata?.name}: ${r.status} ${r.body?.message ?? r.body}`);
+      throw new Error(
+        `create ${obj.kind} ${obj.metadata?.namespace ?? ''}/${obj.metadata?.name}: ${r.status} ${r.body?.message ?? r.body}`,
+      );
     }
   }
 
@@ -182,7 +233,12 @@ export class TestWriter {
     if (list.status !== 200) return;
     await Promise.all(
       (list.body.items ?? []).map((item: any) =>
-        this.request('DELETE', `${collectionPath(kind, namespace)}/${item.metadata.name}?gracePeriodSeconds=0`, { apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0, propagationPolicy: 'Background' }),
+        this.request('DELETE', `${collectionPath(kind, namespace)}/${item.metadata.name}?gracePeriodSeconds=0`, {
+          apiVersion: 'v1',
+          kind: 'DeleteOptions',
+          gracePeriodSeconds: 0,
+          propagationPolicy: 'Background',
+        }),
       ),
     );
   }

@@ -13,6 +13,12 @@ export async function liveRead(kubeconfig: string, s: Scenario, context = 'teste
   const read =
     s.command === 'probes'
       ? await reader.readProbes({ kind: 'probes', target: s.args[0], namespace: ns })
-      : await reader.readExplain({ kind: 'explain', source: s.args[0], destination: s.args[1], namespace: ns, port: s.flags.port });
+      : await reader.readExplain({
+          kind: 'explain',
+          source: s.args[0],
+          destination: s.args[1],
+          namespace: ns,
+          port: s.flags.port,
+        });
   return { read, api, snapshot: buildSnapshot(read.objects, 'cluster', { gaps: read.gaps, notes: read.notes }) };
 }

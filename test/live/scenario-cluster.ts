@@ -12,21 +12,32 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 function withImages(spec: any): any {
   if (!spec) return spec;
   const fix = (list: any[] | undefined) => list?.map((c) => ({ image: 'registry.invalid/app:1', ...c }));
-  return { ...spec, containers: fix(spec.containers) ?? [{ name: 'app', image: 'registry.invalid/app:1' }], ...(spec.initContainers ? { initContainers: fix(spec.initContainers) } : {}) };
+  return {
+    ...spec,
+    containers: fix(spec.containers) ?? [{ name: 'app', image: 'registry.invalid/app:1' }],
+    ...(spec.initContainers ? { initContainers: fix(spec.initContainers) } : {}),
+  };
 }
 
 function prepare(obj: any): any {
   const { status: _status, ...rest } = obj;
   const metadata = { ...(obj.metadata ?? {}) };
   delete metadata.creationTimestamp;
-  if (!metadata.namespace && !['Namespace', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy'].includes(obj.kind)) metadata.namespace = 'default';
+  if (!metadata.namespace && !['Namespace', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy'].includes(obj.kind))
+    metadata.namespace = 'default';
   if (metadata.ownerReferences) {
-    metadata.ownerReferences = metadata.ownerReferences.map((o: any, i: number) => ({ apiVersion: o.apiVersion ?? 'apps/v1', uid: o.uid ?? `00000000-0000-0000-0000-${String(i + 1).padStart(12, '0')}`, ...o }));
+    metadata.ownerReferences = metadata.ownerReferences.map((o: any, i: number) => ({
+      apiVersion: o.apiVersion ?? 'apps/v1',
+      uid: o.uid ?? `00000000-0000-0000-0000-${String(i + 1).padStart(12, '0')}`,
+      ...o,
+    }));
   }
   const out: any = { ...rest, metadata };
   if (obj.kind === 'Pod') out.spec = withImages(obj.spec);
-  if (obj.spec?.template?.spec) out.spec = { ...obj.spec, template: { ...obj.spec.template, spec: withImages(obj.spec.template.spec) } };
-  if (obj.kind === 'Service' && !obj.spec?.ports?.length && obj.spec?.clusterIP !== 'None') out.spec = { ...obj.spec, ports: [{ port: 80 }] };
+  if (obj.spec?.template?.spec)
+    out.spec = { ...obj.spec, template: { ...obj.spec.template, spec: withImages(obj.spec.template.spec) } };
+  if (obj.kind === 'Service' && !obj.spec?.ports?.length && obj.spec?.clusterIP !== 'None')
+    out.spec = { ...obj.spec, ports: [{ port: 80 }] };
   return out;
 }
 
@@ -40,7 +51,9 @@ export class ScenarioCluster {
     for (const kind of ['AdminNetworkPolicy', 'BaselineAdminNetworkPolicy']) await this.writer.deleteAll(kind, '');
     // Other test files may have loaded fixtures into the same cluster: clear every namespace.
     const all = await this.writer.request('GET', '/api/v1/namespaces');
-    for (const ns of all.body.items ?? []) if (!['kube-system', 'kube-public', 'kube-node-lease'].includes(ns.metadata.name)) this.namespaces.add(ns.metadata.name);
+    for (const ns of all.body.items ?? [])
+      if (!['kube-system', 'kube-public', 'kube-node-lease'].includes(ns.metadata.name))
+        this.namespaces.add(ns.metadata.name);
     await Promise.all([...this.namespaces].flatMap((ns) => FIXTURE_KINDS.map((k) => this.writer.deleteAll(k, ns))));
     // Wait until the pods are gone, so a pod by the same name can be created again.
     for (const ns of this.namespaces) {
@@ -56,7 +69,12 @@ export class ScenarioCluster {
     await this.reset();
     const raw: any[] = objects.map((o) => o.object);
     const namespaceObjects = new Map(raw.filter((o) => o.kind === 'Namespace').map((o) => [o.metadata.name, o]));
-    const wanted = new Set<string>([...namespaceObjects.keys(), ...raw.filter((o) => !['Namespace', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy'].includes(o.kind)).map((o) => o.metadata?.namespace ?? "default")]);
+    const wanted = new Set<string>([
+      ...namespaceObjects.keys(),
+      ...raw
+        .filter((o) => !['Namespace', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy'].includes(o.kind))
+        .map((o) => o.metadata?.namespace ?? 'default'),
+    ]);
     // Every namespace the cluster has from earlier scenarios is reset to this scenario's labels.
     for (const ns of new Set([...this.namespaces, ...wanted])) {
       const spec = namespaceObjects.get(ns);
@@ -64,21 +82,34 @@ export class ScenarioCluster {
       const annotations = spec?.metadata?.annotations ?? {};
       const current = await this.writer.request('GET', `/api/v1/namespaces/${ns}`);
       if (current.status === 404) {
-        await this.writer.must('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels, annotations } });
+        await this.writer.must('POST', '/api/v1/namespaces', {
+          apiVersion: 'v1',
+          kind: 'Namespace',
+          metadata: { name: ns, labels, annotations },
+        });
       } else {
-        await this.writer.must('PUT', `/api/v1/namespaces/${ns}`, { ...current.body, metadata: { ...current.body.metadata, labels, annotations } });
+        await this.writer.must('PUT', `/api/v1/namespaces/${ns}`, {
+          ...current.body,
+          metadata: { ...current.body.metadata, labels, annotations },
+        });
       }
       this.namespaces.add(ns);
     }
     const clusterScoped = new Set(['AdminNetworkPolicy', 'BaselineAdminNetworkPolicy']);
-    const others = raw.filter((o) => o.kind !== 'Namespace').map((o) => (clusterScoped.has(o.kind) ? { ...o, metadata: { ...o.metadata, namespace: undefined } } : o));
-    const timed = others.filter((o) => o.metadata?.creationTimestamp).sort((a, b) => String(a.metadata.creationTimestamp).localeCompare(String(b.metadata.creationTimestamp)));
+    const others = raw
+      .filter((o) => o.kind !== 'Namespace')
+      .map((o) => (clusterScoped.has(o.kind) ? { ...o, metadata: { ...o.metadata, namespace: undefined } } : o));
+    const timed = others
+      .filter((o) => o.metadata?.creationTimestamp)
+      .sort((a, b) => String(a.metadata.creationTimestamp).localeCompare(String(b.metadata.creationTimestamp)));
     const untimed = others.filter((o) => !o.metadata?.creationTimestamp);
     await Promise.all(untimed.map((o) => this.writer.createOrReplace(prepare(o))));
     for (const [i, o] of timed.entries()) {
       if (i > 0) await sleep(1100);
       await this.writer.createOrReplace(prepare(o));
     }
-    await Promise.all(others.filter((o) => o.status && Object.keys(o.status).length > 0).map((o) => this.writer.patchStatus(o)));
+    await Promise.all(
+      others.filter((o) => o.status && Object.keys(o.status).length > 0).map((o) => this.writer.patchStatus(o)),
+    );
   }
 }

@@ -37,7 +37,14 @@ export function missingArtifacts(): string {
 }
 
 export function krewEnv(krewRoot: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return { ...process.env, KREW_ROOT: krewRoot, KREW_NO_UPGRADE_CHECK: '1', PATH: `${join(krewRoot, 'bin')}:${TOOLS}:${process.env.PATH}`, NO_COLOR: '1', ...extra };
+  return {
+    ...process.env,
+    KREW_ROOT: krewRoot,
+    KREW_NO_UPGRADE_CHECK: '1',
+    PATH: `${join(krewRoot, 'bin')}:${TOOLS}:${process.env.PATH}`,
+    NO_COLOR: '1',
+    ...extra,
+  };
 }
 
 export interface Ran {
@@ -46,9 +53,17 @@ export interface Ran {
   stderr: string;
 }
 
-export function exec(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<Ran> {
+export function exec(
+  cmd: string,
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
+): Promise<Ran> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env: opts.env ?? { ...process.env, NO_COLOR: '1' }, cwd: opts.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, {
+      env: opts.env ?? { ...process.env, NO_COLOR: '1' },
+      cwd: opts.cwd ?? ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
@@ -63,7 +78,9 @@ export function exec(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEn
 }
 
 /** The Node build, as `npm i -g` or a source checkout runs it. */
-export const runNode = (args: string[], env?: NodeJS.ProcessEnv) => exec(process.execPath, [NODE_BIN, ...args], { env });
+export const runNode = (args: string[], env?: NodeJS.ProcessEnv) =>
+  exec(process.execPath, [NODE_BIN, ...args], { env });
 
 /** The compiled binary, as a krew user runs it: `kubectl ambient-doctor …`. */
-export const runPlugin = (krewRoot: string, args: string[], env: Record<string, string> = {}) => exec('kubectl', ['ambient-doctor', ...args], { env: krewEnv(krewRoot, env) });
+export const runPlugin = (krewRoot: string, args: string[], env: Record<string, string> = {}) =>
+  exec('kubectl', ['ambient-doctor', ...args], { env: krewEnv(krewRoot, env) });

@@ -35,12 +35,20 @@ function scenarioArgs(s: Scenario, file: string): string[] {
 
 describe('bundled examples: compiled binary = Node build', () => {
   // `text --color always`: colour forced into a pipe, where Bun's styleText would check the stream.
-  const outputs = [['-o', 'json'], ['-o', 'yaml'], ['-o', 'text'], ['-o', 'text', '--color', 'always']];
-  it.each(exampleCommands().flatMap(({ file, args }) => outputs.map((o) => [file, o.join(' '), args, o] as const)))('%s %s', async (_file, _o, args, output) => {
-    const { binary, node } = await bothBuilds([...args, ...output]);
-    expect(binary.stdout.length).toBeGreaterThan(100);
-    expect(binary).toEqual(node);
-  });
+  const outputs = [
+    ['-o', 'json'],
+    ['-o', 'yaml'],
+    ['-o', 'text'],
+    ['-o', 'text', '--color', 'always'],
+  ];
+  it.each(exampleCommands().flatMap(({ file, args }) => outputs.map((o) => [file, o.join(' '), args, o] as const)))(
+    '%s %s',
+    async (_file, _o, args, output) => {
+      const { binary, node } = await bothBuilds([...args, ...output]);
+      expect(binary.stdout.length).toBeGreaterThan(100);
+      expect(binary).toEqual(node);
+    },
+  );
 });
 
 describe.concurrent('scenarios: compiled binary = Node build', () => {

@@ -18,10 +18,14 @@ let krewRoot = '';
 export async function setup(project: TestProject): Promise<void> {
   const missing = missingArtifacts();
   if (missing) throw new Error(`packaging tests: ${missing}`);
-  const host = (readManifest().spec.platforms as KrewPlatform[]).find((p) => p.selector.matchLabels.os === 'linux' && p.selector.matchLabels.arch === 'amd64');
+  const host = (readManifest().spec.platforms as KrewPlatform[]).find(
+    (p) => p.selector.matchLabels.os === 'linux' && p.selector.matchLabels.arch === 'amd64',
+  );
   if (!host) throw new Error('packaging tests: the manifest has no linux/amd64 entry');
   krewRoot = mkdtempSync(join(tmpdir(), 'krew-root-'));
-  const r = await exec('kubectl', ['krew', 'install', `--manifest=${MANIFEST}`, `--archive=${archiveOf(host)}`], { env: krewEnv(krewRoot) });
+  const r = await exec('kubectl', ['krew', 'install', `--manifest=${MANIFEST}`, `--archive=${archiveOf(host)}`], {
+    env: krewEnv(krewRoot),
+  });
   if (r.code !== 0) throw new Error(`kubectl krew install failed (exit ${r.code}):\n${r.stderr}`);
   project.provide('krewRoot', krewRoot);
   project.provide('krewInstallLog', r.stderr + r.stdout);

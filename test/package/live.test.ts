@@ -40,14 +40,25 @@ describe.skipIf(!!skip)(`compiled binary, live${skip ? ` (skipped: ${skip})` : '
     cluster = new ScenarioCluster(writer);
     const role = documentedClusterRole();
     await bindClusterRole(writer, role, 'reader');
-    const noAuthz = { ...role, metadata: { name: 'ambient-doctor-without-authz' }, rules: role.rules.filter((r: any) => !r.apiGroups.includes('security.istio.io')) };
+    const noAuthz = {
+      ...role,
+      metadata: { name: 'ambient-doctor-without-authz' },
+      rules: role.rules.filter((r: any) => !r.apiGroups.includes('security.istio.io')),
+    };
     await bindClusterRole(writer, noAuthz, 'viewer');
   });
 
   it.each(LIVE_SCENARIOS)('%s: json and text as the documented reader', async (name) => {
     const s = scenarios.get(name)!;
     await cluster.load(s.objects);
-    const live = ['--kubeconfig', kubeconfig, '--context', 'reader', ...(s.flags.namespace ? ['-n', s.flags.namespace] : []), ...(s.flags.port ? ['--port', s.flags.port] : [])];
+    const live = [
+      '--kubeconfig',
+      kubeconfig,
+      '--context',
+      'reader',
+      ...(s.flags.namespace ? ['-n', s.flags.namespace] : []),
+      ...(s.flags.port ? ['--port', s.flags.port] : []),
+    ];
     const json = await sameAsNode([s.command, ...s.args, ...live, '-o', 'json']);
     if (s.expect.error) expect(json.code).toBe(s.expect.error.exitCode);
     else expect(JSON.parse(json.stdout).verdict.outcome).toBe(s.expect.outcome);
@@ -61,11 +72,33 @@ describe.skipIf(!!skip)(`compiled binary, live${skip ? ` (skipped: ${skip})` : '
     it('dump, matrix and --verbose', async () => {
       const dump = await sameAsNode(['dump', ...question.slice(1), '--kubeconfig', kubeconfig, '--context', 'reader']);
       expect(dump.stdout).toContain('kind: List');
-      await sameAsNode(['matrix', '-n', 'hello', '-n', 'test', '--port', '5000', '--kubeconfig', kubeconfig, '--context', 'reader', '-o', 'json']);
-      const [binary, node] = await Promise.all([runPlugin(krewRoot, [...question, '--kubeconfig', kubeconfig, '--verbose', '-o', 'json']), runNode([...question, '--kubeconfig', kubeconfig, '--verbose', '-o', 'json'])]);
+      await sameAsNode([
+        'matrix',
+        '-n',
+        'hello',
+        '-n',
+        'test',
+        '--port',
+        '5000',
+        '--kubeconfig',
+        kubeconfig,
+        '--context',
+        'reader',
+        '-o',
+        'json',
+      ]);
+      const [binary, node] = await Promise.all([
+        runPlugin(krewRoot, [...question, '--kubeconfig', kubeconfig, '--verbose', '-o', 'json']),
+        runNode([...question, '--kubeconfig', kubeconfig, '--verbose', '-o', 'json']),
+      ]);
       expect(binary.stdout).toBe(node.stdout);
       // Request timings differ from run to run; the requests themselves must not.
-      const requests = (s: string) => s.split('\n').filter((l) => l.includes(' -> ')).map((l) => l.replace(/ in \d+ ms.*$/, '')).sort();
+      const requests = (s: string) =>
+        s
+          .split('\n')
+          .filter((l) => l.includes(' -> '))
+          .map((l) => l.replace(/ in \d+ ms.*$/, ''))
+          .sort();
       expect(requests(binary.stderr)).toEqual(requests(node.stderr));
       expect(requests(binary.stderr).length).toBeGreaterThan(5);
     });
@@ -77,9 +110,23 @@ describe.skipIf(!!skip)(`compiled binary, live${skip ? ` (skipped: ${skip})` : '
     });
 
     it('an exec credential plugin', async () => {
-      const credential = JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status: { token: 'reader-token' } });
+      const credential = JSON.stringify({
+        apiVersion: 'client.authentication.k8s.io/v1',
+        kind: 'ExecCredential',
+        status: { token: 'reader-token' },
+      });
       const exec = kubeconfigVariant(kubeconfig, (cfg) => {
-        cfg.users.push({ name: 'exec', user: { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: 'sh', args: ['-c', `echo '${credential}'`], interactiveMode: 'Never' } } });
+        cfg.users.push({
+          name: 'exec',
+          user: {
+            exec: {
+              apiVersion: 'client.authentication.k8s.io/v1',
+              command: 'sh',
+              args: ['-c', `echo '${credential}'`],
+              interactiveMode: 'Never',
+            },
+          },
+        });
         cfg.contexts.push({ name: 'exec', context: { cluster: 'testenv', user: 'exec' } });
       });
       const r = await sameAsNode([...question, '--kubeconfig', exec, '--context', 'exec', '-o', 'json']);
@@ -87,10 +134,26 @@ describe.skipIf(!!skip)(`compiled binary, live${skip ? ` (skipped: ${skip})` : '
     });
 
     it.each([
-      ['unreachable server', (cfg: any) => (cfg.clusters[0].cluster.server = 'https://127.0.0.1:1'), 'cannot reach the cluster'],
-      ['untrusted certificate', (cfg: any) => delete cfg.clusters[0].cluster['certificate-authority-data'], 'TLS failure'],
-      ['missing credentials', (cfg: any) => (cfg.users.find((u: any) => u.name === 'admin').user = {}), 'system:anonymous'],
-      ['rejected credentials', (cfg: any) => (cfg.users.find((u: any) => u.name === 'admin').user = { token: 'expired-token' }), 'rejected the credentials'],
+      [
+        'unreachable server',
+        (cfg: any) => (cfg.clusters[0].cluster.server = 'https://127.0.0.1:1'),
+        'cannot reach the cluster',
+      ],
+      [
+        'untrusted certificate',
+        (cfg: any) => delete cfg.clusters[0].cluster['certificate-authority-data'],
+        'TLS failure',
+      ],
+      [
+        'missing credentials',
+        (cfg: any) => (cfg.users.find((u: any) => u.name === 'admin').user = {}),
+        'system:anonymous',
+      ],
+      [
+        'rejected credentials',
+        (cfg: any) => (cfg.users.find((u: any) => u.name === 'admin').user = { token: 'expired-token' }),
+        'rejected the credentials',
+      ],
     ])('%s: the same one line and exit 2', async (_n, change, message) => {
       const r = await sameAsNode([...question, '--kubeconfig', kubeconfigVariant(kubeconfig, change)]);
       expect(r.code).toBe(2);

@@ -26,14 +26,33 @@ describe('npm package', () => {
     const tarball = readdirSync(work).find((f) => f.endsWith('.tgz'));
     expect(tarball).toBe(`${PACKAGE.name}-${PACKAGE.version}.tgz`);
     const prefix = join(work, 'prefix');
-    const install = await exec('npm', ['i', '-g', '--prefix', prefix, '--no-audit', '--no-fund', '--prefer-offline', join(work, tarball!)], { cwd: work, timeoutMs: 240_000 });
+    const install = await exec(
+      'npm',
+      ['i', '-g', '--prefix', prefix, '--no-audit', '--no-fund', '--prefer-offline', join(work, tarball!)],
+      { cwd: work, timeoutMs: 240_000 },
+    );
     expect(install.code, install.stderr).toBe(0);
     expect(existsSync(join(prefix, 'bin', 'kubectl-ambient_doctor'))).toBe(true);
     const env = { ...process.env, PATH: `${join(prefix, 'bin')}:${process.env.PATH}` };
     const version = await exec('kubectl', ['ambient-doctor', '--version'], { env, cwd: work });
     expect(version.code, version.stderr).toBe(0);
-    expect(version.stdout).toMatch(new RegExp(`^${PACKAGE.name}/${PACKAGE.version.replaceAll('.', '\\.')} linux-x64 node-v`));
-    const explain = await exec('kubectl', ['ambient-doctor', 'explain', 'test/curl', 'helloworld.hello:5000', '-f', join(ROOT, 'examples', 'helloworld-strict.yaml'), '-o', 'json'], { env, cwd: work });
+    expect(version.stdout).toMatch(
+      new RegExp(`^${PACKAGE.name}/${PACKAGE.version.replaceAll('.', '\\.')} linux-x64 node-v`),
+    );
+    const explain = await exec(
+      'kubectl',
+      [
+        'ambient-doctor',
+        'explain',
+        'test/curl',
+        'helloworld.hello:5000',
+        '-f',
+        join(ROOT, 'examples', 'helloworld-strict.yaml'),
+        '-o',
+        'json',
+      ],
+      { env, cwd: work },
+    );
     expect(explain.code).toBe(3);
     expect(JSON.parse(explain.stdout).verdict.outcome).toBe('denied');
   }, 300_000);

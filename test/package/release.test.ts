@@ -2,13 +2,36 @@
 // its checksum and holds the right executable, and the linux/amd64 one, installed by krew,
 // answers as `kubectl ambient-doctor`.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, readlinkSync, readdirSync, openSync, readSync, closeSync, rmSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readlinkSync,
+  readdirSync,
+  openSync,
+  readSync,
+  closeSync,
+  rmSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { exampleCommands } from '../../scripts/examples.mjs';
 import { afterSpinner, onTerminal } from '../support/pty.js';
-import { DIST, MANIFEST, PACKAGE, ROOT, TOOLS, archiveOf, exec, krewEnv, readManifest, runNode, runPlugin, type KrewPlatform } from './artifacts.js';
+import {
+  DIST,
+  MANIFEST,
+  PACKAGE,
+  ROOT,
+  TOOLS,
+  archiveOf,
+  exec,
+  krewEnv,
+  readManifest,
+  runNode,
+  runPlugin,
+  type KrewPlatform,
+} from './artifacts.js';
 
 const krewRoot = inject('krewRoot');
 const manifest = readManifest();
@@ -29,18 +52,23 @@ function executableFormat(file: string): string {
   const head = Buffer.alloc(4096);
   readSync(fd, head, 0, head.length, 0);
   closeSync(fd);
-  if (head.readUInt32BE(0) === 0x7f454c46) return `ELF ${({ 0x3e: 'x86-64', 0xb7: 'aarch64' } as Record<number, string>)[head.readUInt16LE(18)] ?? 'other'}`;
-  if (head.readUInt32LE(0) === 0xfeedfacf) return `Mach-O ${({ 0x01000007: 'x86-64', 0x0100000c: 'arm64' } as Record<number, string>)[head.readUInt32LE(4)] ?? 'other'}`;
+  if (head.readUInt32BE(0) === 0x7f454c46)
+    return `ELF ${({ 0x3e: 'x86-64', 0xb7: 'aarch64' } as Record<number, string>)[head.readUInt16LE(18)] ?? 'other'}`;
+  if (head.readUInt32LE(0) === 0xfeedfacf)
+    return `Mach-O ${({ 0x01000007: 'x86-64', 0x0100000c: 'arm64' } as Record<number, string>)[head.readUInt32LE(4)] ?? 'other'}`;
   if (head.toString('latin1', 0, 2) === 'MZ') {
     const pe = head.readUInt32LE(0x3c);
-    if (head.toString('latin1', pe, pe + 4) === 'PE\0\0') return `PE ${head.readUInt16LE(pe + 4) === 0x8664 ? 'x86-64' : 'other'}`;
+    if (head.toString('latin1', pe, pe + 4) === 'PE\0\0')
+      return `PE ${head.readUInt16LE(pe + 4) === 0x8664 ? 'x86-64' : 'other'}`;
   }
   return 'unknown';
 }
 
 async function unpack(archive: string): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'archive-'));
-  const r = archive.endsWith('.zip') ? await exec('unzip', ['-q', archive, '-d', dir]) : await exec('tar', ['-xzf', archive, '-C', dir]);
+  const r = archive.endsWith('.zip')
+    ? await exec('unzip', ['-q', archive, '-d', dir])
+    : await exec('tar', ['-xzf', archive, '-C', dir]);
   expect(r.code, r.stderr).toBe(0);
   return dir;
 }
@@ -53,12 +81,27 @@ describe('krew manifest', () => {
   });
 
   it('is the ambient-doctor plugin at the package version, with descriptions and the RBAC in its caveats', () => {
-    expect(manifest).toMatchObject({ apiVersion: 'krew.googlecontainertools.github.com/v1alpha2', kind: 'Plugin', metadata: { name: 'ambient-doctor' } });
+    expect(manifest).toMatchObject({
+      apiVersion: 'krew.googlecontainertools.github.com/v1alpha2',
+      kind: 'Plugin',
+      metadata: { name: 'ambient-doctor' },
+    });
     expect(manifest.spec.version).toBe(`v${PACKAGE.version}`);
     expect(manifest.spec.homepage).toBe(PACKAGE.homepage);
     expect(manifest.spec.shortDescription.length).toBeLessThanOrEqual(70);
     expect(manifest.spec.description).toMatch(/ambient/);
-    for (const resource of ['pods', 'namespaces', 'services', 'endpointslices', 'networkpolicies', 'authorizationpolicies', 'peerauthentications', 'gateways', 'istio-cni-config', 'Secrets']) {
+    for (const resource of [
+      'pods',
+      'namespaces',
+      'services',
+      'endpointslices',
+      'networkpolicies',
+      'authorizationpolicies',
+      'peerauthentications',
+      'gateways',
+      'istio-cni-config',
+      'Secrets',
+    ]) {
       expect(manifest.spec.caveats).toContain(resource);
     }
     expect(manifest.spec.caveats).toContain('docs/rbac.md');
@@ -73,7 +116,9 @@ describe('krew manifest', () => {
     for (const p of platforms) {
       const file = archiveOf(p);
       expect(p.uri).toBe(`${PACKAGE.homepage}/releases/download/v${PACKAGE.version}/${file.slice(DIST.length + 1)}`);
-      expect(p.bin).toBe(p.selector.matchLabels.os === 'windows' ? 'kubectl-ambient_doctor.exe' : 'kubectl-ambient_doctor');
+      expect(p.bin).toBe(
+        p.selector.matchLabels.os === 'windows' ? 'kubectl-ambient_doctor.exe' : 'kubectl-ambient_doctor',
+      );
       expect(createHash('sha256').update(readFileSync(file)).digest('hex'), key(p)).toBe(p.sha256);
       expect(readFileSync(`${file}.sha256`, 'utf8')).toBe(`${p.sha256}  ${file.slice(DIST.length + 1)}\n`);
     }
@@ -81,48 +126,70 @@ describe('krew manifest', () => {
 });
 
 describe('archives', () => {
-  it.each(platforms.map((p) => [key(p), p] as const))('%s holds its executable, LICENSE and the third-party licences', async (name, p) => {
-    const dir = await unpack(archiveOf(p));
-    try {
-      expect(readdirSync(dir).sort()).toEqual(['LICENSE', 'THIRD-PARTY-LICENSES', p.bin].sort());
-      expect(executableFormat(join(dir, p.bin))).toBe(EXPECTED_FORMAT[name]);
-      expect(readFileSync(join(dir, 'THIRD-PARTY-LICENSES'), 'utf8')).toContain('@kubernetes/client-node@');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  it.each(platforms.map((p) => [key(p), p] as const))(
+    '%s holds its executable, LICENSE and the third-party licences',
+    async (name, p) => {
+      const dir = await unpack(archiveOf(p));
+      try {
+        expect(readdirSync(dir).sort()).toEqual(['LICENSE', 'THIRD-PARTY-LICENSES', p.bin].sort());
+        expect(executableFormat(join(dir, p.bin))).toBe(EXPECTED_FORMAT[name]);
+        expect(readFileSync(join(dir, 'THIRD-PARTY-LICENSES'), 'utf8')).toContain('@kubernetes/client-node@');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 
-  it.each(platforms.filter((p) => key(p) !== 'linux/amd64').map((p) => [key(p), p] as const))('krew installs the %s entry (KREW_OS/KREW_ARCH)', async (_name, p) => {
-    const root = mkdtempSync(join(tmpdir(), 'krew-other-'));
-    try {
-      const { os, arch } = p.selector.matchLabels;
-      const r = await exec('kubectl', ['krew', 'install', `--manifest=${MANIFEST}`, `--archive=${archiveOf(p)}`], { env: krewEnv(root, { KREW_OS: os, KREW_ARCH: arch }) });
-      expect(r.code, r.stderr).toBe(0);
-      expect(readdirSync(join(root, 'bin'))).toEqual([p.bin]);
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
-  });
+  it.each(platforms.filter((p) => key(p) !== 'linux/amd64').map((p) => [key(p), p] as const))(
+    'krew installs the %s entry (KREW_OS/KREW_ARCH)',
+    async (_name, p) => {
+      const root = mkdtempSync(join(tmpdir(), 'krew-other-'));
+      try {
+        const { os, arch } = p.selector.matchLabels;
+        const r = await exec('kubectl', ['krew', 'install', `--manifest=${MANIFEST}`, `--archive=${archiveOf(p)}`], {
+          env: krewEnv(root, { KREW_OS: os, KREW_ARCH: arch }),
+        });
+        expect(r.code, r.stderr).toBe(0);
+        expect(readdirSync(join(root, 'bin'))).toEqual([p.bin]);
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
+    },
+  );
 });
 
 describe('the krew-installed plugin', () => {
   it('is linked into KREW_ROOT/bin and listed by kubectl', async () => {
-    expect(readlinkSync(join(krewRoot, 'bin', 'kubectl-ambient_doctor'))).toBe(join(krewRoot, 'store', 'ambient-doctor', `v${PACKAGE.version}`, 'kubectl-ambient_doctor'));
+    expect(readlinkSync(join(krewRoot, 'bin', 'kubectl-ambient_doctor'))).toBe(
+      join(krewRoot, 'store', 'ambient-doctor', `v${PACKAGE.version}`, 'kubectl-ambient_doctor'),
+    );
     const r = await exec('kubectl', ['plugin', 'list'], { env: krewEnv(krewRoot) });
     expect(r.stdout).toContain(join(krewRoot, 'bin', 'kubectl-ambient_doctor'));
     // `kubectl krew list` needs krew's index, a git clone from GitHub that this machine cannot
     // make; the receipt it would read is checked instead.
     const receipt = readManifest(join(krewRoot, 'receipts', 'ambient-doctor.yaml'));
-    expect(receipt).toMatchObject({ kind: 'Plugin', metadata: { name: 'ambient-doctor' }, spec: { version: `v${PACKAGE.version}` } });
+    expect(receipt).toMatchObject({
+      kind: 'Plugin',
+      metadata: { name: 'ambient-doctor' },
+      spec: { version: `v${PACKAGE.version}` },
+    });
   });
 
   it('--version names the package and version', async () => {
     const r = await runPlugin(krewRoot, ['--version']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(new RegExp(`^${PACKAGE.name}/${PACKAGE.version.replaceAll('.', '\\.')} linux-x64 bun-\\d+\\.\\d+\\.\\d+\\n$`));
+    expect(r.stdout).toMatch(
+      new RegExp(`^${PACKAGE.name}/${PACKAGE.version.replaceAll('.', '\\.')} linux-x64 bun-\\d+\\.\\d+\\.\\d+\\n$`),
+    );
   });
 
-  it.each([[['--help']], [['explain', '--help']], [['probes', '--help']], [['matrix', '--help']], [['dump', '--help']]])('%j prints the same help as the Node build', async (args) => {
+  it.each([
+    [['--help']],
+    [['explain', '--help']],
+    [['probes', '--help']],
+    [['matrix', '--help']],
+    [['dump', '--help']],
+  ])('%j prints the same help as the Node build', async (args) => {
     const [bin, node] = await Promise.all([runPlugin(krewRoot, args), runNode(args)]);
     expect(bin.code).toBe(0);
     expect(bin.stdout).toContain('kubectl ambient-doctor');
@@ -132,11 +199,20 @@ describe('the krew-installed plugin', () => {
   });
 
   it('on a terminal: the same coloured report as the Node build, spinner on stderr', () => {
-    const args = ['explain', 'test/curl', 'helloworld.hello:5000', '-f', join(ROOT, 'examples', 'helloworld-strict.yaml')];
+    const args = [
+      'explain',
+      'test/curl',
+      'helloworld.hello:5000',
+      '-f',
+      join(ROOT, 'examples', 'helloworld-strict.yaml'),
+    ];
     const env = krewEnv(krewRoot);
     delete env.NO_COLOR;
     const binary = onTerminal(['kubectl', 'ambient-doctor', ...args], { columns: 120, env });
-    const node = onTerminal([process.execPath, join(ROOT, 'bin', 'kubectl-ambient_doctor'), ...args], { columns: 120, env });
+    const node = onTerminal([process.execPath, join(ROOT, 'bin', 'kubectl-ambient_doctor'), ...args], {
+      columns: 120,
+      env,
+    });
     expect(binary.code).toBe(3);
     expect(binary.output).toContain('reading manifests');
     expect(afterSpinner(binary.output)).toContain('\u001b[31mDENIED');
@@ -153,7 +229,9 @@ describe('the krew-installed plugin', () => {
     expect(bin.code).toBe(code);
     expect(bin.stdout).toBe('');
     // Usage errors add a pointer to --help; input errors (exit 2) are one line.
-    expect(bin.stderr).toMatch(code === 1 ? /^error: [^\n]+\nSee 'kubectl ambient-doctor --help'\.\n$/ : /^error: [^\n]+\n$/);
+    expect(bin.stderr).toMatch(
+      code === 1 ? /^error: [^\n]+\nSee 'kubectl ambient-doctor --help'\.\n$/ : /^error: [^\n]+\n$/,
+    );
     expect({ code: bin.code, stderr: bin.stderr }).toEqual({ code: node.code, stderr: node.stderr });
   });
 });
@@ -162,18 +240,26 @@ describe('the krew-installed plugin', () => {
 // .ci/run installs) run it under emulation, so the cross-compiled bytecode is exercised too.
 const QEMU = '/usr/bin/qemu-aarch64-static';
 const qemuMissing = [QEMU, '/lib/ld-linux-aarch64.so.1'].filter((f) => !existsSync(f));
-const qemuSkip = qemuMissing.length ? `needs ${qemuMissing.join(' and ')} (apt-get install qemu-user-static libc6:arm64)` : '';
+const qemuSkip = qemuMissing.length
+  ? `needs ${qemuMissing.join(' and ')} (apt-get install qemu-user-static libc6:arm64)`
+  : '';
 
 describe.skipIf(!!qemuSkip)(`linux/arm64 binary under qemu-user${qemuSkip ? ` (skipped: ${qemuSkip})` : ''}`, () => {
-  it.each(exampleCommands().map(({ file, args }) => [file, args] as const))('%s: the same json as the Node build', async (_file, args) => {
-    const arm = platforms.find((p) => key(p) === 'linux/arm64')!;
-    const dir = await unpack(archiveOf(arm));
-    try {
-      const [emulated, node] = await Promise.all([exec(QEMU, [join(dir, arm.bin), ...args, '-o', 'json']), runNode([...args, '-o', 'json'])]);
-      expect(emulated.stdout.length).toBeGreaterThan(100);
-      expect(emulated).toEqual(node);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  it.each(exampleCommands().map(({ file, args }) => [file, args] as const))(
+    '%s: the same json as the Node build',
+    async (_file, args) => {
+      const arm = platforms.find((p) => key(p) === 'linux/arm64')!;
+      const dir = await unpack(archiveOf(arm));
+      try {
+        const [emulated, node] = await Promise.all([
+          exec(QEMU, [join(dir, arm.bin), ...args, '-o', 'json']),
+          runNode([...args, '-o', 'json']),
+        ]);
+        expect(emulated.stdout.length).toBeGreaterThan(100);
+        expect(emulated).toEqual(node);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });

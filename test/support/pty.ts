@@ -7,7 +7,12 @@ const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
 
 export function onTerminal(argv: string[], opts: { columns: number; env?: NodeJS.ProcessEnv; timeoutMs?: number }) {
   const line = `${opts.columns > 0 ? `stty cols ${opts.columns} rows 40; ` : ''}${argv.map(quote).join(' ')}`;
-  const r = spawnSync('script', ['-qec', line, '/dev/null'], { input: '', encoding: 'utf8', env: opts.env ?? process.env, timeout: opts.timeoutMs ?? 30_000 });
+  const r = spawnSync('script', ['-qec', line, '/dev/null'], {
+    input: '',
+    encoding: 'utf8',
+    env: opts.env ?? process.env,
+    timeout: opts.timeoutMs ?? 30_000,
+  });
   return { code: r.status, output: r.stdout, timedOut: r.error !== undefined || r.signal !== null };
 }
 

@@ -11,7 +11,16 @@ export function runScenarioOn(s: Scenario, snapshot: Snapshot) {
   const ns = s.flags.namespace ?? 'default';
   const symptom = s.flags.symptom as Symptom | undefined;
   if (s.command === 'probes') return probes(snapshot, s.args[0], ns, symptom);
-  return explain(snapshot, { source: s.args[0], destination: s.args[1], namespace: ns, port: s.flags.port, method: s.flags.method, path: s.flags.path, headers: s.flags.header, symptom });
+  return explain(snapshot, {
+    source: s.args[0],
+    destination: s.args[1],
+    namespace: ns,
+    port: s.flags.port,
+    method: s.flags.method,
+    path: s.flags.path,
+    headers: s.flags.header,
+    symptom,
+  });
 }
 
 export interface Outcome {
@@ -33,7 +42,8 @@ export function outcomeOf(run: () => ReturnType<typeof runScenarioOn>): Outcome 
     };
   } catch (err) {
     // Only the nearest suggestion is compared: a live cluster has namespaces files do not.
-    if (err instanceof UserFacingError) return { error: { exitCode: err.exitCode, message: err.message.replace(/(nearest: [^,]+).*$/, '$1') } };
+    if (err instanceof UserFacingError)
+      return { error: { exitCode: err.exitCode, message: err.message.replace(/(nearest: [^,]+).*$/, '$1') } };
     throw err;
   }
 }

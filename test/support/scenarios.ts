@@ -47,7 +47,10 @@ export function loadScenarios(): Scenario[] {
       const byKey = new Map<string, SourcedObject>();
       const files = [
         ...(spec.bases ?? []).map((b: string) => join(SCENARIO_DIR, '_bases', `${b}.yaml`)),
-        ...readdirSync(dir).filter((f) => f.endsWith('.yaml') && f !== 'expected.yaml').sort().map((f) => join(dir, f)),
+        ...readdirSync(dir)
+          .filter((f) => f.endsWith('.yaml') && f !== 'expected.yaml')
+          .sort()
+          .map((f) => join(dir, f)),
       ];
       for (const file of files) {
         if (!existsSync(file)) throw new Error(`${name}: missing ${file}`);
@@ -56,6 +59,15 @@ export function loadScenarios(): Scenario[] {
           byKey.set(key(o), o);
         }
       }
-      return { name, description: spec.description, section: spec.section, command: spec.command ?? 'explain', args: spec.args, flags: spec.flags ?? {}, expect: spec.expect ?? {}, objects: [...byKey.values()] };
+      return {
+        name,
+        description: spec.description,
+        section: spec.section,
+        command: spec.command ?? 'explain',
+        args: spec.args,
+        flags: spec.flags ?? {},
+        expect: spec.expect ?? {},
+        objects: [...byKey.values()],
+      };
     });
 }

@@ -14,7 +14,14 @@ import { ztunnelFix } from '../fixes.js';
 export type Sender = 'source ztunnel' | 'waypoint' | 'plaintext client';
 
 /** Records the destination ztunnel on `hop`; fails it when inbound cannot be delivered. */
-export function checkArrival(ctx: EvalContext, run: PathRun, hop: Hop, dst: PodFact, sender: Sender, symptom: Symptom): void {
+export function checkArrival(
+  ctx: EvalContext,
+  run: PathRun,
+  hop: Hop,
+  dst: PodFact,
+  sender: Sender,
+  symptom: Symptom,
+): void {
   const enrollment = enrollmentOf(ctx, dst);
   if (!enrollment.captured && enrollment.redirection !== 'pending') return;
   const zt = ztunnelOnNode(ctx.snapshot, dst.nodeName);
@@ -25,10 +32,16 @@ export function checkArrival(ctx: EvalContext, run: PathRun, hop: Hop, dst: PodF
     return;
   }
   if (zt.ok) return;
-  const until = sender === 'plaintext client' ? '' : ` until the ${sender}'s ${ZTUNNEL_CONNECT_TIMEOUT_SECONDS} s connect timeout`;
+  const until =
+    sender === 'plaintext client' ? '' : ` until the ${sender}'s ${ZTUNNEL_CONNECT_TIMEOUT_SECONDS} s connect timeout`;
   const detail = () =>
     `${zt.detail}. Inbound packets to ${podName(dst)} hit in-pod TPROXY rules with no listener and are dropped, ` +
     `so the connection stalls${until}.`;
   const objects = [podRef(dst), ...(zt.object ? [zt.object] : [])];
-  run.fail(hop, finding('AD201', detail, objects, () => ztunnelFix(dst.nodeName)), symptom, 'dataplane');
+  run.fail(
+    hop,
+    finding('AD201', detail, objects, () => ztunnelFix(dst.nodeName)),
+    symptom,
+    'dataplane',
+  );
 }

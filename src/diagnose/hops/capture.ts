@@ -33,7 +33,12 @@ export function captureHop(ctx: EvalContext, run: PathRun, src: PodFact, port: n
       `${zt.detail}. Outbound traffic of ${podName(src)} is redirected in-pod to a ztunnel listener that no ` +
       'longer exists, so connect() is refused (curl exit 7).';
     const objects = [podRef(src), ...(zt.object ? [zt.object] : [])];
-    run.fail(hop, finding('AD201', detail, objects, () => ztunnelFix(src.nodeName)), 'refused', 'dataplane');
+    run.fail(
+      hop,
+      finding('AD201', detail, objects, () => ztunnelFix(src.nodeName)),
+      'refused',
+      'dataplane',
+    );
   }
   run.add(hop);
 }
@@ -42,6 +47,8 @@ export function captureHop(ctx: EvalContext, run: PathRun, src: PodFact, port: n
 export function notCapturedNote(ctx: EvalContext, run: PathRun, src: PodFact): void {
   const enrollment = enrollmentOf(ctx, src);
   if (run.verdictOnly || enrollment.mode === 'sidecar' || enrollment.mode === 'gateway') return;
-  const detail = `${podName(src)} is not in the ambient mesh (${enrollment.reason}), so its connections leave as plaintext with no identity.`;
+  const detail =
+    `${podName(src)} is not in the ambient mesh (${enrollment.reason}), so its connections leave as plaintext ` +
+    `with no identity.`;
   run.note(finding('AD101', detail, [podRef(src), { kind: 'Namespace', name: src.meta.namespace }]));
 }

@@ -38,7 +38,10 @@ export function sidecarHop(ctx: EvalContext, run: PathRun, a: SidecarArrival): v
   };
   const terminates = dst.meta.labels[LABEL_TUNNEL] === 'http' ? ` that terminates HBONE (${LABEL_TUNNEL}=http)` : '';
   run.evidence(hop, `the destination runs a sidecar${terminates}`);
-  run.evidence(hop, () => `mTLS mode ${mtls.mode}${pa ? ` from PeerAuthentication ${pa.meta.namespace}/${pa.meta.name}` : ''}`);
+  run.evidence(
+    hop,
+    () => `mTLS mode ${mtls.mode}${pa ? ` from PeerAuthentication ${pa.meta.namespace}/${pa.meta.name}` : ''}`,
+  );
   if (!mutual && mtls.mode === 'STRICT') {
     const why = a.clientCaptured
       ? `runs a sidecar without ${LABEL_TUNNEL}=http, so ztunnel sends it plaintext TCP`
@@ -47,14 +50,17 @@ export function sidecarHop(ctx: EvalContext, run: PathRun, a: SidecarArrival): v
     const detail = `${podName(dst)} ${why}, which its STRICT mTLS rejects: the client sees a reset.`;
     run.fail(hop, finding('AD704', detail, objects), 'reset', 'dataplane');
   } else if (!mutual && a.clientCaptured) {
-    const detail = `${podName(dst)} runs a sidecar without ${LABEL_TUNNEL}=http, so ztunnel sends it plaintext TCP; its PERMISSIVE mTLS accepts it.`;
+    const detail =
+      `${podName(dst)} runs a sidecar without ${LABEL_TUNNEL}=http, so ztunnel sends it plaintext TCP; its ` +
+      `PERMISSIVE mTLS accepts it.`;
     run.note(finding('AD707', detail, [podRef(dst)]));
   }
   const policies = policiesAt(ctx, dst);
   if (policies.length > 0 && !run.failure) {
     const names = policies.map((p) => `AuthorizationPolicy ${p.meta.namespace}/${p.meta.name}`);
     const detail =
-      `${names.join(', ')} ${names.length > 1 ? 'apply' : 'applies'} at the sidecar of ${podName(dst)}; sidecar (Envoy) ` +
+      `${names.join(', ')} ${names.length > 1 ? 'apply' : 'applies'} at the sidecar of ${podName(dst)}; ` +
+      `sidecar (Envoy) ` +
       'authorization with HTTP rules is not evaluated by this version.';
     run.note(
       finding(
@@ -63,7 +69,8 @@ export function sidecarHop(ctx: EvalContext, run: PathRun, a: SidecarArrival): v
         policies.map((p) => refTo('AuthorizationPolicy', p.meta)),
       ),
     );
-    run.unknown ??= `AuthorizationPolicies apply at the sidecar of ${podName(dst)}, which this version does not evaluate.`;
+    const why = `AuthorizationPolicies apply at the sidecar of ${podName(dst)}, which this version does not evaluate.`;
+    run.unknown ??= why;
   }
   run.add(hop);
 }

@@ -28,7 +28,9 @@ export function checkWaypointReady(run: PathRun, hop: Hop, route: WaypointRoute)
   const detail =
     `${gatewayName(route)} has status.addresses, so the binding stays, but none of its pods is Ready. ztunnel still ` +
     'routes to it and fails with "unknown waypoint": clients are reset.';
-  const fix = `# Scale or fix the waypoint Deployment:\nkubectl -n ${namespace} get deploy,pods -l gateway.networking.k8s.io/gateway-name=${name}`;
+  const fix =
+    `# Scale or fix the waypoint Deployment:\nkubectl -n ${namespace} get deploy,pods -l ` +
+    `gateway.networking.k8s.io/gateway-name=${name}`;
   run.fail(hop, finding('AD810', detail, [refTo('Gateway', route.gateway.meta)], fix), 'reset', 'dataplane');
 }
 
@@ -42,7 +44,12 @@ export function waypointPolicyHop(
   clientIdentity: string,
 ): void {
   const http = request.protocol === 'HTTP';
-  const policies = policiesAtWaypoint(route.gateway, dest, ctx.snapshot.authorizationPolicies, ctx.snapshot.mesh.rootNamespace);
+  const policies = policiesAtWaypoint(
+    route.gateway,
+    dest,
+    ctx.snapshot.authorizationPolicies,
+    ctx.snapshot.mesh.rootNamespace,
+  );
   const hop: Hop = {
     from: waypointLabel(route),
     to: dest.object ? refText(dest.object) : dest.input,
@@ -54,7 +61,9 @@ export function waypointPolicyHop(
     evidence: [],
   };
   run.evidence(hop, `peer identity ${clientIdentity}`);
-  run.evidence(hop, () => (http ? `request ${request.method} ${request.host}${request.path}` : 'TCP: HTTP rules cannot match'));
+  run.evidence(hop, () =>
+    http ? `request ${request.method} ${request.host}${request.path}` : 'TCP: HTTP rules cannot match',
+  );
   run.evidence(hop, () =>
     policies.length
       ? `policies at the waypoint: ${policies.map((p) => `${p.action} ${p.meta.namespace}/${p.meta.name}`).join(', ')}`
@@ -63,7 +72,12 @@ export function waypointPolicyHop(
   for (const p of policies) {
     const c = p.conditions.find((x) => x.type === 'WaypointAccepted');
     if (c) {
-      run.evidence(hop, () => `${p.meta.namespace}/${p.meta.name} status WaypointAccepted=${c.status}${c.reason ? ` (${c.reason})` : ''}${c.message ? `: ${c.message}` : ''}`);
+      run.evidence(
+        hop,
+        () =>
+          `${p.meta.namespace}/${p.meta.name} status ` +
+          `WaypointAccepted=${c.status}${c.reason ? ` (${c.reason})` : ''}${c.message ? `: ${c.message}` : ''}`,
+      );
     }
   }
   const decision = evaluateAtWaypoint(policies, { ...request, identity: clientIdentity, sourceIp: client.podIPs[0] });
@@ -72,15 +86,20 @@ export function waypointPolicyHop(
     const refs = decisive ? [decisive] : policies.filter((p) => p.action === 'ALLOW');
     const names = refs.map(apName);
     const what = http ? `${request.method} ${request.path} from ` : '';
-    const answer = http ? ' The waypoint answers 403 "RBAC: access denied".' : ' The waypoint closes the TCP connection.';
+    const answer = http
+      ? ' The waypoint answers 403 "RBAC: access denied".'
+      : ' The waypoint closes the TCP connection.';
     const denied = decision.reason === 'denied';
     const detail = denied
-      ? `DENY ${names[0]} rule ${(decision.ruleIndex ?? 0) + 1} matches ${what}${clientIdentity} at ${gatewayName(route)}.${answer}`
-      : `ALLOW policies at ${gatewayName(route)} (${names.join(', ')}) apply, and none matches ${what}${clientIdentity}.${answer}`;
+      ? `DENY ${names[0]} rule ${(decision.ruleIndex ?? 0) + 1} matches ${what}${clientIdentity} at ` +
+        `${gatewayName(route)}.${answer}`
+      : `ALLOW policies at ${gatewayName(route)} (${names.join(', ')}) apply, and none matches ` +
+        `${what}${clientIdentity}.${answer}`;
     const fix = () =>
       denied && decisive
         ? withoutWaypointRuleFix(decisive, decision.ruleIndex ?? 0)
-        : `# Allow this client at the waypoint:\n${waypointAllowFix(names[0], dest, clientIdentity, http ? request.method : undefined)}`;
+        : `# Allow this client at the ` +
+          `waypoint:\n${waypointAllowFix(names[0], dest, clientIdentity, http ? request.method : undefined)}`;
     const objects = refs.map((p) => refTo('AuthorizationPolicy', p.meta));
     run.fail(hop, finding('AD808', detail, objects, fix), http ? 'http-403' : 'reset', 'waypoint');
   } else if (decision.allowed === 'unknown') {
@@ -99,10 +118,17 @@ export function waypointPolicyHop(
   run.add(hop);
 }
 
-function waypointAllowFix(policyName: string | undefined, dest: ResolvedDestination, principal: string, method?: string): string {
+function waypointAllowFix(
+  policyName: string | undefined,
+  dest: ResolvedDestination,
+  principal: string,
+  method?: string,
+): string {
   const ns = dest.service?.meta.namespace ?? dest.serviceEntry?.meta.namespace ?? 'default';
   const name = dest.service?.meta.name ?? dest.serviceEntry?.meta.name ?? '<service>';
-  const kind = dest.service ? { kind: 'Service', group: '', name } : { kind: 'ServiceEntry', group: 'networking.istio.io', name };
+  const kind = dest.service
+    ? { kind: 'Service', group: '', name }
+    : { kind: 'ServiceEntry', group: 'networking.istio.io', name };
   const rule: Record<string, unknown> = { from: [{ source: { principals: [principal] } }] };
   if (method) rule.to = [{ operation: { methods: [method] } }];
   const yaml = fixes.authorizationPolicyYaml({

@@ -52,7 +52,8 @@ function describe(dir: DirectionVerdict): string {
   return dir.selecting.map((p) => `${p.meta.namespace}/${p.meta.name}`).join(', ');
 }
 
-const names = (refs: ObjectRef[]) => refs.map((r) => `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`).join(', ');
+const names = (refs: ObjectRef[]) =>
+  refs.map((r) => `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`).join(', ');
 
 /** Evaluates NetworkPolicy for the wire and records evidence and failures on `hop`. */
 export function checkWire(ctx: EvalContext, run: PathRun, hop: Hop, wire: Wire): void {
@@ -97,7 +98,8 @@ function egressDenied(wire: Wire, dir: DirectionVerdict, appPortPasses: (d: 'egr
   const refs = decidedBy(dir);
   const hint =
     wire.hbone && appPortPasses('egress')
-      ? ` The policies allow port ${wire.appPort}, but mesh traffic leaves on TCP ${HBONE_PORT}; the app port is only inside the tunnel.`
+      ? ` The policies allow port ${wire.appPort}, but mesh traffic leaves on TCP ${HBONE_PORT}; the app port is ` +
+        `only inside the tunnel.`
       : '';
   const detail = () =>
     `Egress from ${podName(from)} to ${wire.to.label} on TCP ${wire.port} is not allowed by ${names(refs)}.` +
@@ -147,10 +149,27 @@ function ingressDenied(wire: Wire, dir: DirectionVerdict, appPortPasses: (d: 'in
     `${hint}${wire.consequence.ingress}`;
   const from = wire.from.pod && !wire.from.pod.hostNetwork ? wire.from.pod : undefined;
   const fix = () => {
-    if (admin) return fixes.adminNetworkPolicyAllowFix(admin, 'ingress', target(), from ?? { ip: wire.from.ip ?? '0.0.0.0' }, wire.port);
+    if (admin)
+      return fixes.adminNetworkPolicyAllowFix(
+        admin,
+        'ingress',
+        target(),
+        from ?? { ip: wire.from.ip ?? '0.0.0.0' },
+        wire.port,
+      );
     return from
-      ? fixes.networkPolicyIngressFix(target(), from, wire.port, `allow-${wire.hbone ? 'hbone' : 'ingress'}-from-${fixes.workloadName(from)}`)
-      : fixes.networkPolicyIngressFix(target(), { ipBlock: [`${wire.from.ip ?? '0.0.0.0'}/32`] }, wire.port, `allow-ingress-to-${fixes.workloadName(to)}`);
+      ? fixes.networkPolicyIngressFix(
+          target(),
+          from,
+          wire.port,
+          `allow-${wire.hbone ? 'hbone' : 'ingress'}-from-${fixes.workloadName(from)}`,
+        )
+      : fixes.networkPolicyIngressFix(
+          target(),
+          { ipBlock: [`${wire.from.ip ?? '0.0.0.0'}/32`] },
+          wire.port,
+          `allow-ingress-to-${fixes.workloadName(to)}`,
+        );
   };
   return finding(wire.hbone ? 'AD501' : 'AD503', detail, refs, fix);
 }

@@ -56,7 +56,11 @@ export function inboundHop(ctx: EvalContext, run: PathRun, inbound: Inbound): vo
     evidence: [],
   };
   run.evidence(hop, () =>
-    via ? `peer identity ${identity} (the waypoint's, not the client's)` : identity ? `peer identity ${identity}` : 'plaintext: no peer identity',
+    via
+      ? `peer identity ${identity} (the waypoint's, not the client's)`
+      : identity
+        ? `peer identity ${identity}`
+        : 'plaintext: no peer identity',
   );
   const conn: RbacConnection = {
     identity,
@@ -70,8 +74,12 @@ export function inboundHop(ctx: EvalContext, run: PathRun, inbound: Inbound): vo
     conn,
   );
   run.evidence(hop, () => {
-    const enforcing = applied.filter((a) => a.ap).map((a) => `${a.policy.action} ${a.policy.namespace}/${a.policy.name}`);
-    return enforcing.length > 0 ? `policies at ztunnel: ${enforcing.join(', ')}` : 'no AuthorizationPolicy applies at ztunnel';
+    const enforcing = applied
+      .filter((a) => a.ap)
+      .map((a) => `${a.policy.action} ${a.policy.namespace}/${a.policy.name}`);
+    return enforcing.length > 0
+      ? `policies at ztunnel: ${enforcing.join(', ')}`
+      : 'no AuthorizationPolicy applies at ztunnel';
   });
   if (decision.allowed) {
     const p = decision.decisive;
@@ -101,7 +109,10 @@ function appliedPolicies(
   const mtls = mtlsOf(ctx, dst);
   run.evidence(hop, () => {
     const pa = mtls.decidedBy;
-    return `mTLS mode ${mtls.mode}${pa ? ` from PeerAuthentication ${pa.meta.namespace}/${pa.meta.name}` : ' (default, no PeerAuthentication)'}`;
+    const from = pa
+      ? ` from PeerAuthentication ${pa.meta.namespace}/${pa.meta.name}`
+      : ' (default, no PeerAuthentication)';
+    return `mTLS mode ${mtls.mode}${from}`;
   });
   run.notes(() => runNotes(ctx, NOTES.mtls, { destination: dst, mtls }));
   const applied: AppliedPolicy[] = mtls.policies.map((policy) => ({ policy }));
@@ -111,7 +122,13 @@ function appliedPolicies(
     const policyName = `istio_allow_waypoint_${namespace}_${name}`;
     const match = { principals: [{ exact: conn.identity }] };
     applied.push({
-      policy: { name: policyName, namespace, scope: 'WORKLOAD_SELECTOR', action: 'ALLOW', groups: [{ rules: [{ matches: [match] }] }] },
+      policy: {
+        name: policyName,
+        namespace,
+        scope: 'WORKLOAD_SELECTOR',
+        action: 'ALLOW',
+        groups: [{ rules: [{ matches: [match] }] }],
+      },
     });
     run.evidence(hop, `PILOT_AUTO_ALLOW_WAYPOINT_POLICY: istiod adds ${namespace}/${policyName}`);
   }
@@ -123,7 +140,13 @@ function appliedPolicies(
   run.notes(() => runNotes(ctx, NOTES.destination, dst));
   for (const a of applied) {
     const c = a.ap?.conditions.find((x) => x.type === 'ZtunnelAccepted');
-    if (c) run.evidence(hop, () => `${a.ap!.meta.namespace}/${a.ap!.meta.name} status ZtunnelAccepted=${c.status}${c.reason ? ` (${c.reason})` : ''}`);
+    if (c)
+      run.evidence(
+        hop,
+        () =>
+          `${a.ap!.meta.namespace}/${a.ap!.meta.name} status ` +
+          `ZtunnelAccepted=${c.status}${c.reason ? ` (${c.reason})` : ''}`,
+      );
   }
   return applied;
 }

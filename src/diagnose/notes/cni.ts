@@ -20,7 +20,9 @@ export const ciliumSettings: Analyzer<Snapshot> = {
       out.push(finding('AD602', detail, [ref]));
     }
     if (cilium.data['cni-exclusive'] === 'true') {
-      const detail = `${name} sets cni-exclusive=true: Cilium removes istio-cni's configuration, so pods are not captured (Helm: cni.exclusive=false).`;
+      const detail =
+        `${name} sets cni-exclusive=true: Cilium removes istio-cni's configuration, so pods are not captured ` +
+        `(Helm: cni.exclusive=false).`;
       out.push(finding('AD602', detail, [ref]));
     }
     return out;

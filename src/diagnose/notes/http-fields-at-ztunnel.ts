@@ -14,11 +14,14 @@ export const httpFieldsAtZtunnel: Analyzer<PolicySubject> = {
     for (const d of conversion.report.strippedRules) {
       const detail = d.noOp
         ? `${name} rule ${d.index + 1} uses HTTP fields (${d.fields.join(', ')}); ztunnel removes them and the rule ` +
-          'keeps a clause that matches nothing, so this DENY rule has no effect at ztunnel. The ZtunnelAccepted status ' +
+          'keeps a clause that matches nothing, so this DENY rule has no effect at ztunnel. The ' +
+          'ZtunnelAccepted status ' +
           'message (1.24-1.30) wrongly says it is "more restrictive".'
         : `${name} rule ${d.index + 1} uses HTTP fields (${d.fields.join(', ')}); ztunnel enforces it without them, ` +
           'which denies more than written.';
-      const fix = `# Enforce HTTP rules at a waypoint: replace "selector" with targetRefs to the Service, e.g.\n${targetRefPolicyFix(policy, undefined)}`;
+      const fix =
+        `# Enforce HTTP rules at a waypoint: replace "selector" with targetRefs to the Service, ` +
+        `e.g.\n${targetRefPolicyFix(policy, undefined)}`;
       out.push(finding('AD404', detail, [ref], fix));
     }
     const accepted = policy.conditions.find((c) => c.type === 'ZtunnelAccepted');

@@ -11,7 +11,8 @@ export const ipBlocksAtZtunnel: Analyzer<PolicySubject> = {
     );
     if (!uses) return [];
     const detail =
-      `AuthorizationPolicy ${policy.meta.namespace}/${policy.meta.name} uses ipBlocks; ztunnel compares them with the ` +
+      `AuthorizationPolicy ${policy.meta.namespace}/${policy.meta.name} uses ipBlocks; ztunnel compares them ` +
+      `with the ` +
       "TCP peer address: the source pod IP directly, the waypoint's IP through a waypoint, and " +
       `${ctx.snapshot.mesh.probeSnatIPv4} never (probes skip ztunnel).`;
     return [finding('AD412', detail, [refTo('AuthorizationPolicy', policy.meta)])];

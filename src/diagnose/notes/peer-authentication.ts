@@ -4,7 +4,8 @@ import { finding } from '../../findings/finding.js';
 import { podName } from '../context.js';
 import type { Analyzer, MtlsSubject } from './analyzer.js';
 
-const name = (pa: { meta: { namespace: string; name: string } }) => `PeerAuthentication ${pa.meta.namespace}/${pa.meta.name}`;
+const name = (pa: { meta: { namespace: string; name: string } }) =>
+  `PeerAuthentication ${pa.meta.namespace}/${pa.meta.name}`;
 const ref = (pa: { meta: { namespace: string; name: string } }) => refTo('PeerAuthentication', pa.meta);
 
 export const ignoredRootSelector: Analyzer<MtlsSubject> = {
@@ -13,7 +14,8 @@ export const ignoredRootSelector: Analyzer<MtlsSubject> = {
     mtls.levels.ignoredRootSelectors.map((pa) =>
       finding(
         'AD303',
-        `${name(pa)} has a selector in the root namespace ${ctx.snapshot.mesh.rootNamespace}; istiod ignores it for ambient workloads.`,
+        `${name(pa)} has a selector in the root namespace ${ctx.snapshot.mesh.rootNamespace}; istiod ignores ` +
+          `it for ambient workloads.`,
         [ref(pa)],
       ),
     ),
@@ -25,7 +27,8 @@ export const shadowedAtSameLevel: Analyzer<MtlsSubject> = {
     mtls.levels.shadowed.map((pa) =>
       finding(
         'AD304',
-        `${name(pa)} is ignored for ${podName(destination)}: another PeerAuthentication at the same level is older and wins.`,
+        `${name(pa)} is ignored for ${podName(destination)}: another PeerAuthentication at the same level is ` +
+          `older and wins.`,
         [ref(pa)],
       ),
     ),
@@ -36,7 +39,9 @@ export const disableIsPermissive: Analyzer<MtlsSubject> = {
   analyze: (_ctx, { mtls }) => {
     const pa = mtls.decidedBy;
     if (pa?.mode !== 'DISABLE') return [];
-    const detail = `${name(pa)} sets DISABLE: ambient pods still talk mTLS; for ztunnel it only means "not STRICT", so plaintext is accepted.`;
+    const detail =
+      `${name(pa)} sets DISABLE: ambient pods still talk mTLS; for ztunnel it only means "not STRICT", so ` +
+      `plaintext is accepted.`;
     return [finding('AD302', detail, [ref(pa)])];
   },
 };

@@ -17,7 +17,8 @@ export const targetRefsSkipZtunnel: Analyzer<PodFact> = {
       if (hits.length === 0) return [];
       const detail =
         `AuthorizationPolicy ${ap.meta.namespace}/${ap.meta.name} uses targetRefs ` +
-        `(${hits.map((h) => `${h.kind} ${h.name}`).join(', ')}): only a waypoint enforces it; ztunnel ignores it on this path.`;
+        `(${hits.map((h) => `${h.kind} ${h.name}`).join(', ')}): only a waypoint enforces it; ztunnel ignores ` +
+        `it on this path.`;
       return [finding('AD410', detail, [refTo('AuthorizationPolicy', ap.meta)])];
     });
   },

@@ -9,7 +9,9 @@ export const foreignTrustDomain: Analyzer<PolicySubject> = {
     const td = ctx.snapshot.mesh.trustDomain;
     if (td === 'cluster.local') return [];
     const foreign = (policy.rules ?? [])
-      .flatMap((r) => (r.from ?? []).flatMap((f) => [...(f.source?.principals ?? []), ...(f.source?.notPrincipals ?? [])]))
+      .flatMap((r) =>
+        (r.from ?? []).flatMap((f) => [...(f.source?.principals ?? []), ...(f.source?.notPrincipals ?? [])]),
+      )
       .filter((p) => !p.startsWith('spiffe://') && p.includes('/ns/') && !p.startsWith(`${td}/`) && p !== '*');
     if (foreign.length === 0) return [];
     const detail =

@@ -10,7 +10,8 @@ export const unsupportedAction: Analyzer<PolicySubject> = {
     if (conversion.notSent !== 'CUSTOM' && conversion.notSent !== 'AUDIT') return [];
     const detail =
       `AuthorizationPolicy ${policy.meta.namespace}/${policy.meta.name} uses action ${policy.action}, which ztunnel ` +
-      `does not support: it is not enforced for ${podName(destination)} (fail-open). Enforce it at a waypoint with targetRefs.`;
+      `does not support: it is not enforced for ${podName(destination)} (fail-open). Enforce it at a waypoint ` +
+      `with targetRefs.`;
     return [finding('AD406', detail, [refTo('AuthorizationPolicy', policy.meta)])];
   },
 };
