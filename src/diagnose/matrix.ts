@@ -10,7 +10,7 @@ import { UsageError } from '../errors.js';
 import { createContext, type EvalContext } from './context.js';
 import type { ResolvedDestination } from './resolve.js';
 import { bindingFor, routeFor } from './route.js';
-import { evaluateRoute } from './paths.js';
+import { evaluateRoute } from './paths/index.js';
 import type { MatrixCell, MatrixReport, PairResult } from './report.js';
 
 export interface MatrixQuery {

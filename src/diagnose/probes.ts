@@ -5,7 +5,7 @@ import { resolvePodPort } from '../mesh/services.js';
 import { finding, type Finding } from '../findings/finding.js';
 import { createContext, enrollmentOf, podName } from './context.js';
 import { resolveOrExplainGaps, resolveSource } from './resolve.js';
-import { directPath } from './paths.js';
+import { directPath } from './paths/index.js';
 import { mergeFindings, symptomFinding } from './verdict.js';
 import { summarizePod } from './summary.js';
 import { NOTES, runNotes } from './notes/index.js';

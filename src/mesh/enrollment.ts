@@ -39,7 +39,6 @@ export interface Enrollment {
 
 const POD_VALUE_NOTE = ' (inside an ambient namespace any pod value other than "none" still enrols the pod)';
 const podRef = (p: PodFact) => refText(podObject(p));
-const nsRef = (n: string) => refText(namespaceRef(n));
 
 /** §1.1 default enablement selectors: pod label ambient, or namespace label ambient and pod not `none`. */
 function selectorSaysAmbient(

@@ -1,5 +1,5 @@
 // §2.1: the ztunnel that serves a pod is the one on the pod's node, found by label.
-import type { PodFact, Snapshot } from '../snapshot/types.js';
+import type { Snapshot } from '../snapshot/types.js';
 import { podRef, type ObjectRef } from '../snapshot/ref.js';
 
 export interface ZtunnelCheck {

@@ -2,7 +2,7 @@
 // AdminNetworkPolicy and BaselineAdminNetworkPolicy for egress at the sender and ingress at the
 // receiver (§8). Every path uses this for every hop that crosses the network.
 import type { Labels, PodFact } from '../../snapshot/types.js';
-import { podRef, refTo, type ObjectRef } from '../../snapshot/ref.js';
+import { refTo, type ObjectRef } from '../../snapshot/ref.js';
 import { HBONE_PORT } from '../../mesh/constants.js';
 import { evaluateNetworkPolicy, type DirectionVerdict, type NetEndpoint } from '../../mesh/network-policy.js';
 import { finding, type Finding } from '../../findings/finding.js';
@@ -181,5 +181,3 @@ export const podEnd = (pod: PodFact, label: string, ip = pod.podIPs[0], selector
   ip,
   selector,
 });
-
-export { podRef };

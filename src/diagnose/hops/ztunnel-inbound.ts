@@ -8,7 +8,7 @@ import { assertRbac, type RbacConnection, type RbacPolicy } from '../../mesh/ztu
 import type { ConversionResult } from '../../mesh/authorization.js';
 import type { GatewayFact } from '../../snapshot/types.js';
 import { finding } from '../../findings/finding.js';
-import { conversionOf, mtlsOf, podName, policiesAt, type EvalContext } from '../context.js';
+import { conversionOf, mtlsOf, policiesAt, type EvalContext } from '../context.js';
 import { NOTES, runNotes } from '../notes/index.js';
 import type { PathRun } from '../path.js';
 import type { Hop, Symptom } from '../report.js';
@@ -150,5 +150,3 @@ function appliedPolicies(
   }
   return applied;
 }
-
-export { podName };

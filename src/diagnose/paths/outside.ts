@@ -1,0 +1,136 @@
+// Routes that leave the mesh's pods: an egress waypoint, straight out, or nowhere (§9, §11 row 23).
+import type { PodFact } from '../../snapshot/types.js';
+import { podRef } from '../../snapshot/ref.js';
+import { identityOf } from '../../mesh/identity.js';
+import type { RequestFacts } from '../../mesh/http.js';
+import { finding } from '../../findings/finding.js';
+import { enrollmentFindings, enrollmentOf, podLabel, podName, type EvalContext } from '../context.js';
+import { PathRun } from '../path.js';
+import type { PairResult } from '../report.js';
+import type { ResolvedDestination } from '../resolve.js';
+import type { WaypointRoute } from '../route.js';
+import { captureHop } from '../hops/capture.js';
+import { checkWire, podEnd } from '../hops/wire.js';
+import { waypointLabel, waypointPolicyHop } from '../hops/waypoint.js';
+import { bindingName, toWaypoint } from './waypoint.js';
+import { networkHop } from './wires.js';
+
+/** §9: client → egress waypoint (its policies) → the external host, which the waypoint dials itself. */
+export function egressWaypointPath(
+  ctx: EvalContext,
+  src: PodFact,
+  dest: ResolvedDestination,
+  route: WaypointRoute,
+  request: RequestFacts,
+): PairResult {
+  const run = new PathRun(ctx);
+  const http = request.protocol === 'HTTP';
+  const resultOf = () => run.result(podName(src), dest.input);
+  const gw = route.gateway.meta;
+  captureHop(ctx, run, src, dest.port, [
+    `${bindingName(route)} is bound to Gateway ${gw.namespace}/${gw.name} (egress waypoint)`,
+  ]);
+  if (run.settled) return resultOf();
+  toWaypoint(ctx, run, src, route);
+  if (run.settled) return resultOf();
+  waypointPolicyHop(ctx, run, route, dest, request, src, identityOf(src, ctx.snapshot.mesh.trustDomain));
+  if (run.settled) return resultOf();
+  const wpPod = route.pods[0];
+  const wpLabel = waypointLabel(route);
+  const out = networkHop(wpLabel, `${dest.input}${dest.externalIp ? ` (${dest.externalIp})` : ''}`, dest.port, 'TCP');
+  if (wpPod) {
+    checkWire(ctx, run, out, {
+      from: podEnd(wpPod, wpLabel),
+      to: { label: dest.input, ip: dest.externalIp },
+      port: dest.port,
+      hbone: false,
+      symptom: http ? 'http-503' : 'timeout',
+      consequence: { egress: ' The egress waypoint is the pod that connects out.', ingress: '' },
+    });
+  }
+  run.add(out);
+  return resultOf();
+}
+
+/** §9: a destination outside the mesh registry: ztunnel passes it through as plaintext. */
+export function externalPath(ctx: EvalContext, src: PodFact, dest: ResolvedDestination): PairResult {
+  const { mesh } = ctx.snapshot;
+  const run = new PathRun(ctx);
+  const captured = enrollmentOf(ctx, src).captured;
+  run.notes(() => enrollmentFindings(ctx, src));
+  if (captured && dest.kind === 'external' && mesh.outboundTrafficPolicy === 'REGISTRY_ONLY' && !run.verdictOnly) {
+    const detail =
+      `meshConfig.outboundTrafficPolicy is REGISTRY_ONLY, but ztunnel does not enforce it: ${dest.input} is ` +
+      `not in the ` +
+      'registry and is still passed through. Control egress with an egress waypoint and policy, or a NetworkPolicy.';
+    run.note(
+      finding(
+        'AD812',
+        detail,
+        mesh.sources.filter((r) => r.kind === 'ConfigMap'),
+      ),
+    );
+  }
+  if (captured) captureHop(ctx, run, src, dest.port);
+  if (run.settled) return run.result(podName(src), dest.input);
+  const out = networkHop(podLabel(src), dest.externalIp ?? dest.input, dest.port, 'TCP');
+  run.evidence(
+    out,
+    captured ? 'ztunnel passes unknown or external destinations through as plaintext (§9)' : 'plain TCP',
+  );
+  checkWire(ctx, run, out, {
+    from: podEnd(src, podLabel(src)),
+    to: { label: dest.externalIp ?? dest.input, ip: dest.externalIp },
+    port: dest.port,
+    hbone: false,
+    symptom: 'timeout',
+    consequence: {
+      egress: dest.externalIp
+        ? ''
+        : ' The external address is unknown in the input, so only rules without peers or with 0.0.0.0/0 could ' +
+          'allow it.',
+      ingress: '',
+    },
+  });
+  run.add(out);
+  return run.result(podName(src), dest.input);
+}
+
+/** §11 row 23: nothing to connect to. */
+export function noEndpointsPath(
+  ctx: EvalContext,
+  src: PodFact | undefined,
+  dest: ResolvedDestination,
+  viaWaypointHttp: boolean,
+): PairResult {
+  const captured = src ? enrollmentOf(ctx, src).captured : false;
+  const svc = dest.object ? `${dest.object.kind} ${dest.object.namespace}/${dest.object.name}` : dest.input;
+  const notReady = dest.notReady.map((p) => podName(p));
+  const why = notReady.length
+    ? ` (selected but not usable: ${notReady.join(', ')})`
+    : ' (its selector matches no pod in the input)';
+  const consequence = captured
+    ? 'The source ztunnel logs "no healthy upstream" and resets the connection.'
+    : 'kube-proxy rejects connections to a Service without endpoints.';
+  const f = finding('AD701', `${svc} has no ready endpoints${why}. ${consequence}`, [
+    ...(dest.object ? [dest.object] : []),
+    ...dest.notReady.map((p) => podRef(p)),
+  ]);
+  return {
+    source: src ? podName(src) : 'kubelet',
+    destination: svc,
+    ok: false,
+    // §5: through a waypoint, HTTP clients get 503 "no healthy upstream" (UH).
+    symptom: viaWaypointHttp ? 'http-503' : captured ? 'reset' : 'refused',
+    enforcedBy: 'dataplane',
+    hops: [
+      {
+        ...networkHop(src ? podLabel(src) : 'client', svc, dest.port, 'TCP'),
+        result: 'fail',
+        evidence: ['no endpoints'],
+      },
+    ],
+    findings: [f],
+    decisive: f,
+  };
+}

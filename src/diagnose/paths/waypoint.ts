@@ -1,0 +1,110 @@
+// Through the waypoint bound to the destination (§6), and to an egress waypoint (§9).
+import type { PodFact } from '../../snapshot/types.js';
+import { HBONE_PORT } from '../../mesh/constants.js';
+import { identityOf } from '../../mesh/identity.js';
+import type { RequestFacts } from '../../mesh/http.js';
+import { enrollmentFindings, enrollmentOf, podLabel, podName, type EvalContext } from '../context.js';
+import { PathRun } from '../path.js';
+import type { PairResult } from '../report.js';
+import type { ResolvedDestination } from '../resolve.js';
+import type { WaypointRoute } from '../route.js';
+import { captureHop } from '../hops/capture.js';
+import { checkWire, podEnd } from '../hops/wire.js';
+import { checkArrival } from '../hops/arrival.js';
+import { inboundHop } from '../hops/ztunnel-inbound.js';
+import { checkWaypointReady, waypointLabel, waypointPolicyHop } from '../hops/waypoint.js';
+import { NOTES, runNotes } from '../notes/index.js';
+import { SOURCE_ZTUNNEL_STALLS, T, networkHop } from './wires.js';
+
+/** §6, §8 row 2, §4.7: client → waypoint:15008 → its policies → destination:15008 → its ztunnel. */
+export function waypointPath(
+  ctx: EvalContext,
+  src: PodFact,
+  dst: PodFact,
+  targetPort: number,
+  dest: ResolvedDestination,
+  route: WaypointRoute,
+  request: RequestFacts,
+): PairResult {
+  const run = new PathRun(ctx);
+  const http = request.protocol === 'HTTP';
+  const clientIdentity = identityOf(src, ctx.snapshot.mesh.trustDomain);
+  const resultOf = () => run.result(podName(src), `${podName(dst)}:${targetPort}`);
+  run.notes(() => enrollmentFindings(ctx, src));
+  run.notes(() => enrollmentFindings(ctx, dst));
+  const gw = route.gateway.meta;
+  captureHop(ctx, run, src, dest.port, [
+    `${bindingName(route)} is bound to Gateway ${gw.namespace}/${gw.name} (istio.io/use-waypoint)`,
+    ...route.evidence,
+  ]);
+  if (run.settled) return resultOf();
+  toWaypoint(ctx, run, src, route);
+  if (run.settled) return resultOf();
+  waypointPolicyHop(ctx, run, route, dest, request, src, clientIdentity);
+  if (run.settled) return resultOf();
+
+  const dstEnr = enrollmentOf(ctx, dst);
+  const tunnel = dstEnr.captured || dstEnr.redirection === 'pending';
+  const wpPod = route.pods[0];
+  const wpLabel = waypointLabel(route);
+  const wire = networkHop(wpLabel, podLabel(dst), tunnel ? HBONE_PORT : targetPort, tunnel ? 'HBONE' : 'TCP');
+  const upstreamFailure = http ? 'http-503' : 'timeout';
+  checkWire(ctx, run, wire, {
+    from: wpPod ? podEnd(wpPod, wpLabel) : { label: wpLabel },
+    to: podEnd(dst, podLabel(dst), dst.podIPs[0], dest.service?.selector),
+    port: wire.port,
+    hbone: tunnel,
+    appPort: targetPort,
+    symptom: upstreamFailure,
+    consequence: {
+      egress: ` The waypoint's connection fails${http ? ': it answers 503' : ''}.`,
+      ingress:
+        ` Through a waypoint the destination must admit ${wire.port} from the waypoint pods, not from the client.` +
+        `${http ? ` The waypoint answers 503 after its ${T} s connect timeout.` : ''}`,
+    },
+  });
+  checkArrival(ctx, run, wire, dst, 'waypoint', upstreamFailure);
+  run.add(wire);
+  if (run.settled) return resultOf();
+  if (dstEnr.captured) {
+    inboundHop(ctx, run, {
+      destination: dst,
+      targetPort,
+      selector: dest.service?.selector,
+      identity: route.identity,
+      sourceIp: wpPod?.podIPs[0],
+      via: { gateway: route.gateway, clientIdentity, clientName: podName(src) },
+      rejected: http ? 'http-503' : 'reset',
+    });
+  }
+  run.notes(() => runNotes(ctx, NOTES.port, { destination: dst, port: targetPort }));
+  return resultOf();
+}
+
+export const bindingName = (route: WaypointRoute) => {
+  const r = route.labelledObject;
+  return `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`;
+};
+
+/** The client's ztunnel opens HBONE to a waypoint pod (§6.4, §8). */
+export function toWaypoint(ctx: EvalContext, run: PathRun, src: PodFact, route: WaypointRoute): void {
+  const wpPod = route.pods[0];
+  const wpLabel = waypointLabel(route);
+  const wire = networkHop(podLabel(src), wpLabel, HBONE_PORT, 'HBONE');
+  checkWaypointReady(run, wire, route);
+  if (wpPod) {
+    checkWire(ctx, run, wire, {
+      from: podEnd(src, podLabel(src)),
+      to: podEnd(wpPod, wpLabel),
+      port: HBONE_PORT,
+      hbone: true,
+      symptom: 'timeout',
+      consequence: SOURCE_ZTUNNEL_STALLS,
+    });
+  } else {
+    run.evidence(wire, 'no waypoint pods in the input: assumed Ready; NetworkPolicy on the waypoint hop not checked');
+  }
+  run.add(wire);
+}
+
+/** §9: client → egress waypoint (its policies) → the external host, which the waypoint dials itself. */
