@@ -119,4 +119,3 @@ export function resolveOrExplainGaps<T>(snapshot: Snapshot, resolve: () => T): T
     );
   }
 }
-

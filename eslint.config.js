@@ -1,0 +1,57 @@
+// Lint for the TypeScript sources and tests (run by `npm run lint` and in CI). Formatting is
+// prettier's job; this keeps correctness rules, the line length, and the layer boundaries.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/', 'node_modules/', '.testenv/', '.tools/', '.stage/', 'coverage/', 'test/cluster/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    rules: { '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }] },
+  },
+  {
+    files: ['src/**/*.ts'],
+    rules: {
+      'max-len': ['error', { code: 120, ignoreUrls: false, ignoreStrings: false, ignoreTemplateLiterals: false }],
+    },
+  },
+  {
+    // Raw manifests and API replies are untyped until normalize.ts turns them into the snapshot.
+    files: ['src/input/**/*.ts'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
+  {
+    // Tests read the tool's JSON output and the API server's replies as untyped data.
+    files: ['test/**/*.ts'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off', 'no-control-regex': 'off' },
+  },
+  {
+    // Semantics and input sit below the diagnosis: they may not import it.
+    files: ['src/mesh/**/*.ts', 'src/input/**/*.ts', 'src/snapshot/**/*.ts', 'src/findings/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/diagnose/**'], message: 'src/diagnose is a layer above' }] },
+      ],
+    },
+  },
+  {
+    // Renderers and the CLI plumbing see the diagnosis only through its report contract.
+    files: ['src/render/**/*.ts', 'src/cli/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/diagnose/*', '!**/diagnose/report.js'],
+              message: 'import the contract from diagnose/report.js',
+            },
+          ],
+        },
+      ],
+    },
+  },
+);
