@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FINDINGS } from '../src/findings/catalogue.js';
+import { renderFindingsIndex } from '../src/findings/docs-index.js';
 
 const DOCS = join(import.meta.dirname, '..', 'docs', 'findings');
 
@@ -13,9 +14,14 @@ describe('findings catalogue', () => {
     .map((f) => f.replace('.md', ''));
   it('every code has a docs page', () => expect(codes.filter((c) => !pages.includes(c))).toEqual([]));
   it('every docs page has a code', () => expect(pages.filter((p) => !codes.includes(p))).toEqual([]));
-  it.each(codes)('%s page names its title and cites the spec', (code) => {
+  it('the index page is the catalogue (npm run docs:findings)', () => {
+    expect(readFileSync(join(DOCS, 'README.md'), 'utf8')).toBe(renderFindingsIndex());
+  });
+  it.each(codes)('%s page names its title, severity and section', (code) => {
     const page = readFileSync(join(DOCS, `${code}.md`), 'utf8');
-    expect(page).toContain(FINDINGS[code as keyof typeof FINDINGS].title);
+    const def = FINDINGS[code as keyof typeof FINDINGS];
+    expect(page).toContain(def.title);
+    expect(page).toContain(`Severity: ${def.severity}.`);
     expect(page).toMatch(/Specification: .*§/);
   });
 });

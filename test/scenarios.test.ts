@@ -41,6 +41,7 @@ describe('scenarios', () => {
     }
     if (e.decisiveObject) expect(report.findings[0].objects[0]).toBe(e.decisiveObject);
     if (e.detailIncludes) expect(report.findings[0].detail).toContain(e.detailIncludes);
+    if (e.fixIncludes) expect(report.findings[0].fix ?? '').toContain(e.fixIncludes);
     for (const c of e.includes ?? []) expect(codes).toContain(c);
     for (const c of e.excludes ?? []) expect(codes).not.toContain(c);
     if (report.verdict.outcome === 'allowed')
@@ -53,6 +54,7 @@ describe('scenarios', () => {
       if (want.result) expect(hop.result, `hop ${i + 1} result`).toBe(want.result);
       if (want.identity) expect(hop.identity, `hop ${i + 1} identity`).toBe(want.identity);
       if (want.layer) expect(hop.layer, `hop ${i + 1} layer`).toBe(want.layer);
+      if (want.evidenceIncludes) expect(hop.evidence.join('\n'), `hop ${i + 1} evidence`).toContain(want.evidenceIncludes);
     });
   });
 });

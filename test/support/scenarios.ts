@@ -3,22 +3,66 @@
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { z } from 'zod';
 import { parseManifestText, type SourcedObject } from '../../src/input/files.js';
+import { FINDINGS, type FindingCode } from '../../src/findings/catalogue.js';
 
 export const SCENARIO_DIR = join(import.meta.dirname, '..', 'scenarios');
 
-export interface ScenarioExpectation {
-  outcome?: string;
-  symptom?: string;
-  enforcedBy?: string;
-  decisive?: string;
-  decisiveObject?: string;
-  detailIncludes?: string;
-  includes?: string[];
-  excludes?: string[];
-  path?: { protocol?: string; port?: number; result?: string; identity?: string; layer?: string }[];
-  error?: { exitCode: number; message: string };
-}
+const CODES = Object.keys(FINDINGS) as [FindingCode, ...FindingCode[]];
+const code = z.enum(CODES);
+
+/** expected.yaml: unknown keys fail, so a misspelt expectation cannot pass silently. */
+const HopExpectation = z
+  .object({
+    protocol: z.enum(['HBONE', 'TCP', 'HTTP']).optional(),
+    port: z.number().int().optional(),
+    result: z.enum(['pass', 'fail', 'skip']).optional(),
+    identity: z.string().optional(),
+    layer: z.enum(['capture', 'network', 'waypoint', 'ztunnel-inbound', 'app']).optional(),
+    evidenceIncludes: z.string().optional(),
+  })
+  .strict();
+
+const Expectation = z
+  .object({
+    outcome: z.enum(['allowed', 'denied', 'partial', 'unknown']).optional(),
+    symptom: z.enum(['ok', 'reset', 'refused', 'timeout', 'http-403', 'http-503', 'probe-failure']).optional(),
+    enforcedBy: z.enum(['networkpolicy', 'ztunnel', 'waypoint', 'dataplane', 'none']).optional(),
+    decisive: code.optional(),
+    decisiveObject: z.string().optional(),
+    detailIncludes: z.string().optional(),
+    fixIncludes: z.string().optional(),
+    includes: z.array(code).optional(),
+    excludes: z.array(code).optional(),
+    path: z.array(HopExpectation).optional(),
+    error: z.object({ exitCode: z.number().int(), message: z.string() }).strict().optional(),
+  })
+  .strict();
+
+export const ScenarioFile = z
+  .object({
+    description: z.string().min(1),
+    section: z.string().regex(/§|^CLI$/, 'cite a section of the semantics doc'),
+    bases: z.array(z.string()).optional(),
+    command: z.enum(['explain', 'probes']).optional(),
+    args: z.array(z.string()).min(1),
+    flags: z
+      .object({
+        symptom: z.string().optional(),
+        namespace: z.string().optional(),
+        port: z.string().optional(),
+        method: z.string().optional(),
+        path: z.string().optional(),
+        header: z.array(z.string()).optional(),
+      })
+      .strict()
+      .optional(),
+    expect: Expectation,
+  })
+  .strict();
+
+export type ScenarioExpectation = z.infer<typeof Expectation>;
 
 export interface Scenario {
   name: string;
@@ -43,7 +87,12 @@ export function loadScenarios(): Scenario[] {
     .sort()
     .map((name) => {
       const dir = join(SCENARIO_DIR, name);
-      const spec = parse(readFileSync(join(dir, 'expected.yaml'), 'utf8'));
+      const parsed = ScenarioFile.safeParse(parse(readFileSync(join(dir, 'expected.yaml'), 'utf8')));
+      if (!parsed.success)
+        throw new Error(
+          `${name}/expected.yaml: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+        );
+      const spec = parsed.data;
       const byKey = new Map<string, SourcedObject>();
       const files = [
         ...(spec.bases ?? []).map((b: string) => join(SCENARIO_DIR, '_bases', `${b}.yaml`)),
