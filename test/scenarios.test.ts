@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildSnapshot } from '../src/input/normalize.js';
 import { UserFacingError } from '../src/errors.js';
-import { loadScenarios, type Scenario } from './support/scenarios.js';
+import { loadScenarios, ScenarioFile, type Scenario } from './support/scenarios.js';
 import { runScenarioOn } from './support/run-scenario.js';
 
 const runScenario = (s: Scenario) => runScenarioOn(s, buildSnapshot(s.objects));
@@ -11,6 +11,15 @@ const runScenario = (s: Scenario) => runScenarioOn(s, buildSnapshot(s.objects));
 const scenarios = loadScenarios();
 
 describe('scenarios', () => {
+  it('expected.yaml rejects keys it does not know, so a misspelt expectation cannot pass', () => {
+    const base = { description: 'x', section: '§8', args: ['a/b', 'c.d:1'], expect: { outcome: 'denied' } };
+    expect(ScenarioFile.safeParse(base).success).toBe(true);
+    expect(ScenarioFile.safeParse({ ...base, expect: { outcom: 'denied' } }).success).toBe(false);
+    expect(ScenarioFile.safeParse({ ...base, expect: { decisive: 'AD999' } }).success).toBe(false);
+    expect(ScenarioFile.safeParse({ ...base, expect: { path: [{ reslt: 'fail' }] } }).success).toBe(false);
+    expect(ScenarioFile.safeParse({ ...base, section: 'somewhere' }).success).toBe(false);
+  });
+
   it('has at least 30 scenarios', () => {
     expect(scenarios.length).toBeGreaterThanOrEqual(30);
   });
@@ -54,7 +63,8 @@ describe('scenarios', () => {
       if (want.result) expect(hop.result, `hop ${i + 1} result`).toBe(want.result);
       if (want.identity) expect(hop.identity, `hop ${i + 1} identity`).toBe(want.identity);
       if (want.layer) expect(hop.layer, `hop ${i + 1} layer`).toBe(want.layer);
-      if (want.evidenceIncludes) expect(hop.evidence.join('\n'), `hop ${i + 1} evidence`).toContain(want.evidenceIncludes);
+      if (want.evidenceIncludes)
+        expect(hop.evidence.join('\n'), `hop ${i + 1} evidence`).toContain(want.evidenceIncludes);
     });
   });
 });

@@ -63,6 +63,7 @@ function serviceDestination(
   const { targets, notReady } = serviceTargets(snapshot, svc, sp);
   return {
     input: base.input!,
+    host: base.host,
     kind: 'service',
     namespace: svc.meta.namespace,
     object: refTo('Service', svc.meta),
@@ -102,6 +103,7 @@ function podDestination(
   }
   return {
     input: base.input!,
+    host: base.host,
     kind: base.kind ?? 'pod',
     namespace: pods[0]?.meta.namespace,
     object: base.object,
@@ -123,7 +125,7 @@ export function resolveDestination(
 ): ResolvedDestination {
   if (!input || /\s/.test(input)) throw new UsageError(`invalid destination "${input}"`);
   const hp = splitHostPort(input, portFlag);
-  const base = { input, path: hp.path, scheme: hp.scheme };
+  const base = { input, path: hp.path, scheme: hp.scheme, host: hp.host };
 
   // NS/POD:PORT and NS/KIND/NAME:PORT
   if (hp.host.includes('/')) {
@@ -210,7 +212,7 @@ export function resolveDestination(
 function serviceEntryDestination(
   se: ServiceEntryFact,
   hp: HostPort,
-  base: { input: string; path?: string; scheme?: 'http' | 'https' },
+  base: { input: string; path?: string; scheme?: 'http' | 'https'; host?: string },
 ): ResolvedDestination {
   const port = toPortNumber(hp.port, base.input);
   if (se.ports.length > 0 && !se.ports.some((p) => p.number === port)) {

@@ -38,6 +38,8 @@ export interface ResolvedDestination {
   notReady: PodFact[];
   path?: string;
   scheme?: 'http' | 'https';
+  /** The host part of what the user wrote (a name or an IP), without port, scheme or path. */
+  host?: string;
 }
 
 export function requireNamespace(snapshot: Snapshot, ns: string): void {

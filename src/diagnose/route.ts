@@ -101,7 +101,7 @@ export function routeFor(
 function egressBypassed(ctx: EvalContext, client: PodFact, dest: ResolvedDestination, notes: Finding[]): boolean {
   const se = dest.serviceEntry;
   if (!se) return false;
-  const why = egressBypassReason(client, se, dest.input.split(':')[0] === dest.externalIp, ctx.snapshot.mesh);
+  const why = egressBypassReason(client, se, dest.host === dest.externalIp, ctx.snapshot.mesh);
   if (!why) return false;
   const detail =
     `${why}: ztunnel sees an unknown destination and passes it through directly, bypassing the egress waypoint ` +

@@ -7,8 +7,8 @@ import type { WaypointRequest } from './waypoint-authorization.js';
 export type RequestFacts = Omit<WaypointRequest, 'identity' | 'sourceIp'>;
 
 export interface RequestTarget {
-  /** The destination as the user wrote it (host[:port] or a URL). */
-  input: string;
+  /** The host the user wrote (a name or an IP). */
+  host?: string;
   port: number;
   service?: ServiceFact;
   servicePort?: ServicePortFact;
@@ -38,7 +38,7 @@ export function requestFacts(target: RequestTarget, asked: RequestAsked): Reques
   }
   const host = target.service
     ? `${target.service.meta.name}.${target.service.meta.namespace}.svc.cluster.local`
-    : (target.serviceEntry?.hosts[0] ?? target.input.split(':')[0]);
+    : (target.serviceEntry?.hosts[0] ?? target.host ?? '');
   return {
     protocol: askedHttp || declaredHttp ? 'HTTP' : 'TCP',
     method: (asked.method ?? 'GET').toUpperCase(),
