@@ -1,7 +1,6 @@
 // Routes that leave the mesh's pods: an egress waypoint, straight out, or nowhere (§9, §11 row 23).
 import type { PodFact } from '../../snapshot/types.js';
 import { podRef } from '../../snapshot/ref.js';
-import { identityOf } from '../../mesh/identity.js';
 import type { RequestFacts } from '../../mesh/http.js';
 import { finding } from '../../findings/finding.js';
 import { enrollmentFindings, enrollmentOf, podLabel, podName, type EvalContext } from '../context.js';
@@ -11,8 +10,8 @@ import type { ResolvedDestination } from '../resolve.js';
 import type { WaypointRoute } from '../route.js';
 import { captureHop } from '../hops/capture.js';
 import { checkWire, podEnd } from '../hops/wire.js';
-import { waypointLabel, waypointPolicyHop } from '../hops/waypoint.js';
-import { bindingName, toWaypoint } from './waypoint.js';
+import { waypointLabel } from '../hops/waypoint.js';
+import { bindingName, intoWaypoint } from './waypoint.js';
 import { networkHop } from './wires.js';
 
 /** §9: client → egress waypoint (its policies) → the external host, which the waypoint dials itself. */
@@ -27,13 +26,8 @@ export function egressWaypointPath(
   const http = request.protocol === 'HTTP';
   const resultOf = () => run.result(podName(src), dest.input);
   const gw = route.gateway.meta;
-  captureHop(ctx, run, src, dest.port, [
-    `${bindingName(route)} is bound to Gateway ${gw.namespace}/${gw.name} (egress waypoint)`,
-  ]);
-  if (run.settled) return resultOf();
-  toWaypoint(ctx, run, src, route);
-  if (run.settled) return resultOf();
-  waypointPolicyHop(ctx, run, route, dest, request, src, identityOf(src, ctx.snapshot.mesh.trustDomain));
+  const bound = `${bindingName(route)} is bound to Gateway ${gw.namespace}/${gw.name} (egress waypoint)`;
+  intoWaypoint(ctx, run, src, route, dest, request, [bound]);
   if (run.settled) return resultOf();
   const wpPod = route.pods[0];
   const wpLabel = waypointLabel(route);

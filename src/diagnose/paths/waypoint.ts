@@ -33,14 +33,8 @@ export function waypointPath(
   run.notes(() => enrollmentFindings(ctx, src));
   run.notes(() => enrollmentFindings(ctx, dst));
   const gw = route.gateway.meta;
-  captureHop(ctx, run, src, dest.port, [
-    `${bindingName(route)} is bound to Gateway ${gw.namespace}/${gw.name} (istio.io/use-waypoint)`,
-    ...route.evidence,
-  ]);
-  if (run.settled) return resultOf();
-  toWaypoint(ctx, run, src, route);
-  if (run.settled) return resultOf();
-  waypointPolicyHop(ctx, run, route, dest, request, src, clientIdentity);
+  const bound = `${bindingName(route)} is bound to Gateway ${gw.namespace}/${gw.name} (istio.io/use-waypoint)`;
+  intoWaypoint(ctx, run, src, route, dest, request, [bound, ...route.evidence]);
   if (run.settled) return resultOf();
 
   const dstEnr = enrollmentOf(ctx, dst);
@@ -86,8 +80,25 @@ export const bindingName = (route: WaypointRoute) => {
   return `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`;
 };
 
+/** Capture, the client's HBONE to a waypoint pod, and the waypoint's policies: every waypoint route starts so. */
+export function intoWaypoint(
+  ctx: EvalContext,
+  run: PathRun,
+  src: PodFact,
+  route: WaypointRoute,
+  dest: ResolvedDestination,
+  request: RequestFacts,
+  binding: string[],
+): void {
+  captureHop(ctx, run, src, dest.port, binding);
+  if (run.settled) return;
+  toWaypoint(ctx, run, src, route);
+  if (run.settled) return;
+  waypointPolicyHop(ctx, run, route, dest, request, src, identityOf(src, ctx.snapshot.mesh.trustDomain));
+}
+
 /** The client's ztunnel opens HBONE to a waypoint pod (§6.4, §8). */
-export function toWaypoint(ctx: EvalContext, run: PathRun, src: PodFact, route: WaypointRoute): void {
+function toWaypoint(ctx: EvalContext, run: PathRun, src: PodFact, route: WaypointRoute): void {
   const wpPod = route.pods[0];
   const wpLabel = waypointLabel(route);
   const wire = networkHop(podLabel(src), wpLabel, HBONE_PORT, 'HBONE');
