@@ -3,12 +3,43 @@
 import { describe, expect, it } from 'vitest';
 import { buildSnapshot } from '../src/input/normalize.js';
 import { UserFacingError } from '../src/errors.js';
-import { loadScenarios, ScenarioFile, type Scenario } from './support/scenarios.js';
+import { loadScenarios, ScenarioFile, type Scenario, type ScenarioExpectation } from './support/scenarios.js';
+import type { Finding } from '../src/findings/finding.js';
 import { runScenarioOn } from './support/run-scenario.js';
 
 const runScenario = (s: Scenario) => runScenarioOn(s, buildSnapshot(s.objects));
 
 const scenarios = loadScenarios();
+
+/**
+ * Trust before features: every remedy was applied to the input and the question asked again. The
+ * decisive finding's alternatives must make the connection work and open nothing else, unless the
+ * scenario names the next cause (a fix that removes one of two causes) or says why it opens more.
+ */
+function checkProofs(findings: Finding[], e: ScenarioExpectation) {
+  for (const f of findings) {
+    for (const alt of f.fixes ?? []) expect(alt.proof, `${f.code} "${alt.title}" has a proof`).toBeDefined();
+  }
+  const decisive = findings[0];
+  if (!decisive || decisive.severity !== 'error') {
+    expect(e.fixes, 'fix expectations need a decisive finding').toBeUndefined();
+    return;
+  }
+  (decisive.fixes ?? []).forEach((alt, i) => {
+    const want = e.fixes?.[i] ?? {};
+    const proof = alt.proof!;
+    const label = `fix ${i + 1} "${alt.title}"`;
+    if (proof.outcome === 'not-checked') return;
+    if (want.next) expect(proof.next?.split(' ')[0], `${label}: next cause`).toBe(want.next);
+    else expect(proof.outcome, `${label}: ${proof.next ?? ''}`).toBe('allowed');
+    const opened = proof.opens.map((o) => `${o.source} -> ${o.destination}:${o.port}`);
+    if (!want.opens) expect(opened, `${label} opens only the asker's workload`).toEqual([]);
+    else expect(opened.length, `${label}: the justification is stale`).toBeGreaterThan(0);
+  });
+  expect((e.fixes ?? []).length, 'more fix expectations than alternatives').toBeLessThanOrEqual(
+    decisive.fixes?.length ?? 0,
+  );
+}
 
 describe('scenarios', () => {
   it('expected.yaml rejects keys it does not know, so a misspelt expectation cannot pass', () => {
@@ -51,6 +82,7 @@ describe('scenarios', () => {
     if (e.decisiveObject) expect(report.findings[0].objects[0]).toBe(e.decisiveObject);
     if (e.detailIncludes) expect(report.findings[0].detail).toContain(e.detailIncludes);
     if (e.fixIncludes) expect(report.findings[0].fix ?? '').toContain(e.fixIncludes);
+    checkProofs(report.findings, e);
     for (const c of e.includes ?? []) expect(codes).toContain(c);
     for (const c of e.excludes ?? []) expect(codes).not.toContain(c);
     if (report.verdict.outcome === 'allowed')

@@ -17,7 +17,7 @@ import {
 } from '../errors.js';
 import { renderJson, renderYaml } from '../render/structured.js';
 import { makeStyle, useColor, type ColorMode, type Style } from '../render/style.js';
-import type { Symptom, Verdict } from '../diagnose/report.js';
+import type { Finding, Symptom, Verdict } from '../diagnose/report.js';
 
 export const SYMPTOMS = ['reset', 'refused', 'timeout', '503', '403', 'probe'] as const;
 const SYMPTOM_MAP: Record<(typeof SYMPTOMS)[number], Symptom> = {
@@ -130,6 +130,27 @@ export async function loadSnapshot(
   }
   const { read, namespace } = await readCluster(flags, plan);
   return { snapshot: buildSnapshot(read.objects, 'cluster', { gaps: read.gaps, notes: read.notes }), namespace };
+}
+
+export const fixFlag = {
+  fix: Flags.integer({
+    min: 1,
+    description: "print only the manifests of fix N of the decisive finding, for 'kubectl apply -f -'",
+  }),
+};
+
+/** `--fix N`: the manifests of alternative N of the decisive finding, or one clear line why not. */
+export function fixManifests(findings: Finding[], n: number): string {
+  const decisive = findings[0];
+  if (!decisive || decisive.severity !== 'error' || !decisive.fixes?.length) {
+    throw new UsageError('no fix to print: nothing stops the connection');
+  }
+  const alt = decisive.fixes[n - 1];
+  if (!alt) throw new UsageError(`${decisive.code} has ${decisive.fixes.length} fix(es); --fix ${n} does not exist`);
+  if (!alt.manifests) {
+    throw new UsageError(`fix ${n} of ${decisive.code} is not a manifest; run: ${alt.commands.join(' && ')}`);
+  }
+  return `${alt.manifests}\n`;
 }
 
 export function exitCodeFor(verdict: Verdict): number {

@@ -1,5 +1,15 @@
 import { Args, Command, Flags } from '@oclif/core';
-import { commonFlags, emit, exitCodeFor, fail, loadSnapshot, observedSymptom, styleFor } from '../cli/common.js';
+import {
+  commonFlags,
+  emit,
+  fixFlag,
+  fixManifests,
+  exitCodeFor,
+  fail,
+  loadSnapshot,
+  observedSymptom,
+  styleFor,
+} from '../cli/common.js';
 import { explain } from '../diagnose/explain.js';
 import { renderExplainText } from '../render/text.js';
 
@@ -22,6 +32,7 @@ export default class Explain extends Command {
     port: Flags.string({ description: 'destination port, instead of :PORT' }),
     method: Flags.string({ description: 'HTTP method (used at waypoints)' }),
     path: Flags.string({ description: 'HTTP path (used at waypoints)' }),
+    ...fixFlag,
     header: Flags.string({
       multiple: true,
       multipleNonGreedy: true,
@@ -49,6 +60,10 @@ export default class Explain extends Command {
         headers: flags.header,
         symptom: observedSymptom(flags.symptom),
       });
+      if (flags.fix !== undefined) {
+        process.stdout.write(fixManifests(report.findings, flags.fix));
+        return;
+      }
       emit(flags.output, report, () => renderExplainText(report, styleFor(flags.color)));
       process.exitCode = exitCodeFor(report.verdict);
     } catch (err) {

@@ -1,5 +1,15 @@
 import { Args, Command } from '@oclif/core';
-import { commonFlags, emit, exitCodeFor, fail, loadSnapshot, observedSymptom, styleFor } from '../cli/common.js';
+import {
+  commonFlags,
+  emit,
+  fixFlag,
+  fixManifests,
+  exitCodeFor,
+  fail,
+  loadSnapshot,
+  observedSymptom,
+  styleFor,
+} from '../cli/common.js';
 import { probes } from '../diagnose/probes.js';
 import { renderProbesText } from '../render/text.js';
 
@@ -9,7 +19,7 @@ export default class Probes extends Command {
   static override args = {
     pod: Args.string({ required: true, description: 'NS/POD or NS/KIND/NAME' }),
   };
-  static override flags = { ...commonFlags };
+  static override flags = { ...commonFlags, ...fixFlag };
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Probes);
@@ -20,6 +30,10 @@ export default class Probes extends Command {
         namespace: ns,
       }));
       const report = probes(snapshot, args.pod, namespace, observedSymptom(flags.symptom));
+      if (flags.fix !== undefined) {
+        process.stdout.write(fixManifests(report.findings, flags.fix));
+        return;
+      }
       emit(flags.output, report, () => renderProbesText(report, styleFor(flags.color)));
       process.exitCode = exitCodeFor(report.verdict);
     } catch (err) {

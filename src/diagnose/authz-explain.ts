@@ -1,7 +1,7 @@
 // Words and YAML for AuthorizationPolicy findings: why a rule did not match, and rewrites.
-import { stringify } from 'yaml';
 import type { AuthorizationPolicyFact, AuthorizationRule } from '../snapshot/types.js';
 import type { ConversionResult } from '../mesh/authorization.js';
+import type { Manifest, Remedy } from '../findings/finding.js';
 import {
   cidrContains,
   clauseMatches,
@@ -108,47 +108,84 @@ function header(ap: AuthorizationPolicyFact, name = ap.meta.name) {
   };
 }
 
-export function l4OnlyPolicyFix(ap: AuthorizationPolicyFact): string {
+/** §4.3: the same policy with its HTTP fields removed, so ztunnel enforces what is left. */
+export function l4OnlyPolicyFix(ap: AuthorizationPolicyFact): Manifest {
   const rules = (ap.rules ?? []).map(stripL7).filter((r): r is AuthorizationRule => !!r);
-  return stringify(
-    {
-      ...header(ap),
-      spec: {
-        ...(ap.selector ? { selector: ap.selector } : {}),
-        action: ap.action,
-        rules: rules.length ? rules : [{}],
-      },
-    },
-    { lineWidth: 0 },
-  ).trimEnd();
+  const spec = {
+    ...(ap.selector ? { selector: ap.selector } : {}),
+    action: ap.action,
+    rules: rules.length ? rules : [{}],
+  };
+  return { ...header(ap), spec };
 }
 
-export function targetRefPolicyFix(ap: AuthorizationPolicyFact, serviceName: string | undefined): string {
-  return stringify(
-    {
-      ...header(ap, `${ap.meta.name}-l7`),
-      spec: {
-        targetRefs: [{ kind: 'Service', group: '', name: serviceName ?? '<service>' }],
-        action: ap.action,
-        rules: ap.rules ?? [],
-      },
-    },
-    { lineWidth: 0 },
-  ).trimEnd();
+/** §4.1: the policy's rules at the waypoint in front of the Service (or the Gateway itself). */
+export function targetRefPolicyFix(
+  ap: AuthorizationPolicyFact,
+  target: { kind: 'Service' | 'Gateway'; name: string } | undefined,
+  name = `${ap.meta.name}-l7`,
+): Manifest {
+  const ref =
+    target?.kind === 'Gateway'
+      ? { kind: 'Gateway', group: 'gateway.networking.k8s.io', name: target.name }
+      : { kind: 'Service', group: '', name: target?.name ?? '<service>' };
+  return { ...header(ap, name), spec: { targetRefs: [ref], action: ap.action, rules: ap.rules ?? [] } };
 }
 
-export function withoutRuleFix(ap: AuthorizationPolicyFact, groupIndex: number, conv: ConversionResult): string {
+/** The rule index in the policy for the converted group that decided (dropped rules are not groups). */
+export function ruleIndexOf(ap: AuthorizationPolicyFact, groupIndex: number, conv: ConversionResult): number {
+  const keptIndexes = (ap.rules ?? [])
+    .map((_, i) => i)
+    .filter((i) => !conv.report.droppedRules.some((d) => d.index === i));
+  return keptIndexes[groupIndex] ?? groupIndex;
+}
+
+/**
+ * §4.4: the DENY with the matching rule narrowed so that it no longer matches this client (its
+ * principal, or its address when it has none); everyone else the rule denied stays denied.
+ */
+export function exemptFromRuleRemedy(
+  ap: AuthorizationPolicyFact,
+  ruleIndex: number,
+  client: { principal?: string; ip?: string },
+): Remedy {
+  const exempt = client.principal
+    ? { notPrincipals: [client.principal] }
+    : { notIpBlocks: [`${client.ip ?? '0.0.0.0'}/32`] };
+  const key = client.principal ? 'notPrincipals' : 'notIpBlocks';
+  const rules = (ap.rules ?? []).map((rule, i) => {
+    if (i !== ruleIndex) return rule;
+    const from = rule.from?.length ? rule.from : [{ source: {} }];
+    return {
+      ...rule,
+      from: from.map((f) => {
+        const source = (f.source ?? {}) as Record<string, string[] | undefined>;
+        return { source: { ...source, [key]: [...(source[key] ?? []), ...Object.values(exempt)[0]] } };
+      }),
+    };
+  });
+  const where = ap.targetRefs.length ? { targetRefs: ap.targetRefs } : ap.selector ? { selector: ap.selector } : {};
+  const who = client.principal ?? client.ip ?? 'the client';
+  return {
+    title: `Exempt ${who} from rule ${ruleIndex + 1} of AuthorizationPolicy ${ap.meta.namespace}/${ap.meta.name}`,
+    apply: [{ ...header(ap), spec: { ...where, action: ap.action, rules } }],
+  };
+}
+
+/** §4.4: the policy without the rule that matched, or its deletion when that was its only rule. */
+export function withoutRuleRemedy(ap: AuthorizationPolicyFact, groupIndex: number, conv: ConversionResult): Remedy {
   const keptIndexes = (ap.rules ?? [])
     .map((_, i) => i)
     .filter((i) => !conv.report.droppedRules.some((d) => d.index === i));
   const ruleIndex = keptIndexes[groupIndex] ?? groupIndex;
   const rules = (ap.rules ?? []).filter((_, i) => i !== ruleIndex);
-  if (rules.length === 0)
-    return (
-      `# The matching rule is the policy's only rule; if this traffic should pass, delete the policy:\nkubectl ` +
-      `delete authorizationpolicy -n ${ap.meta.namespace} ${ap.meta.name}`
-    );
+  const name = `AuthorizationPolicy ${ap.meta.namespace}/${ap.meta.name}`;
+  if (rules.length === 0) {
+    return {
+      title: `Delete ${name}: the matching rule is its only rule`,
+      delete: [{ kind: 'AuthorizationPolicy', namespace: ap.meta.namespace, name: ap.meta.name }],
+    };
+  }
   const spec = { ...(ap.selector ? { selector: ap.selector } : {}), action: ap.action, rules };
-  const yaml = stringify({ ...header(ap), spec }, { lineWidth: 0 }).trimEnd();
-  return `# The policy without rule ${ruleIndex + 1}:\n${yaml}`;
+  return { title: `Remove rule ${ruleIndex + 1} from ${name}`, apply: [{ ...header(ap), spec }] };
 }

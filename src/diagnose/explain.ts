@@ -14,6 +14,7 @@ import { aggregate, mergeFindings, symptomFinding } from './verdict.js';
 import { summarizePod } from './summary.js';
 import { NOTES, runNotes } from './notes/index.js';
 import { unreadReason } from './notes/reading.js';
+import { attachProofs, type Asked } from './proof.js';
 import type { ExplainReport, PairResult, Symptom } from './report.js';
 
 export interface ExplainQuery {
@@ -30,7 +31,12 @@ export interface ExplainQuery {
 /** Bounds the pairs for very large workloads; pods of one workload share labels and policy. */
 const MAX_PAIRS = 2500;
 
-export function explain(snapshot: Snapshot, query: ExplainQuery): ExplainReport {
+export interface ExplainOptions {
+  /** Prove every remedy (apply it to a copy of the input and ask again); off inside a proof. */
+  prove?: boolean;
+}
+
+export function explain(snapshot: Snapshot, query: ExplainQuery, options: ExplainOptions = {}): ExplainReport {
   const ctx = createContext(snapshot);
   const src = resolveOrExplainGaps(snapshot, () => resolveSource(snapshot, query.source, query.namespace));
   const dest = resolveOrExplainGaps(snapshot, () =>
@@ -72,6 +78,23 @@ export function explain(snapshot: Snapshot, query: ExplainQuery): ExplainReport 
     const f = symptomFinding(query.symptom, verdict, path);
     if (f) findings.push(f);
   }
+  const merged = mergeFindings(findings);
+  if (options.prove !== false) {
+    attachProofs(merged, {
+      snapshot,
+      ask: (changed) => askAgain(changed, query),
+      opens: {
+        asker: src.pods,
+        destination: (s) => {
+          try {
+            return resolveDestination(s, query.destination, query.namespace, query.port);
+          } catch {
+            return undefined;
+          }
+        },
+      },
+    });
+  }
   return {
     source: {
       input: src.input,
@@ -93,6 +116,16 @@ export function explain(snapshot: Snapshot, query: ExplainQuery): ExplainReport 
     },
     verdict,
     path,
-    findings: mergeFindings(findings),
+    findings: merged,
   };
+}
+
+function askAgain(changed: Snapshot, query: ExplainQuery): Asked {
+  try {
+    const r = explain(changed, { ...query, symptom: undefined }, { prove: false });
+    const first = r.findings[0];
+    return { outcome: r.verdict.outcome, decisive: first?.severity === 'error' ? first : undefined };
+  } catch {
+    return { outcome: 'unknown' };
+  }
 }

@@ -1,9 +1,9 @@
-// Fixes as YAML a user can apply. Each builder returns ready-to-apply text.
-import { stringify } from 'yaml';
+// Remedies as objects a user can apply: each builder returns a complete manifest (or, where no
+// object can express it, commands). The proof stage applies the same objects to the snapshot.
 import type { Labels, PodFact } from '../snapshot/types.js';
 import { LABEL_DATAPLANE_MODE, LABEL_NAMESPACE_NAME } from '../mesh/constants.js';
-
-const toYaml = (obj: unknown) => stringify(obj, { lineWidth: 0 }).trimEnd();
+import type { Manifest, Remedy } from '../findings/finding.js';
+import type { ObjectRef } from '../snapshot/ref.js';
 
 /** The pods a fix should select: the Service's selector when traffic is addressed to one. */
 export interface FixTarget {
@@ -16,6 +16,13 @@ export function fixTarget(pod: PodFact, serviceSelector?: Labels): FixTarget {
     pod,
     labels: serviceSelector && Object.keys(serviceSelector).length > 0 ? serviceSelector : stableLabels(pod),
   };
+}
+
+/** "pods app=helloworld,version=v1": how a fix's title names the pods it selects. */
+export function selectorText(labels: Labels): string {
+  return `pods ${Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',')}`;
 }
 
 /** The labels that identify a pod's workload, without per-pod noise. */
@@ -34,27 +41,46 @@ export function stableLabels(pod: PodFact): Labels {
   return out;
 }
 
-export function enrolNamespaceFix(namespace: string): string {
-  const yaml = toYaml({
+/** §1.1: enrols every pod of the namespace; restart them so istio-cni captures them. */
+export function enrolNamespaceRemedy(namespace: string): Remedy {
+  const label = {
     apiVersion: 'v1',
     kind: 'Namespace',
     metadata: { name: namespace, labels: { [LABEL_DATAPLANE_MODE]: 'ambient' } },
-  });
-  return `${yaml}\n# or: kubectl label namespace ${namespace} ${LABEL_DATAPLANE_MODE}=ambient`;
+  };
+  return {
+    title: `Enrol namespace ${namespace} in ambient`,
+    commands: [`kubectl label namespace ${namespace} ${LABEL_DATAPLANE_MODE}=ambient`],
+    effects: [label],
+    scope: `Enrolling is per namespace (or per pod label): every pod in ${namespace} joins the mesh.`,
+  };
 }
 
-export function permissivePortFix(target: FixTarget, port: number): string {
+/**
+ * §3.1: PERMISSIVE on one target port. A workload-level PeerAuthentication that already applies is
+ * changed in place (a second one at that level would lose to the older one, AD304).
+ */
+export function permissivePortFix(
+  target: FixTarget,
+  port: number,
+  existing?: { meta: { name: string; namespace: string } },
+): Manifest {
   const pod = target.pod;
-  return toYaml({
+  const portLevelMtls = { [port]: { mode: 'PERMISSIVE' } };
+  if (existing) {
+    return {
+      apiVersion: 'security.istio.io/v1',
+      kind: 'PeerAuthentication',
+      metadata: { name: existing.meta.name, namespace: existing.meta.namespace },
+      spec: { portLevelMtls },
+    };
+  }
+  return {
     apiVersion: 'security.istio.io/v1',
     kind: 'PeerAuthentication',
     metadata: { name: `${workloadName(pod)}-plaintext-${port}`, namespace: pod.meta.namespace },
-    spec: {
-      selector: { matchLabels: target.labels },
-      mtls: { mode: 'STRICT' },
-      portLevelMtls: { [port]: { mode: 'PERMISSIVE' } },
-    },
-  });
+    spec: { selector: { matchLabels: target.labels }, mtls: { mode: 'STRICT' }, portLevelMtls },
+  };
 }
 
 export function workloadName(pod: PodFact): string {
@@ -64,9 +90,9 @@ export function workloadName(pod: PodFact): string {
   return (pod.owner?.name ?? pod.meta.name).replace(/-[a-f0-9]{8,10}$/, '');
 }
 
-export function allowPrincipalFix(target: FixTarget, principal: string, port: number, name?: string): string {
+export function allowPrincipalFix(target: FixTarget, principal: string, port: number, name?: string): Manifest {
   const dst = target.pod;
-  return toYaml({
+  return {
     apiVersion: 'security.istio.io/v1',
     kind: 'AuthorizationPolicy',
     metadata: { name: name ?? `allow-to-${workloadName(dst)}`, namespace: dst.meta.namespace },
@@ -75,12 +101,12 @@ export function allowPrincipalFix(target: FixTarget, principal: string, port: nu
       action: 'ALLOW',
       rules: [{ from: [{ source: { principals: [principal] } }], to: [{ operation: { ports: [String(port)] } }] }],
     },
-  });
+  };
 }
 
-export function allowIpFix(target: FixTarget, ip: string, port: number): string {
+export function allowIpFix(target: FixTarget, ip: string, port: number): Manifest {
   const dst = target.pod;
-  return toYaml({
+  return {
     apiVersion: 'security.istio.io/v1',
     kind: 'AuthorizationPolicy',
     metadata: { name: `allow-to-${workloadName(dst)}-from-ip`, namespace: dst.meta.namespace },
@@ -89,11 +115,7 @@ export function allowIpFix(target: FixTarget, ip: string, port: number): string 
       action: 'ALLOW',
       rules: [{ from: [{ source: { ipBlocks: [ip] } }], to: [{ operation: { ports: [String(port)] } }] }],
     },
-  });
-}
-
-export function authorizationPolicyYaml(obj: Record<string, unknown>): string {
-  return toYaml(obj);
+  };
 }
 
 function peerFor(peer: PodFact, policyNamespace: string): Record<string, unknown> {
@@ -107,11 +129,11 @@ export function networkPolicyIngressFix(
   from: PodFact | { ipBlock: string[] },
   port: number,
   name: string,
-): string {
+): Manifest {
   const dst = target.pod;
   const peers =
     'ipBlock' in from ? from.ipBlock.map((cidr) => ({ ipBlock: { cidr } })) : [peerFor(from, dst.meta.namespace)];
-  return toYaml({
+  return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
     metadata: { name, namespace: dst.meta.namespace },
@@ -120,11 +142,11 @@ export function networkPolicyIngressFix(
       policyTypes: ['Ingress'],
       ingress: [{ from: peers, ...(port > 0 ? { ports: [{ protocol: 'TCP', port }] } : {}) }],
     },
-  });
+  };
 }
 
-export function networkPolicyEgressFix(src: PodFact, to: PodFact | undefined, port: number, name: string): string {
-  return toYaml({
+export function networkPolicyEgressFix(src: PodFact, to: PodFact | undefined, port: number, name: string): Manifest {
+  return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
     metadata: { name, namespace: src.meta.namespace },
@@ -133,17 +155,32 @@ export function networkPolicyEgressFix(src: PodFact, to: PodFact | undefined, po
       policyTypes: ['Egress'],
       egress: [{ ...(to ? { to: [peerFor(to, src.meta.namespace)] } : {}), ports: [{ protocol: 'TCP', port }] }],
     },
-  });
+  };
 }
 
-export function ztunnelFix(node: string | undefined): string {
-  return [
-    `# No YAML fixes this: get a Ready ztunnel onto node ${node ?? '<node>'}.`,
-    'kubectl get pods -n istio-system -l app=ztunnel -o wide',
-    'kubectl describe daemonset -n istio-system -l app=ztunnel   # tolerations, GKE ResourceQuota for ' +
-      'system-node-critical',
-    '# Pods annotated ambient.istio.io/redirection=pending start flowing once a ztunnel proxies them.',
-  ].join('\n');
+/** §2.3: an operational remedy; nothing to apply, so the proof says it was not checked. */
+export function ztunnelRemedy(node: string | undefined, existing?: ObjectRef): Remedy {
+  // For the proof: what the node looks like once a ztunnel runs there and is Ready.
+  const ready = { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] };
+  const effect: Manifest = existing
+    ? { apiVersion: 'v1', kind: 'Pod', metadata: { name: existing.name, namespace: existing.namespace }, status: ready }
+    : {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: `ztunnel-on-${node ?? 'node'}`, namespace: 'istio-system', labels: { app: 'ztunnel' } },
+        spec: { nodeName: node, containers: [{ name: 'istio-proxy' }] },
+        status: ready,
+      };
+  return {
+    effects: node ? [effect] : [],
+    scope: `Restores every connection that the missing ztunnel broke on node ${node ?? '<node>'}.`,
+    title: `Get a Ready ztunnel onto node ${node ?? '<node>'}`,
+    commands: [
+      'kubectl get pods -n istio-system -l app=ztunnel -o wide',
+      'kubectl describe daemonset -n istio-system -l app=ztunnel   # tolerations, quota for system-node-critical',
+      '# Pods annotated ambient.istio.io/redirection=pending start flowing once a ztunnel proxies them.',
+    ],
+  };
 }
 
 function adminPeer(pod: PodFact): Record<string, unknown> {
@@ -160,21 +197,20 @@ function adminPeer(pod: PodFact): Record<string, unknown> {
  * NetworkPolicy, so only an AdminNetworkPolicy of higher precedence (a lower priority number) can
  * let this one connection through.
  */
-export function adminNetworkPolicyAllowFix(
+export function adminNetworkPolicyAllowRemedy(
   denying: { name: string; priority: number },
   direction: 'ingress' | 'egress',
   subject: FixTarget,
   peer: PodFact | { ip: string },
   port: number,
-): string {
-  const head =
-    `# AdminNetworkPolicy ${denying.name} (priority ${denying.priority}) denies this; no NetworkPolicy can ` +
-    `override it.`;
+): Remedy {
   if (denying.priority <= 0) {
-    return (
-      `${head}\n# Priority 0 is the highest: a cluster admin must add an Allow rule above the Deny rule in ` +
-      `${denying.name}.`
-    );
+    return {
+      title: `Add an Allow rule above the Deny rule in AdminNetworkPolicy ${denying.name} (cluster admin)`,
+      commands: [
+        `kubectl edit adminnetworkpolicy ${denying.name}   # priority 0 is the highest: nothing can precede it`,
+      ],
+    };
   }
   const pod = subject.pod;
   const peers = 'ip' in peer ? [{ networks: [`${peer.ip}/32`] }] : [adminPeer(peer)];
@@ -185,7 +221,7 @@ export function adminNetworkPolicyAllowFix(
     ports: [{ portNumber: { protocol: 'TCP', port } }],
   };
   const peerName = 'ip' in peer ? peer.ip.replace(/[.:]/g, '-') : `${peer.meta.namespace}-${workloadName(peer)}`;
-  const yaml = toYaml({
+  const manifest: Manifest = {
     apiVersion: 'policy.networking.k8s.io/v1alpha1',
     kind: 'AdminNetworkPolicy',
     metadata: {
@@ -204,9 +240,11 @@ export function adminNetworkPolicyAllowFix(
       },
       [direction]: [rule],
     },
-  });
-  return (
-    `${head}\n# A cluster admin can allow exactly this connection with an AdminNetworkPolicy of higher ` +
-    `precedence:\n${yaml}`
-  );
+  };
+  return {
+    title:
+      `Allow exactly this connection ahead of AdminNetworkPolicy ${denying.name} (priority ${denying.priority - 1}; ` +
+      'a cluster admin applies it)',
+    apply: [manifest],
+  };
 }

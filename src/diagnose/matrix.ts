@@ -1,13 +1,12 @@
 // Reachability among all workloads of some namespaces: every cell is the verdict `explain`
 // would give for "one pod of A → one pod of B on the port", computed with the same engine
 // (one shared context, so a large matrix stays fast).
-import { compareText } from '../order.js';
 import type { PodFact, Snapshot } from '../snapshot/types.js';
-import { workloadName } from '../mesh/connectivity.js';
 import { resolvePodPort, servicesSelecting } from '../mesh/services.js';
 import { requestFacts, type RequestFacts } from '../mesh/http.js';
 import { UsageError } from '../errors.js';
 import { createContext, type EvalContext } from './context.js';
+import { matrixWorkloads } from './workloads.js';
 import type { ResolvedDestination } from './resolve.js';
 import { bindingFor, routeFor } from './route.js';
 import { evaluateRoute } from './paths/index.js';
@@ -18,23 +17,6 @@ export interface MatrixQuery {
   /** One port for every destination, or each destination's Service target ports. */
   port?: number;
   servicePorts?: boolean;
-}
-
-/** One pod stands for each workload, as in the connectivity listing. */
-export function matrixWorkloads(snapshot: Snapshot, namespaces: string[] | 'all'): { name: string; pod: PodFact }[] {
-  const seen = new Map<string, PodFact>();
-  for (const pod of snapshot.pods) {
-    if (
-      pod.hostNetwork ||
-      pod.meta.labels.app === 'ztunnel' ||
-      pod.meta.labels['gateway.networking.k8s.io/gateway-name']
-    )
-      continue;
-    if (namespaces !== 'all' && !namespaces.includes(pod.meta.namespace)) continue;
-    const name = workloadName(pod);
-    if (!seen.has(name)) seen.set(name, pod);
-  }
-  return [...seen].map(([name, pod]) => ({ name, pod })).sort((a, b) => compareText(a.name, b.name));
 }
 
 function destinationPorts(snapshot: Snapshot, pod: PodFact, query: MatrixQuery): number[] {

@@ -2,7 +2,7 @@
 // this module (and the Finding type) from the diagnosis.
 import type { Finding } from '../findings/finding.js';
 
-export type { Finding } from '../findings/finding.js';
+export type { Finding, FixAlternative, FixProof } from '../findings/finding.js';
 
 export type Symptom = 'ok' | 'reset' | 'refused' | 'timeout' | 'http-403' | 'http-503' | 'probe-failure';
 export type EnforcedBy = 'networkpolicy' | 'ztunnel' | 'waypoint' | 'dataplane' | 'none';

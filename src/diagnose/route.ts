@@ -5,7 +5,7 @@ import type { GatewayFact, PodFact } from '../snapshot/types.js';
 import { refText, refTo, type ObjectRef } from '../snapshot/ref.js';
 import { egressBypassReason } from '../mesh/egress.js';
 import type { RequestFacts } from '../mesh/http.js';
-import { finding, type Finding } from '../findings/finding.js';
+import { finding, type Finding, type Remedy } from '../findings/finding.js';
 import { enrollmentOf, type EvalContext } from './context.js';
 import type { ResolvedDestination } from './resolve.js';
 import { computeBinding } from './waypoint-binding.js';
@@ -106,9 +106,24 @@ function egressBypassed(ctx: EvalContext, client: PodFact, dest: ResolvedDestina
   const detail =
     `${why}: ztunnel sees an unknown destination and passes it through directly, bypassing the egress waypoint ` +
     `and its policies.`;
-  const fix =
-    '# Give the ServiceEntry a VIP ztunnel can match, e.g.\nspec:\n  addresses: [240.240.0.10]\n' +
-    '# and make sure DNS capture is on (istio-cni ambient.dnsCapture=true; restart the pods).';
+  const patch = { spec: { addresses: ['240.240.0.10'] } };
+  const fix: Remedy[] = [
+    {
+      title: `Give ServiceEntry ${se.meta.namespace}/${se.meta.name} a VIP ztunnel can match, with DNS capture on`,
+      commands: [
+        `kubectl -n ${se.meta.namespace} patch serviceentry ${se.meta.name} --type merge -p '${JSON.stringify(patch)}'`,
+        '# and DNS capture on: istio-cni ambient.dnsCapture=true, then restart the client pods',
+      ],
+      effects: [
+        {
+          apiVersion: 'networking.istio.io/v1',
+          kind: 'ServiceEntry',
+          metadata: { name: se.meta.name, namespace: se.meta.namespace },
+          ...patch,
+        },
+      ],
+    },
+  ];
   notes.push(finding('AD811', detail, [refTo('ServiceEntry', se.meta)], fix));
   return true;
 }

@@ -5,7 +5,7 @@ import { namespaceRef, podRef, refText, refTo, type ObjectRef } from '../snapsho
 import { bindingProblem, ignoredWaypointLabels, waypointBinding, waypointPods } from '../mesh/waypoints.js';
 import { waypointIdentity } from '../mesh/identity.js';
 import { LABEL_INGRESS_USE_WAYPOINT } from '../mesh/constants.js';
-import { finding, type Finding } from '../findings/finding.js';
+import { finding, type Finding, type Remedy } from '../findings/finding.js';
 import { enrollmentOf, type EvalContext } from './context.js';
 import type { ResolvedDestination } from './resolve.js';
 import type { Binding } from './route.js';
@@ -76,9 +76,12 @@ export function computeBinding(ctx: EvalContext, clients: PodFact[], dest: Resol
     const detail =
       `${gwName} has no status.addresses, so Istio never made it ready (WaypointIsNotReady): traffic goes direct and ` +
       "the waypoint's L7 policies are not applied (fail-open).";
-    const fix =
-      `# Check the waypoint Deployment and the Gateway's Programmed condition:\nkubectl -n ${namespace} get ` +
-      `gateway ${name} -o yaml`;
+    const fix: Remedy[] = [
+      {
+        title: `Find out why waypoint ${namespace}/${name} was never programmed`,
+        commands: [`kubectl -n ${namespace} get gateway ${name} -o yaml   # status.conditions, Programmed`],
+      },
+    ];
     findings.push(finding('AD805', detail, objects, fix));
     return { findings };
   }
@@ -89,9 +92,20 @@ export function computeBinding(ctx: EvalContext, clients: PodFact[], dest: Resol
         `addressed to ` +
         `${addressedBy === 'service' ? 'a Service' : 'a pod IP'} (UnsupportedTrafficType): it goes direct and ` +
         `the waypoint's policies are skipped.`;
-      const fix =
-        `# Let the waypoint serve both kinds of traffic:\nkubectl -n ${namespace} label gateway ${name} ` +
-        `istio.io/waypoint-for=all --overwrite`;
+      const label = { 'istio.io/waypoint-for': 'all' };
+      const fix: Remedy[] = [
+        {
+          title: `Let waypoint ${namespace}/${name} serve both Service and pod-IP traffic`,
+          commands: [`kubectl -n ${namespace} label gateway ${name} istio.io/waypoint-for=all --overwrite`],
+          effects: [
+            {
+              apiVersion: 'gateway.networking.k8s.io/v1',
+              kind: 'Gateway',
+              metadata: { name, namespace, labels: label },
+            },
+          ],
+        },
+      ];
       findings.push(finding('AD806', detail, objects, fix));
     }
     return { findings };
@@ -100,9 +114,19 @@ export function computeBinding(ctx: EvalContext, clients: PodFact[], dest: Resol
     const detail =
       `${labelledName} uses ${gwName} from another namespace, but its listener does not allow routes from other ` +
       'namespaces (AttachmentDenied): traffic goes direct.';
-    const fix =
-      'spec:\n  listeners:\n  - name: mesh\n    port: 15008\n    protocol: HBONE\n    allowedRoutes:\n      ' +
-      'namespaces:\n        from: All';
+    const listeners = [
+      { name: 'mesh', port: 15008, protocol: 'HBONE', allowedRoutes: { namespaces: { from: 'All' } } },
+    ];
+    const patch = { spec: { listeners } };
+    const fix: Remedy[] = [
+      {
+        title: `Let waypoint ${namespace}/${name} accept routes from other namespaces`,
+        commands: [`kubectl -n ${namespace} patch gateway ${name} --type merge -p '${JSON.stringify(patch)}'`],
+        effects: [
+          { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name, namespace }, ...patch },
+        ],
+      },
+    ];
     findings.push(finding('AD806', detail, objects, fix));
     return { findings };
   }

@@ -44,6 +44,11 @@ export const FINDINGS = {
     title: 'Inbound capture is bypassed: plaintext reaches the app without ztunnel',
     section: '§1.5',
   },
+  AD114: {
+    severity: 'error',
+    title: 'The client should be ambient but is not captured yet: it still sends plaintext',
+    section: '§1.3, §3.2',
+  },
   // ztunnel, §2
   AD201: { severity: 'error', title: 'No ready ztunnel on the node', section: '§2.1, §2.3' },
   AD202: { severity: 'info', title: 'No ztunnel pods in the input: a healthy dataplane is assumed', section: '§2.1' },

@@ -1,7 +1,49 @@
 // A finding as reports carry it: the catalogue entry of its code, the detail for this case, the
-// objects it names (decisive first) and, where one exists, a fix.
+// objects it names (decisive first) and, where one exists, its remedies.
+import { stringify } from 'yaml';
 import { refText, type ObjectRef } from '../snapshot/ref.js';
 import { FINDINGS, type FindingCode, type Severity } from './catalogue.js';
+
+/** A manifest as kubectl applies it. */
+export type Manifest = Record<string, unknown> & {
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+};
+
+/**
+ * One way to remove the cause, as the engine builds it. `apply` objects are complete and are
+ * both shown and applied to the snapshot for the proof; `effects` are what `commands` do to
+ * objects (a label, a patch), applied for the proof only; `delete` is shown as kubectl delete.
+ */
+export interface Remedy {
+  title: string;
+  apply?: Manifest[];
+  delete?: ObjectRef[];
+  commands?: string[];
+  effects?: Manifest[];
+  /** Why this remedy cannot be narrower than it is (e.g. enrolling a namespace enrols all its pods). */
+  scope?: string;
+}
+
+/** What the engine found when it applied a remedy to the snapshot and asked again. */
+export interface FixProof {
+  /** `allowed`, or the outcome with the remedy applied when it is not. */
+  outcome: 'allowed' | 'denied' | 'partial' | 'unknown' | 'not-checked';
+  /** The finding that still decides, when the connection still fails: `CODE Kind ns/name`. */
+  next?: string;
+  /** Connections of other workloads that were denied before and are allowed after. */
+  opens: { source: string; destination: string; port: number }[];
+  note?: string;
+}
+
+/** A remedy in the JSON contract: YAML in column 0, ready for `kubectl apply -f -`, commands apart. */
+export interface FixAlternative {
+  title: string;
+  manifests: string;
+  commands: string[];
+  scope?: string;
+  proof?: FixProof;
+}
 
 export interface Finding {
   code: FindingCode;
@@ -10,44 +52,80 @@ export interface Finding {
   detail: string;
   /** `Kind namespace/name` or `Kind name`; the decisive object first. */
   objects: string[];
+  /** All alternatives rendered as one text (kept for compatibility; see `fixes`). */
   fix?: string;
   docs: string;
+  /** The alternatives, each with its proof; set on the findings of a report. */
+  fixes?: FixAlternative[];
 }
 
-type Lazy = string | (() => string | undefined);
+const REMEDIES = Symbol('remedies');
+type WithRemedies = Finding & { [REMEDIES]?: () => Remedy[] };
+
+type Lazy<T> = T | (() => T);
+
+export function remediesOf(f: Finding): Remedy[] {
+  return (f as WithRemedies)[REMEDIES]?.() ?? [];
+}
+
+export const toYaml = (obj: unknown): string => stringify(obj, { lineWidth: 0 }).trimEnd();
+
+export function manifestsOf(r: Remedy): string {
+  return (r.apply ?? []).map(toYaml).join('\n---\n');
+}
+
+export function commandsOf(r: Remedy): string[] {
+  const deletes = (r.delete ?? []).map(
+    (d) => `kubectl delete ${d.kind.toLowerCase()} ${d.namespace ? `-n ${d.namespace} ` : ''}${d.name}`,
+  );
+  return [...(r.commands ?? []), ...deletes];
+}
+
+/** The compatibility text: every alternative, numbered, manifests and commands. */
+function renderFix(remedies: Remedy[]): string | undefined {
+  if (remedies.length === 0) return undefined;
+  return remedies
+    .map((r, i) => {
+      const head = remedies.length > 1 ? `# ${i + 1}. ${r.title}` : `# ${r.title}`;
+      const body = [manifestsOf(r), ...commandsOf(r)].filter(Boolean).join('\n');
+      return `${head}\n${body}`;
+    })
+    .join('\n\n');
+}
 
 /**
- * Detail and fix may be given as functions: they are rendered when first read (a matrix never
+ * Detail and remedies may be given as functions: they are built when first read (a matrix never
  * reads them).
  */
-export function finding(code: FindingCode, detail: Lazy, refs: ObjectRef[] = [], fix?: Lazy): Finding {
-  const def = FINDINGS[code];
+export function finding(
+  code: FindingCode,
+  detail: Lazy<string>,
+  refs: ObjectRef[] = [],
+  remedies?: Lazy<Remedy[]>,
+): Finding {
+  const { severity, title } = FINDINGS[code];
   const docs = `docs/findings/${code}.md`;
   const objects = refs.map(refText);
-  const { severity, title } = def;
-  if (typeof detail !== 'function' && typeof fix !== 'function') {
-    return fix
-      ? { code, severity, title, detail, objects, fix, docs }
-      : { code, severity, title, detail, objects, docs };
-  }
-  let detailText: string | undefined | null = typeof detail === 'function' ? null : detail;
-  let fixText: string | undefined | null = typeof fix === 'function' ? null : fix;
-  // Getters keep the documented key order (code, severity, title, detail, objects, fix, docs).
-  return {
+  let detailText: string | undefined;
+  let built: Remedy[] | undefined;
+  const remediesNow = () => (built ??= typeof remedies === 'function' ? remedies() : (remedies ?? []));
+  let fixText: string | undefined | null = null;
+  const f = {
     code,
     severity,
     title,
     get detail() {
-      if (detailText === null) detailText = (detail as () => string)() ?? '';
-      return detailText as string;
+      return (detailText ??= typeof detail === 'function' ? detail() : detail);
     },
     objects,
     get fix() {
-      if (fixText === null) fixText = (fix as () => string | undefined)();
-      return fixText ?? undefined;
+      if (fixText === null) fixText = renderFix(remediesNow());
+      return fixText;
     },
     docs,
-  } as Finding;
+  } as WithRemedies;
+  if (remedies) f[REMEDIES] = remediesNow;
+  return f;
 }
 
 const SEVERITY_ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2 };

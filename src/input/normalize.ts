@@ -1,6 +1,7 @@
 // Plain Kubernetes objects → Snapshot. Shared by file input and (later) the live reader,
 // so both give the same facts for the same objects.
 import { refTo } from '../snapshot/ref.js';
+import { applyChange } from './apply.js';
 import { compareText } from '../order.js';
 import { parse as parseYaml } from 'yaml';
 import type {
@@ -604,6 +605,7 @@ export function buildSnapshot(
     origin,
     gaps: stableGaps(extra.gaps),
     notes: [...new Set(extra.notes)].sort(compareText),
+    withChange: (change) => buildSnapshot(applyChange(objects, change), origin, extra),
   };
 }
 

@@ -4,6 +4,7 @@ import {
   SYMPTOM_WORDS,
   type ExplainReport,
   type Finding,
+  type FixAlternative,
   type Hop,
   type ProbesReport,
   type Verdict,
@@ -72,6 +73,30 @@ function indent(text: string, pad: string): string {
     .join('\n');
 }
 
+function proofText(p: FixAlternative['proof']): string {
+  if (!p || p.outcome === 'not-checked') return 'not checked: not an object change the tool can apply';
+  const works =
+    p.outcome === 'allowed' ? 'then the connection works' : `then it is ${p.outcome}: next cause ${p.next ?? '?'}`;
+  const opens = p.opens.length
+    ? `; also opens ${p.opens.map((o) => `${o.source} → ${o.destination}`).join(', ')}`
+    : '; opens nothing else';
+  return `${works}${opens}`;
+}
+
+/** The first alternative in column 0, ready for `kubectl apply -f -`; the others by title. */
+function fixText(fixes: FixAlternative[], s: Style): string {
+  const [first, ...others] = fixes;
+  const lines = [`        ${s('bold', `fix 1 of ${fixes.length}`)}: ${first.title}`];
+  lines.push(`        proof: ${proofText(first.proof)}`);
+  if (first.scope) lines.push(`        scope: ${first.scope}`);
+  if (first.manifests) lines.push(first.manifests);
+  for (const c of first.commands) lines.push(c);
+  others.forEach((o, i) =>
+    lines.push(`        fix ${i + 2}: ${o.title} (--fix ${i + 2}; proof: ${proofText(o.proof)})`),
+  );
+  return lines.join('\n');
+}
+
 function findingsText(findings: Finding[], s: Style): string {
   if (findings.length === 0) return '';
   const color = { error: 'red', warning: 'yellow', info: 'cyan' } as const;
@@ -81,7 +106,8 @@ function findingsText(findings: Finding[], s: Style): string {
     const lines = [head, indent(f.detail, '        ')];
     if (f.objects.length) lines.push(`        objects: ${f.objects.join(', ')}`);
     lines.push(`        docs: ${f.docs}`);
-    if (f.fix) lines.push(`        fix:\n${indent(f.fix, '          ')}`);
+    if (f.fixes?.length) lines.push(fixText(f.fixes, s));
+    else if (f.fix) lines.push(`        fix:\n${indent(f.fix, '          ')}`);
     return lines.join('\n');
   });
   return `${s('bold', 'Findings')}\n${parts.join('\n\n')}\n`;

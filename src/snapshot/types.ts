@@ -304,4 +304,9 @@ export interface Snapshot {
   gaps: { verb: string; resource: string; namespace?: string; message: string }[];
   /** Facts about the cluster itself, e.g. Gateway API CRDs missing. */
   notes: string[];
+  /** The same input with objects applied (kubectl apply semantics) or deleted: how fixes are proven. */
+  withChange(change: {
+    apply: Record<string, unknown>[];
+    delete: { kind: string; namespace?: string; name: string }[];
+  }): Snapshot;
 }

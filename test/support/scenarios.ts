@@ -33,6 +33,8 @@ const Expectation = z
     decisiveObject: z.string().optional(),
     detailIncludes: z.string().optional(),
     fixIncludes: z.string().optional(),
+    /** Per alternative of the decisive finding's fix: the next cause on purpose, or why it opens more. */
+    fixes: z.array(z.object({ next: code.optional(), opens: z.string().min(10).optional() }).strict()).optional(),
     includes: z.array(code).optional(),
     excludes: z.array(code).optional(),
     path: z.array(HopExpectation).optional(),

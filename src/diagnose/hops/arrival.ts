@@ -8,7 +8,7 @@ import { finding } from '../../findings/finding.js';
 import { enrollmentFindings, enrollmentOf, podName, type EvalContext } from '../context.js';
 import type { PathRun } from '../path.js';
 import type { Hop, Symptom } from '../report.js';
-import { ztunnelFix } from '../fixes.js';
+import { ztunnelRemedy } from '../fixes.js';
 
 /** Who waits when the destination drops the packets: words for the finding. */
 export type Sender = 'source ztunnel' | 'waypoint' | 'plaintext client';
@@ -40,7 +40,7 @@ export function checkArrival(
   const objects = [podRef(dst), ...(zt.object ? [zt.object] : [])];
   run.fail(
     hop,
-    finding('AD201', detail, objects, () => ztunnelFix(dst.nodeName)),
+    finding('AD201', detail, objects, () => [ztunnelRemedy(dst.nodeName, zt.object)]),
     symptom,
     'dataplane',
   );

@@ -7,7 +7,7 @@ import { finding } from '../../findings/finding.js';
 import { enrollmentFindings, enrollmentOf, podLabel, podName, type EvalContext } from '../context.js';
 import type { PathRun } from '../path.js';
 import type { Hop } from '../report.js';
-import { ztunnelFix } from '../fixes.js';
+import { ztunnelRemedy } from '../fixes.js';
 
 /** Captured (or pending) source: the capture hop. `context` adds the route's own evidence. */
 export function captureHop(ctx: EvalContext, run: PathRun, src: PodFact, port: number, context: string[] = []): void {
@@ -35,7 +35,7 @@ export function captureHop(ctx: EvalContext, run: PathRun, src: PodFact, port: n
     const objects = [podRef(src), ...(zt.object ? [zt.object] : [])];
     run.fail(
       hop,
-      finding('AD201', detail, objects, () => ztunnelFix(src.nodeName)),
+      finding('AD201', detail, objects, () => [ztunnelRemedy(src.nodeName, zt.object)]),
       'refused',
       'dataplane',
     );

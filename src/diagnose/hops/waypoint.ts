@@ -4,14 +4,15 @@
 import type { AuthorizationPolicyFact, PodFact } from '../../snapshot/types.js';
 import { refText, refTo } from '../../snapshot/ref.js';
 import { evaluateAtWaypoint, policiesAtWaypoint } from '../../mesh/waypoint-authorization.js';
+import { waypointPods } from '../../mesh/waypoints.js';
 import type { RequestFacts } from '../../mesh/http.js';
-import { finding } from '../../findings/finding.js';
+import { finding, type Manifest, type Remedy } from '../../findings/finding.js';
+import { exemptFromRuleRemedy } from '../authz-explain.js';
 import type { EvalContext } from '../context.js';
 import type { PathRun } from '../path.js';
 import type { Hop } from '../report.js';
 import type { ResolvedDestination } from '../resolve.js';
 import type { WaypointRoute } from '../route.js';
-import * as fixes from '../fixes.js';
 
 export const waypointLabel = (route: WaypointRoute): string => {
   const { gateway: gw, pods } = route;
@@ -22,15 +23,26 @@ const gatewayName = (route: WaypointRoute) => `Gateway ${route.gateway.meta.name
 const apName = (ap: AuthorizationPolicyFact) => `AuthorizationPolicy ${ap.meta.namespace}/${ap.meta.name}`;
 
 /** §6.4: a waypoint with status.addresses but no Ready pod keeps the binding and fails closed. */
-export function checkWaypointReady(run: PathRun, hop: Hop, route: WaypointRoute): void {
+export function checkWaypointReady(ctx: EvalContext, run: PathRun, hop: Hop, route: WaypointRoute): void {
   if (!route.noReadyPods) return;
   const { namespace, name } = route.gateway.meta;
   const detail =
     `${gatewayName(route)} has status.addresses, so the binding stays, but none of its pods is Ready. ztunnel still ` +
     'routes to it and fails with "unknown waypoint": clients are reset.';
-  const fix =
-    `# Scale or fix the waypoint Deployment:\nkubectl -n ${namespace} get deploy,pods -l ` +
-    `gateway.networking.k8s.io/gateway-name=${name}`;
+  const fix: Remedy[] = [
+    {
+      title: `Scale up or repair the Deployment of waypoint ${namespace}/${name}`,
+      commands: [`kubectl -n ${namespace} get deploy,pods -l gateway.networking.k8s.io/gateway-name=${name}`],
+      scope: `Restores every connection through waypoint ${namespace}/${name}.`,
+      // For the proof: the same pods, Ready.
+      effects: waypointPods(route.gateway, ctx.snapshot.pods).map((p) => ({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: p.meta.name, namespace: p.meta.namespace },
+        status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] },
+      })),
+    },
+  ];
   run.fail(hop, finding('AD810', detail, [refTo('Gateway', route.gateway.meta)], fix), 'reset', 'dataplane');
 }
 
@@ -95,11 +107,11 @@ export function waypointPolicyHop(
         `${gatewayName(route)}.${answer}`
       : `ALLOW policies at ${gatewayName(route)} (${names.join(', ')}) apply, and none matches ` +
         `${what}${clientIdentity}.${answer}`;
-    const fix = () =>
+    const fix = (): Remedy[] => [
       denied && decisive
-        ? withoutWaypointRuleFix(decisive, decision.ruleIndex ?? 0)
-        : `# Allow this client at the ` +
-          `waypoint:\n${waypointAllowFix(names[0], dest, clientIdentity, http ? request.method : undefined)}`;
+        ? exemptFromRuleRemedy(decisive, decision.ruleIndex ?? 0, { principal: clientIdentity, ip: client.podIPs[0] })
+        : waypointAllow(route, dest, clientIdentity, http ? request : undefined),
+    ];
     const objects = refs.map((p) => refTo('AuthorizationPolicy', p.meta));
     run.fail(hop, finding('AD808', detail, objects, fix), http ? 'http-403' : 'reset', 'waypoint');
   } else if (decision.allowed === 'unknown') {
@@ -118,41 +130,29 @@ export function waypointPolicyHop(
   run.add(hop);
 }
 
-function waypointAllowFix(
-  policyName: string | undefined,
+/** §4.1: an ALLOW at the waypoint for exactly this client (and, for HTTP, this method and path). */
+function waypointAllow(
+  route: WaypointRoute,
   dest: ResolvedDestination,
   principal: string,
-  method?: string,
-): string {
-  const ns = dest.service?.meta.namespace ?? dest.serviceEntry?.meta.namespace ?? 'default';
-  const name = dest.service?.meta.name ?? dest.serviceEntry?.meta.name ?? '<service>';
-  const kind = dest.service
-    ? { kind: 'Service', group: '', name }
-    : { kind: 'ServiceEntry', group: 'networking.istio.io', name };
+  request: RequestFacts | undefined,
+): Remedy {
+  const owner = dest.service ?? dest.serviceEntry;
+  const ns = owner?.meta.namespace ?? route.gateway.meta.namespace;
+  // §12.4: traffic addressed to a pod IP meets only Gateway-targeted policies.
+  const target = dest.service
+    ? { kind: 'Service', group: '', name: dest.service.meta.name }
+    : dest.serviceEntry
+      ? { kind: 'ServiceEntry', group: 'networking.istio.io', name: dest.serviceEntry.meta.name }
+      : { kind: 'Gateway', group: 'gateway.networking.k8s.io', name: route.gateway.meta.name };
   const rule: Record<string, unknown> = { from: [{ source: { principals: [principal] } }] };
-  if (method) rule.to = [{ operation: { methods: [method] } }];
-  const yaml = fixes.authorizationPolicyYaml({
+  if (request) rule.to = [{ operation: { methods: [request.method], paths: [request.path] } }];
+  const manifest: Manifest = {
     apiVersion: 'security.istio.io/v1',
     kind: 'AuthorizationPolicy',
-    metadata: { name: `allow-${principal.split('/').pop()}-to-${name}`, namespace: ns },
-    spec: { targetRefs: [kind], action: 'ALLOW', rules: [rule] },
-  });
-  return yaml + (policyName ? `\n# (or add the rule to ${policyName})` : '');
-}
-
-function withoutWaypointRuleFix(ap: AuthorizationPolicyFact, ruleIndex: number): string {
-  const rules = (ap.rules ?? []).filter((_, i) => i !== ruleIndex);
-  if (rules.length === 0) {
-    return (
-      "# The matching rule is the policy's only rule; if this request should pass, delete the policy:\n" +
-      `kubectl delete authorizationpolicy -n ${ap.meta.namespace} ${ap.meta.name}`
-    );
-  }
-  const yaml = fixes.authorizationPolicyYaml({
-    apiVersion: 'security.istio.io/v1',
-    kind: 'AuthorizationPolicy',
-    metadata: { name: ap.meta.name, namespace: ap.meta.namespace },
-    spec: { targetRefs: ap.targetRefs, action: ap.action, rules },
-  });
-  return `# The policy without rule ${ruleIndex + 1}:\n${yaml}`;
+    metadata: { name: `allow-${principal.split('/').pop()}-to-${target.name}`, namespace: ns },
+    spec: { targetRefs: [target], action: 'ALLOW', rules: [rule] },
+  };
+  const what = request ? `${request.method} ${request.path} from ${principal}` : principal;
+  return { title: `Allow ${what} at waypoint ${route.gateway.meta.name}`, apply: [manifest] };
 }

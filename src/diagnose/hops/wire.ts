@@ -5,7 +5,7 @@ import type { Labels, PodFact } from '../../snapshot/types.js';
 import { refTo, type ObjectRef } from '../../snapshot/ref.js';
 import { HBONE_PORT } from '../../mesh/constants.js';
 import { evaluateNetworkPolicy, type DirectionVerdict, type NetEndpoint } from '../../mesh/network-policy.js';
-import { finding, type Finding } from '../../findings/finding.js';
+import { finding, type Finding, type Remedy } from '../../findings/finding.js';
 import type { EvalContext } from '../context.js';
 import { podName } from '../context.js';
 import type { PathRun } from '../path.js';
@@ -105,14 +105,15 @@ function egressDenied(wire: Wire, dir: DirectionVerdict, appPortPasses: (d: 'egr
     `Egress from ${podName(from)} to ${wire.to.label} on TCP ${wire.port} is not allowed by ${names(refs)}.` +
     `${hint}${wire.consequence.egress}`;
   const kind = wire.hbone ? 'hbone' : 'egress';
-  const fix = () => {
+  const fix = (): Remedy[] => {
     const admin = dir.decidedByAdmin;
     if (admin?.kind === 'AdminNetworkPolicy') {
       const peer = wire.to.pod ?? { ip: wire.to.ip ?? '0.0.0.0' };
-      return fixes.adminNetworkPolicyAllowFix(admin, 'egress', fixes.fixTarget(from), peer, wire.port);
+      return [fixes.adminNetworkPolicyAllowRemedy(admin, 'egress', fixes.fixTarget(from), peer, wire.port)];
     }
     const name = wire.to.pod ? `allow-${kind}-to-${fixes.workloadName(wire.to.pod)}` : `allow-egress-${wire.port}`;
-    return fixes.networkPolicyEgressFix(from, wire.to.pod, wire.port, name);
+    const title = `Allow egress from ${podName(from)} to ${wire.to.label} on TCP ${wire.port}`;
+    return [{ title, apply: [fixes.networkPolicyEgressFix(from, wire.to.pod, wire.port, name)] }];
   };
   return finding(wire.hbone ? 'AD502' : 'AD504', detail, refs, fix);
 }
@@ -128,15 +129,21 @@ function ingressDenied(wire: Wire, dir: DirectionVerdict, appPortPasses: (d: 'in
       `Ingress to ${podName(to)} from ${snat.ipv4} (the ambient probe SNAT address) on TCP ${wire.port} is not ` +
       `allowed by ${names(refs)}. Whether the CNI enforces this for link-local sources depends on the CNI; most do. ` +
       'The kubelet reports "probe failed: context deadline exceeded".';
-    const fix = () =>
+    const fix = (): Remedy[] => [
       admin
-        ? fixes.adminNetworkPolicyAllowFix(admin, 'ingress', target(), { ip: snat.ipv4 }, wire.port)
-        : fixes.networkPolicyIngressFix(
-            target(),
-            { ipBlock: [`${snat.ipv4}/32`, `${snat.ipv6}/128`] },
-            0,
-            `allow-kubelet-probes-${fixes.workloadName(to)}`,
-          );
+        ? fixes.adminNetworkPolicyAllowRemedy(admin, 'ingress', target(), { ip: snat.ipv4 }, wire.port)
+        : {
+            title: `Allow the kubelet's probes (from ${snat.ipv4} and ${snat.ipv6}) into ${podName(to)}`,
+            apply: [
+              fixes.networkPolicyIngressFix(
+                target(),
+                { ipBlock: [`${snat.ipv4}/32`, `${snat.ipv6}/128`] },
+                0,
+                `allow-kubelet-probes-${fixes.workloadName(to)}`,
+              ),
+            ],
+          },
+    ];
     return finding('AD505', detail, refs, fix);
   }
   const hint =
@@ -148,16 +155,20 @@ function ingressDenied(wire: Wire, dir: DirectionVerdict, appPortPasses: (d: 'in
     `Ingress to ${podName(to)} from ${wire.from.label} on TCP ${wire.port} is not allowed by ${names(refs)}.` +
     `${hint}${wire.consequence.ingress}`;
   const from = wire.from.pod && !wire.from.pod.hostNetwork ? wire.from.pod : undefined;
-  const fix = () => {
-    if (admin)
-      return fixes.adminNetworkPolicyAllowFix(
-        admin,
-        'ingress',
-        target(),
-        from ?? { ip: wire.from.ip ?? '0.0.0.0' },
-        wire.port,
-      );
-    return from
+  // §8 row 2: every client of a waypoint crosses its hop to the destination.
+  const shared = wire.from.pod?.meta.labels['gateway.networking.k8s.io/gateway-name'];
+  const scope = shared
+    ? `Every client that goes through waypoint ${shared} uses this hop; restrict clients with an ` +
+      'AuthorizationPolicy at the waypoint.'
+    : undefined;
+  const fix = (): Remedy[] => {
+    if (admin) {
+      const peer = from ?? { ip: wire.from.ip ?? '0.0.0.0' };
+      const remedy = fixes.adminNetworkPolicyAllowRemedy(admin, 'ingress', target(), peer, wire.port);
+      return [{ ...remedy, ...(scope ? { scope } : {}) }];
+    }
+    const title = `Allow ${wire.from.label} into ${podName(to)} on TCP ${wire.port}`;
+    const manifest = from
       ? fixes.networkPolicyIngressFix(
           target(),
           from,
@@ -170,6 +181,7 @@ function ingressDenied(wire: Wire, dir: DirectionVerdict, appPortPasses: (d: 'in
           wire.port,
           `allow-ingress-to-${fixes.workloadName(to)}`,
         );
+    return [{ title, apply: [manifest], ...(scope ? { scope } : {}) }];
   };
   return finding(wire.hbone ? 'AD501' : 'AD503', detail, refs, fix);
 }

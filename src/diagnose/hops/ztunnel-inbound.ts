@@ -6,7 +6,7 @@ import { podRef } from '../../snapshot/ref.js';
 import { ZTUNNEL_INPOD_PORTS } from '../../mesh/constants.js';
 import { assertRbac, type RbacConnection, type RbacPolicy } from '../../mesh/ztunnel-rbac.js';
 import type { ConversionResult } from '../../mesh/authorization.js';
-import type { GatewayFact } from '../../snapshot/types.js';
+import type { GatewayFact, ServiceFact } from '../../snapshot/types.js';
 import { finding } from '../../findings/finding.js';
 import { conversionOf, mtlsOf, policiesAt, type EvalContext } from '../context.js';
 import { NOTES, runNotes } from '../notes/index.js';
@@ -26,6 +26,8 @@ export interface Inbound {
   targetPort: number;
   /** The selector a fix should use (the Service's), if any. */
   selector?: Record<string, string>;
+  /** The Service the client addressed, if any (waypoint policies target it). */
+  service?: ServiceFact;
   /** The connection as ztunnel sees it: peer identity (none for plaintext) and peer address. */
   identity?: string;
   sourceIp?: string;

@@ -4,10 +4,17 @@ import { refTo } from '../../snapshot/ref.js';
 import { CONVERTED_PA_PREFIX, STATIC_STRICT_POLICY } from '../../mesh/constants.js';
 import { assertRbac, type RbacConnection } from '../../mesh/ztunnel-rbac.js';
 import { servicesSelecting } from '../../mesh/services.js';
-import { finding, type Finding } from '../../findings/finding.js';
-import { mtlsOf, podName, type EvalContext } from '../context.js';
+import { finding, type Finding, type Remedy } from '../../findings/finding.js';
+import { enrollmentOf, mtlsOf, podName, type EvalContext } from '../context.js';
+import type { PodFact } from '../../snapshot/types.js';
 import * as fixes from '../fixes.js';
-import { explainRuleMismatch, l4OnlyPolicyFix, targetRefPolicyFix, withoutRuleFix } from '../authz-explain.js';
+import {
+  exemptFromRuleRemedy,
+  explainRuleMismatch,
+  l4OnlyPolicyFix,
+  ruleIndexOf,
+  targetRefPolicyFix,
+} from '../authz-explain.js';
 import type { AppliedPolicy, Inbound } from './ztunnel-inbound.js';
 
 type Decision = ReturnType<typeof assertRbac>;
@@ -38,11 +45,15 @@ export function rejection(
       const pa =
         mtls.decidedBy && p.name === STATIC_STRICT_POLICY ? mtls.decidedBy : (mtls.levels.workload ?? mtls.decidedBy);
       const objects = [...(pa ? [refTo('PeerAuthentication', pa.meta)] : []), ...(src ? [refTo('Pod', src.meta)] : [])];
-      const fix = () =>
-        src && !src.hostNetwork
-          ? `# Either enrol the client in ambient (preferred):\n${fixes.enrolNamespaceFix(src.meta.namespace)}\n---\n` +
-            `# or accept plaintext on this port only:\n${fixes.permissivePortFix(target(), conn.destinationPort)}`
-          : `# Accept plaintext on this port only:\n${fixes.permissivePortFix(target(), conn.destinationPort)}`;
+      // §1.3: a client whose labels already ask for ambient is plaintext only because it is not captured yet.
+      if (src && notCapturedYet(ctx, src)) return notCapturedClient(src, dst);
+      const permissive: Remedy = {
+        title: `Accept plaintext on port ${conn.destinationPort} only, for ${fixes.selectorText(target().labels)}`,
+        apply: [fixes.permissivePortFix(target(), conn.destinationPort, mtls.levels.workload)],
+        scope: 'Plaintext has no identity: every client that is not in the mesh is accepted on this port.',
+      };
+      const fix = (): Remedy[] =>
+        src && canEnrol(ctx, src) ? [fixes.enrolNamespaceRemedy(src.meta.namespace), permissive] : [permissive];
       const detail =
         `${podName(dst)} is under STRICT ` +
         `mTLS${pa ? ` (PeerAuthentication ${pa.meta.namespace}/${pa.meta.name})` : ''} and ${who} ` +
@@ -59,11 +70,13 @@ export function rejection(
       `${who}${conn.identity ? ` (${conn.identity})` : ' (plaintext)'} ` +
       `on port ${conn.destinationPort}. ztunnel resets the connection and logs "explicitly denied by: ` +
       `${ap.meta.namespace}/${ap.meta.name}".`;
-    return finding('AD401', detail, [refTo('AuthorizationPolicy', ap.meta)], () =>
-      withoutRuleFix(ap, decision.groupIndex ?? 0, entry.conversion!),
-    );
+    const ruleIndex = ruleIndexOf(ap, decision.groupIndex ?? 0, entry.conversion!);
+    return finding('AD401', detail, [refTo('AuthorizationPolicy', ap.meta)], () => [
+      exemptFromRuleRemedy(ap, ruleIndex, { principal: conn.identity, ip: conn.sourceIp }),
+    ]);
   }
-  // ALLOW policies apply and none matches.
+  // ALLOW policies apply and none matches. A plaintext client that should be ambient: see above.
+  if (!conn.identity && src && notCapturedYet(ctx, src)) return notCapturedClient(src, dst);
   const allows = applied.filter((a) => a.ap && a.policy.action === 'ALLOW');
   const objects = allows.map((a) => refTo('AuthorizationPolicy', a.ap!.meta));
   const objectNames = allows.map((a) => apName(a.ap!));
@@ -71,24 +84,24 @@ export function rejection(
     allows.map((a) => `${a.ap!.meta.namespace}/${a.ap!.meta.name}: ${explainRuleMismatch(a.ap!, a.conversion!, conn)}`);
   const emptyAllow = allows.find((a) => a.ap!.rules === undefined || a.ap!.rules.length === 0);
   const l7Allow = allows.find((a) => a.conversion!.report.droppedRules.length > 0);
-  let fix: () => string;
+  let fix: () => Remedy[];
   if (!conn.identity) {
-    fix = () =>
-      src && !src.hostNetwork
-        ? `# Identity-based rules cannot match plaintext. Enrol the ` +
-          `client:\n${fixes.enrolNamespaceFix(src.meta.namespace)}`
-        : `# Plaintext has no identity; only ipBlocks can admit ` +
-          `it:\n${fixes.allowIpFix(target(), conn.sourceIp ?? '0.0.0.0/0', conn.destinationPort)}`;
+    const ipRemedy = (): Remedy => ({
+      title: `Admit ${conn.sourceIp ?? 'the client address'} by ipBlock (plaintext has no identity)`,
+      apply: [fixes.allowIpFix(target(), conn.sourceIp ?? '0.0.0.0/0', conn.destinationPort)],
+    });
+    fix = () => (src && canEnrol(ctx, src) ? [fixes.enrolNamespaceRemedy(src.meta.namespace)] : [ipRemedy()]);
   } else if (l7Allow && l7Allow.ap!.rules?.length) {
-    const service = servicesSelecting(ctx.snapshot, dst)[0]?.meta.name;
-    fix = () =>
-      `# Keep the L4 part at ztunnel:\n${l4OnlyPolicyFix(l7Allow.ap!)}\n---\n` +
-      `# and enforce the HTTP part at a waypoint (needs a waypoint bound to the ` +
-      `Service):\n${targetRefPolicyFix(l7Allow.ap!, service)}`;
+    fix = () => l7Remedies(ctx, inbound, l7Allow.ap!);
   } else {
     const identity = conn.identity;
     const name = src ? `allow-${fixes.workloadName(src)}-to-${fixes.workloadName(dst)}` : undefined;
-    fix = () => fixes.allowPrincipalFix(target(), identity, conn.destinationPort, name);
+    fix = () => [
+      {
+        title: `Allow ${identity} on port ${conn.destinationPort}`,
+        apply: [fixes.allowPrincipalFix(target(), identity, conn.destinationPort, name)],
+      },
+    ];
   }
   const via = inbound.via;
   const clientWouldPass =
@@ -104,14 +117,22 @@ export function rejection(
       `but traffic reaches ${podName(dst)} through ${who}, so the destination ztunnel sees the waypoint's identity ` +
       `${conn.identity} and rejects it ("allow policies exist, but none allowed"). HTTP clients get a 503 from ` +
       `the waypoint.`;
-    const waypointFix = () =>
-      '# Admit the waypoint at ztunnel, and move client rules to the waypoint with targetRefs:\n' +
-      fixes.allowPrincipalFix(
-        target(),
-        conn.identity!,
-        conn.destinationPort,
-        `allow-waypoint-to-${fixes.workloadName(dst)}`,
-      );
+    const admitting = allows.filter((a) => assertRbac([a.policy], { ...conn, identity: via.clientIdentity }).allowed);
+    const waypointFix = (): Remedy[] => [
+      {
+        title: 'Admit the waypoint at ztunnel, and enforce the client rules at the waypoint',
+        apply: [
+          fixes.allowPrincipalFix(
+            target(),
+            conn.identity!,
+            conn.destinationPort,
+            `allow-waypoint-to-${fixes.workloadName(dst)}`,
+          ),
+          // §4.7: the waypoint applies the rules ztunnel can no longer check (the client's identity).
+          ...admitting.map((a) => targetRefPolicyFix(a.ap!, waypointTarget(inbound), `${a.ap!.meta.name}-at-waypoint`)),
+        ],
+      },
+    ];
     return finding('AD807', detail, objects, waypointFix);
   }
   if (emptyAllow && allows.length === 1) {
@@ -139,4 +160,117 @@ export function rejection(
     `ALLOW policies apply to ${podName(dst)} but none matches ${who}${peer} on port ${conn.destinationPort}. ` +
     `${reasons().join(' ')} ${RESET_LOG}`;
   return finding('AD402', detail, objects, fix);
+}
+
+/** The object a waypoint policy should target: the Service traffic is addressed to, else the Gateway. */
+function waypointTarget(inbound: Inbound): { kind: 'Service' | 'Gateway'; name: string } | undefined {
+  if (inbound.service) return { kind: 'Service', name: inbound.service.meta.name };
+  if (inbound.via) return { kind: 'Gateway', name: inbound.via.gateway.meta.name };
+  return undefined;
+}
+
+/** §4.3: an ALLOW with HTTP rules enforced by ztunnel. Keep its L4 part there, or move it to a waypoint. */
+function l7Remedies(
+  ctx: EvalContext,
+  inbound: Inbound,
+  ap: import('../../snapshot/types.js').AuthorizationPolicyFact,
+): Remedy[] {
+  const dst = inbound.destination;
+  const l4: Remedy = {
+    title: `Keep only the L4 part of AuthorizationPolicy ${ap.meta.namespace}/${ap.meta.name} at ztunnel`,
+    apply: [l4OnlyPolicyFix(ap)],
+    scope: 'The HTTP conditions (methods, paths) are no longer enforced; a waypoint is needed for them.',
+  };
+  const service = inbound.service ?? servicesSelecting(ctx.snapshot, dst)[0];
+  const gateway = ctx.snapshot.gateways.find(
+    (g) =>
+      g.meta.namespace === dst.meta.namespace &&
+      g.gatewayClassName === 'istio-waypoint' &&
+      g.statusAddresses.length > 0,
+  );
+  if (!service || !gateway) return [l4];
+  // The whole policy at the waypoint; ztunnel then admits only the waypoint (§4.7).
+  const waypointPrincipal = `${ctx.snapshot.mesh.trustDomain}/ns/${gateway.meta.namespace}/sa/${
+    gateway.meta.annotations['gateway.istio.io/service-account'] ?? gateway.meta.name
+  }`;
+  const ztunnelSide = {
+    apiVersion: 'security.istio.io/v1',
+    kind: 'AuthorizationPolicy',
+    metadata: { name: ap.meta.name, namespace: ap.meta.namespace },
+    spec: {
+      ...(ap.selector ? { selector: ap.selector } : {}),
+      action: 'ALLOW',
+      rules: [{ from: [{ source: { principals: [waypointPrincipal] } }] }],
+    },
+  };
+  const bind = {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: {
+      name: service.meta.name,
+      namespace: service.meta.namespace,
+      labels: { 'istio.io/use-waypoint': gateway.meta.name },
+    },
+  };
+  const bound = service.meta.labels['istio.io/use-waypoint'] === gateway.meta.name;
+  return [
+    {
+      title: `Enforce AuthorizationPolicy ${ap.meta.namespace}/${ap.meta.name} at waypoint ${gateway.meta.name}`,
+      apply: [
+        targetRefPolicyFix(ap, { kind: 'Service', name: service.meta.name }, `${ap.meta.name}-at-waypoint`),
+        ztunnelSide,
+      ],
+      ...(bound
+        ? {}
+        : {
+            commands: [
+              `kubectl label service -n ${service.meta.namespace} ${service.meta.name} ` +
+                `istio.io/use-waypoint=${gateway.meta.name}`,
+            ],
+            effects: [bind],
+          }),
+    },
+    l4,
+  ];
+}
+
+function notCapturedYet(ctx: EvalContext, pod: PodFact): boolean {
+  const e = enrollmentOf(ctx, pod);
+  return e.shouldBeAmbient && !e.captured && e.redirection !== 'pending' && e.mode !== 'sidecar';
+}
+
+/** AD114: the next cause after enrolling a namespace, until its pods restart. */
+function notCapturedClient(src: PodFact, dst: PodFact): Finding {
+  const owner = src.owner;
+  const restart =
+    owner?.kind === 'ReplicaSet'
+      ? `kubectl -n ${src.meta.namespace} rollout restart deployment ${owner.name.replace(/-[a-z0-9]+$/, '')}`
+      : owner && ['StatefulSet', 'DaemonSet'].includes(owner.kind)
+        ? `kubectl -n ${src.meta.namespace} rollout restart ${owner.kind.toLowerCase()} ${owner.name}`
+        : `kubectl -n ${src.meta.namespace} delete pod ${src.meta.name}   # nothing owns it: recreate it yourself`;
+  const captured = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: src.meta.name,
+      namespace: src.meta.namespace,
+      annotations: { 'ambient.istio.io/redirection': 'enabled' },
+    },
+  };
+  const detail =
+    `${podName(src)} should be in the ambient mesh (its labels ask for it) but istio-cni has not captured it: it has ` +
+    `no ambient.istio.io/redirection=enabled annotation, so it still connects to ${podName(dst)} in plaintext and ` +
+    'STRICT mTLS resets it. Pods are captured when they start: restart it.';
+  const remedy: Remedy = {
+    title: `Restart ${podName(src)} so istio-cni captures it`,
+    commands: [restart],
+    effects: [captured],
+  };
+  return finding('AD114', detail, [refTo('Pod', src.meta)], [remedy]);
+}
+
+/** §1.1: hostNetwork pods and namespaces istio-cni excludes cannot be enrolled by a label. */
+function canEnrol(ctx: EvalContext, pod: PodFact): boolean {
+  const e = enrollmentOf(ctx, pod);
+  return !pod.hostNetwork && e.mode !== 'sidecar' && !e.notes.some((n) => n.code === 'AD107');
 }

@@ -1,13 +1,16 @@
 // §4.3: HTTP fields in a policy that ztunnel enforces. istiod strips them from DENY rules (a
 // no-op, or a broader deny), and on 1.24-1.30 its status message calls the no-op "more restrictive".
 import { refTo } from '../../snapshot/ref.js';
-import { finding, type Finding } from '../../findings/finding.js';
+import { finding, type Finding, type Remedy } from '../../findings/finding.js';
+import { servicesSelecting } from '../../mesh/services.js';
+import type { PodFact } from '../../snapshot/types.js';
+import type { EvalContext } from '../context.js';
 import { targetRefPolicyFix } from '../authz-explain.js';
 import type { Analyzer, PolicySubject } from './analyzer.js';
 
 export const httpFieldsAtZtunnel: Analyzer<PolicySubject> = {
   codes: ['AD404', 'AD813'],
-  analyze: (_ctx, { policy, conversion }) => {
+  analyze: (ctx, { policy, conversion, destination }) => {
     const name = `AuthorizationPolicy ${policy.meta.namespace}/${policy.meta.name}`;
     const ref = refTo('AuthorizationPolicy', policy.meta);
     const out: Finding[] = [];
@@ -19,9 +22,13 @@ export const httpFieldsAtZtunnel: Analyzer<PolicySubject> = {
           'message (1.24-1.30) wrongly says it is "more restrictive".'
         : `${name} rule ${d.index + 1} uses HTTP fields (${d.fields.join(', ')}); ztunnel enforces it without them, ` +
           'which denies more than written.';
-      const fix =
-        `# Enforce HTTP rules at a waypoint: replace "selector" with targetRefs to the Service, ` +
-        `e.g.\n${targetRefPolicyFix(policy, undefined)}`;
+      const fix = (): Remedy[] => [
+        {
+          title: 'Enforce the HTTP rules at a waypoint: target the Service instead of selecting pods',
+          apply: [targetRefPolicyFix(policy, service(ctx, destination))],
+          commands: ['# needs a waypoint bound to the Service (istio.io/use-waypoint)'],
+        },
+      ];
       out.push(finding('AD404', detail, [ref], fix));
     }
     const accepted = policy.conditions.find((c) => c.type === 'ZtunnelAccepted');
@@ -41,3 +48,8 @@ export const httpFieldsAtZtunnel: Analyzer<PolicySubject> = {
     return out;
   },
 };
+
+function service(ctx: EvalContext, pod: PodFact): { kind: 'Service'; name: string } | undefined {
+  const svc = servicesSelecting(ctx.snapshot, pod)[0];
+  return svc ? { kind: 'Service', name: svc.meta.name } : undefined;
+}

@@ -2,7 +2,7 @@
 // is assumed; forbidden reads (RBAC) make the verdict unknown.
 import type { Snapshot } from '../../snapshot/types.js';
 import { namespaceRef } from '../../snapshot/ref.js';
-import { finding, type Finding } from '../../findings/finding.js';
+import { finding, type Finding, type Remedy } from '../../findings/finding.js';
 import type { Analyzer } from './analyzer.js';
 
 export const ztunnelsMissing: Analyzer<Snapshot> = {
@@ -19,9 +19,14 @@ export const ztunnelsMissing: Analyzer<Snapshot> = {
         ],
 };
 
-const GRANT_FIX =
-  '# Grant the read-only ClusterRole from docs/rbac.md, e.g.\n' +
-  'kubectl create clusterrolebinding ambient-doctor-$USER --clusterrole=ambient-doctor-reader --user=$USER';
+const GRANT_FIX: Remedy[] = [
+  {
+    title: 'Grant the read-only ClusterRole of docs/rbac.md',
+    commands: [
+      'kubectl create clusterrolebinding ambient-doctor-$USER --clusterrole=ambient-doctor-reader --user=$USER',
+    ],
+  },
+];
 
 export const readGaps: Analyzer<Snapshot> = {
   codes: ['AD803', 'AD902'],

@@ -93,6 +93,7 @@ export function directPath(
       destination: dst,
       targetPort,
       selector: dest.service?.selector,
+      service: dest.service,
       identity: hbone && src ? identityOf(src, mesh.trustDomain) : undefined,
       sourceIp,
       client: src,

@@ -65,6 +65,7 @@ export function waypointPath(
       destination: dst,
       targetPort,
       selector: dest.service?.selector,
+      service: dest.service,
       identity: route.identity,
       sourceIp: wpPod?.podIPs[0],
       via: { gateway: route.gateway, clientIdentity, clientName: podName(src) },
@@ -102,7 +103,7 @@ function toWaypoint(ctx: EvalContext, run: PathRun, src: PodFact, route: Waypoin
   const wpPod = route.pods[0];
   const wpLabel = waypointLabel(route);
   const wire = networkHop(podLabel(src), wpLabel, HBONE_PORT, 'HBONE');
-  checkWaypointReady(run, wire, route);
+  checkWaypointReady(ctx, run, wire, route);
   if (wpPod) {
     checkWire(ctx, run, wire, {
       from: podEnd(src, podLabel(src)),

@@ -1,0 +1,59 @@
+// Every remedy the tool prints is applied to a copy of the input and the question is asked again
+// (project rule "Trust before features"). The proof says whether the connection then works, what
+// still stops it, and which other connections the change opens.
+import type { Snapshot } from '../snapshot/types.js';
+import {
+  commandsOf,
+  manifestsOf,
+  remediesOf,
+  type Finding,
+  type FixAlternative,
+  type FixProof,
+  type Remedy,
+} from '../findings/finding.js';
+import { opensAfter, type OpensQuery } from './opens.js';
+import type { Outcome } from './report.js';
+
+export interface Asked {
+  outcome: Outcome;
+  /** The finding that decides a failure. */
+  decisive?: Finding;
+}
+
+export interface ProofSubject {
+  snapshot: Snapshot;
+  /** The same question, asked of another snapshot (without proofs). */
+  ask: (s: Snapshot) => Asked;
+  opens: Omit<OpensQuery, 'changed'>;
+}
+
+function prove(subject: ProofSubject, remedy: Remedy): FixProof {
+  const changed = [...(remedy.apply ?? []), ...(remedy.effects ?? [])];
+  if (changed.length === 0 && !remedy.delete?.length) {
+    return { outcome: 'not-checked', opens: [], note: 'Not an object change: run the commands, then ask again.' };
+  }
+  const after = subject.snapshot.withChange({ apply: changed, delete: remedy.delete ?? [] });
+  const asked = subject.ask(after);
+  const next = asked.outcome === 'allowed' ? undefined : asked.decisive;
+  return {
+    outcome: asked.outcome,
+    ...(next ? { next: `${next.code} ${next.objects[0] ?? ''}`.trim() } : {}),
+    opens: opensAfter(subject.snapshot, after, { ...subject.opens, changed }),
+  };
+}
+
+/** Sets `fixes` (alternatives with their proofs) on every finding that has remedies. */
+export function attachProofs(findings: Finding[], subject: ProofSubject): void {
+  const cache = new Map<string, FixProof>();
+  for (const f of findings) {
+    const remedies = remediesOf(f);
+    if (remedies.length === 0) continue;
+    f.fixes = remedies.map((r): FixAlternative => {
+      const manifests = manifestsOf(r);
+      const key = JSON.stringify([r.apply, r.effects, r.delete]);
+      let proof = cache.get(key);
+      if (!proof) cache.set(key, (proof = prove(subject, r)));
+      return { title: r.title, manifests, commands: commandsOf(r), ...(r.scope ? { scope: r.scope } : {}), proof };
+    });
+  }
+}
