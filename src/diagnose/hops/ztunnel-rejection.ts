@@ -126,7 +126,7 @@ export function rejection(
             target(),
             conn.identity!,
             conn.destinationPort,
-            `allow-waypoint-to-${fixes.workloadName(dst)}`,
+            `allow-waypoint-to-${inbound.service?.meta.name ?? fixes.workloadName(dst)}`,
           ),
           // §4.7: the waypoint applies the rules ztunnel can no longer check (the client's identity).
           ...admitting.map((a) => targetRefPolicyFix(a.ap!, waypointTarget(inbound), `${a.ap!.meta.name}-at-waypoint`)),
