@@ -3,6 +3,7 @@ import { commonFlags, fail, loadSnapshot, styleFor } from '../cli/common.js';
 import { matrix } from '../diagnose/matrix.js';
 import { renderMatrixDot, renderMatrixText } from '../render/matrix.js';
 import { renderJson, renderYaml } from '../render/structured.js';
+import { EXIT_CANNOT_READ } from '../errors.js';
 
 export default class Matrix extends Command {
   static override summary =
@@ -42,7 +43,8 @@ export default class Matrix extends Command {
       else if (flags.output === 'yaml') process.stdout.write(renderYaml(report));
       else if (flags.output === 'dot') process.stdout.write(renderMatrixDot(report));
       else process.stdout.write(renderMatrixText(report, styleFor(flags.color)));
-      process.exitCode = 0;
+      // 2 when a cell cannot be decided (RBAC gaps, facts the input lacks), as for explain.
+      process.exitCode = report.cells.some((c) => c.outcome === 'unknown') ? EXIT_CANNOT_READ : 0;
     } catch (err) {
       process.exitCode = fail(err);
     }

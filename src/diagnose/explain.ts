@@ -67,7 +67,8 @@ export function explain(snapshot: Snapshot, query: ExplainQuery, options: Explai
       if (pairs.length >= MAX_PAIRS) break outer;
     }
   }
-  const { verdict, representative } = aggregate(pairs, unreadReason(snapshot));
+  const unreadable = { reason: unreadReason(snapshot), resources: snapshot.gaps.map((g) => g.resource) };
+  const { verdict, representative } = aggregate(pairs, unreadable);
   const path = representative?.hops ?? [];
   const findings = [
     ...(representative?.decisive ? [representative.decisive] : []),

@@ -5,6 +5,9 @@ import type { PodFact, Snapshot } from '../snapshot/types.js';
 import { resolvePodPort, servicesSelecting } from '../mesh/services.js';
 import { requestFacts, type RequestFacts } from '../mesh/http.js';
 import { UsageError } from '../errors.js';
+import { refTo } from '../snapshot/ref.js';
+import { compareText } from '../order.js';
+import { liftable } from './verdict.js';
 import { createContext, type EvalContext } from './context.js';
 import { matrixWorkloads } from './workloads.js';
 import type { ResolvedDestination } from './resolve.js';
@@ -19,16 +22,54 @@ export interface MatrixQuery {
   servicePorts?: boolean;
 }
 
-function destinationPorts(snapshot: Snapshot, pod: PodFact, query: MatrixQuery): number[] {
-  if (query.port !== undefined) return [query.port];
-  const ports = new Set<number>();
+/**
+ * The destinations a workload is reached as: one pod on --port, or (--service-ports) each Service
+ * that selects it on each of its ports, addressed as a Service so its waypoint applies (§6.5).
+ */
+function destinationsOf(
+  snapshot: Snapshot,
+  dst: { name: string; pod: PodFact },
+  query: MatrixQuery,
+): ResolvedDestination[] {
+  const pod = dst.pod;
+  if (query.port !== undefined) {
+    const port = query.port;
+    const target = { pod, targetPort: port };
+    return [
+      {
+        input: `${dst.name}:${port}`,
+        kind: 'pod',
+        addressedBy: 'pod-ip',
+        port,
+        protocol: 'TCP',
+        targets: [target],
+        notReady: [],
+      },
+    ];
+  }
+  const out: ResolvedDestination[] = [];
   for (const svc of servicesSelecting(snapshot, pod)) {
     for (const sp of svc.ports) {
-      const p = resolvePodPort(pod, sp.targetPort, sp.protocol);
-      if (p !== undefined) ports.add(p);
+      const targetPort = resolvePodPort(pod, sp.targetPort, sp.protocol);
+      if (targetPort === undefined) continue;
+      const host = `${svc.meta.name}.${svc.meta.namespace}`;
+      out.push({
+        input: `${host}:${sp.port}`,
+        host,
+        kind: 'service',
+        namespace: svc.meta.namespace,
+        object: refTo('Service', svc.meta),
+        addressedBy: svc.headless ? 'pod-ip' : 'service',
+        port: sp.port,
+        protocol: sp.protocol,
+        service: svc,
+        servicePort: sp,
+        targets: [{ pod, targetPort }],
+        notReady: [],
+      });
     }
   }
-  return [...ports].sort((a, b) => a - b);
+  return out.sort((a, b) => a.targets[0].targetPort - b.targets[0].targetPort || compareText(a.input, b.input));
 }
 
 export function matrix(snapshot: Snapshot, query: MatrixQuery): MatrixReport {
@@ -41,28 +82,27 @@ export function matrix(snapshot: Snapshot, query: MatrixQuery): MatrixReport {
       if (!snapshot.namespaces.has(ns)) throw new UsageError(`namespace "${ns}" not found`);
   }
   const cells: MatrixCell[] = [];
+  // §11 (evidence): what RBAC hid can turn a cell unknown, as in explain.
+  const unreadable = snapshot.gaps.map((g) => g.resource);
   for (const dst of workloads) {
-    for (const port of destinationPorts(snapshot, dst.pod, query)) {
-      const dest: ResolvedDestination = {
-        input: `${dst.name}:${port}`,
-        kind: 'pod',
-        addressedBy: 'pod-ip',
-        port,
-        protocol: 'TCP',
-        targets: [{ pod: dst.pod, targetPort: port }],
-        notReady: [],
-      };
+    for (const dest of destinationsOf(snapshot, dst, query)) {
+      const port = dest.targets[0].targetPort;
+      const service = dest.service
+        ? `${dest.service.meta.namespace}/${dest.service.meta.name}:${dest.port}`
+        : undefined;
       for (const src of workloads) {
         if (src === dst) continue;
         const pair = evaluateCell(ctx, src.pod, dest);
+        const unknown = pair.ok ? !!pair.unknown || unreadable.length > 0 : liftable(pair.decisive, unreadable);
         cells.push({
           source: src.name,
           destination: dst.name,
           port,
-          outcome: !pair.ok ? 'denied' : pair.unknown ? 'unknown' : 'allowed',
-          symptom: pair.symptom,
-          enforcedBy: pair.enforcedBy,
-          ...(pair.decisive ? { code: pair.decisive.code } : {}),
+          outcome: unknown ? 'unknown' : pair.ok ? 'allowed' : 'denied',
+          symptom: unknown ? 'unknown' : pair.symptom,
+          enforcedBy: unknown ? 'none' : pair.enforcedBy,
+          ...(pair.decisive && !unknown ? { code: pair.decisive.code } : {}),
+          ...(service ? { service } : {}),
         });
       }
     }

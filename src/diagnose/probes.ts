@@ -6,7 +6,7 @@ import { finding, type Finding } from '../findings/finding.js';
 import { createContext, enrollmentOf, podName } from './context.js';
 import { resolveOrExplainGaps, resolveSource } from './resolve.js';
 import { directPath } from './paths/index.js';
-import { mergeFindings, symptomFinding } from './verdict.js';
+import { liftable, mergeFindings, symptomFinding } from './verdict.js';
 import { summarizePod } from './summary.js';
 import { NOTES, runNotes } from './notes/index.js';
 import { unreadReason } from './notes/reading.js';
@@ -88,12 +88,18 @@ export function probes(snapshot: Snapshot, input: string, namespace: string, obs
     results.length > checked.length ? `; ${results.length - checked.length} are not affected by ambient` : '';
   const decisive = failure?.decisive;
   const cause = decisive ? `${decisive.title} (${decisive.objects[0] ?? decisive.code})` : 'see findings';
+  const unknown =
+    !!unread &&
+    liftable(
+      decisive,
+      snapshot.gaps.map((g) => g.resource),
+    );
   const verdict: Verdict = {
-    outcome: unread ? 'unknown' : outcome,
-    symptom: failure ? 'probe-failure' : 'ok',
-    enforcedBy: failure?.enforcedBy ?? 'none',
+    outcome: unknown ? 'unknown' : outcome,
+    symptom: unknown ? 'unknown' : failure ? 'probe-failure' : 'ok',
+    enforcedBy: unknown ? 'none' : (failure?.enforcedBy ?? 'none'),
     summary:
-      unread ??
+      (unknown ? unread : undefined) ??
       (results.length === 0
         ? 'The pod defines no probes.'
         : failed.length === 0

@@ -4,7 +4,7 @@ import type { Finding } from '../findings/finding.js';
 
 export type { Finding, FixAlternative, FixProof } from '../findings/finding.js';
 
-export type Symptom = 'ok' | 'reset' | 'refused' | 'timeout' | 'http-403' | 'http-503' | 'probe-failure';
+export type Symptom = 'ok' | 'reset' | 'refused' | 'timeout' | 'http-403' | 'http-503' | 'probe-failure' | 'unknown';
 export type EnforcedBy = 'networkpolicy' | 'ztunnel' | 'waypoint' | 'dataplane' | 'none';
 export type HopResult = 'pass' | 'fail' | 'skip';
 export type Outcome = 'allowed' | 'denied' | 'partial' | 'unknown';
@@ -52,6 +52,7 @@ export const SYMPTOM_WORDS: Record<Symptom, string> = {
   'http-403': 'HTTP 403 "RBAC: access denied"',
   'http-503': 'HTTP 503 "upstream connect error"',
   'probe-failure': 'probes fail ("context deadline exceeded"); the pod is restarted or never Ready',
+  unknown: 'cannot be predicted from what could be read (see the summary)',
 };
 
 export interface PodSummary {
@@ -109,6 +110,8 @@ export interface MatrixCell {
   enforcedBy: EnforcedBy;
   /** The finding code that decides a denied cell. */
   code?: string;
+  /** With --service-ports: the Service and port the cell addresses (`ns/name:port`). */
+  service?: string;
 }
 
 export interface MatrixReport {

@@ -1,5 +1,6 @@
 // Pair results → one verdict, and the check of the user's observed symptom (§5, §11).
 import { finding, orderFindings, type Finding } from '../findings/finding.js';
+import type { FindingCode } from '../findings/catalogue.js';
 import type { Hop, Outcome, PairResult, Symptom, Verdict } from './report.js';
 
 /** Merges findings across pairs: same code and objects once, with a count of repeats. */
@@ -18,26 +19,51 @@ export function mergeFindings(all: Finding[]): Finding[] {
   );
 }
 
+/**
+ * Which unreadable resources could lift a denial decided by this finding. A matching DENY or a
+ * client dialling a ztunnel port stands whatever else exists; STRICT only a PeerAuthentication can
+ * relax; a missing ALLOW or a NetworkPolicy rule could be among the objects that were not read.
+ */
+const LIFTED_BY: Partial<Record<FindingCode, RegExp | null>> = {
+  AD401: null,
+  AD705: null,
+  AD114: /^pods$/,
+  AD301: /^peerauthentications\./,
+  AD704: /^peerauthentications\./,
+  AD402: /^authorizationpolicies\./,
+  AD403: /^authorizationpolicies\./,
+  AD408: /^authorizationpolicies\./,
+  AD807: /^authorizationpolicies\./,
+  AD808: /^authorizationpolicies\./,
+};
+
+/** True when one of the resources that could not be read might turn this denial into a pass. */
+export function liftable(decisive: Finding | undefined, unreadable: string[]): boolean {
+  if (!decisive || unreadable.length === 0) return unreadable.length > 0;
+  const by = LIFTED_BY[decisive.code];
+  if (by === null) return false;
+  if (by === undefined) return true;
+  return unreadable.some((r) => by.test(r));
+}
+
 export function aggregate(
   pairs: PairResult[],
-  unknownReason?: string,
+  unreadable: { reason?: string; resources: string[] } = { resources: [] },
 ): { verdict: Verdict; representative?: PairResult } {
   const failing = pairs.filter((p) => !p.ok);
   const representative = failing[0] ?? pairs[0];
-  unknownReason ??= failing.length === 0 ? pairs.find((p) => p.unknown)?.unknown : undefined;
+  const standsAnyway = failing.length > 0 && !liftable(failing[0].decisive, unreadable.resources);
+  const unknownReason = standsAnyway
+    ? undefined
+    : (unreadable.reason ?? (failing.length === 0 ? pairs.find((p) => p.unknown)?.unknown : undefined));
   if (unknownReason) {
     return {
-      verdict: {
-        outcome: 'unknown',
-        symptom: failing[0]?.symptom ?? 'ok',
-        enforcedBy: failing[0]?.enforcedBy ?? 'none',
-        summary: unknownReason,
-      },
+      verdict: { outcome: 'unknown', symptom: 'unknown', enforcedBy: 'none', summary: unknownReason },
       representative,
     };
   }
   if (pairs.length === 0)
-    return { verdict: { outcome: 'unknown', symptom: 'ok', enforcedBy: 'none', summary: 'nothing to evaluate' } };
+    return { verdict: { outcome: 'unknown', symptom: 'unknown', enforcedBy: 'none', summary: 'nothing to evaluate' } };
   const outcome: Outcome = failing.length === 0 ? 'allowed' : failing.length === pairs.length ? 'denied' : 'partial';
   const decisive = failing[0]?.decisive;
   let summary: string;
@@ -53,6 +79,9 @@ export function aggregate(
           `${failing[0].symptom}.`
         : `Predicted to fail: ${cause}.`;
   }
+  if (unreadable.reason && standsAnyway) {
+    summary += ` Some objects could not be read (${unreadable.resources.join(', ')}); none of them could lift this.`;
+  }
   return {
     verdict: { outcome, symptom: failing[0]?.symptom ?? 'ok', enforcedBy: failing[0]?.enforcedBy ?? 'none', summary },
     representative,
@@ -61,6 +90,7 @@ export function aggregate(
 
 /** What else produces a symptom the input cannot rule out (§5, §11). */
 const OTHER_CAUSES: Record<Symptom, string[]> = {
+  unknown: [],
   ok: [
     'the symptom is intermittent, or the input was captured after a fix',
     'a DNS problem: the client never resolved the name',

@@ -24,7 +24,7 @@ export function renderMatrixText(r: MatrixReport, s: Style): string {
           if (!c) return '';
           if (c.outcome === 'allowed') return s('green', 'allow');
           if (c.outcome === 'unknown') return s('yellow', '?');
-          return s('red', `deny (${c.enforcedBy})`);
+          return s('red', `deny ${c.code ?? `(${c.enforcedBy})`}`);
         }),
       ]);
     }

@@ -254,6 +254,31 @@ describe.skipIf(!!skip)(`live CLI${skip ? ` (skipped: ${skip})` : ''}`, () => {
     });
     expect(r.code).toBe(3);
   });
+
+  // Last in this block: it changes the cluster, then puts it back.
+  it('--fix N | kubectl apply -f - makes the connection work, as its proof said', () => {
+    const live = ['test/curl', 'helloworld.hello:5000', '--kubeconfig', kubeconfig, '--context', 'reader'];
+    const before = cli(['explain', ...live, '-o', 'json']);
+    expect(before.code).toBe(3);
+    const fixes = JSON.parse(before.stdout).findings[0].fixes;
+    const n = fixes.findIndex((f: any) => f.manifests && f.proof.outcome === 'allowed') + 1;
+    expect(n, 'a manifest alternative proven to work').toBeGreaterThan(0);
+    const manifests = cli(['explain', ...live, '--fix', String(n)]);
+    expect(manifests.code).toBe(0);
+    expect(manifests.stdout).toBe(`${fixes[n - 1].manifests}\n`);
+    const kubectl = (args: string[], input?: string) =>
+      spawnSync('kubectl', ['--kubeconfig', kubeconfig, ...args], { input, encoding: 'utf8', timeout: 60_000 });
+    const applied = kubectl(['apply', '-f', '-'], manifests.stdout);
+    expect(applied.status, applied.stderr).toBe(0);
+    try {
+      const after = cli(['explain', ...live, '-o', 'json']);
+      expect(after.code, after.stdout).toBe(0);
+      expect(JSON.parse(after.stdout).verdict.outcome).toBe(fixes[n - 1].proof.outcome);
+    } finally {
+      const deleted = kubectl(['delete', '-f', '-'], manifests.stdout);
+      expect(deleted.status, deleted.stderr).toBe(0);
+    }
+  });
 });
 
 describe.skipIf(!!skip)(`a cluster without Istio${skip ? ` (skipped: ${skip})` : ''}`, () => {
