@@ -69,7 +69,7 @@ function record(dir) {
     const flags = spec.flags ?? {};
     const ns = flags.namespace ?? 'default';
     const symptom = flags.symptom ? (SYMPTOMS[flags.symptom] ?? flags.symptom) : undefined;
-    const snapshot = () => buildSnapshot(scenarioObjects(name, spec));
+    const snapshot = () => buildSnapshot(scenarioObjects(name, spec), spec.input ?? 'files');
     const run = () =>
       spec.command === 'probes'
         ? probes(snapshot(), spec.args[0], ns, symptom)

@@ -4,8 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FINDINGS } from '../src/findings/catalogue.js';
-import { buildSnapshot } from '../src/input/normalize.js';
-import { loadScenarios } from './support/scenarios.js';
+import { loadScenarios, scenarioSnapshot } from './support/scenarios.js';
 import { runScenarioOn } from './support/run-scenario.js';
 
 const LIVE = join(import.meta.dirname, 'live');
@@ -24,7 +23,7 @@ describe('finding codes in use', () => {
   const produced = new Set<string>();
   for (const s of loadScenarios()) {
     if (s.expect.error) continue;
-    for (const f of runScenarioOn(s, buildSnapshot(s.objects)).findings) produced.add(f.code);
+    for (const f of runScenarioOn(s, scenarioSnapshot(s)).findings) produced.add(f.code);
   }
   const live = codesAssertedLive();
 

@@ -1,13 +1,18 @@
 // Every scenario under test/scenarios runs through the same pipeline the CLI uses.
 // Expectations come from ../shared/docs/ambient-semantics.md (the section is in expected.yaml).
 import { describe, expect, it } from 'vitest';
-import { buildSnapshot } from '../src/input/normalize.js';
 import { UserFacingError } from '../src/errors.js';
-import { loadScenarios, ScenarioFile, type Scenario, type ScenarioExpectation } from './support/scenarios.js';
+import {
+  loadScenarios,
+  scenarioSnapshot,
+  ScenarioFile,
+  type Scenario,
+  type ScenarioExpectation,
+} from './support/scenarios.js';
 import type { Finding } from '../src/findings/finding.js';
 import { runScenarioOn } from './support/run-scenario.js';
 
-const runScenario = (s: Scenario) => runScenarioOn(s, buildSnapshot(s.objects));
+const runScenario = (s: Scenario) => runScenarioOn(s, scenarioSnapshot(s));
 
 const scenarios = loadScenarios();
 

@@ -69,6 +69,10 @@ export function explain(snapshot: Snapshot, query: ExplainQuery, options: Explai
   }
   const unreadable = { reason: unreadReason(snapshot), resources: snapshot.gaps.map((g) => g.resource) };
   const { verdict, representative } = aggregate(pairs, unreadable);
+  if (!snapshot.ztunnelsKnown && verdict.outcome !== 'unknown') {
+    // §2.1: offline, a missing ztunnel list is an assumption, and the verdict says so.
+    verdict.summary += ' Assumes a Ready ztunnel on every node: the input holds no ztunnel pods.';
+  }
   const path = representative?.hops ?? [];
   const findings = [
     ...(representative?.decisive ? [representative.decisive] : []),

@@ -142,7 +142,8 @@ export function computeBinding(ctx: EvalContext, clients: PodFact[], dest: Resol
     route: {
       gateway: gw,
       pods: ready,
-      noReadyPods: pods.length > 0 && ready.length === 0,
+      // §6.4: live, a waypoint with no pods at all (scaled to zero, deleted) fails closed too.
+      noReadyPods: ready.length === 0 && (pods.length > 0 || snapshot.origin === 'cluster'),
       identity: waypointIdentity(gw, snapshot.mesh.trustDomain),
       labelledObject: binding.labelledObject,
       evidence: conditions.map(

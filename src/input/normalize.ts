@@ -600,7 +600,8 @@ export function buildSnapshot(
       ...meshSettings(configMaps, pods),
       autoAllowWaypointPolicy: istiodFlag(workloads, 'PILOT_AUTO_ALLOW_WAYPOINT_POLICY'),
     },
-    ztunnelsKnown: ztunnels.length > 0,
+    // Live, the ztunnel list is a fact (§2.3) unless RBAC hid the pods; in files it may be missing.
+    ztunnelsKnown: ztunnels.length > 0 || (origin === 'cluster' && !extra.gaps.some((g) => g.resource === 'pods')),
     ztunnels,
     origin,
     gaps: stableGaps(extra.gaps),

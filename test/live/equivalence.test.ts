@@ -24,7 +24,10 @@ describe.skipIf(!!skip)(`live equivalence${skip ? ` (skipped: ${skip})` : ''}`, 
   });
 
   it.each(loadScenarios().map((s) => [s.name, s] as const))('%s', async (_name, s) => {
-    const offline = outcomeOf(() => runScenarioOn(s, buildSnapshot(s.objects)));
+    // Live, what is absent is absent (no ztunnel, no waypoint pod); the same objects from files
+    // leave it an assumption, which the round trip through a dump file shows.
+    const offline = outcomeOf(() => runScenarioOn(s, buildSnapshot(s.objects, 'cluster')));
+    const fromFiles = outcomeOf(() => runScenarioOn(s, buildSnapshot(s.objects)));
     await cluster.load(s.objects);
     const { snapshot, read } = await liveRead(kubeconfig, s, 'reader');
     expect(read.gaps, 'the documented role is enough').toEqual([]);
@@ -32,6 +35,6 @@ describe.skipIf(!!skip)(`live equivalence${skip ? ` (skipped: ${skip})` : ''}`, 
     expect(live).toEqual(offline);
     const dumped = parseManifestText(renderDump(read.objects, 'yaml'), 'dump.yaml');
     const roundTrip = outcomeOf(() => runScenarioOn(s, buildSnapshot(dumped)));
-    expect(roundTrip).toEqual(live);
+    expect(roundTrip).toEqual(fromFiles);
   });
 });

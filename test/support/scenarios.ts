@@ -6,6 +6,8 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import { parseManifestText, type SourcedObject } from '../../src/input/files.js';
 import { FINDINGS, type FindingCode } from '../../src/findings/catalogue.js';
+import { buildSnapshot } from '../../src/input/normalize.js';
+import type { Snapshot } from '../../src/snapshot/types.js';
 
 export const SCENARIO_DIR = join(import.meta.dirname, '..', 'scenarios');
 
@@ -48,6 +50,8 @@ export const ScenarioFile = z
     section: z.string().regex(/§|^CLI$/, 'cite a section of the semantics doc'),
     bases: z.array(z.string()).optional(),
     command: z.enum(['explain', 'probes']).optional(),
+    /** `cluster`: the objects are what a live read returned, so what is absent is absent (§2.3, §6.4). */
+    input: z.enum(['files', 'cluster']).optional(),
     args: z.array(z.string()).min(1),
     flags: z
       .object({
@@ -71,6 +75,7 @@ export interface Scenario {
   description: string;
   section: string;
   command: 'explain' | 'probes';
+  input: 'files' | 'cluster';
   args: string[];
   flags: { symptom?: string; namespace?: string; port?: string; method?: string; path?: string; header?: string[] };
   expect: ScenarioExpectation;
@@ -115,10 +120,16 @@ export function loadScenarios(): Scenario[] {
         description: spec.description,
         section: spec.section,
         command: spec.command ?? 'explain',
+        input: spec.input ?? 'files',
         args: spec.args,
         flags: spec.flags ?? {},
         expect: spec.expect ?? {},
         objects: [...byKey.values()],
       };
     });
+}
+
+/** The scenario's objects as the tool would see them: from files, or as a live read returned them. */
+export function scenarioSnapshot(s: Scenario): Snapshot {
+  return buildSnapshot(s.objects, s.input);
 }

@@ -26,8 +26,10 @@ const apName = (ap: AuthorizationPolicyFact) => `AuthorizationPolicy ${ap.meta.n
 export function checkWaypointReady(ctx: EvalContext, run: PathRun, hop: Hop, route: WaypointRoute): void {
   if (!route.noReadyPods) return;
   const { namespace, name } = route.gateway.meta;
+  const none = waypointPods(route.gateway, ctx.snapshot.pods).length === 0;
   const detail =
-    `${gatewayName(route)} has status.addresses, so the binding stays, but none of its pods is Ready. ztunnel still ` +
+    `${gatewayName(route)} has status.addresses, so the binding stays, but ` +
+    `${none ? 'it has no pods at all (scaled to zero or deleted)' : 'none of its pods is Ready'}. ztunnel still ` +
     'routes to it and fails with "unknown waypoint": clients are reset.';
   const fix: Remedy[] = [
     {
