@@ -15,6 +15,7 @@ import { summarizePod } from './summary.js';
 import { NOTES, runNotes } from './notes/index.js';
 import { unreadReason } from './notes/reading.js';
 import { attachProofs, type Asked } from './proof.js';
+import { checkMissingNamespaces } from './missing-namespaces.js';
 import type { ExplainReport, PairResult, Symptom } from './report.js';
 
 export interface ExplainQuery {
@@ -79,6 +80,20 @@ export function explain(snapshot: Snapshot, query: ExplainQuery, options: Explai
     ...pairs.flatMap((p) => p.findings),
     ...extra,
   ];
+  if (options.prove !== false) {
+    const onPath = [
+      ...src.pods.map((p) => p.meta.namespace),
+      ...(dest.namespace ? [dest.namespace] : []),
+      ...dest.targets.map((t) => t.pod.meta.namespace),
+      ...(binding.route ? [binding.route.gateway.meta.namespace] : []),
+    ];
+    const first = findings[0];
+    const answer = { outcome: verdict.outcome, decisive: first?.severity === 'error' ? first : undefined };
+    const missing = checkMissingNamespaces(snapshot, onPath, answer, (s) => askAgain(s, query));
+    findings.push(...missing.findings);
+    if (missing.unknown)
+      Object.assign(verdict, { outcome: 'unknown', symptom: 'unknown', enforcedBy: 'none', summary: missing.unknown });
+  }
   if (query.symptom) {
     const f = symptomFinding(query.symptom, verdict, path);
     if (f) findings.push(f);

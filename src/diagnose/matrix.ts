@@ -8,6 +8,7 @@ import { UsageError } from '../errors.js';
 import { refTo } from '../snapshot/ref.js';
 import { compareText } from '../order.js';
 import { liftable } from './verdict.js';
+import { candidateLabels } from './missing-namespaces.js';
 import { createContext, type EvalContext } from './context.js';
 import { matrixWorkloads } from './workloads.js';
 import type { ResolvedDestination } from './resolve.js';
@@ -84,6 +85,7 @@ export function matrix(snapshot: Snapshot, query: MatrixQuery): MatrixReport {
   const cells: MatrixCell[] = [];
   // §11 (evidence): what RBAC hid can turn a cell unknown, as in explain.
   const unreadable = snapshot.gaps.map((g) => g.resource);
+  const dependsOnMissingLabels = missingNamespaceProbe(snapshot, query);
   for (const dst of workloads) {
     for (const dest of destinationsOf(snapshot, dst, query)) {
       const port = dest.targets[0].targetPort;
@@ -93,7 +95,9 @@ export function matrix(snapshot: Snapshot, query: MatrixQuery): MatrixReport {
       for (const src of workloads) {
         if (src === dst) continue;
         const pair = evaluateCell(ctx, src.pod, dest);
-        const unknown = pair.ok ? !!pair.unknown || unreadable.length > 0 : liftable(pair.decisive, unreadable);
+        const unknown =
+          (pair.ok ? !!pair.unknown || unreadable.length > 0 : liftable(pair.decisive, unreadable)) ||
+          dependsOnMissingLabels(src.pod, dst.pod, dest, pair.ok);
         cells.push({
           source: src.name,
           destination: dst.name,
@@ -125,4 +129,33 @@ function evaluateCell(ctx: EvalContext, client: PodFact, dest: ResolvedDestinati
   if (!request) requests.set(dest, (request = requestFacts(dest, {})));
   const route = routeFor(ctx, binding, client, dest, request, []);
   return evaluateRoute(ctx, route, { kind: 'pod', pod: client }, dest.targets[0], dest, request);
+}
+
+/**
+ * §1.1, §6.3, §8 (AD903): a cell whose source or destination namespace is not in the input is
+ * unknown when one of the labels that matter would flip it, as explain decides.
+ */
+function missingNamespaceProbe(snapshot: Snapshot, query: MatrixQuery) {
+  const implied = [...snapshot.namespaces.values()].filter((n) => n.implied).map((n) => n.meta.name);
+  const variants = implied.flatMap((ns) =>
+    candidateLabels(snapshot, ns).map((labels) => {
+      const changed = snapshot.withChange({
+        apply: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels } }],
+        delete: [],
+      });
+      const pods = new Map(changed.pods.map((p) => [`${p.meta.namespace}/${p.meta.name}`, p]));
+      return { ns, ctx: createContext(changed, 'verdict'), pods };
+    }),
+  );
+  return (src: PodFact, dst: PodFact, dest: ResolvedDestination, ok: boolean): boolean => {
+    for (const v of variants) {
+      if (v.ns !== src.meta.namespace && v.ns !== dst.meta.namespace) continue;
+      const srcV = v.pods.get(`${src.meta.namespace}/${src.meta.name}`);
+      const dstV = v.pods.get(`${dst.meta.namespace}/${dst.meta.name}`);
+      if (!srcV || !dstV) continue;
+      const destV = destinationsOf(v.ctx.snapshot, { name: '', pod: dstV }, query).find((d) => d.port === dest.port);
+      if (destV && evaluateCell(v.ctx, srcV, destV).ok !== ok) return true;
+    }
+    return false;
+  };
 }

@@ -168,6 +168,11 @@ export const FINDINGS = {
     title: 'Missing permission: part of the cluster could not be read',
     section: '§11 (evidence)',
   },
+  AD903: {
+    severity: 'warning',
+    title: 'A namespace on the path is not in the input: its labels are unknown',
+    section: '§1.1, §6.3, §8',
+  },
 } as const satisfies Record<string, FindingDefinition>;
 
 export type FindingCode = keyof typeof FINDINGS;

@@ -29,7 +29,9 @@ const HopExpectation = z
 const Expectation = z
   .object({
     outcome: z.enum(['allowed', 'denied', 'partial', 'unknown']).optional(),
-    symptom: z.enum(['ok', 'reset', 'refused', 'timeout', 'http-403', 'http-503', 'probe-failure']).optional(),
+    symptom: z
+      .enum(['ok', 'reset', 'refused', 'timeout', 'http-403', 'http-503', 'probe-failure', 'unknown'])
+      .optional(),
     enforcedBy: z.enum(['networkpolicy', 'ztunnel', 'waypoint', 'dataplane', 'none']).optional(),
     decisive: code.optional(),
     decisiveObject: z.string().optional(),
