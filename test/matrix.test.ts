@@ -57,3 +57,34 @@ describe('matrix cells equal explain', () => {
     expect(report.cells.length === 0 || compared > 0).toBe(true);
   });
 });
+
+// §6.5: with --service-ports a cell addresses the Service, so its waypoint and policies apply; each
+// such cell equals `explain A SERVICE.NS:PORT` restricted to the same destination pod.
+describe('matrix --service-ports addresses the Service', () => {
+  const withWaypoint = loadScenarios().filter((s) =>
+    ['wp-03-lesson-web-client-403', 'wp-02-lesson-targetrefs-allows-get'].includes(s.name),
+  );
+  it.each(withWaypoint.map((s) => [s.name, s] as const))('%s', (_n, s) => {
+    const snapshot = buildSnapshot(s.objects);
+    const report = matrix(snapshot, { namespaces: 'all', servicePorts: true });
+    const cells = report.cells.filter((c) => c.service === 'hello/helloworld:5000' && !c.source.startsWith('hello/'));
+    expect(cells.length).toBeGreaterThan(0);
+    for (const cell of cells) {
+      const src = snapshot.pods.find((p) => cell.source.startsWith(`${p.meta.namespace}/${p.meta.name}`))!;
+      const r = explain(snapshot, {
+        source: `${src.meta.namespace}/${src.meta.name}`,
+        destination: 'helloworld.hello:5000',
+        namespace: 'default',
+      });
+      expect({ outcome: cell.outcome, symptom: cell.symptom, code: cell.code }, cell.source).toEqual({
+        outcome: r.verdict.outcome,
+        symptom: r.verdict.symptom,
+        code: r.verdict.outcome === 'allowed' ? undefined : r.findings[0].code,
+      });
+    }
+    // The lesson's web client is stopped by the waypoint (403), not waved through by pod addressing.
+    if (s.name === 'wp-03-lesson-web-client-403') {
+      expect(cells.find((c) => c.source.startsWith('web/'))).toMatchObject({ outcome: 'denied', code: 'AD808' });
+    }
+  });
+});

@@ -216,6 +216,28 @@ describe.skipIf(!!skip)(`live CLI${skip ? ` (skipped: ${skip})` : ''}`, () => {
     expect(r.code).toBe(3);
   });
 
+  it('matrix without access to AuthorizationPolicies: no cell is allowed, cells are unknown, exit 2', () => {
+    const r = cli([
+      'matrix',
+      '-n',
+      'hello',
+      '-n',
+      'test',
+      '--port',
+      '5000',
+      '--kubeconfig',
+      kubeconfig,
+      '--context',
+      'viewer',
+      '-o',
+      'json',
+    ]);
+    expect(r.code, r.stderr).toBe(2);
+    const cells = JSON.parse(r.stdout).cells;
+    expect(cells.some((c: any) => c.outcome === 'unknown')).toBe(true);
+    expect(cells.filter((c: any) => c.outcome === 'allowed')).toEqual([]);
+  });
+
   it('matrix live equals matrix from the same objects as files', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'matrix-')), 'case.yaml');
     writeFileSync(file, renderDump(byName('lesson-01-plaintext-client-strict').objects, 'yaml'));
