@@ -136,7 +136,10 @@ function evaluateCell(ctx: EvalContext, client: PodFact, dest: ResolvedDestinati
  * unknown when one of the labels that matter would flip it, as explain decides.
  */
 function missingNamespaceProbe(snapshot: Snapshot, query: MatrixQuery) {
-  const implied = [...snapshot.namespaces.values()].filter((n) => n.implied).map((n) => n.meta.name);
+  const implied =
+    snapshot.origin === 'cluster'
+      ? []
+      : [...snapshot.namespaces.values()].filter((n) => n.implied).map((n) => n.meta.name);
   const variants = implied.flatMap((ns) =>
     candidateLabels(snapshot, ns).map((labels) => {
       const changed = snapshot.withChange({

@@ -69,7 +69,10 @@ describe.skipIf(!!skip)(`live CLI${skip ? ` (skipped: ${skip})` : ''}`, () => {
     expect(report.findings[0].objects[0]).toBe('PeerAuthentication istio-system/default');
   });
 
-  it('without access to AuthorizationPolicies: names verb, resource and namespace; verdict unknown; exit 2', () => {
+  // STRICT against a plaintext client: no AuthorizationPolicy could lift it, so the denial stands
+  // (exit 3) and the gaps are still named; where hidden policies could matter the answer is
+  // unknown (the matrix test below).
+  it('without access to AuthorizationPolicies: names verb, resource and namespace; a STRICT denial stands', () => {
     const r = cli([
       'explain',
       'test/curl',
@@ -81,9 +84,10 @@ describe.skipIf(!!skip)(`live CLI${skip ? ` (skipped: ${skip})` : ''}`, () => {
       '-o',
       'json',
     ]);
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(3);
     const report = JSON.parse(r.stdout);
-    expect(report.verdict.outcome).toBe('unknown');
+    expect(report.verdict.outcome).toBe('denied');
+    expect(report.verdict.summary).toContain('could not be read');
     const gaps = report.findings.filter((f: any) => f.code === 'AD902').map((f: any) => f.detail);
     expect(
       gaps.some((d: string) => d.includes('cannot list authorizationpolicies.security.istio.io in namespace hello')),

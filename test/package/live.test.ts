@@ -103,9 +103,9 @@ describe.skipIf(!!skip)(`compiled binary, live${skip ? ` (skipped: ${skip})` : '
       expect(requests(binary.stderr).length).toBeGreaterThan(5);
     });
 
-    it('a missing permission: AD902, verdict unknown, exit 2', async () => {
+    it('a missing permission: AD902; a STRICT denial no hidden policy could lift stands, exit 3', async () => {
       const r = await sameAsNode([...question, '--kubeconfig', kubeconfig, '--context', 'viewer', '-o', 'json']);
-      expect(r.code).toBe(2);
+      expect(r.code).toBe(3);
       expect(JSON.parse(r.stdout).findings.some((f: any) => f.code === 'AD902')).toBe(true);
     });
 
