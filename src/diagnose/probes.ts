@@ -7,12 +7,19 @@ import { createContext, enrollmentOf, podName } from './context.js';
 import { resolveOrExplainGaps, resolveSource } from './resolve.js';
 import { directPath } from './paths/index.js';
 import { liftable, mergeFindings, symptomFinding } from './verdict.js';
+import { attachProofs, type Asked } from './proof.js';
 import { summarizePod } from './summary.js';
 import { NOTES, runNotes } from './notes/index.js';
 import { unreadReason } from './notes/reading.js';
 import type { Hop, ProbeResult, ProbesReport, Symptom, Verdict } from './report.js';
 
-export function probes(snapshot: Snapshot, input: string, namespace: string, observed?: Symptom): ProbesReport {
+export function probes(
+  snapshot: Snapshot,
+  input: string,
+  namespace: string,
+  observed?: Symptom,
+  options: { prove?: boolean } = {},
+): ProbesReport {
   const ctx = createContext(snapshot);
   const target = resolveOrExplainGaps(snapshot, () => resolveSource(snapshot, input, namespace));
   const results: ProbeResult[] = [];
@@ -111,6 +118,21 @@ export function probes(snapshot: Snapshot, input: string, namespace: string, obs
     if (f) findings.push(f);
   }
   const decisiveFirst = failure?.decisive ? [failure.decisive] : [];
+  // Every remedy is proven as in explain: applied to a copy of the input, the probes asked again.
+  const proven = (list: Finding[]) => {
+    if (options.prove === false) return list;
+    const ask = (changed: Snapshot): Asked => {
+      try {
+        const r = probes(changed, input, namespace, undefined, { prove: false });
+        const first = r.findings[0];
+        return { outcome: r.verdict.outcome, decisive: first?.severity === 'error' ? first : undefined };
+      } catch {
+        return { outcome: 'unknown' };
+      }
+    };
+    attachProofs(list, { snapshot, ask, opens: { asker: [], destination: () => undefined } });
+    return list;
+  };
   return {
     target: {
       input,
@@ -120,6 +142,6 @@ export function probes(snapshot: Snapshot, input: string, namespace: string, obs
     verdict,
     probes: results,
     path,
-    findings: mergeFindings([...decisiveFirst, ...findings]),
+    findings: proven(mergeFindings([...decisiveFirst, ...findings])),
   };
 }

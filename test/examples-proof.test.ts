@@ -1,0 +1,33 @@
+// The bundled examples' fixes are proven like the scenarios': every alternative of the decisive
+// finding makes the connection work and opens nothing else, or names the next cause on purpose
+// (enrolling a namespace is followed by AD114 until its pods restart, §1.3).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseManifestText } from '../src/input/files.js';
+import { buildSnapshot } from '../src/input/normalize.js';
+import { explain } from '../src/diagnose/explain.js';
+import { probes } from '../src/diagnose/probes.js';
+import { exampleCommands } from '../scripts/examples.mjs';
+
+const NEXT_ON_PURPOSE = new Set(['AD114']);
+
+describe('fixes of the bundled examples', () => {
+  const examples = exampleCommands() as { file: string; args: string[] }[];
+  it.each(examples.map((e) => [e.file, e] as const))('%s', (_f, { file, args }) => {
+    const path = join(import.meta.dirname, '..', 'examples', file);
+    const snapshot = buildSnapshot(parseManifestText(readFileSync(path, 'utf8'), path));
+    const report =
+      args[0] === 'probes'
+        ? probes(snapshot, args[1], 'default')
+        : explain(snapshot, { source: args[1], destination: args[2], namespace: 'default' });
+    const decisive = report.findings[0];
+    if (!decisive || decisive.severity !== 'error') return;
+    expect(decisive.fixes?.length, 'a decisive finding offers a fix').toBeGreaterThan(0);
+    for (const alt of decisive.fixes ?? []) {
+      const proof = alt.proof!;
+      if (proof.outcome !== 'allowed') expect(NEXT_ON_PURPOSE.has(proof.next!.split(' ')[0]), alt.title).toBe(true);
+      expect(proof.opens, alt.title).toEqual([]);
+    }
+  });
+});
