@@ -5,13 +5,12 @@ import type { PodFact, Snapshot } from '../snapshot/types.js';
 import { resolvePodPort, servicesSelecting } from '../mesh/services.js';
 import { requestFacts, type RequestFacts } from '../mesh/http.js';
 import { UsageError } from '../errors.js';
-import { refTo } from '../snapshot/ref.js';
 import { compareText } from '../order.js';
 import { liftable } from './verdict.js';
 import { candidateLabels } from './missing-namespaces.js';
 import { createContext, type EvalContext } from './context.js';
 import { matrixWorkloads } from './workloads.js';
-import type { ResolvedDestination } from './resolve.js';
+import { podAddressed, serviceAddressed, type ResolvedDestination } from './resolve.js';
 import { bindingFor, routeFor } from './route.js';
 import { evaluateRoute } from './paths/index.js';
 import type { MatrixCell, MatrixReport, PairResult } from './report.js';
@@ -35,18 +34,7 @@ function destinationsOf(
   const pod = dst.pod;
   if (query.port !== undefined) {
     const port = query.port;
-    const target = { pod, targetPort: port };
-    return [
-      {
-        input: `${dst.name}:${port}`,
-        kind: 'pod',
-        addressedBy: 'pod-ip',
-        port,
-        protocol: 'TCP',
-        targets: [target],
-        notReady: [],
-      },
-    ];
+    return [podAddressed(pod, port, `${dst.name}:${port}`)];
   }
   const out: ResolvedDestination[] = [];
   for (const svc of servicesSelecting(snapshot, pod)) {
@@ -54,20 +42,7 @@ function destinationsOf(
       const targetPort = resolvePodPort(pod, sp.targetPort, sp.protocol);
       if (targetPort === undefined) continue;
       const host = `${svc.meta.name}.${svc.meta.namespace}`;
-      out.push({
-        input: `${host}:${sp.port}`,
-        host,
-        kind: 'service',
-        namespace: svc.meta.namespace,
-        object: refTo('Service', svc.meta),
-        addressedBy: svc.headless ? 'pod-ip' : 'service',
-        port: sp.port,
-        protocol: sp.protocol,
-        service: svc,
-        servicePort: sp,
-        targets: [{ pod, targetPort }],
-        notReady: [],
-      });
+      out.push(serviceAddressed(svc, sp, [{ pod, targetPort }], [], { input: `${host}:${sp.port}`, host }));
     }
   }
   return out.sort((a, b) => a.targets[0].targetPort - b.targets[0].targetPort || compareText(a.input, b.input));

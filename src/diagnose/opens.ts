@@ -7,7 +7,7 @@ import { selectorMatches, mapSelectorMatches } from '../mesh/labels.js';
 import { workloadName } from '../mesh/connectivity.js';
 import { requestFacts } from '../mesh/http.js';
 import { createContext, type EvalContext } from './context.js';
-import type { ResolvedDestination } from './resolve.js';
+import { podAddressed, type ResolvedDestination } from './resolve.js';
 import { bindingFor, routeFor } from './route.js';
 import { evaluateRoute } from './paths/index.js';
 import { matrixWorkloads } from './workloads.js';
@@ -41,16 +41,6 @@ function works(ctx: EvalContext, client: PodFact, dest: ResolvedDestination): bo
     return pair.ok && !pair.unknown;
   });
 }
-
-const podDestination = (pod: PodFact, port: number): ResolvedDestination => ({
-  input: `${pod.meta.namespace}/${pod.meta.name}:${port}`,
-  kind: 'pod',
-  addressedBy: 'pod-ip',
-  port,
-  protocol: 'TCP',
-  targets: [{ pod, targetPort: port }],
-  notReady: [],
-});
 
 /** The selector-bearing fields of the kinds a fix changes, as written in a manifest. */
 interface RawSpec {
@@ -142,10 +132,7 @@ export function opensAfter(before: Snapshot, after: Snapshot, q: OpensQuery): Op
       continue;
     const ports = [...new Set(pod.containers.flatMap((c) => c.ports.map((p) => p.containerPort)))];
     for (const port of ports) {
-      if (
-        !works(ctxBefore, asker, podDestination(old, port)) &&
-        works(ctxAfter, askerAfter, podDestination(pod, port))
-      ) {
+      if (!works(ctxBefore, asker, podAddressed(old, port)) && works(ctxAfter, askerAfter, podAddressed(pod, port))) {
         record(askerAfter, name, port);
       }
     }

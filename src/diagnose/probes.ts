@@ -4,7 +4,7 @@ import { podRef, refText } from '../snapshot/ref.js';
 import { resolvePodPort } from '../mesh/services.js';
 import { finding, type Finding } from '../findings/finding.js';
 import { createContext, enrollmentOf, podName } from './context.js';
-import { resolveOrExplainGaps, resolveSource } from './resolve.js';
+import { podAddressed, resolveOrExplainGaps, resolveSource } from './resolve.js';
 import { directPath } from './paths/index.js';
 import { liftable, mergeFindings, symptomFinding } from './verdict.js';
 import { attachProofs, type Asked } from './proof.js';
@@ -65,15 +65,7 @@ export function probes(
           });
           continue;
         }
-        const pair = directPath(ctx, { kind: 'kubelet' }, pod, port, {
-          input,
-          kind: 'pod',
-          addressedBy: 'pod-ip',
-          port,
-          protocol: 'TCP',
-          targets: [{ pod, targetPort: port }],
-          notReady: [],
-        });
+        const pair = directPath(ctx, { kind: 'kubelet' }, pod, port, podAddressed(pod, port, input));
         findings.push(...pair.findings.filter((f) => f.code !== 'AD702'));
         if (path.length === 0 || (!pair.ok && !failure)) path = pair.hops;
         const reason = pair.ok

@@ -11,6 +11,7 @@ import {
   findPod,
   podsOfWorkload,
   requireNamespace,
+  serviceAddressed,
   type DestinationTarget,
   type ResolvedDestination,
 } from './resolve.js';
@@ -61,22 +62,12 @@ function serviceDestination(
 ): ResolvedDestination {
   const sp = pickServicePort(svc, port);
   const { targets, notReady } = serviceTargets(snapshot, svc, sp);
-  return {
+  return serviceAddressed(svc, sp, targets, notReady, {
     input: base.input!,
     host: base.host,
-    kind: 'service',
-    namespace: svc.meta.namespace,
-    object: refTo('Service', svc.meta),
-    addressedBy: svc.headless ? 'pod-ip' : 'service',
-    port: sp.port,
-    protocol: sp.protocol,
-    service: svc,
-    servicePort: sp,
-    targets,
-    notReady,
     path: base.path,
     scheme: base.scheme,
-  };
+  });
 }
 
 function podDestination(

@@ -1,7 +1,7 @@
 // "test/curl", "helloworld.hello:5000" → the pods, service and ports they mean.
 import { splitRef } from '../address.js';
 import { suggest } from './suggest.js';
-import { podRef, refText, type ObjectRef } from '../snapshot/ref.js';
+import { podRef, refText, refTo, type ObjectRef } from '../snapshot/ref.js';
 import type { PodFact, ServiceEntryFact, ServiceFact, ServicePortFact, Snapshot } from '../snapshot/types.js';
 import { InputError, UsageError } from '../errors.js';
 import { selectorMatches } from '../mesh/labels.js';
@@ -120,4 +120,47 @@ export function resolveOrExplainGaps<T>(snapshot: Snapshot, resolve: () => T): T
         : `cannot read the cluster: forbidden: ${what} (${err.message}); see docs/rbac.md for the permissions needed`,
     );
   }
+}
+
+/** One pod dialled on one port by its IP (§6.5: pod-IP addressing). */
+export function podAddressed(
+  pod: PodFact,
+  port: number,
+  input = `${pod.meta.namespace}/${pod.meta.name}:${port}`,
+): ResolvedDestination {
+  return {
+    input,
+    kind: 'pod',
+    addressedBy: 'pod-ip',
+    port,
+    protocol: 'TCP',
+    targets: [{ pod, targetPort: port }],
+    notReady: [],
+  };
+}
+
+/** A Service port as the client addresses it (its VIP, or pod IPs when headless, §6.5). */
+export function serviceAddressed(
+  svc: ServiceFact,
+  sp: ServicePortFact,
+  targets: DestinationTarget[],
+  notReady: PodFact[],
+  base: Pick<ResolvedDestination, 'input' | 'host' | 'path' | 'scheme'>,
+): ResolvedDestination {
+  return {
+    input: base.input,
+    host: base.host,
+    kind: 'service',
+    namespace: svc.meta.namespace,
+    object: refTo('Service', svc.meta),
+    addressedBy: svc.headless ? 'pod-ip' : 'service',
+    port: sp.port,
+    protocol: sp.protocol,
+    service: svc,
+    servicePort: sp,
+    targets,
+    notReady,
+    path: base.path,
+    scheme: base.scheme,
+  };
 }
