@@ -2,9 +2,14 @@
 // Istio ignores (§6.7) are reported here too, since they are why a user expected a waypoint.
 import type { ObjectMeta, PodFact } from '../snapshot/types.js';
 import { namespaceRef, podRef, refText, refTo, type ObjectRef } from '../snapshot/ref.js';
-import { bindingProblem, ignoredWaypointLabels, waypointBinding, waypointPods } from '../mesh/waypoints.js';
+import {
+  bindingProblem,
+  ignoredWaypointLabels,
+  ingressUsesWaypoint,
+  waypointBinding,
+  waypointPods,
+} from '../mesh/waypoints.js';
 import { waypointIdentity } from '../mesh/identity.js';
-import { LABEL_INGRESS_USE_WAYPOINT } from '../mesh/constants.js';
 import { finding, type Finding, type Remedy } from '../findings/finding.js';
 import { enrollmentOf, type EvalContext } from './context.js';
 import type { ResolvedDestination } from './resolve.js';
@@ -47,11 +52,9 @@ export function computeBinding(ctx: EvalContext, clients: PodFact[], dest: Resol
     findings.push(finding('AD802', detail, [binding.labelledObject]));
     return { findings };
   }
-  // §6.6: only ambient-captured clients send to waypoints; an Istio ingress gateway does when the
-  // Service or its namespace says istio.io/ingress-use-waypoint=true.
-  const ingressOptIn = [dest.service?.meta.labels, dstNs?.meta.labels].some(
-    (l) => l?.[LABEL_INGRESS_USE_WAYPOINT] === 'true',
-  );
+  // §6.6, §12.1: only ambient-captured clients send to waypoints; an Istio gateway does when the
+  // Service's istio.io/ingress-use-waypoint (else its namespace's) says so.
+  const ingressOptIn = ingressUsesWaypoint(dest.service?.meta.labels, dstNs?.meta.labels, snapshot.mesh.istioVersion);
   const usesWaypoints = (p: PodFact) => {
     const e = enrollmentOf(ctx, p);
     return e.captured || (e.mode === 'gateway' && ingressOptIn && addressedBy === 'service');

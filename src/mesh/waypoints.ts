@@ -3,7 +3,12 @@
 // Istio ignores, so a verdict is never silently wrong.
 import type { GatewayFact, NamespaceFact, ObjectMeta, PodFact, Snapshot } from '../snapshot/types.js';
 import { namespaceRef, refText, type ObjectRef } from '../snapshot/ref.js';
-import { LABEL_USE_WAYPOINT, LABEL_USE_WAYPOINT_NAMESPACE, LABEL_WAYPOINT_WRONG } from './constants.js';
+import {
+  LABEL_INGRESS_USE_WAYPOINT,
+  LABEL_USE_WAYPOINT,
+  LABEL_USE_WAYPOINT_NAMESPACE,
+  LABEL_WAYPOINT_WRONG,
+} from './constants.js';
 
 export interface WaypointBinding {
   /** The object whose label decided: a Service, ServiceEntry, Pod or the Namespace. */
@@ -134,4 +139,25 @@ export function bindingProblem(
   // "Ready" means status.addresses is set; istiod never removes it afterwards (§6.4).
   if (gw.statusAddresses.length === 0) return { kind: 'not-ready' };
   return undefined;
+}
+
+const PARSE_BOOL_TRUE = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
+
+/**
+ * §12.1 (corrects §6.6): whether an Istio gateway sends traffic for this Service through its
+ * waypoint. The Service's istio.io/ingress-use-waypoint decides whenever it is present, true or
+ * false; the Namespace's only when the Service has none. 1.30 parses with Go's ParseBool; 1.29 and
+ * earlier accept only "true" in any case.
+ */
+export function ingressUsesWaypoint(
+  serviceLabels: Record<string, string> | undefined,
+  namespaceLabels: Record<string, string> | undefined,
+  istioVersion: string | undefined,
+): boolean {
+  const own = serviceLabels?.[LABEL_INGRESS_USE_WAYPOINT];
+  const value = own !== undefined ? own : namespaceLabels?.[LABEL_INGRESS_USE_WAYPOINT];
+  if (value === undefined) return false;
+  const [major, minor] = (istioVersion ?? '').split('.').map(Number);
+  const before130 = major === 1 && Number.isFinite(minor) && minor < 30;
+  return before130 ? value.toLowerCase() === 'true' : PARSE_BOOL_TRUE.has(value);
 }
