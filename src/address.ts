@@ -27,10 +27,14 @@ const KIND_ALIASES: Record<string, string> = {
   services: 'Service',
 };
 
-/** `NS/NAME`, `NS/KIND/NAME` or `NAME` (with the default namespace). */
+/** `NS/NAME`, `NS/KIND/NAME`, kubectl's `TYPE/NAME` or `NAME` (the last two in the default namespace). */
 export function splitRef(ref: string, defaultNamespace: string): { ns: string; kind: string; name: string } {
   const parts = ref.split('/');
   if (parts.length === 1) return { ns: defaultNamespace, kind: 'Pod', name: parts[0] };
+  // kubectl's TYPE/NAME (pod/curl, svc/helloworld, deploy/web) in the -n namespace; else NS/POD.
+  if (parts.length === 2 && KIND_ALIASES[parts[0].toLowerCase()]) {
+    return { ns: defaultNamespace, kind: KIND_ALIASES[parts[0].toLowerCase()], name: parts[1] };
+  }
   if (parts.length === 2) return { ns: parts[0], kind: 'Pod', name: parts[1] };
   if (parts.length === 3) {
     const kind = KIND_ALIASES[parts[1].toLowerCase()];

@@ -39,6 +39,20 @@ describe('explain exit codes and output', () => {
     expect(r.stdout).not.toContain('\u001b[');
   });
 
+  it('kubectl habits: TYPE/NAME in the -n namespace, and -h for help', () => {
+    const typed = run(['explain', 'pod/curl', '-n', 'test', 'helloworld.hello:5000', '-f', STRICT, '-o', 'json']);
+    const plain = run(['explain', 'test/curl', 'helloworld.hello:5000', '-f', STRICT, '-o', 'json']);
+    expect(typed.code).toBe(3);
+    expect(JSON.parse(typed.stdout).verdict).toEqual(JSON.parse(plain.stdout).verdict);
+    const service = run(['explain', 'test/curl', 'svc/helloworld:5000', '-n', 'hello', '-f', STRICT, '-o', 'json']);
+    expect(JSON.parse(service.stdout).destination.object).toBe('Service hello/helloworld');
+    for (const cmd of ['explain', 'probes', 'matrix', 'dump']) {
+      const help = run([cmd, '-h']);
+      expect(help.code, cmd).toBe(0);
+      expect(help.stdout, cmd).toContain('USAGE');
+    }
+  });
+
   it('predicted to work: exit 0', () => {
     const r = run(['explain', 'test/curl', 'helloworld.hello:5000', '-f', AMBIENT]);
     expect(r.code).toBe(0);

@@ -30,6 +30,8 @@ const SYMPTOM_MAP: Record<(typeof SYMPTOMS)[number], Symptom> = {
 };
 
 export const commonFlags = {
+  // kubectl habit: -h is help.
+  help: Flags.help({ char: 'h' }),
   filename: Flags.string({
     char: 'f',
     multiple: true,

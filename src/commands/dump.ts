@@ -15,6 +15,7 @@ export default class Dump extends Command {
     destination: Args.string({ required: true, description: 'as for explain' }),
   };
   static override flags = {
+    help: commonFlags.help,
     kubeconfig: commonFlags.kubeconfig,
     context: commonFlags.context,
     namespace: commonFlags.namespace,

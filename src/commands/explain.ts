@@ -21,10 +21,13 @@ export default class Explain extends Command {
     '<%= config.bin %> explain kubelet hello/helloworld-v1-abc:5000 -f dump.yaml',
   ];
   static override args = {
-    source: Args.string({ required: true, description: 'NS/POD, NS/KIND/NAME (deploy, sts, ds, rs, job) or kubelet' }),
+    source: Args.string({
+      required: true,
+      description: 'NS/POD, NS/KIND/NAME (deploy, sts, ds, rs, job), TYPE/NAME with -n, or kubelet',
+    }),
     destination: Args.string({
       required: true,
-      description: 'SERVICE.NS:PORT, NS/POD:PORT, NS/KIND/NAME:PORT, IP:PORT, HOST:PORT or a URL',
+      description: 'SERVICE.NS:PORT, NS/POD:PORT, NS/KIND/NAME:PORT, TYPE/NAME:PORT, IP:PORT, HOST:PORT or a URL',
     }),
   };
   static override flags = {

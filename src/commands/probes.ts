@@ -17,7 +17,7 @@ export default class Probes extends Command {
   static override summary = "Check that the kubelet's liveness, readiness and startup probes reach a pod in ambient";
   static override examples = ['<%= config.bin %> probes hello/deploy/helloworld-v1 -f cluster.yaml'];
   static override args = {
-    pod: Args.string({ required: true, description: 'NS/POD or NS/KIND/NAME' }),
+    pod: Args.string({ required: true, description: 'NS/POD, NS/KIND/NAME or TYPE/NAME with -n' }),
   };
   static override flags = { ...commonFlags, ...fixFlag };
 
