@@ -1,12 +1,12 @@
 // What every hop of one run shares: the snapshot, the NetworkPolicy index, and caches of facts
 // that a matrix asks for many times (enrolment, policy conversion, policies in scope).
-import type { AuthorizationPolicyFact, Labels, PodFact, Snapshot } from '../snapshot/types.js';
+import type { AuthorizationPolicyFact, PodFact, Snapshot } from '../snapshot/types.js';
 import { evaluateEnrollment, type Enrollment } from '../mesh/enrollment.js';
 import { effectiveMtls } from '../mesh/peer-authentication.js';
 import { convertAuthorizationPolicy, policiesInScope, type ConversionResult } from '../mesh/authorization.js';
 import { indexNetworkPolicies, type NetworkPolicyIndex } from '../mesh/network-policy.js';
 import { finding, type Finding } from '../findings/finding.js';
-import { fixTarget, type FixTarget } from './fixes.js';
+import { podRef, refText } from '../snapshot/ref.js';
 
 /** `full` explains (evidence, notes, fixes); `verdict` computes only what a matrix cell needs. */
 export type RunMode = 'full' | 'verdict';
@@ -19,7 +19,6 @@ export interface EvalContext {
   conversions: Map<AuthorizationPolicyFact, ConversionResult>;
   inScope: Map<PodFact, AuthorizationPolicyFact[]>;
   mtls: Map<PodFact, ReturnType<typeof effectiveMtls>>;
-  fixTargets: Map<PodFact, FixTarget>;
 }
 
 export function createContext(snapshot: Snapshot, mode: RunMode = 'full'): EvalContext {
@@ -31,7 +30,6 @@ export function createContext(snapshot: Snapshot, mode: RunMode = 'full'): EvalC
     conversions: new Map(),
     inScope: new Map(),
     mtls: new Map(),
-    fixTargets: new Map(),
   };
 }
 
@@ -88,14 +86,6 @@ export function policiesAt(ctx: EvalContext, pod: PodFact): AuthorizationPolicyF
   return scope;
 }
 
-/** The pods a fix for this destination should select (the Service's selector when there is one). */
-export function fixTargetOf(ctx: EvalContext, pod: PodFact, serviceSelector?: Labels): FixTarget {
-  if (serviceSelector) return fixTarget(pod, serviceSelector);
-  let target = ctx.fixTargets.get(pod);
-  if (!target) ctx.fixTargets.set(pod, (target = fixTarget(pod)));
-  return target;
-}
-
 const labels = new WeakMap<PodFact, string>();
 
 /** "ns/name (ip)": how hops name a pod. */
@@ -107,4 +97,4 @@ export function podLabel(p: PodFact): string {
 }
 
 /** "Pod ns/name": how findings name a pod in prose. */
-export const podName = (p: PodFact): string => `Pod ${p.meta.namespace}/${p.meta.name}`;
+export const podName = (p: PodFact): string => refText(podRef(p));

@@ -20,7 +20,7 @@ export function mergeFindings(all: Finding[]): Finding[] {
 }
 
 /**
- * Which unreadable resources could lift a denial decided by this finding. A matching DENY or a
+ * §11 (evidence): which unreadable resources could lift a denial decided by this finding. A matching DENY or a
  * client dialling a ztunnel port stands whatever else exists; STRICT only a PeerAuthentication can
  * relax; a missing ALLOW or a NetworkPolicy rule could be among the objects that were not read.
  */

@@ -18,6 +18,3 @@ export const podRef = (pod: { meta: Pick<ObjectMeta, 'name' | 'namespace'> }): O
 export function refText(ref: ObjectRef): string {
   return ref.namespace ? `${ref.kind} ${ref.namespace}/${ref.name}` : `${ref.kind} ${ref.name}`;
 }
-
-export const sameRef = (a: ObjectRef, b: ObjectRef): boolean =>
-  a.kind === b.kind && a.name === b.name && (a.namespace ?? '') === (b.namespace ?? '');

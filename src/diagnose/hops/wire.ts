@@ -2,7 +2,7 @@
 // AdminNetworkPolicy and BaselineAdminNetworkPolicy for egress at the sender and ingress at the
 // receiver (§8). Every path uses this for every hop that crosses the network.
 import type { Labels, PodFact } from '../../snapshot/types.js';
-import { refTo, type ObjectRef } from '../../snapshot/ref.js';
+import { refText, refTo, type ObjectRef } from '../../snapshot/ref.js';
 import { HBONE_PORT } from '../../mesh/constants.js';
 import { evaluateNetworkPolicy, type DirectionVerdict, type NetEndpoint } from '../../mesh/network-policy.js';
 import { finding, type Finding, type Remedy } from '../../findings/finding.js';
@@ -52,8 +52,7 @@ function describe(dir: DirectionVerdict): string {
   return dir.selecting.map((p) => `${p.meta.namespace}/${p.meta.name}`).join(', ');
 }
 
-const names = (refs: ObjectRef[]) =>
-  refs.map((r) => `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`).join(', ');
+const names = (refs: ObjectRef[]) => refs.map(refText).join(', ');
 
 /** Evaluates NetworkPolicy for the wire and records evidence and failures on `hop`. */
 export function checkWire(ctx: EvalContext, run: PathRun, hop: Hop, wire: Wire): void {

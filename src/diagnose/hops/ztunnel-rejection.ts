@@ -6,7 +6,8 @@ import { assertRbac, type RbacConnection } from '../../mesh/ztunnel-rbac.js';
 import { servicesSelecting } from '../../mesh/services.js';
 import { finding, type Finding, type Remedy } from '../../findings/finding.js';
 import { enrollmentOf, mtlsOf, podName, type EvalContext } from '../context.js';
-import type { PodFact } from '../../snapshot/types.js';
+import type { AuthorizationPolicyFact, PodFact } from '../../snapshot/types.js';
+import { waypointIdentity } from '../../mesh/identity.js';
 import * as fixes from '../fixes.js';
 import {
   exemptFromRuleRemedy,
@@ -170,11 +171,7 @@ function waypointTarget(inbound: Inbound): { kind: 'Service' | 'Gateway'; name: 
 }
 
 /** §4.3: an ALLOW with HTTP rules enforced by ztunnel. Keep its L4 part there, or move it to a waypoint. */
-function l7Remedies(
-  ctx: EvalContext,
-  inbound: Inbound,
-  ap: import('../../snapshot/types.js').AuthorizationPolicyFact,
-): Remedy[] {
+function l7Remedies(ctx: EvalContext, inbound: Inbound, ap: AuthorizationPolicyFact): Remedy[] {
   const dst = inbound.destination;
   const l4: Remedy = {
     title: `Keep only the L4 part of AuthorizationPolicy ${ap.meta.namespace}/${ap.meta.name} at ztunnel`,
@@ -190,9 +187,7 @@ function l7Remedies(
   );
   if (!service || !gateway) return [l4];
   // The whole policy at the waypoint; ztunnel then admits only the waypoint (§4.7).
-  const waypointPrincipal = `${ctx.snapshot.mesh.trustDomain}/ns/${gateway.meta.namespace}/sa/${
-    gateway.meta.annotations['gateway.istio.io/service-account'] ?? gateway.meta.name
-  }`;
+  const waypointPrincipal = waypointIdentity(gateway, ctx.snapshot.mesh.trustDomain);
   const ztunnelSide = {
     apiVersion: 'security.istio.io/v1',
     kind: 'AuthorizationPolicy',

@@ -1,6 +1,6 @@
 // Routes that leave the mesh's pods: an egress waypoint, straight out, or nowhere (§9, §11 row 23).
 import type { PodFact } from '../../snapshot/types.js';
-import { podRef } from '../../snapshot/ref.js';
+import { podRef, refText } from '../../snapshot/ref.js';
 import type { RequestFacts } from '../../mesh/http.js';
 import { finding } from '../../findings/finding.js';
 import { enrollmentFindings, enrollmentOf, podLabel, podName, type EvalContext } from '../context.js';
@@ -11,7 +11,7 @@ import type { WaypointRoute } from '../route.js';
 import { captureHop } from '../hops/capture.js';
 import { checkWire, podEnd } from '../hops/wire.js';
 import { waypointLabel } from '../hops/waypoint.js';
-import { bindingName, intoWaypoint } from './waypoint.js';
+import { intoWaypoint } from './waypoint.js';
 import { networkHop } from './wires.js';
 
 /** §9: client → egress waypoint (its policies) → the external host, which the waypoint dials itself. */
@@ -25,9 +25,7 @@ export function egressWaypointPath(
   const run = new PathRun(ctx);
   const http = request.protocol === 'HTTP';
   const resultOf = () => run.result(podName(src), dest.input);
-  const gw = route.gateway.meta;
-  const bound = `${bindingName(route)} is bound to Gateway ${gw.namespace}/${gw.name} (egress waypoint)`;
-  intoWaypoint(ctx, run, src, route, dest, request, [bound]);
+  intoWaypoint(ctx, run, src, route, dest, request, 'egress waypoint');
   if (run.settled) return resultOf();
   const wpPod = route.pods[0];
   const wpLabel = waypointLabel(route);
@@ -98,7 +96,7 @@ export function noEndpointsPath(
   viaWaypointHttp: boolean,
 ): PairResult {
   const captured = src ? enrollmentOf(ctx, src).captured : false;
-  const svc = dest.object ? `${dest.object.kind} ${dest.object.namespace}/${dest.object.name}` : dest.input;
+  const svc = dest.object ? refText(dest.object) : dest.input;
   const notReady = dest.notReady.map((p) => podName(p));
   const why = notReady.length
     ? ` (selected but not usable: ${notReady.join(', ')})`

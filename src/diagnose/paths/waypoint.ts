@@ -1,4 +1,5 @@
 // Through the waypoint bound to the destination (§6), and to an egress waypoint (§9).
+import { refText } from '../../snapshot/ref.js';
 import type { PodFact } from '../../snapshot/types.js';
 import { HBONE_PORT } from '../../mesh/constants.js';
 import { identityOf } from '../../mesh/identity.js';
@@ -32,9 +33,7 @@ export function waypointPath(
   const resultOf = () => run.result(podName(src), `${podName(dst)}:${targetPort}`);
   run.notes(() => enrollmentFindings(ctx, src));
   run.notes(() => enrollmentFindings(ctx, dst));
-  const gw = route.gateway.meta;
-  const bound = `${bindingName(route)} is bound to Gateway ${gw.namespace}/${gw.name} (istio.io/use-waypoint)`;
-  intoWaypoint(ctx, run, src, route, dest, request, [bound, ...route.evidence]);
+  intoWaypoint(ctx, run, src, route, dest, request, 'istio.io/use-waypoint');
   if (run.settled) return resultOf();
 
   const dstEnr = enrollmentOf(ctx, dst);
@@ -76,11 +75,6 @@ export function waypointPath(
   return resultOf();
 }
 
-export const bindingName = (route: WaypointRoute) => {
-  const r = route.labelledObject;
-  return `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`;
-};
-
 /** Capture, the client's HBONE to a waypoint pod, and the waypoint's policies: every waypoint route starts so. */
 export function intoWaypoint(
   ctx: EvalContext,
@@ -89,9 +83,11 @@ export function intoWaypoint(
   route: WaypointRoute,
   dest: ResolvedDestination,
   request: RequestFacts,
-  binding: string[],
+  how: 'istio.io/use-waypoint' | 'egress waypoint',
 ): void {
-  captureHop(ctx, run, src, dest.port, binding);
+  const gw = route.gateway.meta;
+  const bound = `${refText(route.labelledObject)} is bound to Gateway ${gw.namespace}/${gw.name} (${how})`;
+  captureHop(ctx, run, src, dest.port, [bound, ...route.evidence]);
   if (run.settled) return;
   toWaypoint(ctx, run, src, route);
   if (run.settled) return;
