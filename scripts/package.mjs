@@ -201,7 +201,7 @@ async function main() {
   if (!pkg.homepage) fail('package.json has no homepage: the release URLs are made from it');
 
   // What oclif would read from package.json, baked into the executable.
-  const define = `AMBIENT_DOCTOR_PACKAGE=${JSON.stringify({ name: pkg.name, version: pkg.version, description: pkg.description, oclif: pkg.oclif })}`;
+  const define = `AMBIENT_DOCTOR_PACKAGE=${JSON.stringify({ name: pkg.name, version: pkg.version, homepage: pkg.homepage, description: pkg.description, oclif: pkg.oclif })}`;
   const licenses = thirdPartyLicenses();
   const epoch = sourceDateEpoch();
   const built = await inPool(platforms, 2, async (platform) => {

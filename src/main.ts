@@ -1,15 +1,28 @@
 // Entry point: runs oclif and turns every error into one line and a documented exit code.
 import { run, flush, Errors, type Config } from '@oclif/core';
 import { EXIT_USAGE } from './errors.js';
+import { parseErrorLine, unknownCommand } from './cli/usage.js';
 
 // `root` is the package's URL for the Node build, or a loaded Config for the compiled binary.
 export async function main(argv: string[], root: string | Config): Promise<void> {
+  const notACommand = unknownCommand(argv);
+  if (notACommand) {
+    process.stderr.write(`error: ${notACommand}\n`);
+    process.exitCode = EXIT_USAGE;
+    return;
+  }
   try {
     await run(argv, root);
     await flush();
   } catch (err) {
     if (err instanceof Errors.ExitError) {
       process.exitCode = err.oclif.exit;
+      return;
+    }
+    const oneLine = parseErrorLine(err, argv);
+    if (oneLine) {
+      process.stderr.write(`error: ${oneLine}\n`);
+      process.exitCode = EXIT_USAGE;
       return;
     }
     const lines = (err instanceof Error ? err.message : String(err))

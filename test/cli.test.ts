@@ -212,8 +212,18 @@ describe('bad input: one clear line, documented exit code, no stack trace', () =
       'does not expose port 9999',
     ],
     ['no -f and no kubeconfig', ['explain', 'test/curl', 'helloworld.hello:5000'], 2, 'no kubeconfig found'],
-    ['missing arguments', ['explain'], 1, 'Missing 2 required args'],
-    ['unknown flag', ['explain', 'a', 'b', '--bogus'], 1, 'Nonexistent flag'],
+    ['missing arguments', ['explain'], 1, 'missing SOURCE and DESTINATION: usage kubectl ambient-doctor explain'],
+    ['missing one argument', ['explain', 'test/curl'], 1, 'missing DESTINATION: usage'],
+    ['unknown flag', ['explain', 'a', 'b', '--bogus'], 1, 'unknown flag --bogus for explain'],
+    ['mistyped flag', ['explain', 'a', 'b', '--contxt', 'x'], 1, 'did you mean --context?'],
+    ['mistyped output', ['explain', 'a', 'b', '-o', 'wid'], 1, 'did you mean wide?'],
+    [
+      'mistyped command',
+      ['explian', 'test/curl', 'helloworld.hello:5000'],
+      1,
+      'unknown command "explian"; did you mean "explain"?',
+    ],
+    ['unknown docs page', ['docs', 'AD3011'], 1, 'did you mean AD301?'],
     ['bad output format', ['explain', 'a', 'b', '-o', 'xml'], 1, 'xml'],
   ])('%s', (_n, args, code, message) => {
     const r = run(args as string[], {

@@ -17,6 +17,8 @@ import {
 } from '../errors.js';
 import { renderJson, renderYaml } from '../render/structured.js';
 import { makeStyle, useColor, type ColorMode, type Style } from '../render/style.js';
+import { outputWidth } from '../render/layout.js';
+import type { TextOptions } from '../render/text.js';
 import type { Finding, Symptom, Verdict } from '../diagnose/report.js';
 
 export const SYMPTOMS = ['reset', 'refused', 'timeout', '503', '403', 'probe'] as const;
@@ -38,7 +40,12 @@ export const commonFlags = {
     multipleNonGreedy: true,
     description: 'manifest file, directory, or - for stdin (repeatable)',
   }),
-  output: Flags.string({ char: 'o', options: ['text', 'json', 'yaml'], default: 'text', description: 'output format' }),
+  output: Flags.string({
+    char: 'o',
+    options: ['text', 'wide', 'json', 'yaml'],
+    default: 'text',
+    description: 'output format (wide: every hop and finding in full)',
+  }),
   namespace: Flags.string({ char: 'n', description: 'namespace for names without one' }),
   'all-namespaces': Flags.boolean({ char: 'A', description: 'accepted for kubectl compatibility' }),
   kubeconfig: Flags.string({ description: 'path to the kubeconfig file (live cluster)' }),
@@ -163,6 +170,11 @@ export function exitCodeFor(verdict: Verdict): number {
 
 export function styleFor(color: string): Style {
   return makeStyle(useColor(color as ColorMode, process.stdout));
+}
+
+/** How text output looks: colour, the terminal's width, and whether -o wide asked for everything. */
+export function textOptions(flags: { color: string; output: string }): TextOptions {
+  return { style: styleFor(flags.color), width: outputWidth(process.stdout), wide: flags.output === 'wide' };
 }
 
 export function emit(output: string, report: unknown, text: () => string): void {

@@ -8,7 +8,7 @@ import {
   fail,
   loadSnapshot,
   observedSymptom,
-  styleFor,
+  textOptions,
 } from '../cli/common.js';
 import { explain } from '../diagnose/explain.js';
 import { renderExplainText } from '../render/text.js';
@@ -67,7 +67,7 @@ export default class Explain extends Command {
         process.stdout.write(fixManifests(report.findings, flags.fix));
         return;
       }
-      emit(flags.output, report, () => renderExplainText(report, styleFor(flags.color)));
+      emit(flags.output, report, () => renderExplainText(report, textOptions(flags)));
       process.exitCode = exitCodeFor(report.verdict);
     } catch (err) {
       process.exitCode = fail(err);

@@ -1,7 +1,9 @@
 // oclif's explicit command strategy: one import per command, so a bundled binary finds them.
+import Docs from './docs.js';
 import Dump from './dump.js';
 import Explain from './explain.js';
 import Matrix from './matrix.js';
 import Probes from './probes.js';
+import Rbac from './rbac.js';
 
-export const COMMANDS = { explain: Explain, probes: Probes, dump: Dump, matrix: Matrix };
+export const COMMANDS = { explain: Explain, probes: Probes, matrix: Matrix, dump: Dump, rbac: Rbac, docs: Docs };

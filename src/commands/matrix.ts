@@ -1,5 +1,5 @@
 import { Command, Flags } from '@oclif/core';
-import { commonFlags, fail, loadSnapshot, styleFor } from '../cli/common.js';
+import { commonFlags, fail, loadSnapshot, textOptions } from '../cli/common.js';
 import { matrix } from '../diagnose/matrix.js';
 import { renderMatrixDot, renderMatrixText } from '../render/matrix.js';
 import { renderJson, renderYaml } from '../render/structured.js';
@@ -22,9 +22,9 @@ export default class Matrix extends Command {
     }),
     output: Flags.string({
       char: 'o',
-      options: ['text', 'json', 'yaml', 'dot'],
+      options: ['text', 'wide', 'json', 'yaml', 'dot'],
       default: 'text',
-      description: 'output format',
+      description: 'output format (wide: the table even when wider than the terminal)',
     }),
     port: Flags.integer({ description: 'the destination port for every cell' }),
     'service-ports': Flags.boolean({ description: "each destination's Service target ports" }),
@@ -42,7 +42,7 @@ export default class Matrix extends Command {
       if (flags.output === 'json') process.stdout.write(renderJson(report));
       else if (flags.output === 'yaml') process.stdout.write(renderYaml(report));
       else if (flags.output === 'dot') process.stdout.write(renderMatrixDot(report));
-      else process.stdout.write(renderMatrixText(report, styleFor(flags.color)));
+      else process.stdout.write(renderMatrixText(report, textOptions(flags)));
       // 2 when a cell cannot be decided (RBAC gaps, facts the input lacks), as for explain.
       process.exitCode = report.cells.some((c) => c.outcome === 'unknown') ? EXIT_CANNOT_READ : 0;
     } catch (err) {

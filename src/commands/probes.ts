@@ -8,7 +8,7 @@ import {
   fail,
   loadSnapshot,
   observedSymptom,
-  styleFor,
+  textOptions,
 } from '../cli/common.js';
 import { probes } from '../diagnose/probes.js';
 import { renderProbesText } from '../render/text.js';
@@ -34,7 +34,7 @@ export default class Probes extends Command {
         process.stdout.write(fixManifests(report.findings, flags.fix));
         return;
       }
-      emit(flags.output, report, () => renderProbesText(report, styleFor(flags.color)));
+      emit(flags.output, report, () => renderProbesText(report, textOptions(flags)));
       process.exitCode = exitCodeFor(report.verdict);
     } catch (err) {
       process.exitCode = fail(err);

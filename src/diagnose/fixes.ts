@@ -1,7 +1,7 @@
 // Remedies as objects a user can apply: each builder returns a complete manifest (or, where no
 // object can express it, commands). The proof stage applies the same objects to the snapshot.
 import type { Labels, PodFact } from '../snapshot/types.js';
-import { LABEL_DATAPLANE_MODE, LABEL_NAMESPACE_NAME } from '../mesh/constants.js';
+import { LABEL_DATAPLANE_MODE, LABEL_GATEWAY_NAME, LABEL_NAMESPACE_NAME } from '../mesh/constants.js';
 import type { Manifest, Remedy } from '../findings/finding.js';
 import type { ObjectRef } from '../snapshot/ref.js';
 
@@ -18,6 +18,25 @@ export function fixTarget(pod: PodFact, serviceSelector?: Labels): FixTarget {
   };
 }
 
+/**
+ * A name for objects that select `target.labels`: from the label values (app first), so a policy
+ * that selects v1 and v2 is not named after v1; the workload's name when the labels say nothing.
+ */
+export function targetName(target: FixTarget): string {
+  const keys = Object.keys(target.labels);
+  const first = ['app.kubernetes.io/name', 'app', 'k8s-app'].filter((k) => keys.includes(k));
+  const rest = keys.filter((k) => !first.includes(k)).sort();
+  const name = [...first, ...rest]
+    .map((k) => target.labels[k])
+    .join('-')
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40)
+    .replace(/-+$/, '');
+  return name || workloadName(target.pod);
+}
+
 /** "pods app=helloworld,version=v1": how a fix's title names the pods it selects. */
 export function selectorText(labels: Labels): string {
   return `pods ${Object.entries(labels)
@@ -27,6 +46,9 @@ export function selectorText(labels: Labels): string {
 
 /** The labels that identify a pod's workload, without per-pod noise. */
 export function stableLabels(pod: PodFact): Labels {
+  // §6.2: a waypoint's pods are identified by their Gateway's name.
+  const gateway = pod.meta.labels[LABEL_GATEWAY_NAME];
+  if (gateway) return { [LABEL_GATEWAY_NAME]: gateway };
   const out: Labels = {};
   for (const [k, v] of Object.entries(pod.meta.labels)) {
     if (
@@ -78,14 +100,14 @@ export function permissivePortFix(
   return {
     apiVersion: 'security.istio.io/v1',
     kind: 'PeerAuthentication',
-    metadata: { name: `${workloadName(pod)}-plaintext-${port}`, namespace: pod.meta.namespace },
+    metadata: { name: `${targetName(target)}-plaintext-${port}`, namespace: pod.meta.namespace },
     spec: { selector: { matchLabels: target.labels }, mtls: { mode: 'STRICT' }, portLevelMtls },
   };
 }
 
 export function workloadName(pod: PodFact): string {
   // A waypoint's pods are named after its Gateway (§6.2).
-  const gateway = pod.meta.labels['gateway.networking.k8s.io/gateway-name'];
+  const gateway = pod.meta.labels[LABEL_GATEWAY_NAME];
   if (gateway) return gateway;
   return (pod.owner?.name ?? pod.meta.name).replace(/-[a-f0-9]{8,10}$/, '');
 }
@@ -95,7 +117,7 @@ export function allowPrincipalFix(target: FixTarget, principal: string, port: nu
   return {
     apiVersion: 'security.istio.io/v1',
     kind: 'AuthorizationPolicy',
-    metadata: { name: name ?? `allow-to-${workloadName(dst)}`, namespace: dst.meta.namespace },
+    metadata: { name: name ?? `allow-to-${targetName(target)}`, namespace: dst.meta.namespace },
     spec: {
       selector: { matchLabels: target.labels },
       action: 'ALLOW',
@@ -109,7 +131,7 @@ export function allowIpFix(target: FixTarget, ip: string, port: number): Manifes
   return {
     apiVersion: 'security.istio.io/v1',
     kind: 'AuthorizationPolicy',
-    metadata: { name: `allow-to-${workloadName(dst)}-from-ip`, namespace: dst.meta.namespace },
+    metadata: { name: `allow-to-${targetName(target)}-from-ip`, namespace: dst.meta.namespace },
     spec: {
       selector: { matchLabels: target.labels },
       action: 'ALLOW',
@@ -177,8 +199,9 @@ export function ztunnelRemedy(node: string | undefined, existing?: ObjectRef): R
     title: `Get a Ready ztunnel onto node ${node ?? '<node>'}`,
     commands: [
       'kubectl get pods -n istio-system -l app=ztunnel -o wide',
-      'kubectl describe daemonset -n istio-system -l app=ztunnel   # tolerations, quota for system-node-critical',
-      '# Pods annotated ambient.istio.io/redirection=pending start flowing once a ztunnel proxies them.',
+      '# why no ztunnel runs there: tolerations, quota for system-node-critical',
+      'kubectl describe daemonset -n istio-system -l app=ztunnel',
+      '# pods annotated ambient.istio.io/redirection=pending flow once a ztunnel proxies them',
     ],
   };
 }
@@ -208,7 +231,8 @@ export function adminNetworkPolicyAllowRemedy(
     return {
       title: `Add an Allow rule above the Deny rule in AdminNetworkPolicy ${denying.name} (cluster admin)`,
       commands: [
-        `kubectl edit adminnetworkpolicy ${denying.name}   # priority 0 is the highest: nothing can precede it`,
+        '# priority 0 is the highest: nothing can precede it',
+        `kubectl edit adminnetworkpolicy ${denying.name}`,
       ],
     };
   }

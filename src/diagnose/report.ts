@@ -46,13 +46,13 @@ export interface Verdict {
 
 export const SYMPTOM_WORDS: Record<Symptom, string> = {
   ok: 'the connection works',
-  reset: 'connection reset after connect (curl exit 56, "Recv failure: Connection reset by peer")',
-  refused: 'connection refused at connect (curl exit 7)',
-  timeout: 'connect stalls, then times out or closes (curl exit 28 with -m)',
+  reset: 'connection reset by peer (curl exit 56)',
+  refused: 'connection refused (curl exit 7)',
+  timeout: 'connect times out (curl exit 28 with -m)',
   'http-403': 'HTTP 403 "RBAC: access denied"',
   'http-503': 'HTTP 503 "upstream connect error"',
-  'probe-failure': 'probes fail ("context deadline exceeded"); the pod is restarted or never Ready',
-  unknown: 'cannot be predicted from what could be read (see the summary)',
+  'probe-failure': 'probes time out; the pod restarts or never gets Ready',
+  unknown: 'cannot be predicted from what could be read',
 };
 
 export interface PodSummary {

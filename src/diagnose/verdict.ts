@@ -1,7 +1,7 @@
 // Pair results → one verdict, and the check of the user's observed symptom (§5, §11).
 import { finding, orderFindings, type Finding } from '../findings/finding.js';
 import type { FindingCode } from '../findings/catalogue.js';
-import type { Hop, Outcome, PairResult, Symptom, Verdict } from './report.js';
+import { SYMPTOM_WORDS, type Hop, type Outcome, type PairResult, type Symptom, type Verdict } from './report.js';
 
 /** Merges findings across pairs: same code and objects once, with a count of repeats. */
 export function mergeFindings(all: Finding[]): Finding[] {
@@ -98,9 +98,9 @@ const OTHER_CAUSES: Record<Symptom, string[]> = {
   reset: [
     'the app does not listen on the target port (ztunnel: "connection failed: Connection refused")',
     'lost dataplane state after a node reboot: the pod is still annotated enabled but its rules are gone ' +
-      '(§1.4; delete the pod)',
+      '(delete the pod)',
     'an AuthorizationPolicy changed after the input was captured ("connection closed due to policy change")',
-    'ztunnel certificate or CA trouble (ztunnel logs "identity error" or "tls error"; §11 row 27)',
+    'ztunnel certificate or CA trouble (ztunnel logs "identity error" or "tls error")',
   ],
   refused: [
     'the app refuses on a non-mesh destination',
@@ -121,15 +121,27 @@ const OTHER_CAUSES: Record<Symptom, string[]> = {
     'an HTTP proxy answered: a waypoint, an ingress gateway, or a sidecar whose upstream connection failed (a ' +
       '503 never comes from ztunnel alone)',
     'a waypoint bound to the Service whose hop to the pod is rejected by a ztunnel policy naming the client ' +
-      'instead of the waypoint (§4.7)',
+      'instead of the waypoint',
     'the application itself returns 503',
   ],
   'probe-failure': [
-    'Cilium with BPF host routing (bpf.hostLegacyRouting=false) or a default-deny policy (§7)',
+    'Cilium with BPF host routing (bpf.hostLegacyRouting=false) or a default-deny policy',
     'AWS VPC CNI security groups for pods in strict mode',
     'Calico eBPF before 3.29',
     'the pod missing from the probe ipset after a node or kubelet restart (fixed in 1.29.5)',
   ],
+};
+
+/** The observation in the words of --symptom. */
+const OBSERVED: Record<Symptom, string> = {
+  ok: 'a working connection',
+  reset: 'a reset',
+  refused: 'connection refused',
+  timeout: 'a timeout',
+  'http-403': 'HTTP 403',
+  'http-503': 'HTTP 503',
+  'probe-failure': 'failing probes',
+  unknown: 'an unknown symptom',
 };
 
 export function symptomFinding(observed: Symptom, verdict: Verdict, hops: Hop[]): Finding | undefined {
@@ -142,7 +154,7 @@ export function symptomFinding(observed: Symptom, verdict: Verdict, hops: Hop[])
   const noWaypointNote =
     observed === 'http-503' && noWaypoint ? ' No waypoint is bound on this path in the input.' : '';
   const detail =
-    `You observed "${observed}", the input predicts "${verdict.symptom}". Causes of "${observed}" the input ` +
-    `cannot rule out: ${listed}.${noWaypointNote}`;
+    `You observed ${OBSERVED[observed]}; the input predicts: ${SYMPTOM_WORDS[verdict.symptom]}. Causes of ` +
+    `${OBSERVED[observed]} the input cannot rule out: ${listed}.${noWaypointNote}`;
   return finding('AD901', detail);
 }

@@ -82,7 +82,7 @@ export function computeBinding(ctx: EvalContext, clients: PodFact[], dest: Resol
     const fix: Remedy[] = [
       {
         title: `Find out why waypoint ${namespace}/${name} was never programmed`,
-        commands: [`kubectl -n ${namespace} get gateway ${name} -o yaml   # status.conditions, Programmed`],
+        commands: ['# see status.conditions, Programmed', `kubectl -n ${namespace} get gateway ${name} -o yaml`],
       },
     ];
     findings.push(finding('AD805', detail, objects, fix));

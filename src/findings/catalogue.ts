@@ -70,7 +70,7 @@ export const FINDINGS = {
   AD402: { severity: 'error', title: 'ALLOW policies apply, but none allows the connection', section: '§4.2, §4.4' },
   AD403: {
     severity: 'error',
-    title: 'ALLOW rules with HTTP fields are dropped by ztunnel (fail closed)',
+    title: 'ztunnel drops ALLOW rules with HTTP fields (fail closed)',
     section: '§4.3',
   },
   AD404: { severity: 'warning', title: 'DENY with HTTP fields is a no-op or broader at ztunnel', section: '§4.3' },
@@ -172,6 +172,11 @@ export const FINDINGS = {
     severity: 'warning',
     title: 'A namespace on the path is not in the input: its labels are unknown',
     section: '§1.1, §6.3, §8',
+  },
+  AD904: {
+    severity: 'warning',
+    title: 'The input holds one object twice with different content',
+    section: '§11 (evidence)',
   },
 } as const satisfies Record<string, FindingDefinition>;
 

@@ -2,6 +2,7 @@
 // objects it names (decisive first) and, where one exists, its remedies.
 import { stringify } from 'yaml';
 import { refText, type ObjectRef } from '../snapshot/ref.js';
+import { docsUrl } from '../version.js';
 import { FINDINGS, type FindingCode, type Severity } from './catalogue.js';
 
 /** A manifest as kubectl applies it. */
@@ -52,6 +53,8 @@ export interface Finding {
   detail: string;
   /** `Kind namespace/name` or `Kind name`; the decisive object first. */
   objects: string[];
+  /** The file each object came from, keyed as in `objects` (file input only). */
+  origins?: Record<string, string>;
   /** All alternatives rendered as one text (kept for compatibility; see `fixes`). */
   fix?: string;
   docs: string;
@@ -71,7 +74,23 @@ export function remediesOf(f: Finding): Remedy[] {
 export const toYaml = (obj: unknown): string => stringify(obj, { lineWidth: 0 }).trimEnd();
 
 export function manifestsOf(r: Remedy): string {
-  return (r.apply ?? []).map(toYaml).join('\n---\n');
+  return (r.apply ?? []).map((m) => toYaml(withoutEmptySelectorParts(m))).join('\n---\n');
+}
+
+/**
+ * A copy without `matchExpressions: []` and `matchLabels: {}`: a label selector means the same
+ * without them, and fixes copied from existing objects should not carry the noise.
+ */
+export function withoutEmptySelectorParts(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutEmptySelectorParts);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (k === 'matchExpressions' && Array.isArray(v) && v.length === 0) continue;
+    if (k === 'matchLabels' && v && typeof v === 'object' && Object.keys(v).length === 0) continue;
+    out[k] = withoutEmptySelectorParts(v);
+  }
+  return out;
 }
 
 export function commandsOf(r: Remedy): string[] {
@@ -104,8 +123,10 @@ export function finding(
   remedies?: Lazy<Remedy[]>,
 ): Finding {
   const { severity, title } = FINDINGS[code];
-  const docs = `docs/findings/${code}.md`;
+  const docs = docsUrl(`findings/${code}.md`);
   const objects = refs.map(refText);
+  const withOrigin = refs.filter((r) => r.origin);
+  const origins = withOrigin.length ? Object.fromEntries(withOrigin.map((r) => [refText(r), r.origin!])) : undefined;
   let detailText: string | undefined;
   let built: Remedy[] | undefined;
   const remediesNow = () => (built ??= typeof remedies === 'function' ? remedies() : (remedies ?? []));
@@ -118,6 +139,7 @@ export function finding(
       return (detailText ??= typeof detail === 'function' ? detail() : detail);
     },
     objects,
+    ...(origins ? { origins } : {}),
     get fix() {
       if (fixText === null) fixText = renderFix(remediesNow());
       return fixText;

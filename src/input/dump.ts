@@ -3,6 +3,8 @@ import { dump as toYaml } from 'js-yaml';
 import { compareText } from '../order.js';
 import type { SourcedObject } from './files.js';
 
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
 // Live reads finish in any order; the dump is sorted so the same cluster gives the same file:
 // Namespaces first, then by kind, namespace and name.
 function dumpKey({ object }: SourcedObject): string {
@@ -16,6 +18,12 @@ export function dumpList(objects: SourcedObject[]): { apiVersion: 'v1'; kind: 'L
     .sort((a, b) => compareText(dumpKey(a), dumpKey(b)))
     .map(({ object }) => {
       const { managedFields: _m, resourceVersion: _r, uid: _u, generation: _g, ...metadata } = object.metadata ?? {};
+      // kubectl apply's copy of the whole object doubles the file and is never read.
+      const { [LAST_APPLIED]: _l, ...annotations } = (metadata.annotations ?? {}) as Record<string, string>;
+      if (metadata.annotations) {
+        if (Object.keys(annotations).length > 0) metadata.annotations = annotations;
+        else delete metadata.annotations;
+      }
       return { ...object, metadata };
     });
   return { apiVersion: 'v1', kind: 'List', items };

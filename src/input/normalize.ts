@@ -5,6 +5,7 @@ import { applyChange } from './apply.js';
 import { compareText } from '../order.js';
 import { parse as parseYaml } from 'yaml';
 import type {
+  DuplicateObject,
   AdminNetworkPolicyFact,
   AdminPeer,
   AdminPort,
@@ -478,11 +479,24 @@ export function buildSnapshot(
   const adminNetworkPolicies: AdminNetworkPolicyFact[] = [];
 
   // The same object given twice (two files, or a file and stdin): the later one wins, as with kubectl apply.
+  // Copies that differ are reported (AD904): `-f dir/` must not change a verdict without a word.
   const unique = new Map<string, SourcedObject>();
+  const conflicts = new Map<string, DuplicateObject>();
   for (const o of objects) {
     const m = o.object.metadata ?? {};
     const group = String(o.object.apiVersion ?? '').split('/')[0];
     const key = `${group}/${o.object.kind}/${m.namespace ?? ''}/${m.name ?? ''}`;
+    const earlier = m.name ? unique.get(key) : undefined;
+    if (earlier && o.origin !== 'fix' && JSON.stringify(earlier.object) !== JSON.stringify(o.object)) {
+      const ignored = [...(conflicts.get(key)?.ignored ?? []), earlier.origin];
+      conflicts.set(key, {
+        kind: String(o.object.kind),
+        namespace: m.namespace,
+        name: m.name,
+        used: o.origin,
+        ignored,
+      });
+    }
     if (m.name) unique.delete(key);
     unique.set(m.name ? key : `${key}#${unique.size}`, o);
   }
@@ -606,6 +620,7 @@ export function buildSnapshot(
     origin,
     gaps: stableGaps(extra.gaps),
     notes: [...new Set(extra.notes)].sort(compareText),
+    duplicates: [...conflicts.values()],
     withChange: (change) => buildSnapshot(applyChange(objects, change), origin, extra),
   };
 }

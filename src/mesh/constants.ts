@@ -3,6 +3,8 @@
 
 /** §1.1: enrolment label on Pod or Namespace; only `ambient` and `none` mean anything. */
 export const LABEL_DATAPLANE_MODE = 'istio.io/dataplane-mode';
+/** §6.2: set on a waypoint's pods by the Gateway controller. */
+export const LABEL_GATEWAY_NAME = 'gateway.networking.k8s.io/gateway-name';
 export const DATAPLANE_AMBIENT = 'ambient';
 export const DATAPLANE_NONE = 'none';
 

@@ -11,6 +11,7 @@ import {
   LABEL_SIDECAR_INJECT,
   ZTUNNEL_APP_LABEL,
   ZTUNNEL_APP_VALUE,
+  LABEL_GATEWAY_NAME,
 } from './constants.js';
 import type { FindingCode } from '../findings/catalogue.js';
 import { namespaceRef, podRef as podObject, refText, type ObjectRef } from '../snapshot/ref.js';
@@ -210,10 +211,7 @@ export function evaluateEnrollment(
     }
     shouldBeAmbient = false;
     reason = `namespace ${nsName} is excluded by istio-cni`;
-  } else if (
-    pod.meta.labels[ZTUNNEL_APP_LABEL] === ZTUNNEL_APP_VALUE ||
-    pod.meta.labels['gateway.networking.k8s.io/gateway-name']
-  ) {
+  } else if (pod.meta.labels[ZTUNNEL_APP_LABEL] === ZTUNNEL_APP_VALUE || pod.meta.labels[LABEL_GATEWAY_NAME]) {
     shouldBeAmbient = false;
     reason = 'ztunnel and waypoint pods are never captured';
   }

@@ -8,6 +8,7 @@ import {
   LABEL_USE_WAYPOINT,
   LABEL_USE_WAYPOINT_NAMESPACE,
   LABEL_WAYPOINT_WRONG,
+  LABEL_GATEWAY_NAME,
 } from './constants.js';
 
 export interface WaypointBinding {
@@ -107,9 +108,7 @@ export function waypointServiceAccount(gateway: GatewayFact): string {
 
 export function waypointPods(gateway: GatewayFact, pods: PodFact[]): PodFact[] {
   return pods.filter(
-    (p) =>
-      p.meta.namespace === gateway.meta.namespace &&
-      p.meta.labels['gateway.networking.k8s.io/gateway-name'] === gateway.meta.name,
+    (p) => p.meta.namespace === gateway.meta.namespace && p.meta.labels[LABEL_GATEWAY_NAME] === gateway.meta.name,
   );
 }
 

@@ -1,40 +1,55 @@
 // The matrix as a table (sources as rows, destinations as columns) or a Graphviz graph.
 import Table from 'cli-table3';
-import type { MatrixReport } from '../diagnose/report.js';
+import type { MatrixCell, MatrixReport } from '../diagnose/report.js';
+import { displayWidth, wrap } from './layout.js';
 import type { Style } from './style.js';
+import type { TextOptions } from './text.js';
 
 const short = (w: string) => w.replace(/\[(\w+)\]$/, '');
 
-export function renderMatrixText(r: MatrixReport, s: Style): string {
+function cellText(c: MatrixCell | undefined, s: Style): string {
+  if (!c) return '';
+  if (c.outcome === 'allowed') return s('green', 'allow');
+  if (c.outcome === 'unknown') return s('yellow', '?');
+  return s('red', `deny ${c.code ?? `(${c.enforcedBy})`}`);
+}
+
+/** One table per port when it fits the width (always with -o wide); else a list per source. */
+export function renderMatrixText(r: MatrixReport, o: TextOptions): string {
+  const { style: s, width } = o;
   const ports = [...new Set(r.cells.map((c) => c.port))];
   const parts: string[] = [];
   for (const port of ports) {
     const cells = r.cells.filter((c) => c.port === port);
+    const at = new Map(cells.map((c) => [`${c.source}\u0000${c.destination}`, c]));
     const dsts = r.workloads.filter((w) => cells.some((c) => c.destination === w));
     const t = new Table({
       head: [s('bold', `port ${port}: from \\ to`), ...dsts.map(short)],
       style: s.enabled ? { head: [], border: ['gray'] } : { head: [], border: [] },
     });
     for (const src of r.workloads) {
-      t.push([
-        short(src),
-        ...dsts.map((d) => {
-          if (d === src) return '-';
-          const c = cells.find((x) => x.source === src && x.destination === d);
-          if (!c) return '';
-          if (c.outcome === 'allowed') return s('green', 'allow');
-          if (c.outcome === 'unknown') return s('yellow', '?');
-          return s('red', `deny ${c.code ?? `(${c.enforcedBy})`}`);
-        }),
-      ]);
+      t.push([short(src), ...dsts.map((d) => (d === src ? '-' : cellText(at.get(`${src}\u0000${d}`), s)))]);
     }
-    parts.push(t.toString());
+    const table = t.toString();
+    if (o.wide || Math.max(...table.split('\n').map(displayWidth)) <= width) {
+      parts.push(table);
+      continue;
+    }
+    const lines = [s('bold', `port ${port}`)];
+    for (const src of r.workloads) {
+      const row = cells.filter((c) => c.source === src);
+      if (row.length === 0) continue;
+      lines.push(wrap(short(src), width, '  '));
+      for (const c of row) lines.push(wrap(`${short(c.destination)}  ${cellText(c, s)}`, width, '    → ', '      '));
+    }
+    parts.push(lines.join('\n'));
   }
   const denied = r.cells.filter((c) => c.outcome === 'denied').length;
-  return (
-    `${parts.join('\n\n')}\n${r.cells.length} cells: ${r.cells.length - denied} allowed or unknown, ${denied} ` +
-    `denied. Explain one with: kubectl ambient-doctor explain SOURCE DESTINATION:PORT\n`
-  );
+  const unknown = r.cells.filter((c) => c.outcome === 'unknown').length;
+  const tail =
+    `${r.cells.length} cells: ${r.cells.length - denied - unknown} allowed, ${denied} denied, ${unknown} unknown. ` +
+    'Explain one with: kubectl ambient-doctor explain SOURCE DESTINATION:PORT';
+  return `${parts.join('\n\n')}\n${wrap(tail, width)}\n`;
 }
 
 export function renderMatrixDot(r: MatrixReport): string {

@@ -1,15 +1,25 @@
-// Human output: the verdict line, the hops as a table, findings by severity, fixes as YAML.
-import Table from 'cli-table3';
+// Human output, summary first: the verdict, what the client sees, the cause and its object, and
+// the fix in column 0 fit the first screen; the path and evidence follow, compact. `-o wide`
+// adds every hop's evidence, the hop table, each finding in full and the docs links.
 import {
   SYMPTOM_WORDS,
   type ExplainReport,
   type Finding,
   type FixAlternative,
   type Hop,
+  type PodSummary,
   type ProbesReport,
   type Verdict,
 } from '../diagnose/report.js';
+import { compactYaml, field, fittedTable, mark, wrap, type Mark } from './layout.js';
 import type { Style } from './style.js';
+
+export interface TextOptions {
+  style: Style;
+  /** Terminal columns. */
+  width: number;
+  wide: boolean;
+}
 
 const OUTCOME_LABEL: Record<Verdict['outcome'], string> = {
   allowed: 'ALLOWED',
@@ -18,147 +28,248 @@ const OUTCOME_LABEL: Record<Verdict['outcome'], string> = {
   unknown: 'UNKNOWN',
 };
 
-function verdictLine(v: Verdict, title: string, s: Style): string {
+const ENFORCER: Record<Verdict['enforcedBy'], string> = {
+  networkpolicy: 'a NetworkPolicy',
+  ztunnel: 'ztunnel',
+  waypoint: 'the waypoint',
+  dataplane: 'the dataplane',
+  none: '',
+};
+
+/** The finding that decides a verdict that is not `allowed` (findings come ordered by severity). */
+function decisiveOf(v: Verdict, findings: Finding[]): Finding | undefined {
+  if (v.outcome === 'allowed') return undefined;
+  return findings.find((f) => f.severity === 'error') ?? (v.outcome === 'unknown' ? findings[0] : undefined);
+}
+
+function summaryBlock(v: Verdict, title: string, findings: Finding[], hops: Hop[], o: TextOptions): string {
+  const { style: s, width } = o;
   const color = v.outcome === 'allowed' ? 'green' : v.outcome === 'unknown' ? 'yellow' : 'red';
-  const lines = [`${s(['bold', color], OUTCOME_LABEL[v.outcome])}  ${s('bold', title)}`];
+  const label = s(['bold', color], OUTCOME_LABEL[v.outcome]);
+  const lines = [wrap(s('bold', title), width, `${label}  `, '  ')];
+  const decisive = decisiveOf(v, findings);
+  // The summary repeats cause and object for a plain denial; it says more for the other outcomes.
+  if (!decisive || v.outcome !== 'denied') lines.push(wrap(v.summary, width, '  '));
   if (v.outcome !== 'allowed') {
-    lines.push(
-      `  The client sees: ` +
-        `${SYMPTOM_WORDS[v.symptom]}${v.enforcedBy !== 'none' ? `   [enforced by ${v.enforcedBy}]` : ''}`,
-    );
+    const failing = hops.findIndex((h) => h.result === 'fail');
+    const where =
+      v.enforcedBy !== 'none' ? `; ${ENFORCER[v.enforcedBy]}${failing >= 0 ? ` at hop ${failing + 1}` : ''}` : '';
+    lines.push(field('client sees', `${SYMPTOM_WORDS[v.symptom]}${where}`, width));
   }
-  lines.push(`  ${v.summary}`);
+  if (decisive) {
+    lines.push(field('cause', `${s('bold', decisive.code)} ${decisive.title}`, width));
+    const culprit = decisive.objects[0];
+    // The file it came from when that still fits on the line (-o wide always shows it).
+    const origin = culprit && decisive.origins?.[culprit];
+    const withOrigin = origin && culprit.length + origin.length + 18 <= width ? ` in ${origin}` : '';
+    if (culprit) lines.push(field('culprit', `${s('bold', culprit)}${withOrigin}`, width));
+  }
   return lines.join('\n');
 }
 
-function table(head: string[], s: Style): Table.Table {
-  return new Table({
-    head: head.map((h) => s('bold', h)),
-    style: s.enabled ? { head: [], border: ['gray'] } : { head: [], border: [] },
-    wordWrap: true,
-  });
+/** The docs page: the URL where it fits, else the command that prints the page (linked on a TTY). */
+function docsLink(f: Finding, o: TextOptions): string {
+  if (o.wide || f.docs.length + 15 <= o.width) return f.docs;
+  const command = `kubectl ambient-doctor docs ${f.code}`;
+  // OSC 8: terminals that support hyperlinks open the page; others show the command.
+  return o.style.enabled ? `\u001b]8;;${f.docs}\u001b\\${command}\u001b]8;;\u001b\\` : command;
 }
 
-function hopsTable(hops: Hop[], s: Style): string {
-  if (hops.length === 0) return '';
-  const t = table(['#', 'from', 'to', 'port', 'protocol', 'identity seen', 'result'], s);
+function proofText(p: FixAlternative['proof'], wide: boolean): string {
+  if (!p || p.outcome === 'not-checked') return 'not checked (not an object change the tool can apply)';
+  const works = p.outcome === 'allowed' ? 'works' : `then ${p.outcome}, next cause ${p.next ?? '?'}`;
+  if (p.opens.length === 0) return `${works}; opens nothing else`;
+  if (!wide) return `${works}; also opens ${p.opens.length} other connection(s):`;
+  return `${works}; also opens ${opensText(p)}`;
+}
+
+const opensText = (p: NonNullable<FixAlternative['proof']>) =>
+  p.opens.map((o) => `${o.source} → ${o.destination}`).join(', ');
+
+/** A command line that fits: comments wrap as comments, commands continue with a backslash. */
+export function commandText(command: string, width: number): string {
+  if (command.length <= width) return command;
+  if (command.startsWith('#')) return wrap(command.replace(/^#\s*/, ''), width, '# ');
+  return wrap(command, width - 2, '', '    ')
+    .split('\n')
+    .join(' \\\n');
+}
+
+/** Alternative 1 with its manifests and commands in column 0, ready to paste; the others by title. */
+function fixBlock(f: Finding, o: TextOptions): string {
+  const { style: s, width } = o;
+  const fixes = f.fixes ?? [];
+  if (fixes.length === 0) return f.fix ? `${s('bold', 'Fix')}\n${f.fix}` : '';
+  const [first, ...others] = fixes;
+  const lines = [wrap(first.title, width, `${s('bold', `Fix 1 of ${fixes.length}:`)} `, '  ')];
+  if (first.manifests) lines.push(o.wide ? first.manifests : compactYaml(first.manifests, width));
+  for (const c of first.commands) lines.push(o.wide ? c : commandText(c, width));
+  // What the tool proved comes right after the fix, so the fix itself stays on the first screen.
+  lines.push(wrap(proofText(first.proof, o.wide), width, '  proven: ', '    '));
+  if (!o.wide && first.proof?.opens.length) lines.push(wrap(opensText(first.proof), width, '  also opens: ', '    '));
+  if (first.scope) lines.push(wrap(first.scope, width, '  scope: ', '    '));
+  others.forEach((alt, i) => {
+    lines.push(wrap(`${alt.title} (print it: --fix ${i + 2})`, width, `${s('bold', `Fix ${i + 2}:`)} `, '  '));
+    if (o.wide) lines.push(wrap(proofText(alt.proof, true), width, '  proven: ', '    '));
+  });
+  return lines.join('\n');
+}
+
+function markOf(hop: Hop, line: string, culprits: string[]): Mark {
+  if (hop.result === 'fail') return culprits.some((c) => line.includes(c)) ? 'fail' : 'info';
+  return hop.result === 'pass' ? 'pass' : 'info';
+}
+
+/** `namespace/name` of the objects that decide, to spot the evidence line that names them. */
+function culpritNames(decisive: Finding | undefined, ends: string[]): string[] {
+  if (!decisive) return [];
+  return decisive.objects.map((ref) => ref.split(' ').pop() ?? ref).filter((name) => !ends.includes(name));
+}
+
+function hopResult(h: Hop, s: Style): string {
+  if (h.result === 'pass') return s('green', 'pass');
+  if (h.result === 'fail') return s(['red', 'bold'], 'FAIL');
+  return s('gray', 'skip');
+}
+
+function hopIdentity(h: Hop): string {
+  if (h.layer === 'ztunnel-inbound') return h.identity ?? 'none (plaintext)';
+  return h.layer === 'waypoint' ? (h.identity ?? '') : '';
+}
+
+/** Each hop on one wrapped line; evidence under the failing hop (every hop's with -o wide). */
+function pathBlock(
+  hops: Hop[],
+  decisive: Finding | undefined,
+  ends: string[],
+  o: TextOptions,
+  header: string[] = [],
+): string {
+  if (hops.length === 0) return header.length ? [o.style('bold', 'Path'), ...header].join('\n') : '';
+  const { style: s, width } = o;
+  const culprits = culpritNames(decisive, ends);
+  const lines = [s('bold', 'Path'), ...header];
   hops.forEach((h, i) => {
-    const result =
-      h.result === 'pass' ? s('green', 'pass') : h.result === 'fail' ? s(['red', 'bold'], 'FAIL') : s('gray', 'skip');
-    t.push([
+    const peer = hopIdentity(h);
+    const text = `${h.from} → ${h.to}  ${h.port}/${h.protocol}${peer ? `  peer ${peer}` : ''}`;
+    lines.push(wrap(text, width, `${String(i + 1).padStart(2)} ${hopResult(h, s)}  `, '         '));
+    if (o.wide || h.result === 'fail') {
+      for (const e of h.evidence) lines.push(wrap(e, width, `       ${mark(markOf(h, e, culprits), s)} `, '         '));
+    }
+  });
+  if (o.wide) {
+    const rows = hops.map((h, i) => [
       String(i + 1),
       h.from,
       h.to,
       String(h.port),
       h.protocol,
-      h.layer === 'ztunnel-inbound'
-        ? (h.identity ?? 'none (plaintext)')
-        : h.layer === 'waypoint'
-          ? (h.identity ?? '')
-          : '',
-      result,
+      hopIdentity(h),
+      h.result,
     ]);
-  });
-  const evidence = hops
-    .map((h, i) => h.evidence.map((e) => `  ${i + 1}. ${e}`).join('\n'))
-    .filter(Boolean)
-    .join('\n');
-  return `${s('bold', 'Path')}\n${t.toString()}\n${evidence ? `${s('bold', 'Evidence')}\n${evidence}\n` : ''}`;
-}
-
-function indent(text: string, pad: string): string {
-  return text
-    .split('\n')
-    .map((l) => (l ? pad + l : l))
-    .join('\n');
-}
-
-function proofText(p: FixAlternative['proof']): string {
-  if (!p || p.outcome === 'not-checked') return 'not checked: not an object change the tool can apply';
-  const works =
-    p.outcome === 'allowed' ? 'then the connection works' : `then it is ${p.outcome}: next cause ${p.next ?? '?'}`;
-  const opens = p.opens.length
-    ? `; also opens ${p.opens.map((o) => `${o.source} → ${o.destination}`).join(', ')}`
-    : '; opens nothing else';
-  return `${works}${opens}`;
-}
-
-/** The first alternative in column 0, ready for `kubectl apply -f -`; the others by title. */
-function fixText(fixes: FixAlternative[], s: Style): string {
-  const [first, ...others] = fixes;
-  const lines = [`        ${s('bold', `fix 1 of ${fixes.length}`)}: ${first.title}`];
-  lines.push(`        proof: ${proofText(first.proof)}`);
-  if (first.scope) lines.push(`        scope: ${first.scope}`);
-  if (first.manifests) lines.push(first.manifests);
-  for (const c of first.commands) lines.push(c);
-  others.forEach((o, i) =>
-    lines.push(`        fix ${i + 2}: ${o.title} (--fix ${i + 2}; proof: ${proofText(o.proof)})`),
-  );
+    lines.push('', fittedTable(['#', 'from', 'to', 'port', 'protocol', 'identity seen', 'result'], rows, width, s));
+  }
   return lines.join('\n');
 }
 
-function findingsText(findings: Finding[], s: Style): string {
-  if (findings.length === 0) return '';
-  const color = { error: 'red', warning: 'yellow', info: 'cyan' } as const;
-  const parts = findings.map((f) => {
-    const severity = s(['bold', color[f.severity]], f.severity.toUpperCase().padEnd(7));
-    const head = `${severity} ${s('bold', f.code)} ${f.title}`;
-    const lines = [head, indent(f.detail, '        ')];
-    if (f.objects.length) lines.push(`        objects: ${f.objects.join(', ')}`);
-    lines.push(`        docs: ${f.docs}`);
-    if (f.fixes?.length) lines.push(fixText(f.fixes, s));
-    else if (f.fix) lines.push(`        fix:\n${indent(f.fix, '          ')}`);
+const SEVERITY_COLOR = { error: 'red', warning: 'yellow', info: 'cyan' } as const;
+
+/** Findings other than the decisive one: a line each, or in full with -o wide. */
+function findingsBlock(findings: Finding[], decisive: Finding | undefined, o: TextOptions): string {
+  const { style: s, width } = o;
+  const shown = o.wide ? findings : findings.filter((f) => f !== decisive);
+  if (shown.length === 0) return '';
+  const head = (f: Finding) =>
+    `${s(['bold', SEVERITY_COLOR[f.severity]], f.severity.toUpperCase().padEnd(7))} ${s('bold', f.code)} ${f.title}`;
+  if (!o.wide) {
+    const lines = shown.map((f) => wrap(`${head(f)}${f.objects[0] ? ` (${f.objects[0]})` : ''}`, width, '', '  '));
+    return [s('bold', 'Also found'), ...lines].join('\n');
+  }
+  const parts = shown.map((f) => {
+    const lines = [wrap(head(f), width, '', '  '), wrap(f.detail, width, '  ')];
+    const objects = f.objects.map((ref) => (f.origins?.[ref] ? `${ref} (${f.origins[ref]})` : ref));
+    if (objects.length) lines.push(wrap(objects.join(', '), width, '  objects: ', '    '));
+    lines.push(`  docs: ${f.docs}`);
+    if (f !== decisive && f.fixes?.length) lines.push(fixBlock(f, o));
     return lines.join('\n');
   });
-  return `${s('bold', 'Findings')}\n${parts.join('\n\n')}\n`;
+  return [s('bold', 'Findings'), parts.join('\n\n')].join('\n');
 }
 
-export function renderExplainText(r: ExplainReport, s: Style): string {
+function podsText(list: PodSummary[]): string {
+  const one = (p: PodSummary) => {
+    const mesh = p.mode === 'none' || p.mode === '' ? 'not in the mesh' : p.mode;
+    const facts = [mesh, ...(p.mode !== 'none' && p.captured ? ['captured'] : []), ...(p.node ? [p.node] : [])];
+    return `${p.namespace}/${p.name} (${facts.join(', ')})`;
+  };
+  return list.slice(0, 3).map(one).join('; ') + (list.length > 3 ? `; and ${list.length - 3} more` : '');
+}
+
+function endsOf(r: ExplainReport, o: TextOptions): string[] {
+  const dst = r.destination;
+  const source = r.source.pods.length ? podsText(r.source.pods) : r.source.input;
+  const destination = dst.pods.length ? podsText(dst.pods) : (dst.object ?? dst.input);
+  return [field('source', source, o.width), field('destination', destination, o.width)];
+}
+
+function whyBlock(decisive: Finding | undefined, o: TextOptions): string {
+  if (!decisive || o.wide) return '';
+  return [
+    wrap(`${o.style('bold', 'Why')} (docs: ${docsLink(decisive, o)})`, o.width),
+    wrap(decisive.detail, o.width, '  '),
+  ].join('\n');
+}
+
+function moreHint(o: TextOptions): string {
+  return o.wide ? '' : o.style('gray', "-o wide shows each hop's evidence and every finding in full.");
+}
+
+function sections(parts: string[]): string {
+  return `${parts.filter((p) => p !== '').join('\n\n')}\n`;
+}
+
+export function renderExplainText(r: ExplainReport, o: TextOptions): string {
   const dst = r.destination;
   const title =
     `${r.source.input} → ` +
     `${dst.input}${dst.targetPort && dst.targetPort !== dst.port ? ` (target port ${dst.targetPort})` : ''}`;
-  const pods = (list: ExplainReport['source']['pods']) =>
-    list
-      .slice(0, 3)
-      .map(
-        (p) =>
-          `${p.namespace}/${p.name} [${p.mode}${p.captured ? ', captured' : ''}${p.node ? `, node ${p.node}` : ''}]`,
-      )
-      .join('; ') + (list.length > 3 ? `; … ${list.length - 3} more` : '');
-  const ends = [
-    r.source.pods.length ? `  source:      ${pods(r.source.pods)}` : `  source:      ${r.source.input}`,
-    dst.pods.length ? `  destination: ${pods(dst.pods)}` : `  destination: ${dst.object ?? dst.input}`,
-  ].join('\n');
-  return [verdictLine(r.verdict, title, s), ends, '', hopsTable(r.path, s), findingsText(r.findings, s)]
-    .filter((x) => x !== undefined)
-    .join('\n')
-    .replace(/\n{3,}/g, '\n\n');
+  const decisive = decisiveOf(r.verdict, r.findings);
+  const ends = [...r.source.pods, ...dst.pods].map((p) => `${p.namespace}/${p.name}`);
+  // The fix follows the summary without a blank line: both belong on the first screen.
+  const top = [summaryBlock(r.verdict, title, r.findings, r.path, o), decisive ? fixBlock(decisive, o) : ''];
+  return sections([
+    top.filter(Boolean).join('\n'),
+    whyBlock(decisive, o),
+    pathBlock(r.path, decisive, ends, o, endsOf(r, o)),
+    findingsBlock(r.findings, decisive, o),
+    moreHint(o),
+  ]);
 }
 
-export function renderProbesText(r: ProbesReport, s: Style): string {
-  const t = table(['pod', 'container', 'probe', 'handler', 'port', 'result', 'why'], s);
-  for (const p of r.probes) {
-    const result =
-      p.result === 'pass' ? s('green', 'pass') : p.result === 'fail' ? s(['red', 'bold'], 'FAIL') : s('gray', 'n/a');
-    t.push([
-      p.pod.replace(/^Pod /, ''),
-      p.container,
-      p.probe,
-      p.handler,
-      p.port === undefined ? '' : String(p.port),
-      result,
-      p.reason,
-    ]);
-  }
-  return [
-    verdictLine(r.verdict, `probes of ${r.target.input}`, s),
-    '',
-    r.probes.length ? t.toString() : '',
-    '',
-    hopsTable(r.path, s),
-    findingsText(r.findings, s),
-  ]
-    .join('\n')
-    .replace(/\n{3,}/g, '\n\n');
+export function renderProbesText(r: ProbesReport, o: TextOptions): string {
+  const { style: s, width } = o;
+  const decisive = decisiveOf(r.verdict, r.findings);
+  // The pod column only when the probes are of several pods.
+  const severalPods = new Set(r.probes.map((p) => p.pod)).size > 1;
+  const rows = r.probes.map((p) => [
+    ...(severalPods ? [p.pod.replace(/^Pod /, '')] : []),
+    p.container,
+    p.probe,
+    `${p.handler}${p.port === undefined ? '' : ` :${p.port}`}`,
+    p.result === 'pass' ? s('green', 'pass') : p.result === 'fail' ? s(['red', 'bold'], 'FAIL') : s('gray', 'n/a'),
+    p.reason,
+  ]);
+  const ends = r.target.pods.map((p) => `${p.namespace}/${p.name}`);
+  const top = [summaryBlock(r.verdict, `probes of ${r.target.input}`, r.findings, r.path, o)];
+  if (decisive) top.push(fixBlock(decisive, o));
+  return sections([
+    top.filter(Boolean).join('\n'),
+    rows.length
+      ? fittedTable([...(severalPods ? ['pod'] : []), 'container', 'probe', 'handler', 'result', 'why'], rows, width, s)
+      : '',
+    whyBlock(decisive, o),
+    pathBlock(r.path, decisive, ends, o),
+    findingsBlock(r.findings, decisive, o),
+    moreHint(o),
+  ]);
 }

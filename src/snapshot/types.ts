@@ -280,6 +280,16 @@ export interface MeshSettings {
   sources: ObjectRef[];
 }
 
+export interface DuplicateObject {
+  kind: string;
+  namespace?: string;
+  name: string;
+  /** The origin of the copy that is used: the later one, as kubectl apply would leave it. */
+  used: string;
+  /** The origins of the copies that are not used. */
+  ignored: string[];
+}
+
 export interface Snapshot {
   namespaces: Map<string, NamespaceFact>;
   pods: PodFact[];
@@ -304,6 +314,8 @@ export interface Snapshot {
   gaps: { verb: string; resource: string; namespace?: string; message: string }[];
   /** Facts about the cluster itself, e.g. Gateway API CRDs missing. */
   notes: string[];
+  /** Objects given more than once with different content (file input): which copy is used. */
+  duplicates: DuplicateObject[];
   /** The same input with objects applied (kubectl apply semantics) or deleted: how fixes are proven. */
   withChange(change: {
     apply: Record<string, unknown>[];

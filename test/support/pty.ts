@@ -5,12 +5,17 @@ import { spawnSync } from 'node:child_process';
 
 const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
 
-export function onTerminal(argv: string[], opts: { columns: number; env?: NodeJS.ProcessEnv; timeoutMs?: number }) {
-  const line = `${opts.columns > 0 ? `stty cols ${opts.columns} rows 40; ` : ''}${argv.map(quote).join(' ')}`;
+export function onTerminal(
+  argv: string[],
+  opts: { columns: number; rows?: number; env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string },
+) {
+  const size = opts.columns > 0 ? `stty cols ${opts.columns} rows ${opts.rows ?? 40}; ` : '';
+  const line = `${size}${argv.map(quote).join(' ')}`;
   const r = spawnSync('script', ['-qec', line, '/dev/null'], {
     input: '',
     encoding: 'utf8',
     env: opts.env ?? process.env,
+    cwd: opts.cwd,
     timeout: opts.timeoutMs ?? 30_000,
   });
   return { code: r.status, output: r.stdout, timedOut: r.error !== undefined || r.signal !== null };

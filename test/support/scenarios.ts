@@ -102,21 +102,24 @@ export function loadScenarios(): Scenario[] {
           `${name}/expected.yaml: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
         );
       const spec = parsed.data;
-      const byKey = new Map<string, SourcedObject>();
-      const files = [
-        ...(spec.bases ?? []).map((b: string) => join(SCENARIO_DIR, '_bases', `${b}.yaml`)),
-        ...readdirSync(dir)
-          .filter((f) => f.endsWith('.yaml') && f !== 'expected.yaml')
-          .sort()
-          .map((f) => join(dir, f)),
-      ];
-      for (const file of files) {
+      // A scenario's own files replace the bases' objects of the same name (the point of a base); copies
+      // among its own files reach the tool as given, as `-f a.yaml -f b.yaml` would (AD904).
+      const read = (file: string) => {
         if (!existsSync(file)) throw new Error(`${name}: missing ${file}`);
-        for (const o of parseManifestText(readFileSync(file, 'utf8'), file)) {
+        return parseManifestText(readFileSync(file, 'utf8'), file);
+      };
+      const byKey = new Map<string, SourcedObject>();
+      for (const b of spec.bases ?? []) {
+        for (const o of read(join(SCENARIO_DIR, '_bases', `${b}.yaml`))) {
           byKey.delete(key(o));
           byKey.set(key(o), o);
         }
       }
+      const own = readdirSync(dir)
+        .filter((f) => f.endsWith('.yaml') && f !== 'expected.yaml')
+        .sort()
+        .flatMap((f) => read(join(dir, f)));
+      for (const o of own) byKey.delete(key(o));
       return {
         name,
         description: spec.description,
@@ -126,7 +129,7 @@ export function loadScenarios(): Scenario[] {
         args: spec.args,
         flags: spec.flags ?? {},
         expect: spec.expect ?? {},
-        objects: [...byKey.values()],
+        objects: [...byKey.values(), ...own],
       };
     });
 }

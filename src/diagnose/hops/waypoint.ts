@@ -156,5 +156,8 @@ function waypointAllow(
     spec: { targetRefs: [target], action: 'ALLOW', rules: [rule] },
   };
   const what = request ? `${request.method} ${request.path} from ${principal}` : principal;
-  return { title: `Allow ${what} at waypoint ${route.gateway.meta.name}`, apply: [manifest] };
+  return {
+    title: `Allow ${what} at waypoint ${route.gateway.meta.namespace}/${route.gateway.meta.name}`,
+    apply: [manifest],
+  };
 }

@@ -3,7 +3,7 @@
 // receiver (§8). Every path uses this for every hop that crosses the network.
 import type { Labels, PodFact } from '../../snapshot/types.js';
 import { refText, refTo, type ObjectRef } from '../../snapshot/ref.js';
-import { HBONE_PORT } from '../../mesh/constants.js';
+import { HBONE_PORT, LABEL_GATEWAY_NAME } from '../../mesh/constants.js';
 import { evaluateNetworkPolicy, type DirectionVerdict, type NetEndpoint } from '../../mesh/network-policy.js';
 import { finding, type Finding, type Remedy } from '../../findings/finding.js';
 import type { EvalContext } from '../context.js';
@@ -138,7 +138,7 @@ function ingressDenied(wire: Wire, dir: DirectionVerdict, appPortPasses: (d: 'in
                 target(),
                 { ipBlock: [`${snat.ipv4}/32`, `${snat.ipv6}/128`] },
                 0,
-                `allow-kubelet-probes-${fixes.workloadName(to)}`,
+                `allow-kubelet-probes-${fixes.targetName(target())}`,
               ),
             ],
           },
@@ -155,9 +155,10 @@ function ingressDenied(wire: Wire, dir: DirectionVerdict, appPortPasses: (d: 'in
     `${hint}${wire.consequence.ingress}`;
   const from = wire.from.pod && !wire.from.pod.hostNetwork ? wire.from.pod : undefined;
   // §8 row 2: every client of a waypoint crosses its hop to the destination.
-  const shared = wire.from.pod?.meta.labels['gateway.networking.k8s.io/gateway-name'];
+  const shared = wire.from.pod?.meta.labels[LABEL_GATEWAY_NAME];
   const scope = shared
-    ? `Every client that goes through waypoint ${shared} uses this hop; restrict clients with an ` +
+    ? `Every client that goes through waypoint ${wire.from.pod!.meta.namespace}/${shared} uses this hop; restrict ` +
+      'clients with an ' +
       'AuthorizationPolicy at the waypoint.'
     : undefined;
   const fix = (): Remedy[] => {
@@ -178,7 +179,7 @@ function ingressDenied(wire: Wire, dir: DirectionVerdict, appPortPasses: (d: 'in
           target(),
           { ipBlock: [`${wire.from.ip ?? '0.0.0.0'}/32`] },
           wire.port,
-          `allow-ingress-to-${fixes.workloadName(to)}`,
+          `allow-ingress-to-${fixes.targetName(target())}`,
         );
     return [{ title, apply: [manifest], ...(scope ? { scope } : {}) }];
   };

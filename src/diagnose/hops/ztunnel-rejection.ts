@@ -96,7 +96,7 @@ export function rejection(
     fix = () => l7Remedies(ctx, inbound, l7Allow.ap!);
   } else {
     const identity = conn.identity;
-    const name = src ? `allow-${fixes.workloadName(src)}-to-${fixes.workloadName(dst)}` : undefined;
+    const name = src ? `allow-${fixes.workloadName(src)}-to-${fixes.targetName(target())}` : undefined;
     fix = () => [
       {
         title: `Allow ${identity} on port ${conn.destinationPort}`,
@@ -210,7 +210,7 @@ function l7Remedies(ctx: EvalContext, inbound: Inbound, ap: AuthorizationPolicyF
   const bound = service.meta.labels['istio.io/use-waypoint'] === gateway.meta.name;
   return [
     {
-      title: `Enforce AuthorizationPolicy ${ap.meta.namespace}/${ap.meta.name} at waypoint ${gateway.meta.name}`,
+      title: `Enforce policy ${nsName(ap.meta)} at waypoint ${nsName(gateway.meta)}`,
       apply: [
         targetRefPolicyFix(ap, { kind: 'Service', name: service.meta.name }, `${ap.meta.name}-at-waypoint`),
         ztunnelSide,
@@ -242,7 +242,7 @@ function notCapturedClient(src: PodFact, dst: PodFact): Finding {
       ? `kubectl -n ${src.meta.namespace} rollout restart deployment ${owner.name.replace(/-[a-z0-9]+$/, '')}`
       : owner && ['StatefulSet', 'DaemonSet'].includes(owner.kind)
         ? `kubectl -n ${src.meta.namespace} rollout restart ${owner.kind.toLowerCase()} ${owner.name}`
-        : `kubectl -n ${src.meta.namespace} delete pod ${src.meta.name}   # nothing owns it: recreate it yourself`;
+        : `kubectl -n ${src.meta.namespace} delete pod ${src.meta.name}  # nothing owns it: recreate it`;
   const captured = {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -269,3 +269,5 @@ function canEnrol(ctx: EvalContext, pod: PodFact): boolean {
   const e = enrollmentOf(ctx, pod);
   return !pod.hostNetwork && e.mode !== 'sidecar' && !e.notes.some((n) => n.code === 'AD107');
 }
+
+const nsName = (meta: { namespace: string; name: string }): string => `${meta.namespace}/${meta.name}`;

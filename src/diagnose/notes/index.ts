@@ -16,7 +16,7 @@ import { ipBlocksAtZtunnel } from './ip-blocks.js';
 import { targetRefsSkipZtunnel } from './target-refs.js';
 import { undeclaredPort } from './undeclared-port.js';
 import { ciliumSettings } from './cni.js';
-import { readGaps, ztunnelsMissing } from './reading.js';
+import { duplicateObjects, readGaps, ztunnelsMissing } from './reading.js';
 
 export const NOTES = {
   /** The PeerAuthentication levels at a destination (§3.1). */
@@ -38,7 +38,7 @@ export const NOTES = {
   /** The input as a whole (§2.1, §7). */
   dataplane: [ztunnelsMissing] as Analyzer<Snapshot>[],
   cni: [ciliumSettings] as Analyzer<Snapshot>[],
-  reading: [readGaps] as Analyzer<Snapshot>[],
+  reading: [readGaps, duplicateObjects] as Analyzer<Snapshot>[],
 };
 
 export function runNotes<S>(ctx: EvalContext, analyzers: Analyzer<S>[], subject: S): Finding[] {

@@ -1,7 +1,7 @@
 // §2.1, §11 (evidence): what the input could not show. No ztunnel pods means a healthy dataplane
 // is assumed; forbidden reads (RBAC) make the verdict unknown.
 import type { Snapshot } from '../../snapshot/types.js';
-import { namespaceRef } from '../../snapshot/ref.js';
+import { namespaceRef, refText, refTo } from '../../snapshot/ref.js';
 import { finding, type Finding, type Remedy } from '../../findings/finding.js';
 import type { Analyzer } from './analyzer.js';
 
@@ -41,6 +41,20 @@ export const readGaps: Analyzer<Snapshot> = {
     }
     return out;
   },
+};
+
+/** Copies of one object that differ: the later -f input is used, as kubectl apply would leave it. */
+export const duplicateObjects: Analyzer<Snapshot> = {
+  codes: ['AD904'],
+  analyze: (_ctx, snapshot) =>
+    snapshot.duplicates.map((d) => {
+      const ref = refTo(d.kind, { name: d.name, namespace: d.namespace ?? '', origin: d.used });
+      const detail =
+        `${refText(ref)} is given ${d.ignored.length + 1} times with different content. The copy from ${d.used} is ` +
+        `used (the later input wins, as kubectl apply would leave it); ignored: ${d.ignored.join(', ')}. ` +
+        'If the other copy is what the cluster runs, the verdict can differ.';
+      return finding('AD904', detail, [ref]);
+    }),
 };
 
 /** Why the verdict must be unknown because of what could not be read, if it must. */

@@ -66,10 +66,7 @@ export function externalPath(ctx: EvalContext, src: PodFact, dest: ResolvedDesti
   if (captured) captureHop(ctx, run, src, dest.port);
   if (run.settled) return run.result(podName(src), dest.input);
   const out = networkHop(podLabel(src), dest.externalIp ?? dest.input, dest.port, 'TCP');
-  run.evidence(
-    out,
-    captured ? 'ztunnel passes unknown or external destinations through as plaintext (§9)' : 'plain TCP',
-  );
+  run.evidence(out, captured ? 'ztunnel passes unknown or external destinations through as plaintext' : 'plain TCP');
   checkWire(ctx, run, out, {
     from: podEnd(src, podLabel(src)),
     to: { label: dest.externalIp ?? dest.input, ip: dest.externalIp },
