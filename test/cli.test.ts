@@ -89,6 +89,96 @@ describe('explain exit codes and output', () => {
     expect(j.code).toBe(3);
   });
 
+  it('text: summary first, the fix in column 0, failing evidence marked; -o wide adds every hop and finding', () => {
+    const r = run(['explain', 'test/curl', 'helloworld.hello:5000', '-f', STRICT]);
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).toBe('DENIED  test/curl → helloworld.hello:5000');
+    expect(lines[1]).toMatch(/^ {2}client sees {2}connection reset by peer/);
+    expect(lines[2]).toContain('cause        AD301 STRICT mTLS rejects the plaintext connection');
+    expect(lines[3]).toContain('culprit      PeerAuthentication istio-system/default');
+    expect(lines).toContain('kubectl label namespace test istio.io/dataplane-mode=ambient');
+    expect(r.stdout).toContain('✗ mTLS mode STRICT from PeerAuthentication istio-system/default');
+    // Only the failing hop's evidence by default; § references stay in the docs.
+    expect(r.stdout).not.toContain('source egress: no NetworkPolicy selects the source');
+    expect(r.stdout).not.toContain('§');
+    expect(Math.max(...lines.map((l) => [...l].length))).toBeLessThanOrEqual(80);
+    const wide = run(['explain', 'test/curl', 'helloworld.hello:5000', '-f', STRICT, '-o', 'wide']);
+    expect(wide.code).toBe(3);
+    expect(wide.stdout).toContain('✓ source egress: no NetworkPolicy selects the source');
+    expect(wide.stdout).toContain('identity seen');
+    expect(wide.stdout).toContain('docs: https://github.com/kubectl-ambient-doctor/kubectl-ambient-doctor/blob/v');
+    expect(wide.stdout).toContain('objects: PeerAuthentication istio-system/default');
+  });
+
+  it('text fits COLUMNS in a pipe (80 when unset)', () => {
+    const width = (env: Record<string, string>) =>
+      Math.max(
+        ...run(['explain', 'test/curl', 'helloworld.hello:5000', '-f', STRICT], { env })
+          .stdout.split('\n')
+          .map((l) => [...l].length),
+      );
+    expect(width({ COLUMNS: '' })).toBeLessThanOrEqual(80);
+    expect(width({ COLUMNS: '60' })).toBeLessThanOrEqual(60);
+    expect(width({ COLUMNS: '160' })).toBeGreaterThan(80);
+  });
+
+  it('json: docs as a versioned URL, objects with the file they came from', () => {
+    const report = JSON.parse(
+      run(['explain', 'test/curl', 'helloworld.hello:5000', '-f', STRICT, '-o', 'json']).stdout,
+    );
+    const version = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
+    expect(report.findings[0].docs).toBe(
+      `https://github.com/kubectl-ambient-doctor/kubectl-ambient-doctor/blob/v${version}/docs/findings/AD301.md`,
+    );
+    expect(report.findings[0].origins['PeerAuthentication istio-system/default']).toBe(STRICT);
+  });
+
+  it('-f over a directory of unrelated cases warns about the conflicting copies (AD904)', () => {
+    const r = spawnSync(process.execPath, [BIN, 'explain', 'test/curl', 'helloworld.hello:5000', '-f', 'examples/'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    expect(r.stdout).toContain('AD904');
+    const json = spawnSync(
+      process.execPath,
+      [BIN, 'explain', 'test/curl', 'helloworld.hello:5000', '-f', 'examples/', '-o', 'json'],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+      },
+    );
+    const dupes = JSON.parse(json.stdout).findings.filter((f: any) => f.code === 'AD904');
+    const ns = dupes.find((f: any) => f.objects[0] === 'Namespace test');
+    // The file read last wins (directories are read in name order), as kubectl apply would leave it.
+    expect(ns.detail).toContain('The copy from examples/probes-deny-ingress.yaml is used');
+    expect(ns.detail).toContain('ignored, and different: examples/helloworld-strict.yaml.');
+  });
+
+  it('--symptom 503 is reported in the words the user typed', () => {
+    const r = run(['explain', 'test/curl', 'helloworld.hello:5000', '-f', STRICT, '--symptom', '503', '-o', 'json']);
+    const ad901 = JSON.parse(r.stdout).findings.find((f: any) => f.code === 'AD901');
+    expect(ad901.detail).toMatch(/^You observed HTTP 503; the input predicts: connection reset by peer/);
+    expect(ad901.detail).not.toContain('http-503');
+  });
+
+  it('docs prints a page with its link; rbac prints the documented role, and a binding when asked', () => {
+    const docs = run(['docs', 'ad301']);
+    expect(docs.code).toBe(0);
+    expect(docs.stdout.split('\n')[0]).toMatch(/\/blob\/v[\d.]+\/docs\/findings\/AD301\.md$/);
+    expect(docs.stdout).toContain('# AD301: STRICT mTLS rejects the plaintext connection');
+    const role = run(['rbac']);
+    const documented = readFileSync(join(ROOT, 'docs', 'rbac.md'), 'utf8').match(/```yaml\n([\s\S]*?)```/)![1];
+    expect(role.stdout).toBe(documented);
+    const bound = run(['rbac', '--user', 'alice@example.com']).stdout.split('\n---\n');
+    expect(parse(bound[0])).toEqual(parse(documented));
+    expect(parse(bound[1])).toMatchObject({
+      kind: 'ClusterRoleBinding',
+      roleRef: { kind: 'ClusterRole', name: 'ambient-doctor-reader' },
+      subjects: [{ kind: 'User', name: 'alice@example.com' }],
+    });
+  });
+
   it('--color always colours; NO_COLOR wins over auto', () => {
     expect(run(['explain', 'test/curl', 'helloworld.hello:5000', '-f', STRICT, '--color', 'always']).stdout).toContain(
       '\u001b[',

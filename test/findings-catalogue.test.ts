@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FINDINGS } from '../src/findings/catalogue.js';
 import { renderFindingsIndex } from '../src/findings/docs-index.js';
+import { page, readerClusterRole } from '../src/findings/pages.js';
+import { collectPages } from '../scripts/pages.mjs';
 
 const DOCS = join(import.meta.dirname, '..', 'docs', 'findings');
 
@@ -16,6 +18,12 @@ describe('findings catalogue', () => {
   it('every docs page has a code', () => expect(pages.filter((p) => !codes.includes(p))).toEqual([]));
   it('the index page is the catalogue (npm run docs:findings)', () => {
     expect(readFileSync(join(DOCS, 'README.md'), 'utf8')).toBe(renderFindingsIndex());
+  });
+  it('the pages inside the tool are the docs pages (npm run docs:findings)', () => {
+    const embedded = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'src', 'findings', 'pages.json'), 'utf8'));
+    expect(embedded).toEqual(collectPages(join(import.meta.dirname, '..')));
+    expect(page('ad301')?.url).toMatch(/\/blob\/v\d+\.\d+\.\d+\/docs\/findings\/AD301\.md$/);
+    expect(readerClusterRole()).toContain('name: ambient-doctor-reader');
   });
   it.each(codes)('%s page names its title, severity and section', (code) => {
     const page = readFileSync(join(DOCS, `${code}.md`), 'utf8');

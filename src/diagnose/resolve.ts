@@ -1,4 +1,5 @@
 // "test/curl", "helloworld.hello:5000" → the pods, service and ports they mean.
+import { forbiddenLine } from './rbac-gaps.js';
 import { splitRef } from '../address.js';
 import { suggest } from './suggest.js';
 import { podRef, refText, refTo, type ObjectRef } from '../snapshot/ref.js';
@@ -110,14 +111,11 @@ export function resolveOrExplainGaps<T>(snapshot: Snapshot, resolve: () => T): T
   } catch (err) {
     if (!(err instanceof UsageError) || snapshot.gaps.length === 0) throw err;
     const anonymous = snapshot.gaps.some((g) => g.message.includes('system:anonymous'));
-    const what = snapshot.gaps
-      .map((g) => `${g.verb} ${g.resource}${g.namespace ? ` in ${g.namespace}` : ''}`)
-      .join(', ');
+    // RBAC hid what the argument names, so "not found" would be wrong: say what was refused, and to whom.
     throw new InputError(
       anonymous
-        ? `the API server treats the requests as system:anonymous: the credentials are missing or were not sent ` +
-            `(forbidden: ${what})`
-        : `cannot read the cluster: forbidden: ${what} (${err.message}); see docs/rbac.md for the permissions needed`,
+        ? 'the API server treats the requests as system:anonymous: the credentials are missing or were not sent'
+        : forbiddenLine(snapshot.gaps),
     );
   }
 }

@@ -481,24 +481,30 @@ export function buildSnapshot(
   // The same object given twice (two files, or a file and stdin): the later one wins, as with kubectl apply.
   // Copies that differ are reported (AD904): `-f dir/` must not change a verdict without a word.
   const unique = new Map<string, SourcedObject>();
-  const conflicts = new Map<string, DuplicateObject>();
+  const copies = new Map<string, SourcedObject[]>();
   for (const o of objects) {
     const m = o.object.metadata ?? {};
     const group = String(o.object.apiVersion ?? '').split('/')[0];
     const key = `${group}/${o.object.kind}/${m.namespace ?? ''}/${m.name ?? ''}`;
-    const earlier = m.name ? unique.get(key) : undefined;
-    if (earlier && o.origin !== 'fix' && JSON.stringify(earlier.object) !== JSON.stringify(o.object)) {
-      const ignored = [...(conflicts.get(key)?.ignored ?? []), earlier.origin];
-      conflicts.set(key, {
-        kind: String(o.object.kind),
-        namespace: m.namespace,
-        name: m.name,
-        used: o.origin,
-        ignored,
-      });
-    }
+    if (m.name && o.origin !== 'fix') copies.set(key, [...(copies.get(key) ?? []), o]);
     if (m.name) unique.delete(key);
     unique.set(m.name ? key : `${key}#${unique.size}`, o);
+  }
+  const conflicts: DuplicateObject[] = [];
+  for (const list of copies.values()) {
+    if (new Set(list.map((c) => JSON.stringify(c.object))).size < 2) continue;
+    const used = list[list.length - 1];
+    // Copies that say the same as the used one change nothing; the others are what the user should see.
+    const differing = list.filter((c) => JSON.stringify(c.object) !== JSON.stringify(used.object));
+    const ignored = [...new Set(differing.map((c) => c.origin))];
+    const m = used.object.metadata ?? {};
+    conflicts.push({
+      kind: String(used.object.kind),
+      namespace: m.namespace,
+      name: m.name,
+      used: used.origin,
+      ignored,
+    });
   }
 
   for (const { object: obj, origin: src } of unique.values()) {
@@ -620,7 +626,7 @@ export function buildSnapshot(
     origin,
     gaps: stableGaps(extra.gaps),
     notes: [...new Set(extra.notes)].sort(compareText),
-    duplicates: [...conflicts.values()],
+    duplicates: conflicts,
     withChange: (change) => buildSnapshot(applyChange(objects, change), origin, extra),
   };
 }

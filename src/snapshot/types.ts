@@ -286,7 +286,7 @@ export interface DuplicateObject {
   name: string;
   /** The origin of the copy that is used: the later one, as kubectl apply would leave it. */
   used: string;
-  /** The origins of the copies that are not used. */
+  /** The origins of the copies that differ from the used one. */
   ignored: string[];
 }
 

@@ -88,16 +88,64 @@ describe.skipIf(!!skip)(`live CLI${skip ? ` (skipped: ${skip})` : ''}`, () => {
     const report = JSON.parse(r.stdout);
     expect(report.verdict.outcome).toBe('denied');
     expect(report.verdict.summary).toContain('could not be read');
-    const gaps = report.findings.filter((f: any) => f.code === 'AD902').map((f: any) => f.detail);
-    expect(
-      gaps.some((d: string) => d.includes('cannot list authorizationpolicies.security.istio.io in namespace hello')),
-    ).toBe(true);
-    expect(
-      gaps.some((d: string) =>
-        d.includes('cannot list authorizationpolicies.security.istio.io in namespace istio-system'),
-      ),
-    ).toBe(true);
+    // One AD902 per missing permission, naming the user and every namespace it was refused in.
+    const gaps = report.findings.filter((f: any) => f.code === 'AD902');
+    expect(gaps).toHaveLength(1);
+    expect(gaps[0].detail).toContain(
+      'user "viewer" cannot list authorizationpolicies.security.istio.io in hello, istio-system',
+    );
+    expect(gaps[0].fixes[0].commands).toEqual([
+      'kubectl auth can-i list authorizationpolicies.security.istio.io -n hello',
+      'kubectl ambient-doctor rbac --user viewer | kubectl apply -f -',
+    ]);
     noStack(r.stderr);
+  });
+
+  it('a valid user without any rights: names the user, no "not found", and the grant it prints works', async () => {
+    const writer = new TestWriter(kubeconfig);
+    await writer.createOrReplace({
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: 'nobody', namespace: 'default' },
+    });
+    const { status } = await writer.must('POST', '/api/v1/namespaces/default/serviceaccounts/nobody/token', {
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenRequest',
+      spec: { expirationSeconds: 3600 },
+    });
+    const noRights = variant((cfg) => {
+      cfg.users.push({ name: 'nobody', user: { token: status.token } });
+      cfg.contexts.push({ name: 'nobody', context: { cluster: 'testenv', user: 'nobody' } });
+    });
+    const args = ['explain', 'test/curl', 'helloworld.hello:5000', '--kubeconfig', noRights, '--context', 'nobody'];
+    const r = cli(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('user "system:serviceaccount:default:nobody"');
+    expect(r.stderr).not.toContain('not found');
+    expect(r.stderr).toContain('kubectl auth can-i get namespaces');
+    const grant = r.stderr.match(/grants the read-only role with: (.+)$/m)?.[1] ?? '';
+    expect(grant).toBe('kubectl ambient-doctor rbac --serviceaccount default:nobody | kubectl apply -f -');
+    // The printed grant, run as the admin, is enough: the same question then gets its verdict.
+    const role = cli(['rbac', '--serviceaccount', 'default:nobody']);
+    const applied = spawnSync('kubectl', ['--kubeconfig', kubeconfig, 'apply', '-f', '-'], {
+      input: role.stdout,
+      encoding: 'utf8',
+    });
+    expect(applied.status, applied.stderr).toBe(0);
+    try {
+      const after = cli([...args, '-o', 'json']);
+      expect(after.code, after.stderr).toBe(3);
+      expect(JSON.parse(after.stdout).findings.map((f: any) => f.code)).not.toContain('AD902');
+    } finally {
+      spawnSync('kubectl', [
+        '--kubeconfig',
+        kubeconfig,
+        'delete',
+        'clusterrolebinding',
+        'ambient-doctor-reader-default-nobody',
+      ]);
+    }
   });
 
   it('a user with no rights at all gets one clear line and exit 2', () => {

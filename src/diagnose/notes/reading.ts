@@ -4,6 +4,7 @@ import type { Snapshot } from '../../snapshot/types.js';
 import { namespaceRef, refText, refTo } from '../../snapshot/ref.js';
 import { finding, type Finding, type Remedy } from '../../findings/finding.js';
 import type { Analyzer } from './analyzer.js';
+import { canICommand, forbiddenUser, grantCommand, missingPermissions, permissionText } from '../rbac-gaps.js';
 
 export const ztunnelsMissing: Analyzer<Snapshot> = {
   codes: ['AD202'],
@@ -19,25 +20,21 @@ export const ztunnelsMissing: Analyzer<Snapshot> = {
         ],
 };
 
-const GRANT_FIX: Remedy[] = [
-  {
-    title: 'Grant the read-only ClusterRole of docs/rbac.md',
-    commands: [
-      'kubectl create clusterrolebinding ambient-doctor-$USER --clusterrole=ambient-doctor-reader --user=$USER',
-    ],
-  },
-];
-
 export const readGaps: Analyzer<Snapshot> = {
   codes: ['AD803', 'AD902'],
   analyze: (_ctx, snapshot) => {
     const out: Finding[] = snapshot.notes.map((n) => finding('AD803', n));
-    for (const g of snapshot.gaps) {
-      const where = g.namespace ? ` in namespace ${g.namespace}` : ' at cluster scope';
+    const user = forbiddenUser(snapshot.gaps);
+    // One finding per missing permission, with every namespace it was refused in.
+    for (const p of missingPermissions(snapshot.gaps)) {
       const detail =
-        `Forbidden: cannot ${g.verb} ${g.resource}${where} (${g.message}). The diagnosis goes on without them; ` +
-        'objects of this kind could change the verdict.';
-      out.push(finding('AD902', detail, g.namespace ? [namespaceRef(g.namespace)] : [], GRANT_FIX));
+        `Forbidden: ${user ? `user "${user}"` : 'this user'} cannot ${permissionText(p)}. The diagnosis goes on ` +
+        'without those objects; objects of this kind could change the verdict.';
+      const grant: Remedy = {
+        title: 'Check the permission, then have a cluster admin grant the read-only role',
+        commands: [canICommand(p), grantCommand(user)],
+      };
+      out.push(finding('AD902', detail, p.namespaces.map(namespaceRef), [grant]));
     }
     return out;
   },
@@ -50,9 +47,9 @@ export const duplicateObjects: Analyzer<Snapshot> = {
     snapshot.duplicates.map((d) => {
       const ref = refTo(d.kind, { name: d.name, namespace: d.namespace ?? '', origin: d.used });
       const detail =
-        `${refText(ref)} is given ${d.ignored.length + 1} times with different content. The copy from ${d.used} is ` +
-        `used (the later input wins, as kubectl apply would leave it); ignored: ${d.ignored.join(', ')}. ` +
-        'If the other copy is what the cluster runs, the verdict can differ.';
+        `${refText(ref)} is given more than once with different content. The copy from ${d.used} is ` +
+        `used (the later input wins, as kubectl apply would leave it); ignored, and different: ${d.ignored.join(', ')}. ` +
+        'If another copy is what the cluster runs, the verdict can differ.';
       return finding('AD904', detail, [ref]);
     }),
 };
@@ -60,6 +57,8 @@ export const duplicateObjects: Analyzer<Snapshot> = {
 /** Why the verdict must be unknown because of what could not be read, if it must. */
 export function unreadReason(snapshot: Snapshot): string | undefined {
   if (snapshot.gaps.length === 0) return undefined;
-  const what = snapshot.gaps.map((g) => `${g.resource}${g.namespace ? ` in ${g.namespace}` : ''}`).join(', ');
+  const what = missingPermissions(snapshot.gaps)
+    .map((p) => `${p.resource}${p.namespaces.length ? ` in ${p.namespaces.join(', ')}` : ''}`)
+    .join('; ');
   return `Could not read ${what} (forbidden); the verdict could change with them.`;
 }

@@ -1,0 +1,88 @@
+// What the tool writes for others to read or apply: dumps without server bookkeeping, fixes without
+// empty selector parts, fix names that fit what the fix selects.
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { dumpList } from '../src/input/dump.js';
+import { manifestsOf, withoutEmptySelectorParts } from '../src/findings/finding.js';
+import { fixTarget, targetName } from '../src/diagnose/fixes.js';
+import type { PodFact } from '../src/snapshot/types.js';
+
+describe('dump', () => {
+  it("drops managedFields and kubectl's last-applied-configuration, keeps other annotations", () => {
+    const [pod] = dumpList([
+      {
+        origin: 'cluster',
+        object: {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: {
+            name: 'curl',
+            namespace: 'test',
+            managedFields: [{ manager: 'kubectl' }],
+            resourceVersion: '42',
+            annotations: {
+              'kubectl.kubernetes.io/last-applied-configuration': '{"apiVersion":"v1","kind":"Pod"}',
+              'ambient.istio.io/redirection': 'enabled',
+            },
+          },
+        },
+      },
+    ]).items as { metadata: Record<string, unknown> }[];
+    expect(pod.metadata).toEqual({
+      name: 'curl',
+      namespace: 'test',
+      annotations: { 'ambient.istio.io/redirection': 'enabled' },
+    });
+  });
+
+  it('drops the annotations map when last-applied-configuration was all it held', () => {
+    const [ns] = dumpList([
+      {
+        origin: 'cluster',
+        object: {
+          apiVersion: 'v1',
+          kind: 'Namespace',
+          metadata: { name: 'test', annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{}' } },
+        },
+      },
+    ]).items as { metadata: Record<string, unknown> }[];
+    expect(ns.metadata).toEqual({ name: 'test' });
+  });
+});
+
+describe('fix manifests', () => {
+  it('leave out matchExpressions: [] and matchLabels: {} (a selector means the same without them)', () => {
+    const policy = {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'x', namespace: 'hello' },
+      spec: {
+        podSelector: { matchLabels: { app: 'helloworld' }, matchExpressions: [] },
+        ingress: [{ from: [{ namespaceSelector: { matchLabels: {}, matchExpressions: [] } }] }],
+        // Empty lists elsewhere mean something ("no ingress allowed") and stay.
+        egress: [],
+      },
+    };
+    expect(withoutEmptySelectorParts(policy)).toEqual({
+      ...policy,
+      spec: {
+        podSelector: { matchLabels: { app: 'helloworld' } },
+        ingress: [{ from: [{ namespaceSelector: {} }] }],
+        egress: [],
+      },
+    });
+    const text = manifestsOf({ title: 't', apply: [policy] });
+    expect(text).not.toContain('matchExpressions');
+    expect(parse(text).spec.ingress[0].from[0].namespaceSelector).toEqual({});
+  });
+
+  it('are named after the labels they select, not after one pod of them', () => {
+    const pod = {
+      meta: { name: 'helloworld-v1-7d9f8c6b5-abcde', namespace: 'hello', labels: { app: 'helloworld', version: 'v1' } },
+      owner: { kind: 'ReplicaSet', name: 'helloworld-v1-7d9f8c6b5' },
+    } as unknown as PodFact;
+    // The Service's selector picks v1 and v2: the name must not say v1.
+    expect(targetName(fixTarget(pod, { app: 'helloworld' }))).toBe('helloworld');
+    expect(targetName(fixTarget(pod))).toBe('helloworld-v1');
+  });
+});
