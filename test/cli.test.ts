@@ -1,6 +1,6 @@
 // The CLI as users run it: the built bin/kubectl-ambient_doctor in a child process.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -122,6 +122,16 @@ describe('explain exit codes and output', () => {
     expect(width({ COLUMNS: '160' })).toBeGreaterThan(80);
   });
 
+  it('matrix: a table when it fits, a list per source when it does not, the table with -o wide', () => {
+    const args = ['matrix', '-A', '--port', '5000', '-f', join(ROOT, 'examples', 'lesson-waypoint-l7.yaml')];
+    const narrow = run(args, { env: { COLUMNS: '60' } }).stdout.split('\n');
+    expect(narrow).toContain('  test/curl');
+    expect(narrow).toContain('    → web/nginx  allow');
+    expect(Math.max(...narrow.map((l) => [...l].length))).toBeLessThanOrEqual(60);
+    expect(run(args, { env: { COLUMNS: '200' } }).stdout).toContain('│ port 5000: from \\ to');
+    expect(run([...args, '-o', 'wide'], { env: { COLUMNS: '60' } }).stdout).toContain('│ port 5000: from \\ to');
+  });
+
   it('json: docs as a versioned URL, objects with the file they came from', () => {
     const report = JSON.parse(
       run(['explain', 'test/curl', 'helloworld.hello:5000', '-f', STRICT, '-o', 'json']).stdout,
@@ -151,7 +161,11 @@ describe('explain exit codes and output', () => {
     const dupes = JSON.parse(json.stdout).findings.filter((f: any) => f.code === 'AD904');
     const ns = dupes.find((f: any) => f.objects[0] === 'Namespace test');
     // The file read last wins (directories are read in name order), as kubectl apply would leave it.
-    expect(ns.detail).toContain('The copy from examples/probes-deny-ingress.yaml is used');
+    const last = readdirSync(join(ROOT, 'examples'))
+      .filter((f) => f.endsWith('.yaml'))
+      .sort()
+      .pop();
+    expect(ns.detail).toContain(`The copy from examples/${last} is used`);
     expect(ns.detail).toContain('ignored, and different: examples/helloworld-strict.yaml.');
   });
 

@@ -103,7 +103,7 @@ describe.skipIf(!!skip)(`live CLI${skip ? ` (skipped: ${skip})` : ''}`, () => {
 
   it('a valid user without any rights: names the user, no "not found", and the grant it prints works', async () => {
     const writer = new TestWriter(kubeconfig);
-    await writer.createOrReplace({
+    await writer.must('POST', '/api/v1/namespaces/default/serviceaccounts', {
       apiVersion: 'v1',
       kind: 'ServiceAccount',
       metadata: { name: 'nobody', namespace: 'default' },
@@ -186,7 +186,12 @@ describe.skipIf(!!skip)(`live CLI${skip ? ` (skipped: ${skip})` : ''}`, () => {
     const offline = cli(['explain', 'test/curl', 'helloworld.hello:5000', '-f', file, '-o', 'json']);
     const live = cli(['explain', 'test/curl', 'helloworld.hello:5000', '--kubeconfig', kubeconfig, '-o', 'json']);
     expect(offline.code).toBe(live.code);
-    expect(JSON.parse(offline.stdout)).toEqual(JSON.parse(live.stdout));
+    // The same report, except that a file names where each object came from (origins).
+    const withoutOrigins = (report: any) => ({
+      ...report,
+      findings: report.findings.map(({ origins: _o, ...f }: any) => f),
+    });
+    expect(withoutOrigins(JSON.parse(offline.stdout))).toEqual(JSON.parse(live.stdout));
   });
 
   it.each([

@@ -48,7 +48,8 @@ export const duplicateObjects: Analyzer<Snapshot> = {
       const ref = refTo(d.kind, { name: d.name, namespace: d.namespace ?? '', origin: d.used });
       const detail =
         `${refText(ref)} is given more than once with different content. The copy from ${d.used} is ` +
-        `used (the later input wins, as kubectl apply would leave it); ignored, and different: ${d.ignored.join(', ')}. ` +
+        'used (the later input wins, as kubectl apply would leave it); ignored, and different: ' +
+        `${d.ignored.join(', ')}. ` +
         'If another copy is what the cluster runs, the verdict can differ.';
       return finding('AD904', detail, [ref]);
     }),
