@@ -27,5 +27,8 @@ export function readmeBlocks(text = readFileSync(join(ROOT, 'README.md'), 'utf8'
 if (process.argv[1] === import.meta.filename) {
   const file = join(ROOT, 'README.md');
   const text = readFileSync(file, 'utf8');
-  writeFileSync(file, text.replace(BLOCK, (_all, head, args, _body, tail) => `${head}${runForReadme(args)}${tail}`));
+  writeFileSync(
+    file,
+    text.replace(BLOCK, (_all, head, args, _body, tail) => `${head}${runForReadme(args)}${tail}`),
+  );
 }
