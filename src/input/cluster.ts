@@ -7,6 +7,7 @@ import { splitHostPort, splitRef } from '../address.js';
 import { LABEL_USE_WAYPOINT_NAMESPACE } from '../mesh/constants.js';
 import { ApiClient, ApiError } from './api.js';
 import type { RawObject, SourcedObject } from './files.js';
+import { shapeProblem } from './shapes.js';
 
 /** Something the user's RBAC did not let us read. */
 export interface ReadGap {
@@ -92,6 +93,10 @@ export class ClusterReader {
 
   private add(objs: RawObject[]): RawObject[] {
     for (const o of objs) {
+      // A server (or an aggregated API, or a CRD without a schema) can return what no kubectl
+      // would accept; it is named in one line rather than failing somewhere in the engine.
+      const wrong = o && typeof o === 'object' ? shapeProblem(o) : 'an item of a list is not an object';
+      if (wrong) throw new InputError(`the API server returned an object the tool cannot read: ${wrong}`);
       const key = `${o.kind}/${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
       this.objects.set(key, o);
     }

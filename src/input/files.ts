@@ -1,8 +1,9 @@
 // Reads manifests from files, directories and stdin into plain Kubernetes objects.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, extname } from 'node:path';
-import { loadAll, CORE_SCHEMA, YAMLException } from 'js-yaml';
-import { InputError } from '../errors.js';
+import { InputError, UsageError } from '../errors.js';
+import { shapeProblem } from './shapes.js';
+import { loadYamlDocuments, YamlError } from './yaml.js';
 
 export interface RawObject {
   apiVersion?: string;
@@ -36,19 +37,40 @@ function listFiles(path: string): string[] {
     });
 }
 
-/** Flattens `kind: List` (and `PodList` etc., as `kubectl get -o yaml` prints them). */
-function flatten(object: RawObject, origin: string): SourcedObject[] {
-  if (Array.isArray(object.items) && typeof object.kind === 'string' && object.kind.endsWith('List')) {
-    // Typed lists (PodList, NetworkPolicyList) may omit each item's kind and apiVersion.
-    const itemKind = object.kind === 'List' ? undefined : object.kind.slice(0, -'List'.length);
-    return object.items.flatMap((item: RawObject) =>
-      flatten(itemKind && !item.kind ? { apiVersion: object.apiVersion, kind: itemKind, ...item } : item, origin),
-    );
+/**
+ * Flattens `kind: List` (and `PodList` etc., as `kubectl get -o yaml` prints them), lists inside
+ * lists included, with a loop rather than recursion: nesting depth is the input's to choose.
+ */
+function flattenInto(out: SourcedObject[], root: RawObject, origin: string, where: string): void {
+  const stack: { object: unknown; where: string }[] = [{ object: root, where }];
+  while (stack.length > 0) {
+    const { object, where: at } = stack.pop()!;
+    if (object === null || typeof object !== 'object' || Array.isArray(object)) {
+      throw new UsageError(`${origin}: ${at} is ${object === null ? 'null' : 'not a Kubernetes object'}`);
+    }
+    const o = object as RawObject;
+    if (Array.isArray(o.items) && typeof o.kind === 'string' && o.kind.endsWith('List')) {
+      // Typed lists (PodList, NetworkPolicyList) may omit each item's kind and apiVersion.
+      const itemKind = o.kind === 'List' ? undefined : o.kind.slice(0, -'List'.length);
+      for (let i = o.items.length - 1; i >= 0; i--) {
+        const item = o.items[i];
+        const typed =
+          itemKind && item && typeof item === 'object' && !item.kind
+            ? { apiVersion: o.apiVersion, kind: itemKind, ...item }
+            : item;
+        stack.push({ object: typed, where: `${at}, item ${i + 1} of its ${o.kind}` });
+      }
+      continue;
+    }
+    if (typeof o.kind !== 'string' || o.kind === '') {
+      throw new InputError(`${origin}: ${at} has no "kind"; is this a Kubernetes manifest?`);
+    }
+    const wrong = shapeProblem(o);
+    if (wrong) throw new UsageError(`${origin}: ${wrong}`);
+    out.push({ object: o, origin });
   }
-  return [{ object, origin }];
 }
 
-/** js-yaml with the core schema: fast on large dumps, and timestamps stay strings as in kubectl. */
 function loadDocuments(text: string, origin: string): unknown[] {
   if (/^\s*[{[]/.test(text)) {
     try {
@@ -58,29 +80,27 @@ function loadDocuments(text: string, origin: string): unknown[] {
     }
   }
   try {
-    return loadAll(text, undefined, { schema: CORE_SCHEMA, filename: origin });
+    return loadYamlDocuments(text, origin);
   } catch (err) {
-    if (err instanceof YAMLException) {
-      const line = err.mark ? `:${err.mark.line + 1}` : '';
-      throw new InputError(`${origin}${line}: malformed YAML: ${err.reason}`);
+    if (err instanceof YamlError) {
+      throw new InputError(`${origin}${err.line !== undefined ? `:${err.line + 1}` : ''}: ${err.message}`);
     }
-    throw new InputError(`${origin}: cannot parse: ${(err as Error).message.split('\n')[0]}`);
+    throw err;
   }
 }
 
 export function parseManifestText(text: string, origin: string): SourcedObject[] {
   if (text.trim() === '') throw new InputError(`${origin} is empty: expected Kubernetes manifests (YAML or JSON)`);
   const out: SourcedObject[] = [];
-  loadDocuments(text, origin).forEach((value: any, index) => {
-    if (value === null || value === undefined) return;
+  const docs = loadDocuments(text, origin);
+  for (let index = 0; index < docs.length; index++) {
+    const value = docs[index];
+    if (value === null || value === undefined) continue;
     if (typeof value !== 'object' || Array.isArray(value)) {
       throw new InputError(`${origin}: document ${index + 1} is not a Kubernetes object`);
     }
-    if (typeof value.kind !== 'string' || value.kind === '') {
-      throw new InputError(`${origin}: document ${index + 1} has no "kind"; is this a Kubernetes manifest?`);
-    }
-    out.push(...flatten(value, origin));
-  });
+    flattenInto(out, value as RawObject, origin, `document ${index + 1}`);
+  }
   if (out.length === 0) throw new InputError(`${origin} holds no Kubernetes objects`);
   return out;
 }
@@ -89,7 +109,7 @@ export function readManifestFiles(paths: string[], readStdin: () => string): Sou
   const objects: SourcedObject[] = [];
   for (const path of paths) {
     if (path === '-') {
-      objects.push(...parseManifestText(readStdin(), 'stdin'));
+      for (const o of parseManifestText(readStdin(), 'stdin')) objects.push(o);
       continue;
     }
     const files = listFiles(path);
@@ -101,7 +121,7 @@ export function readManifestFiles(paths: string[], readStdin: () => string): Sou
       } catch (err) {
         throw new InputError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
       }
-      objects.push(...parseManifestText(text, file));
+      for (const o of parseManifestText(text, file)) objects.push(o);
     }
   }
   return objects;

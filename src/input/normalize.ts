@@ -3,7 +3,7 @@
 import { refTo } from '../snapshot/ref.js';
 import { applyChange } from './apply.js';
 import { compareText } from '../order.js';
-import { parse as parseYaml } from 'yaml';
+import { loadYamlDocuments } from './yaml.js';
 import type {
   DuplicateObject,
   AdminNetworkPolicyFact,
@@ -376,7 +376,8 @@ function meshSettings(configMaps: ConfigMapFact[], pods: PodFact[]): MeshSetting
   );
   if (meshCm) {
     try {
-      const mesh = parseYaml(meshCm.data.mesh) ?? {};
+      const parsed = loadYamlDocuments(meshCm.data.mesh, `ConfigMap ${meshCm.meta.namespace}/${meshCm.meta.name}`)[0];
+      const mesh: any = parsed && typeof parsed === 'object' ? parsed : {};
       if (mesh.rootNamespace) settings.rootNamespace = String(mesh.rootNamespace);
       else settings.rootNamespace = meshCm.meta.namespace; // §4.6: chart falls back to the istio namespace
       if (mesh.trustDomain) settings.trustDomain = String(mesh.trustDomain);
