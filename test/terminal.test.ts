@@ -82,6 +82,9 @@ const termEnv = () => {
   const env: NodeJS.ProcessEnv = { ...process.env, TERM: 'xterm-256color' };
   delete env.NO_COLOR;
   delete env.COLUMNS;
+  // A user's terminal, not a CI runner's: with CI set, ora prints a static "- reading manifests" line.
+  for (const k of Object.keys(env))
+    if (k === 'CI' || k === 'CONTINUOUS_INTEGRATION' || k.startsWith('CI_')) delete env[k];
   return env;
 };
 
