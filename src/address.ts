@@ -28,7 +28,31 @@ const KIND_ALIASES: Record<string, string> = {
 };
 
 /** `NS/NAME`, `NS/KIND/NAME`, kubectl's `TYPE/NAME` or `NAME` (the last two in the default namespace). */
+/** DNS-1123 subdomain (object names) and label (namespaces), as the API server validates them. */
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** A name or namespace from the command line: one clear line when the API server could not hold it. */
+export function checkName(value: string, what: 'name' | 'namespace', ref: string): string {
+  const ok =
+    what === 'namespace'
+      ? DNS_LABEL.test(value) && value.length <= 63
+      : DNS_SUBDOMAIN.test(value) && value.length <= 253;
+  if (!ok) {
+    throw new UsageError(
+      `"${value}" in "${ref}" is not a valid Kubernetes ${what} (lower-case letters, digits, '-'` +
+        `${what === 'name' ? ", '.' between them" : ''})`,
+    );
+  }
+  return value;
+}
+
 export function splitRef(ref: string, defaultNamespace: string): { ns: string; kind: string; name: string } {
+  const { ns, kind, name } = splitRefUnchecked(ref, defaultNamespace);
+  return { ns: checkName(ns, 'namespace', ref), kind, name: checkName(name, 'name', ref) };
+}
+
+function splitRefUnchecked(ref: string, defaultNamespace: string): { ns: string; kind: string; name: string } {
   const parts = ref.split('/');
   if (parts.length === 1) return { ns: defaultNamespace, kind: 'Pod', name: parts[0] };
   // kubectl's TYPE/NAME (pod/curl, svc/helloworld, deploy/web) in the -n namespace; else NS/POD.

@@ -4,7 +4,7 @@ import { Flags } from '@oclif/core';
 import ora from 'ora';
 import { readManifestFiles } from '../input/files.js';
 import { buildSnapshot } from '../input/normalize.js';
-import type { ApiClient } from '../input/api.js';
+import { DeadlineError, type ApiClient } from '../input/api.js';
 import type { ClusterRead, ReadPlan } from '../input/cluster.js';
 import type { Snapshot } from '../snapshot/types.js';
 import {
@@ -50,7 +50,14 @@ export const commonFlags = {
   'all-namespaces': Flags.boolean({ char: 'A', description: 'accepted for kubectl compatibility' }),
   kubeconfig: Flags.string({ description: 'path to the kubeconfig file (live cluster)' }),
   context: Flags.string({ description: 'kubeconfig context (live cluster)' }),
-  'request-timeout': Flags.string({ default: '30s', description: 'live cluster request timeout, e.g. 10s, 500ms, 1m' }),
+  'request-timeout': Flags.string({
+    default: '30s',
+    description: 'longest one API request may take, body included (e.g. 10s, 500ms, 1m; 0: no limit)',
+  }),
+  deadline: Flags.string({
+    default: '2m',
+    description: 'longest the whole cluster read may take (0: no limit)',
+  }),
   verbose: Flags.boolean({ description: 'print each API request, its duration and size, on stderr' }),
   symptom: Flags.string({
     options: [...SYMPTOMS],
@@ -73,15 +80,16 @@ export interface InputFlags {
   context?: string;
   namespace?: string;
   'request-timeout'?: string;
+  deadline?: string;
   verbose?: boolean;
 }
 
-export function parseTimeout(value: string | undefined): number {
-  const m = (value ?? '30s').match(/^(\d+(?:\.\d+)?)(ms|s|m)?$/);
-  if (!m) throw new UsageError(`invalid --request-timeout "${value}": use e.g. 10s, 500ms or 1m`);
+/** A duration flag in ms; 0 means no limit, as kubectl's --request-timeout 0 does. */
+export function parseTimeout(value: string | undefined, flag = '--request-timeout'): number {
+  const m = (value ?? '30s').match(/^(\d+(?:\.\d+)?)(ms|s|m|h)?$/);
+  if (!m) throw new UsageError(`invalid ${flag} "${value}": use e.g. 10s, 500ms, 1m, or 0 for no limit`);
   const n = Number(m[1]);
-  const ms = m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000;
-  return ms > 0 ? ms : 30_000;
+  return m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : m[2] === 'h' ? n * 3_600_000 : n * 1000;
 }
 
 async function withSpinner<T>(text: string, work: () => Promise<T>): Promise<T> {
@@ -105,19 +113,22 @@ export async function readCluster(
 ): Promise<{ read: ClusterRead; namespace: string; api: ApiClient }> {
   // Loaded on demand: @kubernetes/client-node alone takes 0.6 s to import, which runs on -f
   // input and --help do not need.
-  const [{ loadKubeConfig }, { ApiClient }, { ClusterReader }] = await Promise.all([
+  const [{ loadKubeConfig }, { ApiClient }, { ClusterReader, checkPlanNames }] = await Promise.all([
     import('../input/kubeconfig.js'),
     import('../input/api.js'),
     import('../input/cluster.js'),
   ]);
   const loaded = loadKubeConfig({ kubeconfig: flags.kubeconfig, context: flags.context });
   const namespace = flags.namespace ?? loaded.namespace;
+  const p = plan(namespace);
+  checkPlanNames(p);
+  const deadlineMs = parseTimeout(flags.deadline ?? '2m', '--deadline');
   const api = new ApiClient(loaded, {
     timeoutMs: parseTimeout(flags['request-timeout']),
+    deadline: deadlineMs > 0 ? Date.now() + deadlineMs : undefined,
     log: flags.verbose ? (line) => process.stderr.write(`${line}\n`) : undefined,
   });
   const reader = new ClusterReader(api);
-  const p = plan(namespace);
   const read = await withSpinner(`reading cluster ${loaded.server}`, () =>
     p.kind === 'explain' ? reader.readExplain(p) : p.kind === 'probes' ? reader.readProbes(p) : reader.readMatrix(p),
   );
@@ -187,6 +198,8 @@ export function emit(output: string, report: unknown, text: () => string): void 
 export function fail(err: unknown): number {
   if (err instanceof UserFacingError) {
     process.stderr.write(`error: ${err.message}\n`);
+    // Work given up on (an exec plugin that never exits) must not keep the process alive.
+    if (err instanceof DeadlineError) setTimeout(() => process.exit(err.exitCode), 100).unref();
     return err.exitCode;
   }
   const message = err instanceof Error ? err.message.split('\n')[0] : String(err);

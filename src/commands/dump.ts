@@ -20,6 +20,7 @@ export default class Dump extends Command {
     context: commonFlags.context,
     namespace: commonFlags.namespace,
     'request-timeout': commonFlags['request-timeout'],
+    deadline: commonFlags.deadline,
     verbose: commonFlags.verbose,
     port: Flags.string({ description: 'destination port, instead of :PORT' }),
     output: Flags.string({ char: 'o', options: ['yaml', 'json'], default: 'yaml', description: 'output format' }),

@@ -3,25 +3,44 @@
 // timed, counted and sized (--verbose), and so that errors map to one clear line.
 import http from 'node:http';
 import https from 'node:https';
-import { InputError } from '../errors.js';
+import { InputError, UsageError } from '../errors.js';
 import type { LoadedKubeConfig } from './kubeconfig.js';
 
-/** A non-2xx answer from the API server. */
-export class ApiError extends Error {
+/** A non-2xx answer from the API server; uncaught, it is a read failure (exit 2) in one line. */
+export class ApiError extends InputError {
   constructor(
     readonly status: number,
     readonly reason: string,
     readonly path: string,
-    message: string,
+    readonly detail: string,
   ) {
-    super(message);
+    super(`GET ${path} failed: ${status}${reason ? ` ${reason}` : ''}${detail ? `: ${detail.split('\n')[0]}` : ''}`);
   }
 }
 
 export interface ApiOptions {
+  /** Each request's whole duration, body included; 0: no limit (kubectl's --request-timeout 0). */
   timeoutMs: number;
+  /** When the whole read must be over (ms since the epoch); undefined: no deadline. */
+  deadline?: number;
   log?: (line: string) => void;
 }
+
+/** A read that was given up; the work it started may still be running and must not keep the process alive. */
+export class DeadlineError extends InputError {}
+
+/** `work`, or a rejection with `error()` after `ms` (no limit when ms is Infinity). */
+function within<T>(work: Promise<T>, ms: number, error: () => Error): Promise<T> {
+  if (!Number.isFinite(ms)) return work;
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(error()), Math.max(0, ms));
+  });
+  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
+}
+
+/** Path segments that would walk out of the request path or change it (`..`, `?`, `%2F`). */
+const UNSAFE_SEGMENT = /^\.{1,2}$|[?#%\s\\]/;
 
 const TLS_CODES = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/;
 
@@ -35,16 +54,31 @@ export class ApiClient {
     private readonly options: ApiOptions,
   ) {}
 
+  /** How long the next step may take: the request timeout, cut short by the deadline. */
+  private limitMs(): number {
+    const perRequest = this.options.timeoutMs > 0 ? this.options.timeoutMs : Infinity;
+    const left = this.options.deadline === undefined ? Infinity : this.options.deadline - Date.now();
+    return Math.min(perRequest, left);
+  }
+
+  private expired(what: string): Error {
+    const byDeadline = this.options.deadline !== undefined && this.options.deadline - Date.now() <= 0;
+    if (byDeadline) return new DeadlineError(`gave up: the --deadline passed while ${what}`);
+    return new DeadlineError(`${what} took longer than --request-timeout ${this.options.timeoutMs / 1000} s`);
+  }
+
   private async requestInit() {
-    // TLS material, tokens and exec-plugin credentials, as client-node applies them.
+    // TLS material, tokens and exec-plugin credentials, as client-node applies them. An exec
+    // plugin that never exits must not hang the tool: it gets the request timeout too.
     this.init ??= (async () => {
       const opts: https.RequestOptions = {};
       await this.config.kc.applyToHTTPSOptions(opts);
       return opts;
     })();
     try {
-      return await this.init;
+      return await within(this.init, this.limitMs(), () => this.expired('getting credentials (exec plugin)'));
     } catch (err) {
+      if (err instanceof DeadlineError) throw err;
       // Exec credential plugins and bad client certificates fail here.
       throw new InputError(
         `cannot get credentials for context ${this.config.context}: ${(err as Error).message.split('\n')[0]}`,
@@ -53,6 +87,8 @@ export class ApiClient {
   }
 
   async get(path: string, query: Record<string, string | number | undefined> = {}): Promise<any> {
+    const bad = path.split('/').find((segment) => UNSAFE_SEGMENT.test(segment));
+    if (bad !== undefined) throw new UsageError(`"${bad}" cannot be part of a Kubernetes name`);
     const base = await this.requestInit();
     const qs = Object.entries(query)
       .filter(([, v]) => v !== undefined && v !== '')
@@ -68,7 +104,6 @@ export class ApiClient {
           ...base,
           method: 'GET',
           headers: { ...(base.headers ?? {}), Accept: 'application/json' },
-          timeout: this.options.timeoutMs,
         },
         (res) => {
           const chunks: Buffer[] = [];
@@ -77,13 +112,17 @@ export class ApiClient {
           res.on('error', reject);
         },
       );
-      req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT_REQUEST' })));
+      // The whole request, a body trickling in one byte at a time included, fits in the limit.
+      const limit = this.limitMs();
+      const timer = Number.isFinite(limit)
+        ? setTimeout(() => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT_REQUEST' })), limit)
+        : undefined;
+      req.on('close', () => clearTimeout(timer));
       req.on('error', reject);
       req.end();
     }).catch((err: NodeJS.ErrnoException) => {
       const code = err.code ?? '';
-      if (code === 'ETIMEDOUT_REQUEST')
-        throw new InputError(`request timed out after ${this.options.timeoutMs / 1000} s: GET ${url.pathname}`);
+      if (code === 'ETIMEDOUT_REQUEST') throw this.expired(`GET ${url.pathname}`);
       if (TLS_CODES.test(code) || /certificate|tls|ssl/i.test(err.message)) {
         throw new InputError(`TLS failure talking to ${this.config.server}: ${err.message}`);
       }
@@ -112,11 +151,16 @@ export class ApiClient {
       }
       throw new ApiError(status, reason, url.pathname, message);
     }
+    let parsed: unknown;
     try {
-      return JSON.parse(body);
+      parsed = JSON.parse(body);
     } catch {
       throw new InputError(`the API server answered GET ${url.pathname} with something that is not JSON`);
     }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw new InputError(`the API server answered GET ${url.pathname} with JSON that is not an object`);
+    }
+    return parsed;
   }
 
   /** A list, all pages. Items get their kind and apiVersion back (lists omit them). */
@@ -127,11 +171,22 @@ export class ApiClient {
     query: Record<string, string | undefined> = {},
   ): Promise<any[]> {
     const items: any[] = [];
+    const seen = new Set<string>();
     let cont: string | undefined;
     do {
       const page = await this.get(path, { ...query, limit: 500, continue: cont });
-      for (const item of page.items ?? []) items.push({ apiVersion, kind, ...item });
+      if (page.items !== undefined && !Array.isArray(page.items)) {
+        throw new InputError(`the API server answered LIST ${path} without a list of items`);
+      }
+      for (const item of page.items ?? []) {
+        items.push(item && typeof item === 'object' ? { apiVersion, kind, ...item } : item);
+      }
       cont = page.metadata?.continue || undefined;
+      // A server that hands back a token it gave before would page forever.
+      if (cont !== undefined && seen.has(cont)) {
+        throw new InputError(`the API server repeated a continue token while listing ${path}; stopped`);
+      }
+      if (cont !== undefined) seen.add(cont);
     } while (cont);
     return items;
   }

@@ -3,7 +3,7 @@
 // Read-only: only get and list. Secrets are never requested.
 import ipaddr from 'ipaddr.js';
 import { InputError } from '../errors.js';
-import { splitHostPort, splitRef } from '../address.js';
+import { checkName, splitHostPort, splitRef } from '../address.js';
 import { LABEL_USE_WAYPOINT_NAMESPACE } from '../mesh/constants.js';
 import { ApiClient, ApiError } from './api.js';
 import type { RawObject, SourcedObject } from './files.js';
@@ -28,6 +28,19 @@ export type ReadPlan =
   | { kind: 'explain'; source: string; destination: string; namespace: string; port?: string }
   | { kind: 'probes'; target: string; namespace: string }
   | { kind: 'matrix'; namespaces: string[] | 'all' };
+
+/** The plan's names checked before any request: a bad name is a usage error, not a request path. */
+export function checkPlanNames(plan: ReadPlan): void {
+  const refs =
+    plan.kind === 'explain'
+      ? [plan.source === 'kubelet' ? undefined : plan.source, splitHostPort(plan.destination, plan.port).host]
+      : plan.kind === 'probes'
+        ? [plan.target]
+        : [];
+  for (const ref of refs) if (ref?.includes('/')) splitRef(ref, plan.kind === 'matrix' ? 'default' : plan.namespace);
+  const namespaces = plan.kind === 'matrix' ? (plan.namespaces === 'all' ? [] : plan.namespaces) : [plan.namespace];
+  for (const ns of namespaces) checkName(ns, 'namespace', ns);
+}
 
 interface Kind {
   kind: string;
@@ -109,7 +122,7 @@ export class ClusterReader {
         verb,
         resource: `${k.plural}${k.base.startsWith('/apis/') ? `.${k.base.split('/')[2]}` : ''}`,
         namespace,
-        message: err.message,
+        message: err.detail,
       });
       return [];
     }
@@ -117,7 +130,7 @@ export class ClusterReader {
     if (err instanceof ApiError)
       throw new InputError(
         `${verb} ${k.plural}${namespace ? ` in ${namespace}` : ''} failed: ${err.status} ${err.reason} ` +
-          `${err.message}`.trim(),
+          `${err.detail}`.trim(),
       );
     throw err;
   }
@@ -145,7 +158,7 @@ export class ClusterReader {
     const version = async (g: string) => {
       try {
         const res = await this.api.get(`/apis/${g}`);
-        const served: string[] = (res.versions ?? []).map((v: { version: string }) => v.version);
+        const served = servedVersions(res);
         return served.includes('v1') ? 'v1' : served.includes('v1beta1') ? 'v1beta1' : res.preferredVersion?.version;
       } catch (err) {
         if (err instanceof ApiError && err.status === 404) return undefined;
@@ -190,7 +203,7 @@ export class ClusterReader {
   private async adminPolicies(): Promise<void> {
     try {
       const res = await this.api.get('/apis/policy.networking.k8s.io');
-      const served: string[] = (res.versions ?? []).map((v: { version: string }) => v.version);
+      const served = servedVersions(res);
       const v = served.includes('v1alpha1') ? 'v1alpha1' : served[0];
       if (!v) return;
       await Promise.all([
@@ -398,4 +411,10 @@ export class ClusterReader {
     const objects = [...this.objects.values()].map((object) => ({ object, origin: 'cluster' }));
     return { objects, gaps: this.gaps, notes: this.notes };
   }
+}
+
+/** The versions an API group document lists, whatever shape the server gave it. */
+function servedVersions(res: { versions?: unknown }): string[] {
+  if (!Array.isArray(res.versions)) return [];
+  return res.versions.map((v: { version?: unknown } | null) => String(v?.version ?? ''));
 }
