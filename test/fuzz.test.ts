@@ -1,0 +1,178 @@
+// Hostile input, generated: every scenario's manifests mutated by a seeded mutator (a value
+// replaced by null, a number, text, a list or a map of the wrong kind, a key removed, an object
+// wrapped in a List, a field set to a huge value), then read, diagnosed and rendered as the CLI
+// does. Each run must end in a report that serialises to JSON, or in one of the tool's own
+// errors (a UserFacingError with a clear message): never a raw JavaScript error, and within a
+// bounded time. A few of the mutated inputs also go through the real binary, which must print
+// valid JSON for exit codes 0, 2 and 3 and one line on stderr otherwise.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { dump } from 'js-yaml';
+import { describe, expect, it } from 'vitest';
+import { parseManifestText } from '../src/input/files.js';
+import { buildSnapshot } from '../src/input/normalize.js';
+import { explain } from '../src/diagnose/explain.js';
+import { probes } from '../src/diagnose/probes.js';
+import { UserFacingError } from '../src/errors.js';
+import { loadScenarios, type Scenario } from './support/scenarios.js';
+
+const SEED = 20261130;
+const INPUTS = 400;
+const CLI_SAMPLE = 12;
+const MAX_MS_PER_INPUT = 5_000;
+const RAW_ERROR =
+  /Cannot read propert|is not a function|is not iterable|Maximum call stack|Invalid string length|of undefined|of null|\bat .+:\d+:\d+/;
+
+/** mulberry32: a small, seeded, reproducible generator. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const REPLACEMENTS: unknown[] = [
+  null,
+  5,
+  -1,
+  0,
+  1.5,
+  'x',
+  '',
+  true,
+  [],
+  {},
+  [null],
+  [5],
+  { a: 1 },
+  [[]],
+  'a'.repeat(10_000),
+];
+
+/** Every (container, key) in the tree, so a mutation can land anywhere. */
+function slots(root: unknown): { parent: any; key: string | number }[] {
+  const out: { parent: any; key: string | number }[] = [];
+  const stack = [root];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (v === null || typeof v !== 'object') continue;
+    const keys: (string | number)[] = Array.isArray(v) ? v.map((_, i) => i) : Object.keys(v);
+    for (const k of keys) {
+      out.push({ parent: v, key: k });
+      stack.push((v as any)[k]);
+    }
+  }
+  return out;
+}
+
+function mutate(objects: unknown[], next: () => number): unknown[] {
+  const copy = structuredClone(objects);
+  const pick = <T>(list: T[]): T => list[Math.floor(next() * list.length)];
+  const mutations = 1 + Math.floor(next() * 3);
+  for (let m = 0; m < mutations; m++) {
+    const all = slots(copy);
+    if (all.length === 0) break;
+    const { parent, key } = pick(all);
+    const action = next();
+    if (action < 0.7) parent[key] = structuredClone(pick(REPLACEMENTS));
+    else if (action < 0.85 && !Array.isArray(parent)) delete parent[key];
+    else if (action < 0.95) parent[key] = { apiVersion: 'v1', kind: 'List', items: [parent[key]] };
+    else copy.push(structuredClone(pick(copy as any[])));
+  }
+  return copy;
+}
+
+/** What the CLI does with -f and -o json, in-process. */
+function diagnose(s: Scenario, text: string): string {
+  const snapshot = buildSnapshot(parseManifestText(text, 'fuzz.yaml'));
+  const ns = s.flags.namespace ?? 'default';
+  const report =
+    s.command === 'probes'
+      ? probes(snapshot, s.args[0], ns)
+      : explain(snapshot, { source: s.args[0], destination: s.args[1], namespace: ns, port: s.flags.port });
+  return JSON.stringify(report);
+}
+
+function inputs(): { label: string; scenario: Scenario; text: string }[] {
+  const next = random(SEED);
+  const scenarios = loadScenarios().filter((s) => !s.expect.error);
+  const out = [];
+  for (let i = 0; i < INPUTS; i++) {
+    const scenario = scenarios[i % scenarios.length];
+    const objects = mutate(
+      scenario.objects.map((o) => o.object),
+      next,
+    );
+    // YAML most of the time (the common input), JSON otherwise.
+    const text =
+      next() < 0.8
+        ? objects.map((o) => dump(o, { noRefs: true })).join('---\n')
+        : JSON.stringify({ kind: 'List', apiVersion: 'v1', items: objects });
+    out.push({ label: `#${i} ${scenario.name}`, scenario, text });
+  }
+  return out;
+}
+
+describe(`fuzz: ${INPUTS} mutated inputs (seed ${SEED})`, () => {
+  const cases = inputs();
+
+  it('never a raw JavaScript error, always JSON or a clear error, in bounded time', () => {
+    const failures: string[] = [];
+    let clearErrors = 0;
+    for (const c of cases) {
+      const started = performance.now();
+      try {
+        JSON.parse(diagnose(c.scenario, c.text));
+      } catch (err) {
+        if (err instanceof UserFacingError && !RAW_ERROR.test(err.message)) clearErrors++;
+        else
+          failures.push(
+            `${c.label}: ${err instanceof Error ? `${err.constructor.name}: ${err.message}` : String(err)}`,
+          );
+      }
+      const ms = performance.now() - started;
+      if (ms > MAX_MS_PER_INPUT) failures.push(`${c.label}: took ${ms.toFixed(0)} ms`);
+    }
+    console.log(`fuzz: ${cases.length - clearErrors} reports, ${clearErrors} clear errors`);
+    expect(failures).toEqual([]);
+    // The mutator must reach both outcomes, or it tests nothing.
+    expect(clearErrors).toBeGreaterThan(INPUTS / 10);
+    expect(clearErrors).toBeLessThan(INPUTS);
+  });
+
+  it(`through the binary (${CLI_SAMPLE} of them): JSON on stdout for exit 0, 2, 3; one line on stderr otherwise`, () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fuzz-'));
+    const bin = join(import.meta.dirname, '..', 'bin', 'kubectl-ambient_doctor');
+    const step = Math.floor(cases.length / CLI_SAMPLE);
+    for (let i = 0; i < CLI_SAMPLE; i++) {
+      const c = cases[i * step];
+      const file = join(dir, `${i}.yaml`);
+      writeFileSync(file, c.text);
+      const s = c.scenario;
+      const args =
+        s.command === 'probes'
+          ? ['probes', s.args[0]]
+          : ['explain', s.args[0], s.args[1], ...(s.flags.port ? ['--port', s.flags.port] : [])];
+      const r = spawnSync(
+        process.execPath,
+        [bin, ...args, '-f', file, '-o', 'json', ...(s.flags.namespace ? ['-n', s.flags.namespace] : [])],
+        {
+          encoding: 'utf8',
+          timeout: 30_000,
+        },
+      );
+      expect(r.error, c.label).toBeUndefined();
+      if ([0, 2, 3].includes(r.status ?? -1) && r.stdout) expect(() => JSON.parse(r.stdout), c.label).not.toThrow();
+      else {
+        expect(r.stderr.trim().split('\n'), c.label).toHaveLength(1);
+        expect(r.stderr, c.label).not.toMatch(RAW_ERROR);
+      }
+    }
+  });
+});
