@@ -132,6 +132,18 @@ describe('explain exit codes and output', () => {
     expect(run([...args, '-o', 'wide'], { env: { COLUMNS: '60' } }).stdout).toContain('│ port 5000: from \\ to');
   });
 
+  it('matrix -o json is streamed cell by cell yet is the same document; -o jsonl is one cell per line', () => {
+    const args = ['matrix', '-A', '--port', '5000', '-f', join(ROOT, 'examples', 'lesson-waypoint-l7.yaml')];
+    const json = run([...args, '-o', 'json']).stdout;
+    const report = JSON.parse(json);
+    expect(json).toBe(`${JSON.stringify(report, null, 2)}\n`);
+    expect(report.cells.length).toBe(12);
+    const lines = run([...args, '-o', 'jsonl'])
+      .stdout.trimEnd()
+      .split('\n');
+    expect(lines.map((l) => JSON.parse(l))).toEqual(report.cells);
+  });
+
   it('json: docs as a versioned URL, objects with the file they came from', () => {
     const report = JSON.parse(
       run(['explain', 'test/curl', 'helloworld.hello:5000', '-f', STRICT, '-o', 'json']).stdout,

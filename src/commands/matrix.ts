@@ -1,8 +1,8 @@
 import { Command, Flags } from '@oclif/core';
 import { commonFlags, fail, loadSnapshot, textOptions } from '../cli/common.js';
-import { matrix } from '../diagnose/matrix.js';
+import { matrix, matrixStream, type MatrixQuery } from '../diagnose/matrix.js';
 import { renderMatrixDot, renderMatrixText } from '../render/matrix.js';
-import { renderJson, renderYaml } from '../render/structured.js';
+import { ChunkedWriter, renderYaml, writeJsonLines, writeMatrixJson } from '../render/structured.js';
 import { EXIT_CANNOT_READ } from '../errors.js';
 
 export default class Matrix extends Command {
@@ -22,9 +22,9 @@ export default class Matrix extends Command {
     }),
     output: Flags.string({
       char: 'o',
-      options: ['text', 'wide', 'json', 'yaml', 'dot'],
+      options: ['text', 'wide', 'json', 'jsonl', 'yaml', 'dot'],
       default: 'text',
-      description: 'output format (wide: the table even when wider than the terminal)',
+      description: 'output format (wide: the table even when wider than the terminal; jsonl: one cell per line)',
     }),
     port: Flags.integer({ description: 'the destination port for every cell' }),
     'service-ports': Flags.boolean({ description: "each destination's Service target ports" }),
@@ -38,13 +38,29 @@ export default class Matrix extends Command {
         kind: 'matrix',
         namespaces,
       }));
-      const report = matrix(snapshot, { namespaces, port: flags.port, servicePorts: flags['service-ports'] });
-      if (flags.output === 'json') process.stdout.write(renderJson(report));
-      else if (flags.output === 'yaml') process.stdout.write(renderYaml(report));
-      else if (flags.output === 'dot') process.stdout.write(renderMatrixDot(report));
-      else process.stdout.write(renderMatrixText(report, textOptions(flags)));
+      const query: MatrixQuery = { namespaces, port: flags.port, servicePorts: flags['service-ports'] };
+      let unknown = false;
+      if (flags.output === 'json' || flags.output === 'jsonl') {
+        // Streamed: each cell is written as it is decided.
+        const { header, cells } = matrixStream(snapshot, query);
+        const noting = function* () {
+          for (const c of cells) {
+            if (c.outcome === 'unknown') unknown = true;
+            yield c;
+          }
+        };
+        const out = new ChunkedWriter(process.stdout);
+        if (flags.output === 'json') await writeMatrixJson(header, noting(), out);
+        else await writeJsonLines(noting(), out);
+      } else {
+        const report = matrix(snapshot, query);
+        unknown = report.cells.some((c) => c.outcome === 'unknown');
+        if (flags.output === 'yaml') process.stdout.write(renderYaml(report));
+        else if (flags.output === 'dot') process.stdout.write(renderMatrixDot(report));
+        else process.stdout.write(renderMatrixText(report, textOptions(flags)));
+      }
       // 2 when a cell cannot be decided (RBAC gaps, facts the input lacks), as for explain.
-      process.exitCode = report.cells.some((c) => c.outcome === 'unknown') ? EXIT_CANNOT_READ : 0;
+      process.exitCode = unknown ? EXIT_CANNOT_READ : 0;
     } catch (err) {
       process.exitCode = fail(err);
     }

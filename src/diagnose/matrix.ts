@@ -48,7 +48,22 @@ function destinationsOf(
   return out.sort((a, b) => a.targets[0].targetPort - b.targets[0].targetPort || compareText(a.input, b.input));
 }
 
+/** The report with every cell in memory (text output, tests). */
 export function matrix(snapshot: Snapshot, query: MatrixQuery): MatrixReport {
+  const { header, cells } = matrixStream(snapshot, query);
+  return { ...header, cells: [...cells] };
+}
+
+export type MatrixHeader = Omit<MatrixReport, 'cells'>;
+
+/**
+ * The matrix as a header and a lazy sequence of cells: -o json and -o jsonl write each cell as it
+ * is decided, so memory does not grow with the output.
+ */
+export function matrixStream(
+  snapshot: Snapshot,
+  query: MatrixQuery,
+): { header: MatrixHeader; cells: Iterable<MatrixCell> } {
   if (query.port === undefined && !query.servicePorts)
     throw new UsageError('name the port with --port, or use --service-ports');
   const ctx = createContext(snapshot, 'verdict');
@@ -57,42 +72,43 @@ export function matrix(snapshot: Snapshot, query: MatrixQuery): MatrixReport {
     for (const ns of query.namespaces)
       if (!snapshot.namespaces.has(ns)) throw new UsageError(`namespace "${ns}" not found`);
   }
-  const cells: MatrixCell[] = [];
   // §11 (evidence): what RBAC hid can turn a cell unknown, as in explain.
   const unreadable = snapshot.gaps.map((g) => g.resource);
   const dependsOnMissingLabels = missingNamespaceProbe(snapshot, query);
-  for (const dst of workloads) {
-    for (const dest of destinationsOf(snapshot, dst, query)) {
-      const port = dest.targets[0].targetPort;
-      const service = dest.service
-        ? `${dest.service.meta.namespace}/${dest.service.meta.name}:${dest.port}`
-        : undefined;
-      for (const src of workloads) {
-        if (src === dst) continue;
-        const pair = evaluateCell(ctx, src.pod, dest);
-        const unknown =
-          (pair.ok ? !!pair.unknown || unreadable.length > 0 : liftable(pair.decisive, unreadable)) ||
-          dependsOnMissingLabels(src.pod, dst.pod, dest, pair.ok);
-        cells.push({
-          source: src.name,
-          destination: dst.name,
-          port,
-          outcome: unknown ? 'unknown' : pair.ok ? 'allowed' : 'denied',
-          symptom: unknown ? 'unknown' : pair.symptom,
-          enforcedBy: unknown ? 'none' : pair.enforcedBy,
-          ...(pair.decisive && !unknown ? { code: pair.decisive.code } : {}),
-          ...(service ? { service } : {}),
-        });
+  function* cells(): Generator<MatrixCell> {
+    for (const dst of workloads) {
+      for (const dest of destinationsOf(snapshot, dst, query)) {
+        const port = dest.targets[0].targetPort;
+        const service = dest.service
+          ? `${dest.service.meta.namespace}/${dest.service.meta.name}:${dest.port}`
+          : undefined;
+        for (const src of workloads) {
+          if (src === dst) continue;
+          const pair = evaluateCell(ctx, src.pod, dest);
+          const unknown =
+            (pair.ok ? !!pair.unknown || unreadable.length > 0 : liftable(pair.decisive, unreadable)) ||
+            dependsOnMissingLabels(src.pod, dst.pod, dest, pair.ok);
+          yield {
+            source: src.name,
+            destination: dst.name,
+            port,
+            outcome: unknown ? 'unknown' : pair.ok ? 'allowed' : 'denied',
+            symptom: unknown ? 'unknown' : pair.symptom,
+            enforcedBy: unknown ? 'none' : pair.enforcedBy,
+            ...(pair.decisive && !unknown ? { code: pair.decisive.code } : {}),
+            ...(service ? { service } : {}),
+          };
+        }
       }
     }
   }
-  return {
+  const header: MatrixHeader = {
     namespaces:
       query.namespaces === 'all' ? [...new Set(workloads.map((w) => w.pod.meta.namespace))].sort() : query.namespaces,
     workloads: workloads.map((w) => w.name),
     ports: query.port !== undefined ? String(query.port) : 'service target ports',
-    cells,
   };
+  return { header, cells: cells() };
 }
 
 const requests = new WeakMap<ResolvedDestination, RequestFacts>();
