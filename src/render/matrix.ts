@@ -35,12 +35,23 @@ export function renderMatrixText(r: MatrixReport, o: TextOptions): string {
       parts.push(table);
       continue;
     }
+    // Too wide for a table: one paragraph per source, destinations grouped by answer, so a
+    // thousand workloads read as a thousand short paragraphs, not a million lines.
     const lines = [s('bold', `port ${port}`)];
     for (const src of r.workloads) {
       const row = cells.filter((c) => c.source === src);
       if (row.length === 0) continue;
-      lines.push(wrap(short(src), width, '  '));
-      for (const c of row) lines.push(wrap(`${short(c.destination)}  ${cellText(c, s)}`, width, '    → ', '      '));
+      const groups = new Map<string, string[]>();
+      for (const c of row) {
+        const key = cellText(c, s);
+        groups.set(key, [...(groups.get(key) ?? []), short(c.destination)]);
+      }
+      const parts = [...groups].map(([answer, dsts]) =>
+        answer.includes('allow') && dsts.length > 3
+          ? `${answer} ${dsts.length} workloads`
+          : `${answer} → ${dsts.join(', ')}`,
+      );
+      lines.push(wrap(parts.join('; '), width, `  ${short(src)}: `, '      '));
     }
     parts.push(lines.join('\n'));
   }
