@@ -5,7 +5,7 @@ export const NAMESPACES = 200;
 export const PODS_PER_NS = 50;
 export const QUERY = { source: 'ns-1/app-1-1', destination: 'app-1.ns-0:80' };
 
-export function generateCluster() {
+export function generateCluster(namespaces = NAMESPACES) {
   const objects = [];
   objects.push({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'istio-system' } });
   objects.push({
@@ -23,7 +23,7 @@ export function generateCluster() {
       status: { phase: 'Running', podIP: `10.250.0.${z + 1}`, conditions: [{ type: 'Ready', status: 'True' }] },
     });
   }
-  for (let n = 0; n < NAMESPACES; n++) {
+  for (let n = 0; n < namespaces; n++) {
     const ns = `ns-${n}`;
     objects.push({
       apiVersion: 'v1',
@@ -89,7 +89,7 @@ export function generateCluster() {
           action: 'ALLOW',
           rules: [
             {
-              from: [{ source: { namespaces: [`ns-${(n + 1) % NAMESPACES}`] } }],
+              from: [{ source: { namespaces: [`ns-${(n + 1) % namespaces}`] } }],
               to: [{ operation: { ports: ['8080'] } }],
             },
           ],
