@@ -493,7 +493,7 @@ export function buildSnapshot(
   }
   const conflicts: DuplicateObject[] = [];
   for (const list of copies.values()) {
-    if (new Set(list.map((c) => JSON.stringify(c.object))).size < 2) continue;
+    if (list.length < 2 || new Set(list.map((c) => JSON.stringify(c.object))).size < 2) continue;
     const used = list[list.length - 1];
     // Copies that say the same as the used one change nothing; the others are what the user should see.
     const differing = list.filter((c) => JSON.stringify(c.object) !== JSON.stringify(used.object));
