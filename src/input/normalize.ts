@@ -482,14 +482,27 @@ export function buildSnapshot(
   // The same object given twice (two files, or a file and stdin): the later one wins, as with kubectl apply.
   // Copies that differ are reported (AD904): `-f dir/` must not change a verdict without a word.
   const unique = new Map<string, SourcedObject>();
+  // Only objects seen more than once get a list of their copies.
   const copies = new Map<string, SourcedObject[]>();
   for (const o of objects) {
     const m = o.object.metadata ?? {};
-    const group = String(o.object.apiVersion ?? '').split('/')[0];
-    const key = `${group}/${o.object.kind}/${m.namespace ?? ''}/${m.name ?? ''}`;
-    if (m.name && o.origin !== 'fix') copies.set(key, [...(copies.get(key) ?? []), o]);
-    if (m.name) unique.delete(key);
-    unique.set(m.name ? key : `${key}#${unique.size}`, o);
+    const apiVersion = String(o.object.apiVersion ?? '');
+    const slash = apiVersion.indexOf('/');
+    const key = `${slash < 0 ? apiVersion : apiVersion.slice(0, slash)}/${o.object.kind}/${m.namespace ?? ''}/${m.name ?? ''}`;
+    if (!m.name) {
+      unique.set(`${key}#${unique.size}`, o);
+      continue;
+    }
+    const earlier = unique.get(key);
+    if (earlier) {
+      if (o.origin !== 'fix') {
+        const list = copies.get(key) ?? (earlier.origin === 'fix' ? [] : [earlier]);
+        list.push(o);
+        copies.set(key, list);
+      }
+      unique.delete(key);
+    }
+    unique.set(key, o);
   }
   const conflicts: DuplicateObject[] = [];
   for (const list of copies.values()) {
@@ -566,7 +579,7 @@ export function buildSnapshot(
     }
   }
 
-  pods.push(...synthesizePods(workloads, pods));
+  for (const pod of synthesizePods(workloads, pods)) pods.push(pod);
   // A stable order, whatever order files or the API server gave: results must not depend on it.
   for (const list of [
     pods,

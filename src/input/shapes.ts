@@ -192,7 +192,8 @@ const SHAPES: Record<string, Schema> = {
   ConfigMap: obj({ metadata, data: mapOf(scalar) }),
 };
 
-const ajv = new Ajv({ allErrors: false, strict: false });
+// The schemas are ours and fixed: checking them against the meta-schema would only cost start-up time.
+const ajv = new Ajv({ allErrors: false, strict: false, validateSchema: false });
 const compiled = new Map<string, ValidateFunction>();
 
 function validatorFor(kind: string): ValidateFunction | undefined {
