@@ -488,7 +488,8 @@ export function buildSnapshot(
     const m = o.object.metadata ?? {};
     const apiVersion = String(o.object.apiVersion ?? '');
     const slash = apiVersion.indexOf('/');
-    const key = `${slash < 0 ? apiVersion : apiVersion.slice(0, slash)}/${o.object.kind}/${m.namespace ?? ''}/${m.name ?? ''}`;
+    const group = slash < 0 ? apiVersion : apiVersion.slice(0, slash);
+    const key = `${group}/${o.object.kind}/${m.namespace ?? ''}/${m.name ?? ''}`;
     if (!m.name) {
       unique.set(`${key}#${unique.size}`, o);
       continue;
