@@ -10,6 +10,7 @@ import { liftable } from './verdict.js';
 import { candidateLabels } from './missing-namespaces.js';
 import { createContext, type EvalContext } from './context.js';
 import { matrixWorkloads } from './workloads.js';
+import { podClassKeys } from './pod-classes.js';
 import { podAddressed, serviceAddressed, type ResolvedDestination } from './resolve.js';
 import { bindingFor, routeFor } from './route.js';
 import { evaluateRoute } from './paths/index.js';
@@ -20,6 +21,8 @@ export interface MatrixQuery {
   /** One port for every destination, or each destination's Service target ports. */
   port?: number;
   servicePorts?: boolean;
+  /** false: evaluate every cell (what the class evaluation is tested against). */
+  classes?: boolean;
 }
 
 /**
@@ -75,29 +78,42 @@ export function matrixStream(
   // §11 (evidence): what RBAC hid can turn a cell unknown, as in explain.
   const unreadable = snapshot.gaps.map((g) => g.resource);
   const dependsOnMissingLabels = missingNamespaceProbe(snapshot, query);
+  // Pods no rule can tell apart get one evaluation per pair of classes (pod-classes.ts); when every
+  // workload is a class of its own there is nothing to share and cells are evaluated directly.
+  const classOf = query.classes === false ? undefined : classIds(snapshot, workloads);
+  // Answers by (source class, destination class), one per destination port (index in dests).
+  const decided = new Map<number, Pick<MatrixCell, 'outcome' | 'symptom' | 'enforcedBy' | 'code'>[]>();
+  const decide = (src: PodFact, dst: PodFact, dest: ResolvedDestination) => {
+    const pair = evaluateCell(ctx, src, dest);
+    const unknown =
+      (pair.ok ? !!pair.unknown || unreadable.length > 0 : liftable(pair.decisive, unreadable)) ||
+      dependsOnMissingLabels(src, dst, dest, pair.ok);
+    return {
+      outcome: unknown ? 'unknown' : pair.ok ? 'allowed' : 'denied',
+      symptom: unknown ? 'unknown' : pair.symptom,
+      enforcedBy: unknown ? 'none' : pair.enforcedBy,
+      ...(pair.decisive && !unknown ? { code: pair.decisive.code } : {}),
+    } as const;
+  };
   function* cells(): Generator<MatrixCell> {
     for (const dst of workloads) {
-      for (const dest of destinationsOf(snapshot, dst, query)) {
+      const dests = destinationsOf(snapshot, dst, query);
+      for (let i = 0; i < dests.length; i++) {
+        const dest = dests[i];
         const port = dest.targets[0].targetPort;
         const service = dest.service
           ? `${dest.service.meta.namespace}/${dest.service.meta.name}:${dest.port}`
           : undefined;
         for (const src of workloads) {
           if (src === dst) continue;
-          const pair = evaluateCell(ctx, src.pod, dest);
-          const unknown =
-            (pair.ok ? !!pair.unknown || unreadable.length > 0 : liftable(pair.decisive, unreadable)) ||
-            dependsOnMissingLabels(src.pod, dst.pod, dest, pair.ok);
-          yield {
-            source: src.name,
-            destination: dst.name,
-            port,
-            outcome: unknown ? 'unknown' : pair.ok ? 'allowed' : 'denied',
-            symptom: unknown ? 'unknown' : pair.symptom,
-            enforcedBy: unknown ? 'none' : pair.enforcedBy,
-            ...(pair.decisive && !unknown ? { code: pair.decisive.code } : {}),
-            ...(service ? { service } : {}),
-          };
+          let answer;
+          if (classOf) {
+            const key = classOf.ids.get(src)! * classOf.count + classOf.ids.get(dst)!;
+            let answers = decided.get(key);
+            if (!answers) decided.set(key, (answers = []));
+            answer = answers[i] ??= decide(src.pod, dst.pod, dest);
+          } else answer = decide(src.pod, dst.pod, dest);
+          yield { source: src.name, destination: dst.name, port, ...answer, ...(service ? { service } : {}) };
         }
       }
     }
@@ -109,6 +125,23 @@ export function matrixStream(
     ports: query.port !== undefined ? String(query.port) : 'service target ports',
   };
   return { header, cells: cells() };
+}
+
+/** Small numbers for the workloads' classes, or undefined when no two workloads share one. */
+function classIds<W extends { pod: PodFact }>(
+  snapshot: Snapshot,
+  workloads: W[],
+): { ids: Map<W, number>; count: number } | undefined {
+  const keyOf = podClassKeys(snapshot);
+  const byKey = new Map<string, number>();
+  const ids = new Map<W, number>();
+  for (const w of workloads) {
+    const key = keyOf(w.pod);
+    let id = byKey.get(key);
+    if (id === undefined) byKey.set(key, (id = byKey.size));
+    ids.set(w, id);
+  }
+  return byKey.size < workloads.length ? { ids, count: byKey.size } : undefined;
 }
 
 const requests = new WeakMap<ResolvedDestination, RequestFacts>();
