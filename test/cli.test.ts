@@ -98,6 +98,7 @@ describe('explain exit codes and output', () => {
     expect(lines[3]).toContain('culprit      PeerAuthentication istio-system/default');
     expect(lines).toContain('kubectl label namespace test istio.io/dataplane-mode=ambient');
     expect(r.stdout).toContain('✗ mTLS mode STRICT from PeerAuthentication istio-system/default');
+    expect(r.stdout).toContain('source       test/curl (not in the mesh, node-a)');
     // Only the failing hop's evidence by default; § references stay in the docs.
     expect(r.stdout).not.toContain('source egress: no NetworkPolicy selects the source');
     expect(r.stdout).not.toContain('§');

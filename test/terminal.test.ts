@@ -37,6 +37,8 @@ function screenLines(output: string): string[] {
 function checkFirstScreen(lines: string[], report: ExplainReport | ProbesReport, label: string, whole: boolean): void {
   const wide = lines.filter((l) => stringWidth(l) > WIDTH);
   expect(wide, `${label}: lines wider than ${WIDTH}`).toEqual([]);
+  // Section numbers of a document users do not have stay in the docs pages.
+  expect(lines.filter((l) => l.includes('§')), `${label}: § in terminal output`).toEqual([]);
   const screen = lines.slice(0, HEIGHT);
   const first = screen.join('\n');
   const flat = screen.map((l) => l.trim()).join(' ');
