@@ -63,8 +63,10 @@ export class ApiClient {
 
   private expired(what: string): Error {
     const byDeadline = this.options.deadline !== undefined && this.options.deadline - Date.now() <= 0;
-    if (byDeadline) return new DeadlineError(`gave up: the --deadline passed while ${what}`);
-    return new DeadlineError(`${what} took longer than --request-timeout ${this.options.timeoutMs / 1000} s`);
+    if (byDeadline) return new DeadlineError(`timed out: the --deadline passed while ${what}`);
+    const limit = this.options.timeoutMs;
+    const shown = limit < 1000 ? `${limit} ms` : `${limit / 1000} s`;
+    return new DeadlineError(`${what} timed out: it took longer than --request-timeout ${shown}`);
   }
 
   private async requestInit() {
