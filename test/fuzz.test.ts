@@ -17,6 +17,7 @@ import { explain } from '../src/diagnose/explain.js';
 import { probes } from '../src/diagnose/probes.js';
 import { UserFacingError } from '../src/errors.js';
 import { loadScenarios, type Scenario } from './support/scenarios.js';
+import { seededRandom } from './support/random.js';
 
 const SEED = 20261130;
 const INPUTS = 400;
@@ -24,18 +25,6 @@ const CLI_SAMPLE = 12;
 const MAX_MS_PER_INPUT = 5_000;
 const RAW_ERROR =
   /Cannot read propert|is not a function|is not iterable|Maximum call stack|Invalid string length|of undefined|of null|\bat .+:\d+:\d+/;
-
-/** mulberry32: a small, seeded, reproducible generator. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const REPLACEMENTS: unknown[] = [
   null,
@@ -100,7 +89,7 @@ function diagnose(s: Scenario, text: string): string {
 }
 
 function inputs(): { label: string; scenario: Scenario; text: string }[] {
-  const next = random(SEED);
+  const next = seededRandom(SEED);
   const scenarios = loadScenarios().filter((s) => !s.expect.error);
   const out = [];
   for (let i = 0; i < INPUTS; i++) {

@@ -8,21 +8,11 @@ import { buildSnapshot } from '../src/input/normalize.js';
 import { matrix, type MatrixQuery } from '../src/diagnose/matrix.js';
 import type { SourcedObject } from '../src/input/files.js';
 import { loadScenarios, scenarioSnapshot } from './support/scenarios.js';
+import { seededRandom } from './support/random.js';
 import { podClassKeys } from '../src/diagnose/pod-classes.js';
 import { matrixWorkloads } from '../src/diagnose/workloads.js';
 
 const SEED = 7127;
-
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Copies of pods (replicas that share or change one fact) so that classes form and break. */
 function mutated(objects: SourcedObject[], next: () => number): SourcedObject[] {
@@ -73,7 +63,7 @@ describe('matrix by pod classes equals the matrix cell by cell', () => {
   });
 
   it('on 200 randomly mutated snapshots (seed ' + SEED + ')', () => {
-    const next = random(SEED);
+    const next = seededRandom(SEED);
     let compared = 0;
     let shared = 0;
     for (let i = 0; i < 200; i++) {
