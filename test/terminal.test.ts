@@ -38,7 +38,10 @@ function checkFirstScreen(lines: string[], report: ExplainReport | ProbesReport,
   const wide = lines.filter((l) => stringWidth(l) > WIDTH);
   expect(wide, `${label}: lines wider than ${WIDTH}`).toEqual([]);
   // Section numbers of a document users do not have stay in the docs pages.
-  expect(lines.filter((l) => l.includes('§')), `${label}: § in terminal output`).toEqual([]);
+  expect(
+    lines.filter((l) => l.includes('§')),
+    `${label}: § in terminal output`,
+  ).toEqual([]);
   const screen = lines.slice(0, HEIGHT);
   const first = screen.join('\n');
   const flat = screen.map((l) => l.trim()).join(' ');
