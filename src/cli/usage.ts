@@ -1,5 +1,5 @@
 // Command-line mistakes as kubectl answers them: one line, and "did you mean" when something close exists.
-import { closest, distance } from 'fastest-levenshtein';
+import { didYouMean } from './nearest.js';
 import { COMMANDS } from '../commands/index.js';
 
 type CommandId = keyof typeof COMMANDS;
@@ -8,13 +8,6 @@ interface ArgSpec {
 }
 
 const BUILTINS = ['help', '--help', '-h', '--version', 'version'];
-
-/** A suggestion when `typed` is a near miss of one of `known` (at most a third of it changed). */
-export function didYouMean(typed: string, known: string[]): string | undefined {
-  if (known.length === 0) return undefined;
-  const guess = closest(typed, known);
-  return distance(typed, guess) <= Math.max(2, Math.floor(typed.length / 3)) ? guess : undefined;
-}
 
 /** The first word when it is not a command: one line naming it, with the nearest command. */
 export function unknownCommand(argv: string[]): string | undefined {

@@ -1,6 +1,6 @@
 import { Args, Command } from '@oclif/core';
-import { closest } from 'fastest-levenshtein';
 import { commonFlags, fail } from '../cli/common.js';
+import { didYouMean } from '../cli/nearest.js';
 import { FINDINGS, type FindingCode } from '../findings/catalogue.js';
 import { page, pageNames } from '../findings/pages.js';
 import { UsageError } from '../errors.js';
@@ -24,10 +24,9 @@ export default class Docs extends Command {
       }
       const found = page(args.page);
       if (!found) {
-        const guess = closest(args.page.toUpperCase(), pageNames());
-        throw new UsageError(
-          `no docs page "${args.page}"; did you mean ${guess}? ('docs' with no argument lists them)`,
-        );
+        const guess = didYouMean(args.page.toUpperCase(), pageNames());
+        const hint = guess ? `; did you mean ${guess}?` : '';
+        throw new UsageError(`no docs page "${args.page}"${hint} ('docs' with no argument lists them)`);
       }
       process.stdout.write(`${found.url}\n\n${found.text.trimEnd()}\n`);
     } catch (err) {

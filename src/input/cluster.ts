@@ -31,15 +31,16 @@ export type ReadPlan =
 
 /** The plan's names checked before any request: a bad name is a usage error, not a request path. */
 export function checkPlanNames(plan: ReadPlan): void {
+  if (plan.kind === 'matrix') {
+    for (const ns of plan.namespaces === 'all' ? [] : plan.namespaces) checkName(ns, 'namespace', ns);
+    return;
+  }
   const refs =
     plan.kind === 'explain'
       ? [plan.source === 'kubelet' ? undefined : plan.source, splitHostPort(plan.destination, plan.port).host]
-      : plan.kind === 'probes'
-        ? [plan.target]
-        : [];
-  for (const ref of refs) if (ref?.includes('/')) splitRef(ref, plan.kind === 'matrix' ? 'default' : plan.namespace);
-  const namespaces = plan.kind === 'matrix' ? (plan.namespaces === 'all' ? [] : plan.namespaces) : [plan.namespace];
-  for (const ns of namespaces) checkName(ns, 'namespace', ns);
+      : [plan.target];
+  for (const ref of refs) if (ref?.includes('/')) splitRef(ref, plan.namespace);
+  checkName(plan.namespace, 'namespace', plan.namespace);
 }
 
 interface Kind {
