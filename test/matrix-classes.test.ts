@@ -2,14 +2,17 @@
 // the answer; it must equal evaluating every cell. Compared on every scenario (all namespaces, the
 // scenario's port and --service-ports) and on snapshots mutated at random from them (a seeded
 // generator: labels, service accounts, readiness, nodes and annotations moved between pods,
-// replicas added), where classes collapse and split in ways no scenario was written for.
+// replicas added, moved to another namespace or given another app label), where classes collapse and
+// split in ways no scenario was written for. Both kinds of class are compared: whole-pod classes and
+// sources classed by what each destination's rules read (relativeSourceClasses).
 import { describe, expect, it } from 'vitest';
 import { buildSnapshot } from '../src/input/normalize.js';
 import { matrix, type MatrixQuery } from '../src/diagnose/matrix.js';
 import type { SourcedObject } from '../src/input/files.js';
 import { loadScenarios, scenarioSnapshot } from './support/scenarios.js';
 import { seededRandom } from './support/random.js';
-import { podClassKeys } from '../src/diagnose/pod-classes.js';
+import { podClassKeys, relativeSourceClasses } from '../src/diagnose/pod-classes.js';
+import { createContext } from '../src/diagnose/context.js';
 import { matrixWorkloads } from '../src/diagnose/workloads.js';
 
 const SEED = 7127;
@@ -19,6 +22,8 @@ function mutated(objects: SourcedObject[], next: () => number): SourcedObject[] 
   const out = objects.map((o) => ({ ...o, object: structuredClone(o.object) }));
   const pods = out.filter((o) => o.object.kind === 'Pod' && o.object.metadata?.labels?.app !== 'ztunnel');
   const pick = <T>(xs: T[]) => xs[Math.floor(next() * xs.length)];
+  const apps = [...new Set(pods.map((o) => o.object.metadata?.labels?.app).filter(Boolean)), 'other'];
+  const namespaces = [...new Set(pods.map((o) => o.object.metadata?.namespace).filter(Boolean))];
   for (let i = 0; i < 6 && pods.length > 0; i++) {
     const copy: any = structuredClone(pick(pods).object);
     copy.metadata.name = `${copy.metadata.name}-copy${i}`;
@@ -26,8 +31,11 @@ function mutated(objects: SourcedObject[], next: () => number): SourcedObject[] 
       copy.status = { ...copy.status, podIP: `10.99.${i}.${Math.floor(next() * 250) + 1}`, podIPs: undefined };
     const change = next();
     copy.metadata.labels = { ...(copy.metadata.labels ?? {}) };
-    if (change < 0.25) copy.metadata.labels.version = pick(['v1', 'v2', 'v3']);
-    else if (change < 0.4) copy.spec = { ...copy.spec, serviceAccountName: pick(['default', 'other']) };
+    if (change < 0.15) copy.metadata.labels.version = pick(['v1', 'v2', 'v3']);
+    else if (change < 0.25) copy.spec = { ...copy.spec, serviceAccountName: pick(['default', 'other']) };
+    // Another workload's app label or another namespace: what selectors, peers and principals read.
+    else if (change < 0.35) copy.metadata.labels.app = pick(apps);
+    else if (change < 0.45) copy.metadata.namespace = pick(namespaces);
     else if (change < 0.55) copy.spec = { ...copy.spec, nodeName: pick(['node-a', 'node-b', 'node-z']) };
     else if (change < 0.7)
       copy.status = { ...copy.status, conditions: [{ type: 'Ready', status: pick(['True', 'False']) }] };
@@ -66,12 +74,14 @@ describe('matrix by pod classes equals the matrix cell by cell', () => {
     const next = seededRandom(SEED);
     let compared = 0;
     let shared = 0;
+    let relative = 0;
     for (let i = 0; i < 200; i++) {
       const s = scenarios[i % scenarios.length];
       const snapshot = buildSnapshot(mutated(s.objects, next), s.input);
       const keyOf = podClassKeys(snapshot);
       const keys = matrixWorkloads(snapshot, 'all').map((w) => keyOf(w.pod));
       if (new Set(keys).size < keys.length) shared++;
+      if (relativeSourceClasses(createContext(snapshot, 'verdict'), [])) relative++;
       const port = s.args[1]?.match(/:(\d+)/)?.[1];
       for (const q of queries(port)) {
         const byClass = matrix(snapshot, q);
@@ -82,5 +92,106 @@ describe('matrix by pod classes equals the matrix cell by cell', () => {
     expect(compared).toBeGreaterThan(1000);
     // Classes must actually be shared in a good part of them, or the comparison tests nothing.
     expect(shared).toBeGreaterThan(50);
+    expect(relative).toBeGreaterThan(50);
+  });
+
+  // Generated from nothing: namespaces of distinct workloads (each its own labels and service
+  // account, so whole-pod classes never form) under random NetworkPolicy peers and
+  // AuthorizationPolicy sources, the rules relative source classes read.
+  it('on 150 generated clusters with random NetworkPolicies and AuthorizationPolicies', () => {
+    const next = seededRandom(SEED + 1);
+    const pick = <T>(xs: T[]) => xs[Math.floor(next() * xs.length)];
+    let compared = 0;
+    let merged = 0;
+    for (let i = 0; i < 150; i++) {
+      const objects = generatedCluster(next, pick);
+      const snapshot = buildSnapshot(objects.map((object) => ({ object, origin: 'generated' })));
+      const q: MatrixQuery = { namespaces: 'all', port: 8080 };
+      const byClass = matrix(snapshot, q);
+      expect(byClass, `cluster #${i}`).toEqual(matrix(snapshot, { ...q, classes: false }));
+      compared += byClass.cells.length;
+      const pods = matrixWorkloads(snapshot, 'all').map((w) => w.pod);
+      const keys = relativeSourceClasses(createContext(snapshot, 'verdict'), pods)!(pods[0]);
+      if (new Set(keys).size < pods.length) merged++;
+    }
+    expect(compared).toBeGreaterThan(10_000);
+    expect(merged).toBeGreaterThan(100);
   });
 });
+
+function generatedCluster(next: () => number, pick: <T>(xs: T[]) => T): Record<string, any>[] {
+  const namespaces = ['a', 'b', 'c', 'd'];
+  const objects: Record<string, any>[] = [];
+  const selector = () =>
+    next() < 0.5
+      ? { matchLabels: { app: `w${Math.floor(next() * 5)}` } }
+      : { matchExpressions: [{ key: 'tier', operator: pick(['In', 'NotIn']), values: [pick(['web', 'db'])] }] };
+  for (const ns of namespaces) {
+    const labels: Record<string, string> = { team: pick(['x', 'y']) };
+    if (next() < 0.8) labels['istio.io/dataplane-mode'] = 'ambient';
+    objects.push({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels } });
+    for (let w = 0; w < 5; w++)
+      objects.push({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: {
+          name: `w${w}-x`,
+          namespace: ns,
+          labels: { app: `w${w}`, tier: pick(['web', 'db']) },
+          annotations: next() < 0.9 ? { 'ambient.istio.io/redirection': 'enabled' } : {},
+        },
+        spec: {
+          nodeName: 'n1',
+          serviceAccountName: `sa${w}`,
+          containers: [{ name: 'c', ports: [{ containerPort: 8080 }] }],
+        },
+        status: {
+          phase: 'Running',
+          podIP: `10.0.${namespaces.indexOf(ns)}.${w + 1}`,
+          conditions: [{ type: 'Ready', status: 'True' }],
+        },
+      });
+    for (let k = 0; k < Math.floor(next() * 4); k++) {
+      const peer = pick([
+        () => ({ podSelector: selector() }),
+        () => ({ namespaceSelector: { matchLabels: { team: pick(['x', 'y']) } } }),
+        () => ({ namespaceSelector: {}, podSelector: selector() }),
+      ])();
+      const egress = next() < 0.3;
+      objects.push({
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'NetworkPolicy',
+        metadata: { name: `np${k}`, namespace: ns },
+        spec: {
+          podSelector: next() < 0.2 ? {} : selector(),
+          ...(egress
+            ? { policyTypes: ['Egress'], egress: [{ to: [peer] }] }
+            : {
+                ingress: [{ from: [peer], ports: next() < 0.5 ? [{ port: 8080 }, { port: 15008 }] : [{ port: 8080 }] }],
+              }),
+        },
+      });
+    }
+    for (let k = 0; k < Math.floor(next() * 3); k++) {
+      const source = pick([
+        () => ({ principals: [`cluster.local/ns/${pick(namespaces)}/sa/sa${Math.floor(next() * 5)}`] }),
+        () => ({ principals: [`cluster.local/ns/${pick(namespaces)}/*`] }),
+        () => ({ namespaces: [pick(namespaces)] }),
+        () => ({ notNamespaces: [pick(namespaces)] }),
+        () => ({ serviceAccounts: [`sa${Math.floor(next() * 5)}`] }),
+        () => ({ notPrincipals: ['*/sa/sa1'] }),
+      ])();
+      objects.push({
+        apiVersion: 'security.istio.io/v1',
+        kind: 'AuthorizationPolicy',
+        metadata: { name: `ap${k}`, namespace: ns },
+        spec: {
+          ...(next() < 0.7 ? { selector: { matchLabels: { app: `w${Math.floor(next() * 5)}` } } } : {}),
+          action: pick(['ALLOW', 'ALLOW', 'DENY']),
+          rules: [{ from: [{ source }] }],
+        },
+      });
+    }
+  }
+  return objects;
+}

@@ -10,7 +10,7 @@ import { liftable } from './verdict.js';
 import { candidateLabels } from './missing-namespaces.js';
 import { createContext, type EvalContext } from './context.js';
 import { matrixWorkloads } from './workloads.js';
-import { podClassKeys } from './pod-classes.js';
+import { podClassKeys, relativeSourceClasses } from './pod-classes.js';
 import { podAddressed, serviceAddressed, type ResolvedDestination } from './resolve.js';
 import { bindingFor, routeFor } from './route.js';
 import { evaluateRoute } from './paths/index.js';
@@ -77,12 +77,22 @@ export function matrixStream(
   }
   // §11 (evidence): what RBAC hid can turn a cell unknown, as in explain.
   const unreadable = snapshot.gaps.map((g) => g.resource);
-  const dependsOnMissingLabels = missingNamespaceProbe(snapshot, query);
+  const { dependsOnMissingLabels, variantsExist } = missingNamespaceProbe(snapshot, query);
   // Pods no rule can tell apart get one evaluation per pair of classes (pod-classes.ts); when every
   // workload is a class of its own there is nothing to share and cells are evaluated directly.
   const classOf = query.classes === false ? undefined : classIds(snapshot, workloads);
   // Answers by (source class, destination class), one per destination port (index in dests).
-  const decided = new Map<number, Pick<MatrixCell, 'outcome' | 'symptom' | 'enforcedBy' | 'code'>[]>();
+  const decided = new Map<number, Answer[]>();
+  // Finer still: sources told apart only by what the destination's rules read (pod-classes.ts);
+  // one key function and answer table per destination class.
+  const relative =
+    query.classes === false || variantsExist
+      ? undefined
+      : relativeSourceClasses(
+          ctx,
+          workloads.map((w) => w.pod),
+        );
+  const byDestination = new Map<number, { keys: Float64Array; answers: Map<number, Answer[]> }>();
   const decide = (src: PodFact, dst: PodFact, dest: ResolvedDestination) => {
     const pair = evaluateCell(ctx, src, dest);
     const unknown =
@@ -96,18 +106,29 @@ export function matrixStream(
     } as const;
   };
   function* cells(): Generator<MatrixCell> {
-    for (const dst of workloads) {
+    for (const [index, dst] of workloads.entries()) {
       const dests = destinationsOf(snapshot, dst, query);
+      let table: { keys: Float64Array; answers: Map<number, Answer[]> } | undefined;
+      if (relative) {
+        const dstClass = classOf ? classOf.ids.get(dst)! : index;
+        table = byDestination.get(dstClass);
+        if (!table) byDestination.set(dstClass, (table = { keys: relative(dst.pod), answers: new Map() }));
+      }
       for (let i = 0; i < dests.length; i++) {
         const dest = dests[i];
         const port = dest.targets[0].targetPort;
         const service = dest.service
           ? `${dest.service.meta.namespace}/${dest.service.meta.name}:${dest.port}`
           : undefined;
-        for (const src of workloads) {
+        for (const [srcIndex, src] of workloads.entries()) {
           if (src === dst) continue;
           let answer;
-          if (classOf) {
+          if (table) {
+            const key = table.keys[srcIndex];
+            let answers = table.answers.get(key);
+            if (!answers) table.answers.set(key, (answers = []));
+            answer = answers[i] ??= decide(src.pod, dst.pod, dest);
+          } else if (classOf) {
             const key = classOf.ids.get(src)! * classOf.count + classOf.ids.get(dst)!;
             let answers = decided.get(key);
             if (!answers) decided.set(key, (answers = []));
@@ -126,6 +147,8 @@ export function matrixStream(
   };
   return { header, cells: cells() };
 }
+
+type Answer = Pick<MatrixCell, 'outcome' | 'symptom' | 'enforcedBy' | 'code'>;
 
 /** Small numbers for the workloads' classes, or undefined when no two workloads share one. */
 function classIds<W extends { pod: PodFact }>(
@@ -174,7 +197,7 @@ function missingNamespaceProbe(snapshot: Snapshot, query: MatrixQuery) {
       return { ns, ctx: createContext(changed, 'verdict'), pods };
     }),
   );
-  return (src: PodFact, dst: PodFact, dest: ResolvedDestination, ok: boolean): boolean => {
+  const dependsOnMissingLabels = (src: PodFact, dst: PodFact, dest: ResolvedDestination, ok: boolean): boolean => {
     for (const v of variants) {
       if (v.ns !== src.meta.namespace && v.ns !== dst.meta.namespace) continue;
       const srcV = v.pods.get(`${src.meta.namespace}/${src.meta.name}`);
@@ -185,4 +208,5 @@ function missingNamespaceProbe(snapshot: Snapshot, query: MatrixQuery) {
     }
     return false;
   };
+  return { dependsOnMissingLabels, variantsExist: variants.length > 0 };
 }

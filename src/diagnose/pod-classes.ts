@@ -8,6 +8,11 @@
 import type { PodFact, Snapshot } from '../snapshot/types.js';
 import { servicesSelecting } from '../mesh/services.js';
 import { ztunnelOnNode } from '../mesh/ztunnel.js';
+import { LABEL_GATEWAY_NAME } from '../mesh/constants.js';
+import { identityOf } from '../mesh/identity.js';
+import { peerMatches, selectingPolicies } from '../mesh/network-policy.js';
+import { matchMatches, type RbacMatch } from '../mesh/ztunnel-rbac.js';
+import { conversionOf, policiesAt, type EvalContext } from './context.js';
 
 /** Labels that differ between replicas and that no selector of a diagnosis reads. */
 const NOISE_LABELS = new Set(['pod-template-hash', 'controller-revision-hash', 'pod-template-generation']);
@@ -60,3 +65,136 @@ export function podClassKeys(snapshot: Snapshot): (pod: PodFact) => string {
     return key;
   };
 }
+
+/** Label keys the engine reads by name (enrolment, waypoints, gateways), kept as they are. */
+const readByName = (key: string) => key.includes('istio') || key === LABEL_GATEWAY_NAME;
+
+/**
+ * Source classes relative to one destination (issue 13: a 5,000-workload matrix). For a fixed
+ * destination, a source is read through its own state (enrolment, node, readiness, the egress
+ * NetworkPolicies that select it) and through the destination's rules: the peers of the ingress
+ * NetworkPolicies that select the destination, and the identity matches of the AuthorizationPolicies
+ * that apply at the destination's ztunnel (§4.1). Sources equal on all of these get one evaluation,
+ * even when each has labels and a service account of its own. Undefined where a part of the model
+ * reads the source in ways this key does not follow (waypoints and gateways, admin network
+ * policies, namespaces implied by file input): the matrix then uses the whole-pod classes.
+ *
+ * The result gives, for one destination, a number per source (same order as `sources`); equal
+ * numbers mean equal answers. Each rule is evaluated once per namespace or identity where that is
+ * all it reads, so the cost per cell is a few array reads.
+ */
+export function relativeSourceClasses(
+  ctx: EvalContext,
+  sources: PodFact[],
+): ((dst: PodFact) => Float64Array) | undefined {
+  const snapshot = ctx.snapshot;
+  if (snapshot.gateways.length > 0 || snapshot.adminNetworkPolicies.length > 0) return undefined;
+  if (snapshot.authorizationPolicies.some((ap) => ap.targetRefs.length > 0)) return undefined;
+  if (snapshot.origin !== 'cluster' && [...snapshot.namespaces.values()].some((n) => n.implied)) return undefined;
+  const withAddresses = addressSensitive(snapshot);
+  const nsLabels = (pod: PodFact) => snapshot.namespaces.get(pod.meta.namespace)?.meta.labels ?? {};
+  const byName = (labels: Record<string, string>) =>
+    Object.entries(labels)
+      .filter(([k]) => readByName(k))
+      .sort();
+  const numbering = () => {
+    const ids = new Map<string, number>();
+    return (key: string) => {
+      let id = ids.get(key);
+      if (id === undefined) ids.set(key, (id = ids.size));
+      return id;
+    };
+  };
+  // The source's own state: everything of the whole-pod key except its labels, namespace and
+  // service account, which the destination's rules read below.
+  const baseId = numbering();
+  const base = Float64Array.from(sources, (pod) => {
+    const zt = ztunnelOnNode(snapshot, pod.nodeName);
+    return baseId(
+      JSON.stringify([
+        byName(pod.meta.labels),
+        pod.meta.labels.app === 'ztunnel',
+        byName(nsLabels(pod)),
+        Object.entries(pod.meta.annotations).sort(),
+        pod.hostNetwork,
+        pod.hostNetwork ? [pod.nodeName, pod.hostIP] : null,
+        pod.phase,
+        pod.ready,
+        pod.observed,
+        [zt.ok, zt.assumed],
+        withAddresses ? pod.podIPs : null,
+        selectingPolicies(ctx.netpols, pod, 'Egress').map((np) => `${np.meta.namespace}/${np.meta.name}`),
+      ]),
+    );
+  });
+  const namespaceId = numbering();
+  const namespaces = Int32Array.from(sources, (pod) => namespaceId(pod.meta.namespace));
+  const namespaceCount = namespaces.reduce((max, id) => Math.max(max, id + 1), 0);
+  const trustDomain = snapshot.mesh.trustDomain;
+  const identityId = numbering();
+  const identityOfId: string[] = [];
+  const identities = Int32Array.from(sources, (pod) => {
+    const identity = identityOf(pod, trustDomain);
+    const id = identityId(identity);
+    identityOfId[id] = identity;
+    return id;
+  });
+  const endpoints = sources.map((pod) => ({ pod, ip: pod.podIPs[0], namespaceLabels: nsLabels(pod) }));
+  const identityFields = [
+    'principals',
+    'notPrincipals',
+    'namespaces',
+    'notNamespaces',
+    'serviceAccounts',
+    'notServiceAccounts',
+  ] as const;
+  /** Memo of a rule's answer (0, 1, 2) by what it reads: -1 = not yet computed. */
+  const memo = (size: number) => new Int8Array(size).fill(-1);
+  return (dst) => {
+    const keys = Float64Array.from(base);
+    let radix = base.length + 1;
+    // Keys grow by a factor of 3 per rule; renumber before they leave exact float range.
+    const fold = (code: (i: number) => number) => {
+      if (radix > 2 ** 40) {
+        const dense = numbering();
+        for (let i = 0; i < keys.length; i++) keys[i] = dense(String(keys[i]));
+        radix = keys.length + 1;
+      }
+      for (let i = 0; i < keys.length; i++) keys[i] = keys[i] * 3 + code(i);
+      radix *= 3;
+    };
+    // §5: the peers of the ingress NetworkPolicies that select the destination.
+    for (const np of selectingPolicies(ctx.netpols, dst, 'Ingress'))
+      for (const rule of np.ingress)
+        for (const peer of rule.peers ?? []) {
+          const answer = (i: number) => peerCode(peerMatches(peer, np.meta.namespace, endpoints[i]));
+          if (peer.podSelector || peer.ipBlock) fold(answer);
+          else {
+            // A namespaceSelector alone reads only the source's namespace.
+            const byNamespace = memo(namespaceCount);
+            fold((i) =>
+              byNamespace[namespaces[i]] >= 0 ? byNamespace[namespaces[i]] : (byNamespace[namespaces[i]] = answer(i)),
+            );
+          }
+        }
+    // §4.2: what the AuthorizationPolicies at the destination's ztunnel read of the source's identity.
+    for (const ap of policiesAt(ctx, dst))
+      for (const group of conversionOf(ctx, ap).policy?.groups ?? [])
+        for (const clause of group.rules)
+          for (const m of clause.matches) {
+            const only: RbacMatch = {};
+            for (const f of identityFields) if (m[f]) (only as Record<string, unknown>)[f] = m[f];
+            if (Object.keys(only).length === 0) continue;
+            const byIdentity = memo(identityOfId.length);
+            fold((i) => {
+              const id = identities[i];
+              if (byIdentity[id] < 0)
+                byIdentity[id] = matchMatches(only, { identity: identityOfId[id], destinationPort: 0 }) ? 1 : 0;
+              return byIdentity[id];
+            });
+          }
+    return keys;
+  };
+}
+
+const peerCode = (m: false | 'selector' | 'ipblock') => (m === false ? 0 : m === 'selector' ? 1 : 2);

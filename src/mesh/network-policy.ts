@@ -103,7 +103,7 @@ function ipBlockMatches(block: NonNullable<NetworkPolicyPeer['ipBlock']>, ip: st
 }
 
 /** Does this peer entry select the endpoint? Returns 'ipblock' when only the ipBlock did. */
-function peerMatches(
+export function peerMatches(
   peer: NetworkPolicyPeer,
   policyNamespace: string,
   ep: NetEndpoint,
@@ -197,7 +197,7 @@ function adminDecisionOf(d: { action: string; policy: AdminNetworkPolicyFact }):
 const selectingCache = new WeakMap<NetworkPolicyIndex, WeakMap<PodFact, Record<string, NetworkPolicyFact[]>>>();
 
 /** The policies of the pod's namespace that select it for one direction (cached per index). */
-function selectingPolicies(
+export function selectingPolicies(
   index: NetworkPolicyIndex,
   pod: PodFact,
   direction: 'Ingress' | 'Egress',
