@@ -1,14 +1,20 @@
 // Benchmark (not a test): the matrix for one port over 1,000 workloads with 2,000
-// NetworkPolicies and 1,000 AuthorizationPolicies. Target: under 10 s on these machines.
+// NetworkPolicies and 1,000 AuthorizationPolicies (target: under 10 s on these machines), then
+// over 5,000 workloads with 10,000 NetworkPolicies and 5,000 AuthorizationPolicies (target: less
+// time than the 1,000-workload matrix cell by cell, as the tool did before issue 13, under 2 GB).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { dump } from 'js-yaml';
 import { buildSnapshot } from '../dist/input/normalize.js';
-import { matrix } from '../dist/diagnose/matrix.js';
+import { matrix, matrixStream } from '../dist/diagnose/matrix.js';
 import { connectivityList } from '../dist/mesh/connectivity.js';
 
+if (process.argv[2] === '--5k') {
+  bigMatrix(Number(process.argv[3]));
+  process.exit(0);
+}
 const NS = Number(process.env.BENCH_NAMESPACES ?? 50); // fewer for a quick try
 const PER_NS = 20;
 const objects = [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'istio-system' } }];
@@ -118,6 +124,15 @@ console.log(
     `${JSON.stringify(byClass) === JSON.stringify(repeatedCells)}`,
 );
 
+// 5,000 workloads: 100 ambient namespaces × 50, each workload its own labels and service
+// account; per workload two NetworkPolicies (from the namespaces of one team; from the web tier of
+// its own namespace) and one AuthorizationPolicy (principals of two namespaces, one by wildcard).
+// Cells are streamed and counted, not kept (as -o jsonl writes them).
+// In a process of its own, so that its peak RSS is its own.
+if (process.env.BENCH_5K !== '0') {
+  spawnSync(process.execPath, [import.meta.filename, '--5k', String(cellsMs)], { stdio: 'inherit' });
+}
+
 // np-guard comparison, on the same input without the AuthorizationPolicies (np-guard reads only
 // Kubernetes network policies). np-guard's `netpolicy list` computes every allowed connection on
 // every port and protocol, so it is compared with the engine's list of the same (the format the
@@ -173,4 +188,108 @@ if (process.env.BENCH_NP_GUARD === '0') {
       `  ratio np-guard / ambient-doctor list: ${(guardMs / listMs).toFixed(1)}x; lists ${missing.length === 0 && extra.length === 0 ? 'identical' : `differ: ${missing.length} np-guard lines missing, ${extra.length} extra (e.g. ${[...missing, ...extra].slice(0, 3).join(' | ')})`}`,
     );
   }
+}
+
+function bigMatrix(cellsMs) {
+  const big = [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'istio-system' } }];
+  const BIG_NS = 100;
+  const BIG_PER_NS = 50;
+  for (let n = 0; n < BIG_NS; n++) {
+    const ns = `ns-${n}`;
+    big.push({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: ns, labels: { 'istio.io/dataplane-mode': 'ambient', team: `t${n % 5}` } },
+    });
+    for (let w = 0; w < BIG_PER_NS; w++) {
+      big.push({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: {
+          name: `wl-${w}-abc12`,
+          namespace: ns,
+          labels: { app: `wl-${w}`, tier: w % 2 ? 'web' : 'db' },
+          annotations: { 'ambient.istio.io/redirection': 'enabled' },
+        },
+        spec: {
+          nodeName: `node-${w % 10}`,
+          serviceAccountName: `wl-${w}`,
+          containers: [{ name: 'c', ports: [{ containerPort: 8080 }] }],
+        },
+        status: {
+          phase: 'Running',
+          podIP: `10.${Math.floor(n / 2)}.${(n % 2) * 100 + w}.1`,
+          conditions: [{ type: 'Ready', status: 'True' }],
+        },
+      });
+      const selector = { matchLabels: { app: `wl-${w}` } };
+      const ports = [{ port: 15008 }, { port: 8080 }];
+      big.push(
+        {
+          apiVersion: 'networking.k8s.io/v1',
+          kind: 'NetworkPolicy',
+          metadata: { name: `from-team-${w}`, namespace: ns },
+          spec: {
+            podSelector: selector,
+            ingress: [{ from: [{ namespaceSelector: { matchLabels: { team: `t${w % 5}` } } }], ports }],
+          },
+        },
+        {
+          apiVersion: 'networking.k8s.io/v1',
+          kind: 'NetworkPolicy',
+          metadata: { name: `from-web-${w}`, namespace: ns },
+          spec: {
+            podSelector: selector,
+            ingress: [{ from: [{ podSelector: { matchLabels: { tier: 'web' } } }], ports }],
+          },
+        },
+        {
+          apiVersion: 'security.istio.io/v1',
+          kind: 'AuthorizationPolicy',
+          metadata: { name: `ap-${w}`, namespace: ns },
+          spec: {
+            selector,
+            rules: [
+              {
+                from: [
+                  {
+                    source: {
+                      principals: [
+                        `cluster.local/ns/ns-${(n + 1) % BIG_NS}/sa/wl-${(w + 1) % BIG_PER_NS}`,
+                        `cluster.local/ns/ns-${(n + 5) % BIG_NS}/*`,
+                      ],
+                    },
+                  },
+                ],
+              },
+            ],
+          },
+        },
+      );
+    }
+  }
+  const bigSnapshot = buildSnapshot(big.map((object) => ({ object, origin: 'bench' })));
+  const rssBefore = process.resourceUsage().maxRSS;
+  const tBig = performance.now();
+  const { header, cells } = matrixStream(bigSnapshot, { namespaces: 'all', port: 8080 });
+  let count = 0;
+  let open = 0;
+  for (const cell of cells) {
+    count++;
+    if (cell.outcome === 'allowed') open++;
+  }
+  const bigMs = performance.now() - tBig;
+  console.log(
+    `input: ${header.workloads.length} workloads, ${bigSnapshot.networkPolicies.length} NetworkPolicies, ` +
+      `${bigSnapshot.authorizationPolicies.length} AuthorizationPolicies`,
+  );
+  console.log(
+    `matrix for port 8080 (streamed): ${count} cells (${open} allowed) in ${(bigMs / 1000).toFixed(2)} s, ` +
+      `${((bigMs * 1e6) / count).toFixed(0)} ns per cell; peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB ` +
+      `(${(rssBefore / 1024).toFixed(0)} MB before the matrix)`,
+  );
+  console.log(
+    `target: less than the 1,000-workload matrix cell by cell (${(cellsMs / 1000).toFixed(2)} s) -> ` +
+      `${bigMs < cellsMs ? 'met' : 'NOT met'}; under 2 GB -> ${process.resourceUsage().maxRSS < 2 * 1024 * 1024 ? 'met' : 'NOT met'}`,
+  );
 }

@@ -19,6 +19,9 @@ export interface EvalContext {
   conversions: Map<AuthorizationPolicyFact, ConversionResult>;
   inScope: Map<PodFact, AuthorizationPolicyFact[]>;
   mtls: Map<PodFact, ReturnType<typeof effectiveMtls>>;
+  /** AuthorizationPolicies by namespace, and their order in the snapshot (built on first use). */
+  apsByNamespace?: Map<string, AuthorizationPolicyFact[]>;
+  apOrder?: Map<AuthorizationPolicyFact, number>;
 }
 
 export function createContext(snapshot: Snapshot, mode: RunMode = 'full'): EvalContext {
@@ -80,7 +83,25 @@ export function mtlsOf(ctx: EvalContext, pod: PodFact): ReturnType<typeof effect
 export function policiesAt(ctx: EvalContext, pod: PodFact): AuthorizationPolicyFact[] {
   let scope = ctx.inScope.get(pod);
   if (!scope) {
-    scope = policiesInScope(pod, ctx.snapshot.authorizationPolicies, ctx.snapshot.mesh.rootNamespace);
+    const root = ctx.snapshot.mesh.rootNamespace;
+    // Only the pod's and the root namespace's policies can apply; a matrix asks for every pod.
+    if (!ctx.apsByNamespace) {
+      ctx.apsByNamespace = new Map();
+      for (const ap of ctx.snapshot.authorizationPolicies) {
+        const list = ctx.apsByNamespace.get(ap.meta.namespace);
+        if (list) list.push(ap);
+        else ctx.apsByNamespace.set(ap.meta.namespace, [ap]);
+      }
+    }
+    const candidates = [
+      ...(ctx.apsByNamespace.get(pod.meta.namespace) ?? []),
+      ...(pod.meta.namespace === root ? [] : (ctx.apsByNamespace.get(root) ?? [])),
+    ];
+    if (pod.meta.namespace !== root && ctx.apsByNamespace.has(root) && ctx.apsByNamespace.has(pod.meta.namespace)) {
+      const order = (ctx.apOrder ??= new Map(ctx.snapshot.authorizationPolicies.map((ap, i) => [ap, i])));
+      candidates.sort((a, b) => order.get(a)! - order.get(b)!);
+    }
+    scope = policiesInScope(pod, candidates, root);
     ctx.inScope.set(pod, scope);
   }
   return scope;

@@ -120,7 +120,8 @@ export function matrixStream(
         const service = dest.service
           ? `${dest.service.meta.namespace}/${dest.service.meta.name}:${dest.port}`
           : undefined;
-        for (const [srcIndex, src] of workloads.entries()) {
+        for (let srcIndex = 0; srcIndex < workloads.length; srcIndex++) {
+          const src = workloads[srcIndex];
           if (src === dst) continue;
           let answer;
           if (table) {
@@ -134,7 +135,18 @@ export function matrixStream(
             if (!answers) decided.set(key, (answers = []));
             answer = answers[i] ??= decide(src.pod, dst.pod, dest);
           } else answer = decide(src.pod, dst.pod, dest);
-          yield { source: src.name, destination: dst.name, port, ...answer, ...(service ? { service } : {}) };
+          // One literal (no spreads): a 5,000-workload matrix makes 25 million of these.
+          const cell: MatrixCell = {
+            source: src.name,
+            destination: dst.name,
+            port,
+            outcome: answer.outcome,
+            symptom: answer.symptom,
+            enforcedBy: answer.enforcedBy,
+          };
+          if (answer.code !== undefined) cell.code = answer.code;
+          if (service !== undefined) cell.service = service;
+          yield cell;
         }
       }
     }

@@ -11,7 +11,7 @@ import { ztunnelOnNode } from '../mesh/ztunnel.js';
 import { LABEL_GATEWAY_NAME } from '../mesh/constants.js';
 import { identityOf } from '../mesh/identity.js';
 import { peerMatches, selectingPolicies } from '../mesh/network-policy.js';
-import { matchMatches, type RbacMatch } from '../mesh/ztunnel-rbac.js';
+import { matchMatches, parseIdentity, type RbacMatch } from '../mesh/ztunnel-rbac.js';
 import { conversionOf, policiesAt, type EvalContext } from './context.js';
 
 /** Labels that differ between replicas and that no selector of a diagnosis reads. */
@@ -132,11 +132,11 @@ export function relativeSourceClasses(
   const namespaceCount = namespaces.reduce((max, id) => Math.max(max, id + 1), 0);
   const trustDomain = snapshot.mesh.trustDomain;
   const identityId = numbering();
-  const identityOfId: string[] = [];
+  const identityOfId: { identity: string; parsed: ReturnType<typeof parseIdentity> }[] = [];
   const identities = Int32Array.from(sources, (pod) => {
     const identity = identityOf(pod, trustDomain);
     const id = identityId(identity);
-    identityOfId[id] = identity;
+    identityOfId[id] ??= { identity, parsed: parseIdentity(identity) };
     return id;
   });
   const endpoints = sources.map((pod) => ({ pod, ip: pod.podIPs[0], namespaceLabels: nsLabels(pod) }));
@@ -148,34 +148,49 @@ export function relativeSourceClasses(
     'serviceAccounts',
     'notServiceAccounts',
   ] as const;
-  /** Memo of a rule's answer (0, 1, 2) by what it reads: -1 = not yet computed. */
-  const memo = (size: number) => new Int8Array(size).fill(-1);
+  // A rule's answer (0, 1, 2) for every source, by the rule's content.
+  const peerCodes = new Map<string, Int8Array>();
+  const identityCodes = new Map<string, Int8Array>();
   return (dst) => {
-    const keys = Float64Array.from(base);
+    const keys = base.slice();
     let radix = base.length + 1;
     // Keys grow by a factor of 3 per rule; renumber before they leave exact float range.
-    const fold = (code: (i: number) => number) => {
+    const fold = (codes: Int8Array) => {
       if (radix > 2 ** 40) {
         const dense = numbering();
         for (let i = 0; i < keys.length; i++) keys[i] = dense(String(keys[i]));
         radix = keys.length + 1;
       }
-      for (let i = 0; i < keys.length; i++) keys[i] = keys[i] * 3 + code(i);
+      for (let i = 0; i < keys.length; i++) keys[i] = keys[i] * 3 + codes[i];
       radix *= 3;
     };
-    // §5: the peers of the ingress NetworkPolicies that select the destination.
+    // Spread a rule's answer per namespace or identity over the sources.
+    const spread = (byGroup: Int8Array, group: Int32Array) => {
+      const codes = new Int8Array(group.length);
+      for (let i = 0; i < group.length; i++) codes[i] = byGroup[group[i]];
+      return codes;
+    };
+    // §5: the peers of the ingress NetworkPolicies that select the destination. Policies repeat
+    // the same peer across workloads: its answers are kept by its content.
     for (const np of selectingPolicies(ctx.netpols, dst, 'Ingress'))
       for (const rule of np.ingress)
         for (const peer of rule.peers ?? []) {
-          const answer = (i: number) => peerCode(peerMatches(peer, np.meta.namespace, endpoints[i]));
-          if (peer.podSelector || peer.ipBlock) fold(answer);
-          else {
-            // A namespaceSelector alone reads only the source's namespace.
-            const byNamespace = memo(namespaceCount);
-            fold((i) =>
-              byNamespace[namespaces[i]] >= 0 ? byNamespace[namespaces[i]] : (byNamespace[namespaces[i]] = answer(i)),
-            );
+          const same = JSON.stringify([np.meta.namespace, peer]);
+          let codes = peerCodes.get(same);
+          if (!codes) {
+            const answer = (i: number) => peerCode(peerMatches(peer, np.meta.namespace, endpoints[i]));
+            if (peer.podSelector || peer.ipBlock) {
+              codes = new Int8Array(sources.length);
+              for (let i = 0; i < sources.length; i++) codes[i] = answer(i);
+            } else {
+              // A namespaceSelector alone reads only the source's namespace.
+              const byNamespace = new Int8Array(namespaceCount);
+              for (let i = 0; i < sources.length; i++) byNamespace[namespaces[i]] = answer(i);
+              codes = spread(byNamespace, namespaces);
+            }
+            peerCodes.set(same, codes);
           }
+          fold(codes);
         }
     // §4.2: what the AuthorizationPolicies at the destination's ztunnel read of the source's identity.
     for (const ap of policiesAt(ctx, dst))
@@ -185,13 +200,17 @@ export function relativeSourceClasses(
             const only: RbacMatch = {};
             for (const f of identityFields) if (m[f]) (only as Record<string, unknown>)[f] = m[f];
             if (Object.keys(only).length === 0) continue;
-            const byIdentity = memo(identityOfId.length);
-            fold((i) => {
-              const id = identities[i];
-              if (byIdentity[id] < 0)
-                byIdentity[id] = matchMatches(only, { identity: identityOfId[id], destinationPort: 0 }) ? 1 : 0;
-              return byIdentity[id];
-            });
+            const same = JSON.stringify(only);
+            let codes = identityCodes.get(same);
+            if (!codes) {
+              const byIdentity = new Int8Array(identityOfId.length);
+              for (let id = 0; id < identityOfId.length; id++) {
+                const { identity, parsed } = identityOfId[id];
+                byIdentity[id] = matchMatches(only, { identity, destinationPort: 0 }, parsed) ? 1 : 0;
+              }
+              identityCodes.set(same, (codes = spread(byIdentity, identities)));
+            }
+            fold(codes);
           }
     return keys;
   };

@@ -60,10 +60,23 @@ export interface RbacConnection {
 }
 
 export function stringMatches(m: StringMatch, value: string): boolean {
-  if ('exact' in m) return value === m.exact;
-  if ('prefix' in m) return value !== '' && value.startsWith(m.prefix);
-  if ('suffix' in m) return value !== '' && value.endsWith(m.suffix);
+  // Property reads rather than `in`: this runs for every identity of a matrix.
+  const { exact, prefix, suffix } = m as { exact?: string; prefix?: string; suffix?: string };
+  if (exact !== undefined) return value === exact;
+  if (prefix !== undefined) return value !== '' && value.startsWith(prefix);
+  if (suffix !== undefined) return value !== '' && value.endsWith(suffix);
   return value !== '';
+}
+
+/** A string field of a match: some positive pattern must match, no negative one may. */
+function stringFieldOk(pos: StringMatch[] | undefined, neg: StringMatch[] | undefined, value: string): boolean {
+  if (pos && pos.length > 0) {
+    let hit = false;
+    for (const p of pos) if ((hit = stringMatches(p, value))) break;
+    if (!hit) return false;
+  }
+  if (neg) for (const p of neg) if (stringMatches(p, value)) return false;
+  return true;
 }
 
 export function cidrContains(c: CidrMatch, ip: string | undefined): boolean {
@@ -96,19 +109,25 @@ export function isEmptyMatch(m: RbacMatch): boolean {
   return Object.values(m).every((v) => !Array.isArray(v) || v.length === 0);
 }
 
-export function matchMatches(m: RbacMatch, conn: RbacConnection): boolean {
-  const principal = conn.identity ?? '';
-  const id = parseIdentity(conn.identity);
-  const ns = id?.namespace ?? '';
-  const sa = (x: ServiceAccountMatch) => !!id && id.namespace === x.namespace && id.serviceAccount === x.serviceAccount;
-  return (
-    fieldOk(m.principals, m.notPrincipals, (p) => stringMatches(p, principal)) &&
-    fieldOk(m.namespaces, m.notNamespaces, (p) => stringMatches(p, ns)) &&
-    fieldOk(m.serviceAccounts, m.notServiceAccounts, sa) &&
-    fieldOk(m.sourceIps, m.notSourceIps, (c) => cidrContains(c, conn.sourceIp)) &&
-    fieldOk(m.destinationIps, m.notDestinationIps, (c) => cidrContains(c, conn.destinationIp)) &&
-    fieldOk(m.destinationPorts, m.notDestinationPorts, (p) => p === conn.destinationPort)
-  );
+/** `id` is conn.identity parsed, when the caller has it already (a matrix matches one identity many times). */
+export function matchMatches(m: RbacMatch, conn: RbacConnection, id = parseIdentity(conn.identity)): boolean {
+  // Each field is looked at only when the match has it: this runs for every cell of a matrix.
+  if (!stringFieldOk(m.principals, m.notPrincipals, conn.identity ?? '')) return false;
+  if (!stringFieldOk(m.namespaces, m.notNamespaces, id?.namespace ?? '')) return false;
+  if (m.serviceAccounts || m.notServiceAccounts) {
+    const sa = (x: ServiceAccountMatch) =>
+      !!id && id.namespace === x.namespace && id.serviceAccount === x.serviceAccount;
+    if (!fieldOk(m.serviceAccounts, m.notServiceAccounts, sa)) return false;
+  }
+  if ((m.sourceIps || m.notSourceIps) && !fieldOk(m.sourceIps, m.notSourceIps, (c) => cidrContains(c, conn.sourceIp)))
+    return false;
+  if (
+    (m.destinationIps || m.notDestinationIps) &&
+    !fieldOk(m.destinationIps, m.notDestinationIps, (c) => cidrContains(c, conn.destinationIp))
+  )
+    return false;
+  if (!m.destinationPorts && !m.notDestinationPorts) return true;
+  return fieldOk(m.destinationPorts, m.notDestinationPorts, (p) => p === conn.destinationPort);
 }
 
 export function clauseMatches(clause: RbacClause, conn: RbacConnection): boolean {
