@@ -59,7 +59,8 @@ export function generateCluster(namespaces = NAMESPACES) {
         kind: 'Service',
         metadata: { name: `app-${s}`, namespace: ns },
         spec: {
-          clusterIP: `10.96.${n + 1}.${s + 10}`,
+          // Unchanged below 255 namespaces; beyond, the last octet moves up so that 1,000 fit in 10.96/16.
+          clusterIP: `10.96.${(n + 1) % 256}.${s + 10 + 20 * Math.floor((n + 1) / 256)}`,
           selector: { app: `app-${s}` },
           ports: [{ port: 80, targetPort: 'http' }],
         },

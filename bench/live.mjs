@@ -1,5 +1,6 @@
-// Benchmark (not a test): explain against a real kube-apiserver holding 10,000 pods in 200
-// namespaces, 2,000 AuthorizationPolicies, 2,000 NetworkPolicies and 400 Services.
+// Benchmark (not a test): explain against a real kube-apiserver holding 50,000 pods in 1,000
+// namespaces, 10,000 AuthorizationPolicies, 10,000 NetworkPolicies and 2,000 Services
+// (BENCH_LIVE_NAMESPACES=200 gives the earlier 10,000-pod cluster).
 // Reports p50/p95 wall time of 20 runs, API requests and bytes, peak RSS, and, as the floor,
 // the wall time of `kubectl get` for the same objects.
 import { spawn, spawnSync } from 'node:child_process';
@@ -98,9 +99,15 @@ async function pool(items, fn, width = 32) {
 }
 
 const t0 = performance.now();
-for (const f of readdirSync(join(ROOT, 'test/live/crds'))) {
-  for (const crd of loadAll(readFileSync(join(ROOT, 'test/live/crds', f), 'utf8')))
-    await request('POST', collection(crd), crd);
+// The real Istio and Gateway API CRDs (scripts/istiod-build.sh), as the live tests use them.
+const crdFiles = [
+  ...readdirSync(join(ROOT, '.testenv/crds'))
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => join(ROOT, '.testenv/crds', f)),
+  join(ROOT, 'test/live/crds/network-policy-api.yaml'),
+];
+for (const f of crdFiles) {
+  for (const crd of loadAll(readFileSync(f, 'utf8'))) if (crd) await request('POST', collection(crd), crd);
 }
 for (
   let i = 0;
@@ -109,7 +116,7 @@ for (
   i++
 )
   await new Promise((r) => setTimeout(r, 500));
-const objects = generateCluster();
+const objects = generateCluster(Number(process.env.BENCH_LIVE_NAMESPACES ?? 1000));
 const namespaces = objects.filter((o) => o.kind === 'Namespace');
 await pool(namespaces, (o) => request('POST', collection(o), o));
 const rest = objects.filter((o) => o.kind !== 'Namespace');
@@ -174,11 +181,18 @@ for (let i = 0; i < 5; i++) {
   floors.push(floorQueries.reduce((sum, args) => sum + timed('kubectl', args).ms, 0));
 }
 const floorSerial = pct(floors, 50);
-const floorParallelStart = performance.now();
-await Promise.all(
-  floorQueries.map((args) => new Promise((resolve) => spawn('kubectl', args, { stdio: 'ignore' }).on('exit', resolve))),
-);
-const floorParallel = performance.now() - floorParallelStart;
+const parallelRuns = [];
+for (let i = 0; i < 5; i++) {
+  // All queries at once, as the tool issues them (median of 5).
+  const started = performance.now();
+  await Promise.all(
+    floorQueries.map(
+      (args) => new Promise((resolve) => spawn('kubectl', args, { stdio: 'ignore' }).on('exit', resolve)),
+    ),
+  );
+  parallelRuns.push(performance.now() - started);
+}
+const floorParallel = pct(parallelRuns, 50);
 
 const p50 = pct(walls, 50);
 console.log(
@@ -197,7 +211,8 @@ console.log(
   `floor, kubectl get of the same objects: ${floorQueries.length} invocations, ${floorSerial.toFixed(0)} ms one after another, ${floorParallel.toFixed(0)} ms in parallel`,
 );
 console.log(
-  `targets: p50 <= 1.5 x floor (${(1.5 * floorSerial).toFixed(0)} ms serial floor) ${p50 <= 1.5 * floorSerial ? 'met' : 'NOT met'}; p50 < 1000 ms ${p50 < 1000 ? 'met' : 'NOT met'}; RSS < 200 MB ${Math.max(...rss) / 1024 < 200 ? 'met' : 'NOT met'}`,
+  `targets: p50 <= 1.2 x parallel floor (${(1.2 * floorParallel).toFixed(0)} ms) ${p50 <= 1.2 * floorParallel ? 'met' : 'NOT met'}; ` +
+    `p50 <= 1.5 x floor (${(1.5 * floorSerial).toFixed(0)} ms serial floor) ${p50 <= 1.5 * floorSerial ? 'met' : 'NOT met'}; p50 < 1000 ms ${p50 < 1000 ? 'met' : 'NOT met'}; RSS < 200 MB ${Math.max(...rss) / 1024 < 200 ? 'met' : 'NOT met'}`,
 );
 stop();
 process.exit(0);

@@ -3,7 +3,13 @@
 // at every boundary a policy mentions, so one query per piece decides the whole piece.
 import ipaddr from 'ipaddr.js';
 import type { PodFact, Snapshot } from '../snapshot/types.js';
-import { evaluateNetworkPolicy, indexNetworkPolicies, type NetEndpoint } from './network-policy.js';
+import {
+  evaluateNetworkPolicy,
+  indexNetworkPolicies,
+  peerMatches,
+  selectingPolicies,
+  type NetEndpoint,
+} from './network-policy.js';
 
 export const PROTOCOLS = ['SCTP', 'TCP', 'UDP'] as const;
 const MAX_PORT = 65535;
@@ -228,14 +234,49 @@ export function peersOf(snapshot: Snapshot): Peer[] {
   return [...byName.values()];
 }
 
+/**
+ * For one destination pod, what NetworkPolicy reads of a source pod (§5): the egress policies that
+ * select it (evaluated against the fixed destination) and whether each peer of the destination's
+ * ingress policies matches it. Sources with equal keys are allowed the same connections (issue 13:
+ * a 1,000-workload list in one evaluation per kind of source). Undefined with admin network
+ * policies, whose subjects and peers this key does not follow.
+ */
+function sourceKeys(snapshot: Snapshot, dst: PodFact, options: ConnectivityOptions) {
+  const index = contextOf(snapshot).index;
+  if (index.admin.length > 0 || index.baseline.length > 0) return undefined;
+  const peers = selectingPolicies(index, dst, 'Ingress').flatMap((np) =>
+    np.ingress.flatMap((rule) => (rule.peers ?? []).map((peer) => ({ peer, namespace: np.meta.namespace }))),
+  );
+  return (src: PodFact): string => {
+    const ep: NetEndpoint = {
+      pod: src,
+      ip: options.ipBlocksMatchPods ? src.podIPs[0] : undefined,
+      namespaceLabels: snapshot.namespaces.get(src.meta.namespace)?.meta.labels,
+    };
+    let key = selectingPolicies(index, src, 'Egress')
+      .map((np) => `${np.meta.namespace}/${np.meta.name}`)
+      .join(',');
+    key += '|';
+    for (const { peer, namespace } of peers) key += String(peerMatches(peer, namespace, ep));
+    return key;
+  };
+}
+
 /** np-guard-style list: `src => dst : connections`, one line per pair with anything allowed. */
 export function connectivityList(snapshot: Snapshot, options: ConnectivityOptions): string[] {
   const workloads = peersOf(snapshot);
   const lines: string[] = [];
-  for (const src of workloads) {
-    for (const dst of workloads) {
+  for (const dst of workloads) {
+    const keyOf = dst.pod ? sourceKeys(snapshot, dst.pod, options) : undefined;
+    const decided = new Map<string, string | undefined>();
+    for (const src of workloads) {
       if (src === dst) continue;
-      const text = describeConnections(allowedConnections(snapshot, src, dst, options));
+      const key = keyOf && src.pod ? keyOf(src.pod) : undefined;
+      let text = key === undefined ? undefined : decided.get(key);
+      if (key === undefined || !decided.has(key)) {
+        text = describeConnections(allowedConnections(snapshot, src, dst, options));
+        if (key !== undefined) decided.set(key, text);
+      }
       if (text) lines.push(`${src.name} => ${dst.name} : ${text}`);
     }
   }

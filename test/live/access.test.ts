@@ -9,7 +9,7 @@ import { loadScenarios } from '../support/scenarios.js';
 import { TestWriter, startTestCluster, applyManifestFile, type TestCluster } from './cluster.js';
 import { ScenarioCluster } from './scenario-cluster.js';
 import { bindClusterRole, documentedClusterRole } from './rbac.js';
-import { TESTENV_BIN } from './binary.js';
+import { TESTENV_BIN, crdFiles } from './binary.js';
 import { kubeconfigVariant } from './kubeconfig-variant.js';
 import { renderDump } from '../../src/input/dump.js';
 
@@ -377,8 +377,8 @@ describe.skipIf(!!skip)(`a cluster without Istio${skip ? ` (skipped: ${skip})` :
   });
 
   it('with Istio but no Gateway API: says no waypoint can exist', async () => {
-    await applyManifestFile(bare.kubeconfig, join(import.meta.dirname, 'crds', 'istio-security.yaml'));
-    await applyManifestFile(bare.kubeconfig, join(import.meta.dirname, 'crds', 'istio-networking.yaml'));
+    // Istio's real CRDs only (no Gateway API).
+    await applyManifestFile(bare.kubeconfig, crdFiles()[0]);
     const writer = new TestWriter(bare.kubeconfig);
     for (let i = 0; i < 60 && (await writer.request('GET', '/apis/security.istio.io/v1')).status !== 200; i++)
       await new Promise((r) => setTimeout(r, 500));

@@ -1,10 +1,10 @@
 // Starts the real kube-apiserver (test/cluster, built by scripts/testenv-build.sh) once per
-// run, installs the hand-written CRDs, and hands the kubeconfig to the live tests.
+// run, installs Istio's and Gateway API's real CRDs (scripts/istiod-build.sh extracts them from the
+// pinned modules), and hands the kubeconfig to the live tests.
 import type { TestProject } from 'vitest/node';
 import { startTestCluster, applyManifestFile, type TestCluster } from './cluster.js';
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { TESTENV_BIN, liveSkipReason } from './binary.js';
+import { existsSync } from 'node:fs';
+import { TESTENV_BIN, crdFiles, liveSkipReason } from './binary.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -26,8 +26,7 @@ export async function setup(project: TestProject): Promise<void> {
   }
   const started = Date.now();
   cluster = await startTestCluster(TESTENV_BIN);
-  const crdDir = join(import.meta.dirname, 'crds');
-  for (const f of readdirSync(crdDir).sort()) await applyManifestFile(cluster.kubeconfig, join(crdDir, f));
+  for (const f of crdFiles()) await applyManifestFile(cluster.kubeconfig, f);
   await cluster.waitForCrds();
   console.log(`live tests: kube-apiserver ready in ${((Date.now() - started) / 1000).toFixed(1)} s (${cluster.dir})`);
   project.provide('kubeconfig', cluster.kubeconfig);

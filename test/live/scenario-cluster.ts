@@ -109,7 +109,28 @@ export class ScenarioCluster {
       await this.writer.createOrReplace(prepare(o));
     }
     await Promise.all(
-      others.filter((o) => o.status && Object.keys(o.status).length > 0).map((o) => this.writer.patchStatus(o)),
+      others
+        .filter((o) => o.status && Object.keys(o.status).length > 0)
+        .map((o) => this.writer.patchStatus(withRequiredConditionFields(o))),
     );
   }
+}
+
+/**
+ * Gateway API's real CRDs require lastTransitionTime, reason and message on every status condition
+ * (metav1.Condition); scenarios write only what the tool reads. Filled in where absent.
+ */
+function withRequiredConditionFields(o: any): any {
+  if (!String(o.apiVersion ?? '').startsWith('gateway.networking.k8s.io/')) return o;
+  const fill = (conditions: any[] | undefined) =>
+    conditions?.map((c) => ({
+      lastTransitionTime: '2026-01-01T00:00:00Z',
+      reason: c.status === 'True' ? c.type : 'Pending',
+      message: '',
+      ...c,
+    }));
+  const status = { ...o.status, conditions: fill(o.status.conditions) };
+  if (Array.isArray(status.listeners))
+    status.listeners = status.listeners.map((l: any) => ({ ...l, conditions: fill(l.conditions) ?? [] }));
+  return { ...o, status };
 }

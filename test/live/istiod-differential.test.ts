@@ -1,0 +1,234 @@
+// Issue 14: the tool's model against real istiod. Every scenario with Istio objects is loaded
+// into the test API server without the conditions Istio writes itself; istiod (pilot-discovery at
+// the pinned version) computes its ztunnel view; then, object by object, the tool's model and
+// istiod's are compared:
+// - enrolment: HBONE (captured by ztunnel, or a sidecar that terminates HBONE) vs TCP per pod;
+// - waypoint binding of every Service and pod;
+// - which policies istiod sends to ztunnel for each pod, by name: workload-scoped (converted
+//   PeerAuthentication, selector AuthorizationPolicies) and namespace- and mesh-wide ones.
+// What istiod does not model (NetworkPolicy, ztunnel presence per node, readiness) never enters a
+// comparison; pods istiod does not list (no IP, host network) are "not comparable".
+import { inject, describe, expect, it, beforeAll, afterAll } from 'vitest';
+import { buildSnapshot } from '../../src/input/normalize.js';
+import type { SourcedObject } from '../../src/input/files.js';
+import { createContext, enrollmentOf, policiesAt, conversionOf, mtlsOf } from '../../src/diagnose/context.js';
+import { bindingProblem, waypointBinding } from '../../src/mesh/waypoints.js';
+import { podRef, refTo, type ObjectRef } from '../../src/snapshot/ref.js';
+import { LABEL_TUNNEL, STATIC_STRICT_POLICY } from '../../src/mesh/constants.js';
+import { staticStrictPolicy } from '../../src/mesh/peer-authentication.js';
+import type { ObjectMeta, Snapshot } from '../../src/snapshot/types.js';
+import { loadScenarios, type Scenario } from '../support/scenarios.js';
+import { TestWriter } from './cluster.js';
+import { ScenarioCluster } from './scenario-cluster.js';
+import { istiodSkipReason, startIstiod, type Ambientz, type Istiod } from './istiod.js';
+
+const kubeconfig = inject('kubeconfig');
+const skip = inject('liveSkip') || istiodSkipReason();
+
+/** The minor version of the istiod under test (test/istiod/go.mod: the 1.30/1.31 line). */
+const ISTIOD_MINOR = 30;
+
+type Result = { scenario: string; aspect: string; object: string; tool: string; istiod: string };
+
+/** Conditions only Istio writes (real-istio-and-kwok.md): removed so that istiod writes them. */
+function withoutIstioStatus(objects: SourcedObject[]): SourcedObject[] {
+  return objects.map((o) => {
+    const obj: any = structuredClone(o.object);
+    if (obj.status?.conditions && /istio\.io|gateway\.networking\.k8s\.io/.test(obj.apiVersion ?? ''))
+      delete obj.status.conditions;
+    if (obj.kind === 'Service' && obj.status?.conditions)
+      obj.status.conditions = obj.status.conditions.filter((c: any) => !String(c.type).startsWith('istio.io/'));
+    return { ...o, object: obj };
+  });
+}
+
+function hasIstioObjects(s: Scenario): boolean {
+  return s.objects.some((o) => /istio\.io|gateway\.networking\.k8s\.io/.test(String(o.object.apiVersion ?? '')));
+}
+
+/** The tool's model of what istiod computes, for the comparison. */
+function compare(name: string, snapshot: Snapshot, z: Ambientz): { agree: Result[]; differ: Result[]; na: Result[] } {
+  const agree: Result[] = [];
+  const differ: Result[] = [];
+  const na: Result[] = [];
+  const ctx = createContext(snapshot, 'verdict');
+  const root = snapshot.mesh.rootNamespace;
+  // A scenario written for an older Istio (its istiod or CNI image says so) may differ from the
+  // istiod under test where behaviour changed between versions (e.g. dry-run, §4.5): such a
+  // difference is not comparable, said with the version.
+  const [major, minor] = (snapshot.mesh.istioVersion ?? '').split('.').map(Number);
+  const older = major === 1 && minor < ISTIOD_MINOR ? snapshot.mesh.istioVersion : undefined;
+  const note = (aspect: string, object: string, tool: string, istiod: string | undefined) => {
+    const r = { scenario: name, aspect, object, tool, istiod: istiod ?? '(not listed)' };
+    if (istiod === undefined) na.push(r);
+    else if (tool === istiod) agree.push(r);
+    else if (older) na.push({ ...r, istiod: `${r.istiod} (scenario is for Istio ${older})` });
+    else differ.push(r);
+  };
+  for (const pod of snapshot.pods) {
+    if (pod.meta.namespace === 'istio-system' && pod.meta.labels.app === 'ztunnel') continue;
+    const w = z.workloads.find((x) => x.namespace === pod.meta.namespace && x.name === pod.meta.name);
+    const enr = enrollmentOf(ctx, pod);
+    const hbone =
+      (enr.mode === 'ambient' && enr.captured) || (enr.mode === 'sidecar' && pod.meta.labels[LABEL_TUNNEL] === 'http');
+    const object = `Pod ${pod.meta.namespace}/${pod.meta.name}`;
+    note(
+      'enrolment',
+      object,
+      hbone ? 'HBONE' : 'TCP',
+      w ? (w.tunnelProtocol === 'HBONE' ? 'HBONE' : 'TCP') : undefined,
+    );
+    if (!w) continue;
+    note(
+      'workload waypoint',
+      object,
+      effectiveWaypoint(snapshot, { ref: podRef(pod), meta: pod.meta }, 'pod-ip'),
+      waypointOf(w.waypoint, snapshot),
+    );
+    // §3.1, §4.1: the workload-scoped policies ztunnel gets: converted PeerAuthentication and selector policies.
+    const workloadScoped = [
+      ...mtlsOf(ctx, pod).policies.map((p) => `${p.namespace}/${p.name}`),
+      ...policiesAt(ctx, pod)
+        .filter((ap) => ap.selector && conversionOf(ctx, ap).policy)
+        .map((ap) => `${ap.meta.namespace}/${ap.meta.name}`),
+    ];
+    note('workload policies at ztunnel', object, list(workloadScoped), list(w.authorizationPolicies ?? []));
+    // Namespace-wide policies of the pod's namespace and mesh-wide ones of the root namespace.
+    const wide = policiesAt(ctx, pod)
+      .filter((ap) => !ap.selector && conversionOf(ctx, ap).policy)
+      .map((ap) => `${ap.meta.namespace}/${ap.meta.name}`);
+    const istiodWide = z.policies
+      .filter(
+        (p) => (p.scope === 'NAMESPACE' && p.namespace === pod.meta.namespace) || (!p.scope && p.namespace === root),
+      )
+      .map((p) => `${p.namespace}/${p.name}`);
+    note('namespace and mesh policies at ztunnel', object, list(wide), list(istiodWide));
+  }
+  // §3.1, §4.2: the converted form of every policy istiod sends, against the tool's conversion.
+  const converted = new Map<string, unknown>();
+  // §3.1: the static STRICT policy exists as soon as any PeerAuthentication does.
+  if (snapshot.peerAuthentications.length > 0)
+    converted.set(`${root}/${STATIC_STRICT_POLICY}`, staticStrictPolicy(root).groups);
+  for (const pod of snapshot.pods)
+    for (const p of mtlsOf(ctx, pod).policies) converted.set(`${p.namespace}/${p.name}`, p.groups);
+  for (const ap of snapshot.authorizationPolicies) {
+    const policy = conversionOf(ctx, ap).policy;
+    converted.set(`${ap.meta.namespace}/${ap.meta.name}`, policy ? policy.groups : 'not sent');
+  }
+  for (const p of z.policies) {
+    const key = `${p.namespace}/${p.name}`;
+    const tool = converted.get(key);
+    note(
+      'converted form',
+      `policy ${key}`,
+      tool === undefined ? 'unknown to the tool' : canonical(tool),
+      canonical(p.groups ?? []),
+    );
+  }
+  for (const svc of snapshot.services) {
+    const s = z.services.find((x) => x.namespace === svc.meta.namespace && x.name === svc.meta.name);
+    note(
+      'service waypoint',
+      `Service ${svc.meta.namespace}/${svc.meta.name}`,
+      effectiveWaypoint(snapshot, { ref: refTo('Service', svc.meta), meta: svc.meta }, 'service'),
+      s ? waypointOf(s.waypoint, snapshot) : undefined,
+    );
+  }
+  return { agree, differ, na };
+}
+
+/** One text for a policy's groups: keys sorted, IP addresses from base64 bytes to text, empty lists dropped. */
+function canonical(value: unknown): string {
+  const walk = (v: any, key?: string): any => {
+    if (Array.isArray(v)) return v.length === 0 ? undefined : v.map((x) => walk(x));
+    if (v && typeof v === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const k of Object.keys(v).sort()) {
+        const x = walk(v[k], k);
+        if (x !== undefined) out[k] = x;
+      }
+      return out;
+    }
+    if (key === 'address' && typeof v === 'string') return addressText(v);
+    return v;
+  };
+  return typeof value === 'string' ? value : JSON.stringify(walk(value) ?? []);
+}
+
+/** ambientz writes an address as base64: of the address text, or of its 4 bytes. */
+function addressText(value: string): string {
+  if (/^[\d.]+$|:/.test(value)) return value;
+  const bytes = Buffer.from(value, 'base64');
+  const text = bytes.toString('latin1');
+  if (/^[\d.]+$|^[\da-f:]+$/i.test(text)) return text;
+  return bytes.length === 4 ? [...bytes].join('.') : value;
+}
+
+const list = (names: string[]) => [...new Set(names)].sort().join(', ') || 'none';
+
+/** §6.2-§6.5: the waypoint the tool routes through, for traffic addressed to a Service or a pod IP. */
+function effectiveWaypoint(
+  snapshot: Snapshot,
+  object: { ref: ObjectRef; meta: ObjectMeta },
+  addressedBy: 'service' | 'pod-ip',
+): string {
+  const binding = waypointBinding(object, snapshot.namespaces.get(object.meta.namespace), snapshot.gateways);
+  if (!binding) return 'none';
+  const inherited = binding.labelledObject.kind === 'Namespace';
+  if (bindingProblem(binding, addressedBy, object.meta.namespace, snapshot.gatewayClasses, inherited)) return 'none';
+  return `${binding.namespace}/${binding.name}`;
+}
+
+/** ambientz gives a waypoint as an address (IP bytes in base64) or a hostname: named here as namespace/name. */
+function waypointOf(waypoint: unknown, snapshot: Snapshot): string {
+  if (!waypoint) return 'none';
+  const w = waypoint as { address?: { address?: string }; hostname?: { hostname?: string; namespace?: string } };
+  if (w.hostname?.hostname) {
+    const [name, namespace] = w.hostname.hostname.split('.');
+    return `${namespace}/${name}`;
+  }
+  const ip = w.address?.address ? addressText(w.address.address) : undefined;
+  if (ip) {
+    const gateway = snapshot.gateways.find((g) => g.statusAddresses.includes(ip));
+    if (gateway) return `${gateway.meta.namespace}/${gateway.meta.name}`;
+    const service = snapshot.services.find((s) => s.clusterIPs.includes(ip));
+    if (service) return `${service.meta.namespace}/${service.meta.name}`;
+    return ip;
+  }
+  return JSON.stringify(waypoint);
+}
+
+describe.skipIf(!!skip)(`istiod differential${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  let istiod: Istiod;
+  let cluster: ScenarioCluster;
+  const all = { agree: [] as Result[], differ: [] as Result[], na: [] as Result[] };
+  beforeAll(async () => {
+    const writer = new TestWriter(kubeconfig);
+    istiod = await startIstiod(kubeconfig, writer);
+    cluster = new ScenarioCluster(writer);
+  }, 180_000);
+  afterAll(async () => {
+    await istiod?.stop();
+    console.log(
+      `istiod agreement: ${all.agree.length} agree, ${all.differ.length} differ, ${all.na.length} not comparable`,
+    );
+    for (const d of all.na) console.log(`  not comparable: ${d.scenario} ${d.aspect} ${d.object}: istiod ${d.istiod}`);
+    for (const d of all.differ)
+      console.log(`  differ: ${d.scenario} ${d.aspect} ${d.object}: tool ${d.tool}, istiod ${d.istiod}`);
+  });
+
+  const scenarios = loadScenarios().filter((s) => s.command === 'explain' && !s.expect.error && hasIstioObjects(s));
+  it.each(scenarios.map((s) => [s.name, s] as const))('%s', async (name, s) => {
+    const objects = withoutIstioStatus(s.objects);
+    await cluster.load(objects);
+    const namespaces = new Set(objects.map((o) => o.object.metadata?.namespace ?? o.object.metadata?.name));
+    namespaces.add('istio-system');
+    const z = await istiod.settled(namespaces);
+    if (process.env.AMBIENTZ_DUMP) console.log(JSON.stringify(z, null, 1).slice(0, 6000));
+    const r = compare(name, buildSnapshot(s.objects, 'cluster'), z);
+    all.agree.push(...r.agree);
+    all.differ.push(...r.differ);
+    all.na.push(...r.na);
+    expect(r.differ).toEqual([]);
+  });
+});
