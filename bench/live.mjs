@@ -148,6 +148,7 @@ const explainArgs = [
 ];
 const verbose = timed(process.execPath, [...explainArgs, '--verbose']);
 const totals = verbose.stderr.match(/(\d+) requests, (\d+) bytes/);
+if (process.env.BENCH_LIVE_VERBOSE) console.log(verbose.stderr);
 const walls = [];
 const rss = [];
 for (let i = 0; i < RUNS; i++) {

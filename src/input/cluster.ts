@@ -218,8 +218,11 @@ export class ClusterReader {
 
   /** ztunnel pods (§2.1, by label), istio-cni and mesh ConfigMaps (§4.6, §7). */
   private async meshFacts(): Promise<string> {
-    await this.adminPolicies();
-    const ztunnels = await this.list(POD, undefined, { labelSelector: 'app=ztunnel' });
+    // A cluster-wide label query costs the API server a scan of every pod: started at once.
+    const [, ztunnels] = await Promise.all([
+      this.adminPolicies(),
+      this.list(POD, undefined, { labelSelector: 'app=ztunnel' }),
+    ]);
     const systemNamespaces = [
       ...new Set(['istio-system', ...ztunnels.map((z) => z.metadata?.namespace).filter(Boolean)]),
     ];
@@ -327,7 +330,8 @@ export class ClusterReader {
 
   async readExplain(plan: Extract<ReadPlan, { kind: 'explain' }>): Promise<ClusterRead> {
     await this.discover();
-    const root = await this.meshFacts();
+    // The mesh facts and the two ends of the question do not depend on each other: read together.
+    const rootPromise = this.meshFacts();
     let srcNs: string | undefined;
     const work: Promise<unknown>[] = [];
     if (plan.source !== 'kubelet') {
@@ -336,7 +340,7 @@ export class ClusterReader {
       work.push(this.podsOf(ns, kind, name));
     }
     const dstNsPromise = this.destination(plan.destination, plan.namespace, plan.port);
-    const [dstNs] = await Promise.all([dstNsPromise, ...work]);
+    const [dstNs, root] = await Promise.all([dstNsPromise, rootPromise, ...work]);
     const namespaces = [...new Set([srcNs, dstNs, root].filter((x): x is string => !!x))];
     await this.namespaceFacts(namespaces, [...new Set([dstNs, root].filter((x): x is string => !!x))]);
     if (dstNs) {
@@ -366,9 +370,8 @@ export class ClusterReader {
 
   async readProbes(plan: Extract<ReadPlan, { kind: 'probes' }>): Promise<ClusterRead> {
     await this.discover();
-    const root = await this.meshFacts();
     const { ns, kind, name } = splitRef(plan.target, plan.namespace);
-    await this.podsOf(ns, kind, name);
+    const [root] = await Promise.all([this.meshFacts(), this.podsOf(ns, kind, name)]);
     await this.namespaceFacts([...new Set([ns, root])], []);
     await this.suggestionsIfMissing([ns]);
     return this.result();

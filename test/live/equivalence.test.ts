@@ -3,9 +3,9 @@
 // Then the dump of that read, explained offline again: the same verdict (round trip).
 import { inject, describe, expect, it, beforeAll } from 'vitest';
 import { buildSnapshot } from '../../src/input/normalize.js';
-import { parseManifestText, type SourcedObject } from '../../src/input/files.js';
+import { parseManifestText } from '../../src/input/files.js';
 import { renderDump } from '../../src/input/dump.js';
-import { loadScenarios } from '../support/scenarios.js';
+import { lastCopies, loadScenarios } from '../support/scenarios.js';
 import { runScenarioOn, outcomeOf } from '../support/run-scenario.js';
 import { TestWriter } from './cluster.js';
 import { ScenarioCluster } from './scenario-cluster.js';
@@ -41,13 +41,3 @@ describe.skipIf(!!skip)(`live equivalence${skip ? ` (skipped: ${skip})` : ''}`, 
     expect(roundTrip).toEqual(outcomeOf(() => runScenarioOn(s, buildSnapshot(read.objects))));
   });
 });
-
-function lastCopies(objects: SourcedObject[]): SourcedObject[] {
-  const byKey = new Map<string, SourcedObject>();
-  for (const o of objects) {
-    const key = `${o.object.apiVersion}/${o.object.kind}/${o.object.metadata?.namespace ?? ''}/${o.object.metadata?.name}`;
-    byKey.delete(key);
-    byKey.set(key, o);
-  }
-  return [...byKey.values()];
-}

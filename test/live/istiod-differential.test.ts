@@ -8,6 +8,8 @@
 //   PeerAuthentication, selector AuthorizationPolicies) and namespace- and mesh-wide ones.
 // What istiod does not model (NetworkPolicy, ztunnel presence per node, readiness) never enters a
 // comparison; pods istiod does not list (no IP, host network) are "not comparable".
+// Then the tool is run live, after istiod has written its conditions, and must give the verdict
+// it gives offline from the scenario's own files.
 import { inject, describe, expect, it, beforeAll, afterAll } from 'vitest';
 import { buildSnapshot } from '../../src/input/normalize.js';
 import type { SourcedObject } from '../../src/input/files.js';
@@ -17,7 +19,9 @@ import { podRef, refTo, type ObjectRef } from '../../src/snapshot/ref.js';
 import { LABEL_TUNNEL, STATIC_STRICT_POLICY } from '../../src/mesh/constants.js';
 import { staticStrictPolicy } from '../../src/mesh/peer-authentication.js';
 import type { ObjectMeta, Snapshot } from '../../src/snapshot/types.js';
-import { loadScenarios, type Scenario } from '../support/scenarios.js';
+import { lastCopies, loadScenarios, type Scenario } from '../support/scenarios.js';
+import { outcomeOf, runScenarioOn, type Outcome } from '../support/run-scenario.js';
+import { liveRead } from './live-read.js';
 import { TestWriter } from './cluster.js';
 import { ScenarioCluster } from './scenario-cluster.js';
 import { istiodSkipReason, startIstiod, type Ambientz, type Istiod } from './istiod.js';
@@ -226,6 +230,22 @@ describe.skipIf(!!skip)(`istiod differential${skip ? ` (skipped: ${skip})` : ''}
     const z = await istiod.settled(namespaces);
     if (process.env.AMBIENTZ_DUMP) console.log(JSON.stringify(z, null, 1).slice(0, 6000));
     const r = compare(name, buildSnapshot(s.objects, 'cluster'), z);
+    // The tool run live after istiod computed (reading the conditions istiod wrote and the objects
+    // it created) against the same scenario offline, with the conditions the scenario states.
+    const given = { ...s, objects: lastCopies(s.objects) };
+    const offline = outcomeOf(() => runScenarioOn(given, buildSnapshot(given.objects, 'cluster')));
+    const { snapshot } = await liveRead(kubeconfig, given);
+    const live = outcomeOf(() => runScenarioOn(given, snapshot));
+    const verdict = (o: Outcome) =>
+      o.error ? `error ${o.error.exitCode}` : `${o.outcome} ${o.symptom} ${o.enforcedBy}`;
+    const row = {
+      scenario: name,
+      aspect: 'verdict live after istiod',
+      object: s.args.join(' '),
+      tool: verdict(offline),
+      istiod: verdict(live),
+    };
+    (row.tool === row.istiod ? r.agree : r.differ).push(row);
     all.agree.push(...r.agree);
     all.differ.push(...r.differ);
     all.na.push(...r.na);

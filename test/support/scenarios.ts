@@ -138,3 +138,14 @@ export function loadScenarios(): Scenario[] {
 export function scenarioSnapshot(s: Scenario): Snapshot {
   return buildSnapshot(s.objects, s.input);
 }
+
+/** A cluster holds one copy of each object, the last one applied (AD904 copies exist only in files). */
+export function lastCopies(objects: SourcedObject[]): SourcedObject[] {
+  const byKey = new Map<string, SourcedObject>();
+  for (const o of objects) {
+    const key = `${o.object.apiVersion}/${o.object.kind}/${o.object.metadata?.namespace ?? ''}/${o.object.metadata?.name}`;
+    byKey.delete(key);
+    byKey.set(key, o);
+  }
+  return [...byKey.values()];
+}
