@@ -36,6 +36,22 @@ function addressSensitive(snapshot: Snapshot): boolean {
   );
 }
 
+/** What both kinds of class read of a pod besides labels and identity: annotations, host network,
+ * readiness, its node's ztunnel, and its IPs where a policy matches addresses. */
+function ownState(snapshot: Snapshot, pod: PodFact, withAddresses: boolean): unknown[] {
+  const zt = ztunnelOnNode(snapshot, pod.nodeName);
+  return [
+    Object.entries(pod.meta.annotations).sort(),
+    pod.hostNetwork,
+    pod.hostNetwork ? [pod.nodeName, pod.hostIP] : null,
+    pod.phase,
+    pod.ready,
+    pod.observed,
+    [zt.ok, zt.assumed],
+    withAddresses ? pod.podIPs : null,
+  ];
+}
+
 /** A function from a pod to its class key; pods with equal keys get equal answers. */
 export function podClassKeys(snapshot: Snapshot): (pod: PodFact) => string {
   const withAddresses = addressSensitive(snapshot);
@@ -43,23 +59,15 @@ export function podClassKeys(snapshot: Snapshot): (pod: PodFact) => string {
   return (pod) => {
     let key = cache.get(pod);
     if (key !== undefined) return key;
-    const zt = ztunnelOnNode(snapshot, pod.nodeName);
     key = JSON.stringify([
       pod.meta.namespace,
       pod.serviceAccount,
       Object.entries(pod.meta.labels)
         .filter(([k]) => !isNoise(k))
         .sort(),
-      Object.entries(pod.meta.annotations).sort(),
-      pod.hostNetwork,
-      pod.hostNetwork ? [pod.nodeName, pod.hostIP] : null,
-      pod.phase,
-      pod.ready,
-      pod.observed,
+      ownState(snapshot, pod, withAddresses),
       pod.containers.map((c) => c.ports.map((p) => [p.name, p.containerPort, p.protocol])),
       servicesSelecting(snapshot, pod).map((s) => `${s.meta.namespace}/${s.meta.name}`),
-      [zt.ok, zt.assumed],
-      withAddresses ? pod.podIPs : null,
     ]);
     cache.set(pod, key);
     return key;
@@ -108,25 +116,17 @@ export function relativeSourceClasses(
   // The source's own state: everything of the whole-pod key except its labels, namespace and
   // service account, which the destination's rules read below.
   const baseId = numbering();
-  const base = Float64Array.from(sources, (pod) => {
-    const zt = ztunnelOnNode(snapshot, pod.nodeName);
-    return baseId(
+  const base = Float64Array.from(sources, (pod) =>
+    baseId(
       JSON.stringify([
         byName(pod.meta.labels),
         pod.meta.labels.app === 'ztunnel',
         byName(nsLabels(pod)),
-        Object.entries(pod.meta.annotations).sort(),
-        pod.hostNetwork,
-        pod.hostNetwork ? [pod.nodeName, pod.hostIP] : null,
-        pod.phase,
-        pod.ready,
-        pod.observed,
-        [zt.ok, zt.assumed],
-        withAddresses ? pod.podIPs : null,
+        ownState(snapshot, pod, withAddresses),
         selectingPolicies(ctx.netpols, pod, 'Egress').map((np) => `${np.meta.namespace}/${np.meta.name}`),
       ]),
-    );
-  });
+    ),
+  );
   const namespaceId = numbering();
   const namespaces = Int32Array.from(sources, (pod) => namespaceId(pod.meta.namespace));
   const namespaceCount = namespaces.reduce((max, id) => Math.max(max, id + 1), 0);

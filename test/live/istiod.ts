@@ -5,11 +5,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, openSync } from 'node:fs';
 import http from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PILOT_DISCOVERY_BIN } from './binary.js';
-import type { TestWriter } from './cluster.js';
+import { freePort, type TestWriter } from './cluster.js';
 
 export interface AmbientzWorkload {
   uid: string;
@@ -50,14 +49,6 @@ export function istiodSkipReason(): string {
   return existsSync(PILOT_DISCOVERY_BIN)
     ? ''
     : `${PILOT_DISCOVERY_BIN} is not built (run scripts/istiod-build.sh, which .ci/run always does)`;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as { port: number }).port;
-  server.close();
-  return port;
 }
 
 function get(port: number, path: string): Promise<{ status: number; text: string }> {
