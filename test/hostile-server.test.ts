@@ -101,7 +101,8 @@ describe('a misbehaving API server (local fake)', () => {
   it('--deadline bounds the whole read', async () => {
     handler = apiServer((req, res) => {
       if (!req.url?.includes('/pods')) return false;
-      setTimeout(() => json(res, 200, { items: [], metadata: {} }), 1500);
+      // Longer than the deadline on its own: the tool reads independent things in parallel.
+      setTimeout(() => json(res, 200, { items: [], metadata: {} }), 3000);
       return true;
     });
     const r = await run([...explain, '--request-timeout', '0', '--deadline', '2s']);
