@@ -20,29 +20,13 @@ const PER_NS = 20;
 const objects = [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'istio-system' } }];
 for (let n = 0; n < NS; n++) {
   const ns = `ns-${n}`;
-  objects.push({
-    apiVersion: 'v1',
-    kind: 'Namespace',
-    metadata: { name: ns, labels: { 'istio.io/dataplane-mode': 'ambient', team: `t${n % 5}` } },
-  });
+  objects.push(ambientNamespace(n));
   for (let w = 0; w < PER_NS; w++) {
-    objects.push({
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: {
-        name: `wl-${w}-abc12`,
-        namespace: ns,
-        labels: { app: `wl-${w}`, tier: w % 2 ? 'web' : 'db' },
-        annotations: { 'ambient.istio.io/redirection': 'enabled' },
-        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `wl-${w}-5d8f`, controller: true }],
-      },
-      spec: {
-        nodeName: `node-${w % 10}`,
-        serviceAccountName: `wl-${w}`,
-        containers: [{ name: 'c', ports: [{ containerPort: 8080 }] }],
-      },
-      status: { phase: 'Running', podIP: `10.${n}.0.${w + 1}`, conditions: [{ type: 'Ready', status: 'True' }] },
-    });
+    const pod = workloadPod(ns, w, `10.${n}.0.${w + 1}`);
+    pod.metadata.ownerReferences = [
+      { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `wl-${w}-5d8f`, controller: true },
+    ];
+    objects.push(pod);
   }
   for (let k = 0; k < 40; k++) {
     objects.push({
@@ -196,32 +180,9 @@ function bigMatrix(cellsMs) {
   const BIG_PER_NS = 50;
   for (let n = 0; n < BIG_NS; n++) {
     const ns = `ns-${n}`;
-    big.push({
-      apiVersion: 'v1',
-      kind: 'Namespace',
-      metadata: { name: ns, labels: { 'istio.io/dataplane-mode': 'ambient', team: `t${n % 5}` } },
-    });
+    big.push(ambientNamespace(n));
     for (let w = 0; w < BIG_PER_NS; w++) {
-      big.push({
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: {
-          name: `wl-${w}-abc12`,
-          namespace: ns,
-          labels: { app: `wl-${w}`, tier: w % 2 ? 'web' : 'db' },
-          annotations: { 'ambient.istio.io/redirection': 'enabled' },
-        },
-        spec: {
-          nodeName: `node-${w % 10}`,
-          serviceAccountName: `wl-${w}`,
-          containers: [{ name: 'c', ports: [{ containerPort: 8080 }] }],
-        },
-        status: {
-          phase: 'Running',
-          podIP: `10.${Math.floor(n / 2)}.${(n % 2) * 100 + w}.1`,
-          conditions: [{ type: 'Ready', status: 'True' }],
-        },
-      });
+      big.push(workloadPod(ns, w, `10.${Math.floor(n / 2)}.${(n % 2) * 100 + w}.1`));
       const selector = { matchLabels: { app: `wl-${w}` } };
       const ports = [{ port: 15008 }, { port: 8080 }];
       big.push(
@@ -292,4 +253,33 @@ function bigMatrix(cellsMs) {
     `target: less than the 1,000-workload matrix cell by cell (${(cellsMs / 1000).toFixed(2)} s) -> ` +
       `${bigMs < cellsMs ? 'met' : 'NOT met'}; under 2 GB -> ${process.resourceUsage().maxRSS < 2 * 1024 * 1024 ? 'met' : 'NOT met'}`,
   );
+}
+
+/** An ambient namespace of one of five teams. */
+function ambientNamespace(n) {
+  return {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: `ns-${n}`, labels: { 'istio.io/dataplane-mode': 'ambient', team: `t${n % 5}` } },
+  };
+}
+
+/** Workload w of a namespace: its own app label and service account, captured, Ready, on one of 10 nodes. */
+function workloadPod(ns, w, podIP) {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: `wl-${w}-abc12`,
+      namespace: ns,
+      labels: { app: `wl-${w}`, tier: w % 2 ? 'web' : 'db' },
+      annotations: { 'ambient.istio.io/redirection': 'enabled' },
+    },
+    spec: {
+      nodeName: `node-${w % 10}`,
+      serviceAccountName: `wl-${w}`,
+      containers: [{ name: 'c', ports: [{ containerPort: 8080 }] }],
+    },
+    status: { phase: 'Running', podIP, conditions: [{ type: 'Ready', status: 'True' }] },
+  };
 }
