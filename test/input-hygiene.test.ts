@@ -6,6 +6,8 @@ import { dumpList } from '../src/input/dump.js';
 import { manifestsOf, withoutEmptySelectorParts } from '../src/findings/finding.js';
 import { fixTarget, targetName } from '../src/diagnose/fixes.js';
 import type { PodFact } from '../src/snapshot/types.js';
+import { applyChange } from '../src/input/apply.js';
+import { buildSnapshot } from '../src/input/normalize.js';
 
 describe('dump', () => {
   it("drops managedFields and kubectl's last-applied-configuration, keeps other annotations", () => {
@@ -84,5 +86,22 @@ describe('fix manifests', () => {
     // The Service's selector picks v1 and v2: the name must not say v1.
     expect(targetName(fixTarget(pod, { app: 'helloworld' }))).toBe('helloworld');
     expect(targetName(fixTarget(pod))).toBe('helloworld-v1');
+  });
+});
+
+describe('proving a fix on a copy of the input', () => {
+  it('changes the copy of an object the snapshot uses: the last one when the input has it twice (AD904)', () => {
+    const ns = (labels: Record<string, string>, origin: string) => ({
+      origin,
+      object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'hello', labels } },
+    });
+    const objects = [ns({ a: '1' }, 'base.yaml'), ns({ b: '2' }, 'scenario.yaml')];
+    const change = {
+      apply: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'hello', labels: { c: '3' } } }],
+    };
+    const after = buildSnapshot(applyChange(objects, { ...change, delete: [] }), 'files');
+    const labels = after.namespaces.get('hello')?.meta.labels ?? {};
+    expect(labels).toMatchObject({ b: '2', c: '3' });
+    expect(labels.a).toBeUndefined();
   });
 });

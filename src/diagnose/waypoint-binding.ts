@@ -1,6 +1,6 @@
 // §6.3-§6.6: the waypoint that serves a destination for these clients, or why none does. Labels
 // Istio ignores (§6.7) are reported here too, since they are why a user expected a waypoint.
-import type { ObjectMeta, PodFact } from '../snapshot/types.js';
+import type { GatewayFact, ObjectMeta, PodFact } from '../snapshot/types.js';
 import { namespaceRef, podRef, refText, refTo, type ObjectRef } from '../snapshot/ref.js';
 import {
   bindingProblem,
@@ -71,7 +71,7 @@ export function computeBinding(ctx: EvalContext, clients: PodFact[], dest: Resol
     binding,
     addressedBy,
     bindingObject?.meta.namespace ?? binding.namespace,
-    snapshot.gatewayClasses,
+    snapshot,
     inherited,
   );
   const { namespace, name } = binding;
@@ -114,23 +114,11 @@ export function computeBinding(ctx: EvalContext, clients: PodFact[], dest: Resol
     return { findings };
   }
   if (problem?.kind === 'attachment-denied') {
+    const objectNamespace = bindingObject?.meta.namespace ?? binding.namespace;
     const detail =
-      `${labelledName} uses ${gwName} from another namespace, but its listener does not allow routes from other ` +
-      'namespaces (AttachmentDenied): traffic goes direct.';
-    const listeners = [
-      { name: 'mesh', port: 15008, protocol: 'HBONE', allowedRoutes: { namespaces: { from: 'All' } } },
-    ];
-    const patch = { spec: { listeners } };
-    const fix: Remedy[] = [
-      {
-        title: `Let waypoint ${namespace}/${name} accept routes from other namespaces`,
-        commands: [`kubectl -n ${namespace} patch gateway ${name} --type merge -p '${JSON.stringify(patch)}'`],
-        effects: [
-          { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name, namespace }, ...patch },
-        ],
-      },
-    ];
-    findings.push(finding('AD806', detail, objects, fix));
+      `${labelledName} uses ${gwName}, but its HBONE listener does not allow routes from namespace ` +
+      `${objectNamespace} (AttachmentDenied): traffic goes direct.`;
+    findings.push(finding('AD806', detail, objects, [attachmentRemedy(binding.gateway, objectNamespace)]));
     return { findings };
   }
   const gw = binding.gateway;
@@ -155,5 +143,77 @@ export function computeBinding(ctx: EvalContext, clients: PodFact[], dest: Resol
           `WaypointBound=${c.status}${c.reason ? ` (${c.reason})` : ''}${c.message ? `: ${c.message}` : ''}`,
       ),
     },
+  };
+}
+
+/**
+ * §6.4: let one more namespace attach, and only it. A listener that selects namespaces by labels
+ * gets the namespace labelled to match; otherwise the HBONE listener selects the Gateway's own
+ * namespace and this one by name.
+ */
+function attachmentRemedy(gw: GatewayFact, namespace: string): Remedy {
+  const { namespace: gwNamespace, name } = gw.meta;
+  const hbone = gw.listeners.find((l) => l.protocol === 'HBONE' && l.port === 15008);
+  const wanted = hbone?.allowedRoutesFrom === 'Selector' ? hbone.allowedRoutesSelector : undefined;
+  if (wanted?.matchLabels && Object.keys(wanted.matchLabels).length > 0 && !wanted.matchExpressions?.length) {
+    const labels = wanted.matchLabels;
+    return {
+      title: `Label namespace ${namespace} so that waypoint ${gwNamespace}/${name} admits it`,
+      commands: [
+        `kubectl label namespace ${namespace} ${Object.entries(labels)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')} --overwrite`,
+      ],
+      effects: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels } }],
+    };
+  }
+  const selector = {
+    matchExpressions: [
+      { key: 'kubernetes.io/metadata.name', operator: 'In', values: [...new Set([gwNamespace, namespace])] },
+    ],
+  };
+  const listeners = gw.listeners.map((l) =>
+    l === hbone
+      ? {
+          name: l.name ?? 'mesh',
+          port: l.port,
+          protocol: l.protocol,
+          allowedRoutes: { namespaces: { from: 'Selector', selector } },
+        }
+      : {
+          name: l.name,
+          port: l.port,
+          protocol: l.protocol,
+          ...(l.allowedRoutesFrom
+            ? {
+                allowedRoutes: {
+                  namespaces: {
+                    from: l.allowedRoutesFrom,
+                    ...(l.allowedRoutesSelector ? { selector: l.allowedRoutesSelector } : {}),
+                  },
+                },
+              }
+            : {}),
+        },
+  );
+  if (!hbone)
+    listeners.push({
+      name: 'mesh',
+      port: 15008,
+      protocol: 'HBONE',
+      allowedRoutes: { namespaces: { from: 'Selector', selector } },
+    });
+  const patch = { spec: { listeners } };
+  return {
+    title: `Let waypoint ${gwNamespace}/${name} accept routes from namespace ${namespace} (and its own)`,
+    commands: [`kubectl -n ${gwNamespace} patch gateway ${name} --type merge -p '${JSON.stringify(patch)}'`],
+    effects: [
+      {
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'Gateway',
+        metadata: { name, namespace: gwNamespace },
+        ...patch,
+      },
+    ],
   };
 }

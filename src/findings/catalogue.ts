@@ -132,7 +132,7 @@ export const FINDINGS = {
   AD806: {
     severity: 'warning',
     title: 'The waypoint binding does not apply to this traffic',
-    section: '§6.3, §6.5, §11 row 17',
+    section: '§6.2, §6.3, §6.4, §6.5, §11 row 17',
   },
   AD807: {
     severity: 'error',

@@ -33,7 +33,10 @@ export function applyChange(objects: SourcedObject[], change: ObjectChange): Sou
   for (const m of change.apply) {
     const meta = (m.metadata ?? {}) as { name?: string; namespace?: string };
     const key = keyOf(m.kind, meta.namespace, meta.name);
-    const i = out.findIndex((o) => keyOf(o.object.kind, o.object.metadata?.namespace, o.object.metadata?.name) === key);
+    // The last copy is the one the snapshot uses (AD904): the change lands on it.
+    let i = out.length - 1;
+    while (i >= 0 && keyOf(out[i].object.kind, out[i].object.metadata?.namespace, out[i].object.metadata?.name) !== key)
+      i--;
     if (i >= 0) out[i] = { ...out[i], object: mergeObject(out[i].object, m) as SourcedObject['object'] };
     else out.push({ object: structuredClone(m) as SourcedObject['object'], origin: 'fix' });
   }

@@ -339,6 +339,18 @@ function serviceEntry(obj: RawObject, origin: string): ServiceEntryFact {
   };
 }
 
+/**
+ * §6.1: istiod with ambient creates (and recreates) the GatewayClasses `istio` and `istio-waypoint`
+ * (pilot/pkg/config/kube/gatewaycommon/classinfo.go); an input without them still has them.
+ */
+function withBuiltInClasses(classes: Snapshot['gatewayClasses']): Snapshot['gatewayClasses'] {
+  const builtIn = [
+    { name: 'istio', labels: {}, controllerName: 'istio.io/gateway-controller', builtIn: true },
+    { name: 'istio-waypoint', labels: {}, controllerName: 'istio.io/mesh-controller', builtIn: true },
+  ];
+  return [...classes, ...builtIn.filter((b) => !classes.some((c) => c.name === b.name))];
+}
+
 function gateway(obj: RawObject, origin: string): GatewayFact {
   const spec = obj.spec ?? {};
   return {
@@ -349,6 +361,7 @@ function gateway(obj: RawObject, origin: string): GatewayFact {
       port: Number(l.port),
       protocol: String(l.protocol ?? ''),
       allowedRoutesFrom: l.allowedRoutes?.namespaces?.from,
+      allowedRoutesSelector: l.allowedRoutes?.namespaces?.selector,
     })),
     statusAddresses: asArray(obj.status?.addresses).map((a: any) => String(a.value)),
     conditions: conditions(obj.status),
@@ -629,7 +642,7 @@ export function buildSnapshot(
     peerAuthentications,
     serviceEntries,
     gateways,
-    gatewayClasses,
+    gatewayClasses: withBuiltInClasses(gatewayClasses),
     configMaps,
     mesh: {
       ...meshSettings(configMaps, pods),

@@ -183,7 +183,12 @@ const SHAPES: Record<string, Schema> = {
     spec: obj({
       gatewayClassName: str,
       listeners: arr(
-        obj({ name: str, port: int, protocol: str, allowedRoutes: obj({ namespaces: obj({ from: str }) }) }),
+        obj({
+          name: str,
+          port: int,
+          protocol: str,
+          allowedRoutes: obj({ namespaces: obj({ from: str, selector: labelSelector }) }),
+        }),
       ),
     }),
     status: obj({ addresses: arr(obj({ value: str })), conditions }),

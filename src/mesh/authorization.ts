@@ -5,6 +5,7 @@ import ipaddr from 'ipaddr.js';
 import type { AuthorizationPolicyFact, AuthorizationRule, MeshSettings, PodFact } from '../snapshot/types.js';
 import { ANNOTATION_DRY_RUN } from './constants.js';
 import { selectorMatches } from './labels.js';
+import { goParseBoolTrue } from './go-values.js';
 import type {
   CidrMatch,
   RbacClause,
@@ -170,8 +171,9 @@ function convertRule(
   return { group: { rules: clauses }, l7Fields };
 }
 
+/** istiod reads the annotation with strconv.ParseBool (pilot/pkg/serviceregistry/ambient/authorization.go). */
 export function isDryRun(ap: AuthorizationPolicyFact): boolean {
-  return ap.meta.annotations[ANNOTATION_DRY_RUN] === 'true';
+  return goParseBoolTrue(ap.meta.annotations[ANNOTATION_DRY_RUN]);
 }
 
 /** §4.4: dry-run is ignored (so enforced) up to 1.28 and dropped from 1.29 on. */
@@ -219,6 +221,28 @@ export function convertAuthorizationPolicy(
     },
     report,
   };
+}
+
+export interface PredictedCondition {
+  status: 'True' | 'False';
+  reason: string;
+}
+
+/**
+ * §4.8: the ZtunnelAccepted condition istiod writes. Its order: dry-run first (so a dry-run
+ * targetRefs policy gets one too), then targetRefs (no condition), then the action, then L7 fields.
+ */
+export function predictedZtunnelAccepted(
+  ap: AuthorizationPolicyFact,
+  conversion: ConversionResult,
+  mesh: Pick<MeshSettings, 'istioVersion'>,
+): PredictedCondition | undefined {
+  if (isDryRun(ap) && dryRunEnforced(mesh.istioVersion) !== true)
+    return { status: 'False', reason: 'UnsupportedValue' };
+  if (ap.targetRefs.length > 0) return undefined;
+  if (!conversion.policy) return { status: 'False', reason: 'UnsupportedValue' };
+  const l7 = conversion.report.droppedRules.length + conversion.report.strippedRules.length > 0;
+  return { status: 'True', reason: l7 ? 'UnsupportedValue' : 'Accepted' };
 }
 
 /** §4.1: the policies whose scope covers a destination pod at its ztunnel (targetRefs excluded). */

@@ -5,6 +5,10 @@
 export const LABEL_DATAPLANE_MODE = 'istio.io/dataplane-mode';
 /** §6.2: set on a waypoint's pods by the Gateway controller. */
 export const LABEL_GATEWAY_NAME = 'gateway.networking.k8s.io/gateway-name';
+/** On the objects istiod deploys for a Gateway: which controller manages them. */
+export const LABEL_GATEWAY_MANAGED = 'gateway.istio.io/managed';
+export const MESH_CONTROLLER_LABEL = 'istio.io-mesh-controller';
+export const EAST_WEST_CONTROLLER_LABEL = 'istio.io-eastwest-controller';
 export const DATAPLANE_AMBIENT = 'ambient';
 export const DATAPLANE_NONE = 'none';
 

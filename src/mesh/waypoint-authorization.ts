@@ -7,7 +7,10 @@ import type {
   ServiceEntryFact,
   ServiceFact,
 } from '../snapshot/types.js';
-import { toCidr, toStringMatch } from './authorization.js';
+import type { Snapshot } from '../snapshot/types.js';
+import { refTo } from '../snapshot/ref.js';
+import { toCidr, toStringMatch, type PredictedCondition } from './authorization.js';
+import { predictedWaypointBound } from './waypoints.js';
 import { cidrContains, parseIdentity, stringMatches } from './ztunnel-rbac.js';
 
 export interface WaypointRequest {
@@ -45,6 +48,50 @@ export function policiesAtWaypoint(
       return false;
     }),
   );
+}
+
+/**
+ * §4.8: the WaypointAccepted condition istiod writes on a targetRefs policy: one answer per
+ * target, folded into one condition (one target: its own reason; several: Accepted when all bind,
+ * PartiallyInvalid when some do, Invalid when none does).
+ */
+export function predictedWaypointAccepted(
+  ap: AuthorizationPolicyFact,
+  snapshot: Pick<Snapshot, 'gatewayClasses' | 'namespaces' | 'gateways' | 'services' | 'serviceEntries' | 'mesh'>,
+): PredictedCondition | undefined {
+  if (ap.targetRefs.length === 0) return undefined;
+  const answers = ap.targetRefs.map((ref): PredictedCondition => {
+    const namespace = ref.namespace || ap.meta.namespace;
+    const bound = (reason = 'Accepted'): PredictedCondition => ({ status: 'True', reason });
+    const unbound = (reason: string): PredictedCondition => ({ status: 'False', reason });
+    switch (ref.kind) {
+      case 'GatewayClass': {
+        if (namespace !== snapshot.mesh.rootNamespace) return unbound('Invalid');
+        const cls = snapshot.gatewayClasses.find((c) => c.name === ref.name);
+        if (!cls) return unbound('TargetNotFound');
+        return cls.controllerName === 'istio.io/mesh-controller' ? bound() : unbound('Invalid');
+      }
+      case 'Gateway': {
+        // Any Gateway with addresses is in istiod's waypoint index (§6.4).
+        const gw = snapshot.gateways.find((g) => g.meta.namespace === namespace && g.meta.name === ref.name);
+        return gw && gw.statusAddresses.length > 0 ? bound() : unbound('TargetNotFound');
+      }
+      case 'Service':
+      case 'ServiceEntry': {
+        const list = ref.kind === 'Service' ? snapshot.services : snapshot.serviceEntries;
+        const target = list.find((o) => o.meta.namespace === namespace && o.meta.name === ref.name);
+        if (!target) return unbound('TargetNotFound');
+        const waypoint = predictedWaypointBound({ ref: refTo(ref.kind, target.meta), meta: target.meta }, snapshot);
+        return waypoint?.status === 'True' ? bound() : unbound('AncestorNotBound');
+      }
+      default:
+        return unbound('unknown');
+    }
+  });
+  if (answers.length === 1) return answers[0];
+  const boundCount = answers.filter((a) => a.status === 'True').length;
+  if (boundCount === 0) return { status: 'False', reason: 'Invalid' };
+  return { status: 'True', reason: boundCount === answers.length ? 'Accepted' : 'PartiallyInvalid' };
 }
 
 type Tri = boolean | 'unknown';

@@ -2,6 +2,8 @@
 // later version; this module only tells whether one may be in the path, and flags labels
 // Istio ignores, so a verdict is never silently wrong.
 import type { GatewayFact, NamespaceFact, ObjectMeta, PodFact, Snapshot } from '../snapshot/types.js';
+import { selectorMatches } from './labels.js';
+import { goParseBoolTrue } from './go-values.js';
 import { namespaceRef, refText, type ObjectRef } from '../snapshot/ref.js';
 import {
   LABEL_INGRESS_USE_WAYPOINT,
@@ -9,6 +11,9 @@ import {
   LABEL_USE_WAYPOINT_NAMESPACE,
   LABEL_WAYPOINT_WRONG,
   LABEL_GATEWAY_NAME,
+  LABEL_GATEWAY_MANAGED,
+  MESH_CONTROLLER_LABEL,
+  EAST_WEST_CONTROLLER_LABEL,
 } from './constants.js';
 
 export interface WaypointBinding {
@@ -30,6 +35,10 @@ export function waypointBinding(
   ns: NamespaceFact | undefined,
   gateways: GatewayFact[],
 ): WaypointBinding | undefined {
+  // A waypoint's or east-west gateway's own Service never has a waypoint (§6.3).
+  const managed = object?.meta.labels[LABEL_GATEWAY_MANAGED];
+  if (object?.ref.kind !== 'Pod' && (managed === MESH_CONTROLLER_LABEL || managed === EAST_WEST_CONTROLLER_LABEL))
+    return undefined;
   const candidates: { ref: ObjectRef; labels: Record<string, string>; namespace: string }[] = [];
   if (object) candidates.push({ ref: object.ref, labels: object.meta.labels, namespace: object.meta.namespace });
   if (ns) candidates.push({ ref: namespaceRef(ns.meta.name), labels: ns.meta.labels, namespace: ns.meta.name });
@@ -91,14 +100,14 @@ export function ignoredWaypointLabels(objects: { ref: ObjectRef; meta: ObjectMet
   return notes;
 }
 
-export type TrafficType = 'service' | 'workload' | 'all' | 'none';
+/** §6.2: `service`, `workload`, `all`, `none`, or any other value, which serves no traffic at all. */
+export type TrafficType = string;
 
-/** §6.2: the Gateway's label, then its GatewayClass's, then `service`. */
+/** §6.2: the Gateway's label, then its GatewayClass's, then `service`. istiod keeps the value as written. */
 export function waypointFor(gateway: GatewayFact, classes: Snapshot['gatewayClasses']): TrafficType {
   const own = gateway.meta.labels['istio.io/waypoint-for'];
   const cls = classes.find((c) => c.name === gateway.gatewayClassName)?.labels['istio.io/waypoint-for'];
-  const v = own ?? cls ?? 'service';
-  return (['service', 'workload', 'all', 'none'].includes(v) ? v : 'service') as TrafficType;
+  return own ?? cls ?? 'service';
 }
 
 /** §4.7: the waypoint's service account, and so its identity at the destination ztunnel. */
@@ -118,29 +127,71 @@ export type BindingProblem =
   | { kind: 'traffic-type'; supports: TrafficType; inherited: boolean }
   | { kind: 'attachment-denied' };
 
-/** §6.3-§6.5: does the bound waypoint really serve traffic addressed this way? */
+/**
+ * §6.4: may objects of this namespace attach? istiod reads the listener named by the
+ * waypoint-inbound-binding annotation's port, else the HBONE listener on 15008, else allows only
+ * the Gateway's own namespace. A Selector is matched against the namespace's labels.
+ */
+export function attachmentAllowed(gw: GatewayFact, namespace: NamespaceFact | undefined, name: string): boolean {
+  const bindingPort = Number(gw.meta.annotations['ambient.istio.io/waypoint-inbound-binding']?.split('/')[1]);
+  const listener =
+    (bindingPort ? gw.listeners.find((l) => l.port === bindingPort) : undefined) ??
+    gw.listeners.find((l) => l.protocol === 'HBONE' && l.port === 15008);
+  switch (listener?.allowedRoutesFrom ?? 'Same') {
+    case 'All':
+      return true;
+    case 'Selector':
+      // An absent selector selects nothing (apimachinery's LabelSelectorAsSelector(nil)).
+      return (
+        !!listener?.allowedRoutesSelector &&
+        selectorMatches(listener.allowedRoutesSelector, namespace?.meta.labels ?? {})
+      );
+    default:
+      return gw.meta.namespace === name;
+  }
+}
+
+/**
+ * §6.3-§6.5: does the bound waypoint really serve traffic addressed this way? In istiod's order:
+ * a Gateway without addresses is no waypoint at all, then attachment, then traffic type.
+ */
 export function bindingProblem(
   binding: WaypointBinding,
   addressedBy: 'service' | 'pod-ip',
   objectNamespace: string,
-  classes: Snapshot['gatewayClasses'],
+  snapshot: Pick<Snapshot, 'gatewayClasses' | 'namespaces'>,
   inherited: boolean,
 ): BindingProblem | undefined {
   const gw = binding.gateway;
   if (!gw) return { kind: 'missing' };
-  const supports = waypointFor(gw, classes);
-  const wanted = addressedBy === 'service' ? 'service' : 'workload';
-  if (supports !== 'all' && supports !== wanted) return { kind: 'traffic-type', supports, inherited };
-  if (gw.meta.namespace !== objectNamespace) {
-    const from = gw.listeners[0]?.allowedRoutesFrom ?? 'Same';
-    if (from !== 'All' && from !== 'Selector') return { kind: 'attachment-denied' };
-  }
   // "Ready" means status.addresses is set; istiod never removes it afterwards (§6.4).
   if (gw.statusAddresses.length === 0) return { kind: 'not-ready' };
+  if (!attachmentAllowed(gw, snapshot.namespaces.get(objectNamespace), objectNamespace))
+    return { kind: 'attachment-denied' };
+  const supports = waypointFor(gw, snapshot.gatewayClasses);
+  const wanted = addressedBy === 'service' ? 'service' : 'workload';
+  if (supports !== 'all' && supports !== wanted) return { kind: 'traffic-type', supports, inherited };
   return undefined;
 }
 
-const PARSE_BOOL_TRUE = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
+/** §4.8, §6.4: the istio.io/WaypointBound condition istiod writes on a Service or ServiceEntry. */
+export function predictedWaypointBound(
+  object: { ref: ObjectRef; meta: ObjectMeta },
+  snapshot: Pick<Snapshot, 'gatewayClasses' | 'namespaces' | 'gateways'>,
+): { status: 'True' | 'False'; reason: string } | undefined {
+  const binding = waypointBinding(object, snapshot.namespaces.get(object.meta.namespace), snapshot.gateways);
+  if (!binding) return undefined;
+  const inherited = binding.labelledObject.kind === 'Namespace';
+  const problem = bindingProblem(binding, 'service', object.meta.namespace, snapshot, inherited);
+  if (!problem) return { status: 'True', reason: 'WaypointAccepted' };
+  const reason = {
+    missing: 'WaypointIsNotReady',
+    'not-ready': 'WaypointIsNotReady',
+    'attachment-denied': 'AttachmentDenied',
+    'traffic-type': 'UnsupportedTrafficType',
+  }[problem.kind];
+  return { status: 'False', reason };
+}
 
 /**
  * §12.1 (corrects §6.6): whether an Istio gateway sends traffic for this Service through its
@@ -158,5 +209,5 @@ export function ingressUsesWaypoint(
   if (value === undefined) return false;
   const [major, minor] = (istioVersion ?? '').split('.').map(Number);
   const before130 = major === 1 && Number.isFinite(minor) && minor < 30;
-  return before130 ? value.toLowerCase() === 'true' : PARSE_BOOL_TRUE.has(value);
+  return before130 ? value.toLowerCase() === 'true' : goParseBoolTrue(value);
 }

@@ -252,7 +252,13 @@ export interface ServiceEntryFact {
 export interface GatewayFact {
   meta: ObjectMeta;
   gatewayClassName: string;
-  listeners: { name?: string; port: number; protocol: string; allowedRoutesFrom?: string }[];
+  listeners: {
+    name?: string;
+    port: number;
+    protocol: string;
+    allowedRoutesFrom?: string;
+    allowedRoutesSelector?: LabelSelector;
+  }[];
   statusAddresses: string[];
   conditions: Condition[];
 }
@@ -303,7 +309,8 @@ export interface Snapshot {
   peerAuthentications: PeerAuthenticationFact[];
   serviceEntries: ServiceEntryFact[];
   gateways: GatewayFact[];
-  gatewayClasses: { name: string; labels: Labels; controllerName: string }[];
+  /** With the classes istiod creates itself when the input lacks them (builtIn). */
+  gatewayClasses: { name: string; labels: Labels; controllerName: string; builtIn?: boolean }[];
   configMaps: ConfigMapFact[];
   mesh: MeshSettings;
   /** True when any ztunnel pod was in the input (§2.1); otherwise a healthy dataplane is assumed. */

@@ -14,7 +14,9 @@ import { inject, describe, expect, it, beforeAll, afterAll } from 'vitest';
 import { buildSnapshot } from '../../src/input/normalize.js';
 import type { SourcedObject } from '../../src/input/files.js';
 import { createContext, enrollmentOf, policiesAt, conversionOf, mtlsOf } from '../../src/diagnose/context.js';
-import { bindingProblem, waypointBinding } from '../../src/mesh/waypoints.js';
+import { bindingProblem, predictedWaypointBound, waypointBinding } from '../../src/mesh/waypoints.js';
+import { predictedZtunnelAccepted } from '../../src/mesh/authorization.js';
+import { predictedWaypointAccepted } from '../../src/mesh/waypoint-authorization.js';
 import { podRef, refTo, type ObjectRef } from '../../src/snapshot/ref.js';
 import { LABEL_TUNNEL, STATIC_STRICT_POLICY } from '../../src/mesh/constants.js';
 import { staticStrictPolicy } from '../../src/mesh/peer-authentication.js';
@@ -50,6 +52,12 @@ function hasIstioObjects(s: Scenario): boolean {
   return s.objects.some((o) => /istio\.io|gateway\.networking\.k8s\.io/.test(String(o.object.apiVersion ?? '')));
 }
 
+/** The Istio version a scenario states when it is older than the istiod under test. */
+function olderThanIstiod(snapshot: Snapshot): string | undefined {
+  const [major, minor] = (snapshot.mesh.istioVersion ?? '').split('.').map(Number);
+  return major === 1 && minor < ISTIOD_MINOR ? snapshot.mesh.istioVersion : undefined;
+}
+
 /** The tool's model of what istiod computes, for the comparison. */
 function compare(name: string, snapshot: Snapshot, z: Ambientz): { agree: Result[]; differ: Result[]; na: Result[] } {
   const agree: Result[] = [];
@@ -60,8 +68,7 @@ function compare(name: string, snapshot: Snapshot, z: Ambientz): { agree: Result
   // A scenario written for an older Istio (its istiod or CNI image says so) may differ from the
   // istiod under test where behaviour changed between versions (e.g. dry-run, §4.5): such a
   // difference is not comparable, said with the version.
-  const [major, minor] = (snapshot.mesh.istioVersion ?? '').split('.').map(Number);
-  const older = major === 1 && minor < ISTIOD_MINOR ? snapshot.mesh.istioVersion : undefined;
+  const older = olderThanIstiod(snapshot);
   const note = (aspect: string, object: string, tool: string, istiod: string | undefined) => {
     const r = { scenario: name, aspect, object, tool, istiod: istiod ?? '(not listed)' };
     if (istiod === undefined) na.push(r);
@@ -141,6 +148,57 @@ function compare(name: string, snapshot: Snapshot, z: Ambientz): { agree: Result
   return { agree, differ, na };
 }
 
+/**
+ * §4.8, §6.4: the conditions istiod wrote (read back live) against the tool's prediction from the
+ * scenario's own objects: WaypointBound on Services and ServiceEntries, ZtunnelAccepted and
+ * WaypointAccepted on AuthorizationPolicies. Compared by status and reason (messages carry names
+ * and Go formatting the tool does not need to reproduce).
+ */
+function compareConditions(name: string, stated: Snapshot, live: Snapshot) {
+  const agree: Result[] = [];
+  const differ: Result[] = [];
+  const text = (c: { status: string; reason?: string } | undefined) => (c ? `${c.status} ${c.reason ?? ''}` : 'absent');
+  const written = (conditions: { type: string; status: string; reason?: string }[], type: string) =>
+    text(conditions.find((c) => c.type === type));
+  const same = <T extends { meta: ObjectMeta }>(list: T[], o: { meta: ObjectMeta }) =>
+    list.find((x) => x.meta.namespace === o.meta.namespace && x.meta.name === o.meta.name);
+  const na: Result[] = [];
+  const older = olderThanIstiod(stated);
+  const note = (aspect: string, object: string, tool: string, istiod: string) => {
+    const r = { scenario: name, aspect, object, tool, istiod };
+    if (tool === istiod) agree.push(r);
+    else if (older) na.push({ ...r, istiod: `${istiod} (scenario is for Istio ${older})` });
+    else differ.push(r);
+  };
+  for (const [kind, list, liveList] of [
+    ['Service', stated.services, live.services],
+    ['ServiceEntry', stated.serviceEntries, live.serviceEntries],
+  ] as const) {
+    for (const o of list) {
+      const l = same<{ meta: ObjectMeta; conditions: any[] }>(liveList, o);
+      if (!l) continue;
+      const predicted = predictedWaypointBound({ ref: refTo(kind, o.meta), meta: o.meta }, stated);
+      note(
+        'WaypointBound condition',
+        `${kind} ${o.meta.namespace}/${o.meta.name}`,
+        text(predicted),
+        written(l.conditions, 'istio.io/WaypointBound'),
+      );
+    }
+  }
+  const ctx = createContext(stated, 'verdict');
+  for (const ap of stated.authorizationPolicies) {
+    const l = same(live.authorizationPolicies, ap);
+    if (!l) continue;
+    const object = `AuthorizationPolicy ${ap.meta.namespace}/${ap.meta.name}`;
+    const ztunnel = predictedZtunnelAccepted(ap, conversionOf(ctx, ap), stated.mesh);
+    note('ZtunnelAccepted condition', object, text(ztunnel), written(l.conditions, 'ZtunnelAccepted'));
+    const waypoint = predictedWaypointAccepted(ap, stated);
+    note('WaypointAccepted condition', object, text(waypoint), written(l.conditions, 'WaypointAccepted'));
+  }
+  return { agree, differ, na };
+}
+
 /** One text for a policy's groups: keys sorted, IP addresses from base64 bytes to text, empty lists dropped. */
 function canonical(value: unknown): string {
   const walk = (v: any, key?: string): any => {
@@ -179,7 +237,7 @@ function effectiveWaypoint(
   const binding = waypointBinding(object, snapshot.namespaces.get(object.meta.namespace), snapshot.gateways);
   if (!binding) return 'none';
   const inherited = binding.labelledObject.kind === 'Namespace';
-  if (bindingProblem(binding, addressedBy, object.meta.namespace, snapshot.gatewayClasses, inherited)) return 'none';
+  if (bindingProblem(binding, addressedBy, object.meta.namespace, snapshot, inherited)) return 'none';
   return `${binding.namespace}/${binding.name}`;
 }
 
@@ -236,7 +294,18 @@ describe.skipIf(!!skip)(`istiod differential${skip ? ` (skipped: ${skip})` : ''}
     // it created) against the same scenario offline, with the conditions the scenario states.
     const stated = buildSnapshot(given.objects, 'cluster');
     const offline = outcomeOf(() => runScenarioOn(given, stated));
-    const { snapshot } = await liveRead(kubeconfig, given);
+    // istiod's status queue writes conditions after its ztunnel view settles: read again while
+    // they disagree, for up to 15 s, and compare the last read.
+    let { snapshot } = await liveRead(kubeconfig, given);
+    let conditions = compareConditions(name, stated, snapshot);
+    for (const deadline = Date.now() + 15_000; conditions.differ.length > 0 && Date.now() < deadline;) {
+      await new Promise((r) => setTimeout(r, 1000));
+      ({ snapshot } = await liveRead(kubeconfig, given));
+      conditions = compareConditions(name, stated, snapshot);
+    }
+    r.agree.push(...conditions.agree);
+    r.differ.push(...conditions.differ);
+    r.na.push(...conditions.na);
     const live = outcomeOf(() => runScenarioOn(given, snapshot));
     // istiod allocates an address for a ServiceEntry that has none (IP auto-allocation, on by
     // default in this version): a scenario that states "no address" is then not what istiod makes.
