@@ -98,6 +98,7 @@ function containers(spec: any): ContainerFact[] {
   return asArray(spec?.containers).map((c: any) => ({
     name: String(c.name ?? ''),
     image: c.image,
+    ...(Array.isArray(c.args) ? { args: c.args.map(String) } : {}),
     ports: asArray(c.ports).map((p: any) => ({
       name: p.name,
       containerPort: Number(p.containerPort),

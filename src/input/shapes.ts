@@ -39,6 +39,7 @@ const probe = obj({
 const container = obj({
   name: str,
   image: str,
+  args: arr(str),
   ports: arr(obj({ name: str, containerPort: int, protocol: str })),
   livenessProbe: probe,
   readinessProbe: probe,

@@ -56,19 +56,68 @@ function selectorSaysAmbient(
   return { ambient: false, reason: `neither the pod nor its namespace has ${LABEL_DATAPLANE_MODE}=ambient` };
 }
 
-/** Istio ingress/egress gateway pods (classic `istio=ingressgateway`, or Gateway API with Istio's class). */
+export type ProxyKind = 'router' | 'sidecar' | 'waypoint';
+
+/**
+ * §12.2, §12.8: the Istio proxy a pod runs, from what the cluster shows, never from names alone:
+ * the istio-proxy container's arguments (`proxy router` or `proxy sidecar`), the injection template
+ * (the istio/gateway Helm chart injects the `gateway` template, so such pods carry
+ * sidecar.istio.io/status), the Gateway API deployment label, and the legacy `istio` gateway labels.
+ */
+export function proxyOf(pod: PodFact): { kind: ProxyKind; evidence: string } | undefined {
+  const proxy = pod.containers.find((c) => c.name === 'istio-proxy');
+  const args = proxy?.args ?? [];
+  const proxyAt = args.indexOf('proxy');
+  const role = proxyAt >= 0 ? args[proxyAt + 1] : undefined;
+  if (role === 'router') return { kind: 'router', evidence: 'its istio-proxy container runs `proxy router`' };
+  if (role === 'sidecar') return { kind: 'sidecar', evidence: 'its istio-proxy container runs `proxy sidecar`' };
+  if (role === 'waypoint') return { kind: 'waypoint', evidence: 'its istio-proxy container runs `proxy waypoint`' };
+  const managed = pod.meta.labels['gateway.istio.io/managed'];
+  if (managed === 'istio.io-mesh-controller' || managed === 'istio.io-eastwest-controller')
+    return { kind: 'waypoint', evidence: `istiod deployed it for a waypoint (gateway.istio.io/managed=${managed})` };
+  const templates = injectionTemplates(pod);
+  if (templates.includes('gateway'))
+    return { kind: 'router', evidence: 'it was injected with the `gateway` template (an Istio gateway)' };
+  if (managed === 'istio.io-gateway-controller')
+    return { kind: 'router', evidence: 'istiod deployed it for a Gateway API Gateway (gateway.istio.io/managed)' };
+  if (templates.includes('sidecar'))
+    return { kind: 'sidecar', evidence: 'it was injected with the `sidecar` template' };
+  const legacy = pod.meta.labels['istio'];
+  if (legacy === 'ingressgateway' || legacy === 'egressgateway')
+    return { kind: 'router', evidence: `it carries the gateway label istio=${legacy}` };
+  if (pod.meta.annotations[ANNOTATION_SIDECAR_STATUS] !== undefined)
+    return { kind: 'sidecar', evidence: `it carries ${ANNOTATION_SIDECAR_STATUS}` };
+  // Pods of a Gateway without the labels above: a waypoint's, as the input rarely says more.
+  if (pod.meta.labels[LABEL_GATEWAY_NAME])
+    return { kind: 'waypoint', evidence: `it belongs to Gateway ${pod.meta.labels[LABEL_GATEWAY_NAME]}` };
+  if (proxy) return { kind: 'sidecar', evidence: 'it has an istio-proxy container' };
+  return undefined;
+}
+
+/** The injection templates: from sidecar.istio.io/status (what was injected), else the request annotation. */
+function injectionTemplates(pod: PodFact): string[] {
+  const status = pod.meta.annotations[ANNOTATION_SIDECAR_STATUS];
+  if (status) {
+    try {
+      const parsed = JSON.parse(status) as { templates?: unknown };
+      if (Array.isArray(parsed.templates)) return parsed.templates.map(String);
+    } catch {
+      // An unreadable status says only that something was injected.
+    }
+  }
+  return (pod.meta.annotations['inject.istio.io/templates'] ?? '')
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
+}
+
+/** Istio ingress/egress gateway pods, however installed (Helm chart, Gateway API, legacy labels). */
 export function isIstioGateway(pod: PodFact): boolean {
-  const l = pod.meta.labels;
-  if (l['istio'] === 'ingressgateway' || l['istio'] === 'egressgateway') return true;
-  const cls = l['gateway.istio.io/managed'] ?? '';
-  return cls === 'istio.io-gateway-controller';
+  return proxyOf(pod)?.kind === 'router';
 }
 
 function isSidecarInjected(pod: PodFact): boolean {
-  return (
-    pod.meta.annotations[ANNOTATION_SIDECAR_STATUS] !== undefined ||
-    pod.containers.some((c) => c.name === 'istio-proxy')
-  );
+  return proxyOf(pod)?.kind === 'sidecar';
 }
 
 /** §1.2: would the injector give this pod a sidecar? Used for pods we only know from templates. */
@@ -185,7 +234,7 @@ export function evaluateEnrollment(
     // §10: an Istio gateway sends HBONE with its own identity, like an HBONE-capable sidecar.
     mode = 'gateway';
     shouldBeAmbient = false;
-    reason = 'an Istio gateway: it sends HBONE with its own identity';
+    reason = `an Istio gateway (${proxyOf(pod)!.evidence}): it sends HBONE with its own identity`;
   } else if (isSidecarInjected(pod) || injection) {
     mode = 'sidecar';
     if (shouldBeAmbient) {
@@ -198,7 +247,7 @@ export function evaluateEnrollment(
       });
     }
     shouldBeAmbient = false;
-    reason = injection ? `sidecar injection (${injection})` : 'sidecar injected';
+    reason = injection ? `sidecar injection (${injection})` : `sidecar injected (${proxyOf(pod)?.evidence})`;
   } else if (mesh.excludedNamespaces.includes(nsName)) {
     if (shouldBeAmbient) {
       notes.push({

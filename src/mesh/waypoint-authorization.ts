@@ -192,13 +192,22 @@ export interface WaypointDecision {
   reason: 'no-policy' | 'denied' | 'allowed' | 'not-allowed' | 'unknown';
   decisive?: AuthorizationPolicyFact;
   ruleIndex?: number;
-  /** CUSTOM policies: enforced by an external authorizer the input cannot evaluate. */
+  /** CUSTOM policies whose rules match (or may match): the external authorizer decides. */
   custom: AuthorizationPolicyFact[];
 }
 
-/** §4.4 at a waypoint: CUSTOM, then DENY, then ALLOW (implicit deny once any ALLOW applies). */
-export function evaluateAtWaypoint(policies: AuthorizationPolicyFact[], req: WaypointRequest): WaypointDecision {
-  const custom = policies.filter((p) => p.action === 'CUSTOM');
+/**
+ * §4.4, §12.5 in Envoy (a waypoint or a sidecar): CUSTOM, then DENY, then ALLOW (implicit deny
+ * once any ALLOW applies). The external authorizer is called only when a CUSTOM rule matches, so a
+ * request no CUSTOM rule matches is decided by DENY and ALLOW alone.
+ */
+export function evaluateAtEnvoy(policies: AuthorizationPolicyFact[], req: WaypointRequest): WaypointDecision {
+  const matching = (ap: AuthorizationPolicyFact): Tri =>
+    (ap.rules ?? []).reduce<Tri>(
+      (any, rule) => or(any, ruleMatches(rule ?? {}, req, ap.meta.namespace, ap.action)),
+      false,
+    );
+  const custom = policies.filter((p) => p.action === 'CUSTOM' && matching(p) !== false);
   const first = (action: string): { ap: AuthorizationPolicyFact; index: number; m: Tri } | undefined => {
     let unknown: { ap: AuthorizationPolicyFact; index: number; m: Tri } | undefined;
     for (const ap of policies.filter((p) => p.action === action)) {
@@ -210,23 +219,20 @@ export function evaluateAtWaypoint(policies: AuthorizationPolicyFact[], req: Way
     }
     return unknown;
   };
-  const deny = first('DENY');
-  if (deny?.m === true) return { allowed: false, reason: 'denied', decisive: deny.ap, ruleIndex: deny.index, custom };
-  if (deny?.m === 'unknown')
-    return { allowed: 'unknown', reason: 'unknown', decisive: deny.ap, ruleIndex: deny.index, custom };
-  const allows = policies.filter((p) => p.action === 'ALLOW');
-  if (allows.length === 0)
-    return { allowed: custom.length ? 'unknown' : true, reason: custom.length ? 'unknown' : 'no-policy', custom };
-  const allow = first('ALLOW');
-  if (allow?.m === true)
-    return {
-      allowed: custom.length ? 'unknown' : true,
-      reason: custom.length ? 'unknown' : 'allowed',
-      decisive: allow.ap,
-      ruleIndex: allow.index,
-      custom,
-    };
-  if (allow?.m === 'unknown')
-    return { allowed: 'unknown', reason: 'unknown', decisive: allow.ap, ruleIndex: allow.index, custom };
-  return { allowed: false, reason: 'not-allowed', custom };
+  // DENY and ALLOW alone; a request they refuse is refused whatever the authorizer says.
+  const rbac = ((): WaypointDecision => {
+    const deny = first('DENY');
+    if (deny?.m === true) return { allowed: false, reason: 'denied', decisive: deny.ap, ruleIndex: deny.index, custom };
+    if (deny?.m === 'unknown')
+      return { allowed: 'unknown', reason: 'unknown', decisive: deny.ap, ruleIndex: deny.index, custom };
+    if (!policies.some((p) => p.action === 'ALLOW')) return { allowed: true, reason: 'no-policy', custom };
+    const allow = first('ALLOW');
+    if (allow?.m === true)
+      return { allowed: true, reason: 'allowed', decisive: allow.ap, ruleIndex: allow.index, custom };
+    if (allow?.m === 'unknown')
+      return { allowed: 'unknown', reason: 'unknown', decisive: allow.ap, ruleIndex: allow.index, custom };
+    return { allowed: false, reason: 'not-allowed', custom };
+  })();
+  if (rbac.allowed === false || custom.length === 0) return rbac;
+  return { allowed: 'unknown', reason: 'unknown', custom };
 }

@@ -48,6 +48,8 @@ export interface ContainerPortFact {
 export interface ContainerFact {
   name: string;
   image?: string;
+  /** The istio-proxy container's arguments tell a gateway (`proxy router`) from a sidecar (§12.2). */
+  args?: string[];
   ports: ContainerPortFact[];
   probes: ProbeFact[];
 }

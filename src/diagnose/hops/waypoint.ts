@@ -3,7 +3,7 @@
 // the client's identity and, for HTTP, the request.
 import type { AuthorizationPolicyFact, PodFact } from '../../snapshot/types.js';
 import { refText, refTo } from '../../snapshot/ref.js';
-import { evaluateAtWaypoint, policiesAtWaypoint } from '../../mesh/waypoint-authorization.js';
+import { evaluateAtEnvoy, policiesAtWaypoint } from '../../mesh/waypoint-authorization.js';
 import { waypointPods } from '../../mesh/waypoints.js';
 import type { RequestFacts } from '../../mesh/http.js';
 import { finding, type Manifest, type Remedy } from '../../findings/finding.js';
@@ -94,7 +94,7 @@ export function waypointPolicyHop(
       );
     }
   }
-  const decision = evaluateAtWaypoint(policies, { ...request, identity: clientIdentity, sourceIp: client.podIPs[0] });
+  const decision = evaluateAtEnvoy(policies, { ...request, identity: clientIdentity, sourceIp: client.podIPs[0] });
   if (decision.allowed === false) {
     const decisive = decision.decisive;
     const refs = decisive ? [decisive] : policies.filter((p) => p.action === 'ALLOW');
