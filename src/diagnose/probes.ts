@@ -65,7 +65,8 @@ export function probes(
           });
           continue;
         }
-        const pair = directPath(ctx, { kind: 'kubelet' }, pod, port, podAddressed(pod, port, input));
+        const probeRequest = { protocol: 'TCP' as const, method: '', path: '', host: '', headers: {}, port };
+        const pair = directPath(ctx, { kind: 'kubelet' }, pod, port, podAddressed(pod, port, input), probeRequest);
         findings.push(...pair.findings.filter((f) => f.code !== 'AD702'));
         if (path.length === 0 || (!pair.ok && !failure)) path = pair.hops;
         const reason = pair.ok

@@ -5,7 +5,7 @@ import type { Finding } from '../findings/finding.js';
 export type { Finding, FixAlternative, FixProof } from '../findings/finding.js';
 
 export type Symptom = 'ok' | 'reset' | 'refused' | 'timeout' | 'http-403' | 'http-503' | 'probe-failure' | 'unknown';
-export type EnforcedBy = 'networkpolicy' | 'ztunnel' | 'waypoint' | 'dataplane' | 'none';
+export type EnforcedBy = 'networkpolicy' | 'ztunnel' | 'waypoint' | 'sidecar' | 'dataplane' | 'none';
 export type HopResult = 'pass' | 'fail' | 'skip';
 export type Outcome = 'allowed' | 'denied' | 'partial' | 'unknown';
 
@@ -16,7 +16,7 @@ export interface Hop {
   protocol: 'HBONE' | 'TCP' | 'HTTP';
   result: HopResult;
   /** What decides at this hop. */
-  layer: 'capture' | 'network' | 'waypoint' | 'ztunnel-inbound' | 'app';
+  layer: 'capture' | 'network' | 'waypoint' | 'ztunnel-inbound' | 'sidecar' | 'app';
   /** The peer identity the receiving side sees; absent for plaintext. */
   identity?: string;
   evidence: string[];

@@ -35,6 +35,7 @@ const LIFTED_BY: Partial<Record<FindingCode, RegExp | null>> = {
   AD408: /^authorizationpolicies\./,
   AD807: /^authorizationpolicies\./,
   AD808: /^authorizationpolicies\./,
+  AD708: /^authorizationpolicies\./,
 };
 
 /** True when one of the resources that could not be read might turn this denial into a pass. */
@@ -115,7 +116,8 @@ const OTHER_CAUSES: Record<Symptom, string[]> = {
   'http-403': [
     'a waypoint L7 AuthorizationPolicy (targetRefs) denies the request',
     'an ingress gateway or the application returns 403',
-    'a CUSTOM ext_authz provider at a waypoint',
+    'a CUSTOM ext_authz provider at a waypoint or a sidecar',
+    "an AuthorizationPolicy at the destination's sidecar",
   ],
   'http-503': [
     'an HTTP proxy answered: a waypoint, an ingress gateway, or a sidecar whose upstream connection failed (a ' +

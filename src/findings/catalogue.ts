@@ -114,8 +114,23 @@ export const FINDINGS = {
     section: '§10',
   },
   AD705: { severity: 'error', title: 'Client dials a ztunnel port directly', section: '§2.2, §2.5' },
-  AD706: { severity: 'warning', title: 'Policies at a sidecar destination are not evaluated', section: '§1.2, §10' },
+  AD706: {
+    severity: 'warning',
+    title: "The sidecar's decision depends on facts the input cannot know",
+    section: '§4.4, §12.5, §12.8',
+  },
   AD707: { severity: 'info', title: 'A sidecar destination without HBONE gets plaintext from ztunnel', section: '§10' },
+  AD708: { severity: 'error', title: 'AuthorizationPolicy at a sidecar destination denies', section: '§4.4, §12.8' },
+  AD709: {
+    severity: 'info',
+    title: "Behind its own proxy the application sees Envoy's local 503",
+    section: '§12.3',
+  },
+  AD710: {
+    severity: 'warning',
+    title: 'Mixed-mode path: a migration pitfall on this connection',
+    section: '§1.2, §6.6, §12.8',
+  },
   // Waypoints (evaluated by a later version; named so the user is not misled)
   AD802: { severity: 'warning', title: 'Waypoint label Istio ignores', section: '§6.7' },
   AD803: { severity: 'info', title: 'Gateway API is not installed: no waypoint can exist', section: '§6.1' },

@@ -32,6 +32,7 @@ const ENFORCER: Record<Verdict['enforcedBy'], string> = {
   networkpolicy: 'a NetworkPolicy',
   ztunnel: 'ztunnel',
   waypoint: 'the waypoint',
+  sidecar: "the destination's sidecar",
   dataplane: 'the dataplane',
   none: '',
 };
@@ -133,7 +134,7 @@ function hopResult(h: Hop, s: Style): string {
 }
 
 function hopIdentity(h: Hop): string {
-  if (h.layer === 'ztunnel-inbound') return h.identity ?? 'none (plaintext)';
+  if (h.layer === 'ztunnel-inbound' || h.layer === 'sidecar') return h.identity ?? 'none (plaintext)';
   return h.layer === 'waypoint' ? (h.identity ?? '') : '';
 }
 

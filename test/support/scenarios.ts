@@ -32,7 +32,7 @@ const Expectation = z
     symptom: z
       .enum(['ok', 'reset', 'refused', 'timeout', 'http-403', 'http-503', 'probe-failure', 'unknown'])
       .optional(),
-    enforcedBy: z.enum(['networkpolicy', 'ztunnel', 'waypoint', 'dataplane', 'none']).optional(),
+    enforcedBy: z.enum(['networkpolicy', 'ztunnel', 'waypoint', 'sidecar', 'dataplane', 'none']).optional(),
     decisive: code.optional(),
     decisiveObject: z.string().optional(),
     detailIncludes: z.string().optional(),

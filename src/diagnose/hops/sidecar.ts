@@ -1,10 +1,17 @@
-// §10: a destination with a sidecar enforces its own mTLS and policies in Envoy. STRICT rejects
-// plaintext; its AuthorizationPolicies are not modelled, so a verdict that depends on them is unknown.
-import type { PodFact } from '../../snapshot/types.js';
+// §10, §12.8: a destination with a sidecar enforces its own mTLS and policies in Envoy. STRICT
+// rejects plaintext (including ztunnel's plaintext to a sidecar without the tunnel label); the
+// selector, namespace and mesh-wide AuthorizationPolicies are evaluated with full L7 matching
+// (CUSTOM, DENY, ALLOW) against the identity of whoever opened the connection: the client, or the
+// waypoint in front of it. HTTP denials are a 403, TCP denials a closed connection.
+import type { AuthorizationPolicyFact, PodFact } from '../../snapshot/types.js';
 import { podRef, refTo } from '../../snapshot/ref.js';
 import { LABEL_TUNNEL } from '../../mesh/constants.js';
 import { identityOf } from '../../mesh/identity.js';
-import { finding } from '../../findings/finding.js';
+import type { RequestFacts } from '../../mesh/http.js';
+import { evaluateAtEnvoy } from '../../mesh/waypoint-authorization.js';
+import { finding, type Remedy } from '../../findings/finding.js';
+import { exemptFromRuleRemedy } from '../authz-explain.js';
+import { allowPrincipalFix, fixTarget } from '../fixes.js';
 import { enrollmentOf, mtlsOf, podName, policiesAt, type EvalContext } from '../context.js';
 import type { PathRun } from '../path.js';
 import type { Hop } from '../report.js';
@@ -14,26 +21,44 @@ export interface SidecarArrival {
   targetPort: number;
   client?: PodFact;
   clientLabel: string;
-  /** The source's ztunnel sends HBONE to a sidecar that terminates it. */
+  /** The connection arrives as HBONE on 15008, which a sidecar with the tunnel label terminates. */
   hbone: boolean;
   /** The source is captured by ztunnel (which sends plaintext to a sidecar without HBONE). */
   clientCaptured: boolean;
+  request: RequestFacts;
+  /** The Service's selector, for fixes that select the destination's pods. */
+  selector?: Record<string, string>;
+  /** A waypoint opened the connection: its identity is the one the sidecar sees (§4.7, §12.8). */
+  via?: { identity: string; label: string; ip?: string };
 }
+
+const apName = (ap: AuthorizationPolicyFact) => `AuthorizationPolicy ${ap.meta.namespace}/${ap.meta.name}`;
 
 export function sidecarHop(ctx: EvalContext, run: PathRun, a: SidecarArrival): void {
   const dst = a.destination;
   const mtls = mtlsOf(ctx, dst);
   const clientMode = a.client ? enrollmentOf(ctx, a.client).mode : undefined;
-  const mutual = a.hbone || clientMode === 'sidecar' || clientMode === 'gateway';
+  // A waypoint reaches a sidecar over HBONE only when it has the tunnel label, else in plaintext.
+  const mutual = a.hbone || (!a.via && (clientMode === 'sidecar' || clientMode === 'gateway'));
+  const identity = !mutual
+    ? undefined
+    : (a.via?.identity ?? (a.client ? identityOf(a.client, ctx.snapshot.mesh.trustDomain) : undefined));
   const pa = mtls.decidedBy;
+  const http = a.request.protocol === 'HTTP';
   const hop: Hop = {
-    from: clientMode === 'sidecar' ? 'sidecar of the source' : a.hbone ? 'ztunnel (HBONE)' : a.clientLabel,
-    to: `${dst.meta.namespace}/${dst.meta.name}:${a.targetPort}`,
+    from: a.via
+      ? a.via.label
+      : clientMode === 'sidecar'
+        ? 'sidecar of the source'
+        : a.hbone
+          ? 'ztunnel (HBONE)'
+          : a.clientLabel,
+    to: `sidecar of ${dst.meta.namespace}/${dst.meta.name}:${a.targetPort}`,
     port: a.targetPort,
-    protocol: 'TCP',
+    protocol: http ? 'HTTP' : 'TCP',
     result: 'pass',
-    layer: 'ztunnel-inbound',
-    identity: mutual && a.client ? identityOf(a.client, ctx.snapshot.mesh.trustDomain) : undefined,
+    layer: 'sidecar',
+    identity,
     evidence: [],
   };
   const terminates = dst.meta.labels[LABEL_TUNNEL] === 'http' ? ` that terminates HBONE (${LABEL_TUNNEL}=http)` : '';
@@ -43,34 +68,88 @@ export function sidecarHop(ctx: EvalContext, run: PathRun, a: SidecarArrival): v
     () => `mTLS mode ${mtls.mode}${pa ? ` from PeerAuthentication ${pa.meta.namespace}/${pa.meta.name}` : ''}`,
   );
   if (!mutual && mtls.mode === 'STRICT') {
-    const why = a.clientCaptured
-      ? `runs a sidecar without ${LABEL_TUNNEL}=http, so ztunnel sends it plaintext TCP`
-      : `runs a sidecar and ${a.clientLabel} connects in plaintext`;
+    const why = a.via
+      ? `runs a sidecar without ${LABEL_TUNNEL}=http, so ${a.via.label} sends it plaintext`
+      : a.clientCaptured
+        ? `runs a sidecar without ${LABEL_TUNNEL}=http, so ztunnel sends it plaintext TCP`
+        : `runs a sidecar and ${a.clientLabel} connects in plaintext`;
     const objects = [...(pa ? [refTo('PeerAuthentication', pa.meta)] : []), podRef(dst)];
-    const detail = `${podName(dst)} ${why}, which its STRICT mTLS rejects: the client sees a reset.`;
-    run.fail(hop, finding('AD704', detail, objects), 'reset', 'dataplane');
-  } else if (!mutual && a.clientCaptured) {
+    const seen = a.via && http ? 'the waypoint answers 503' : 'the client sees a reset';
+    const detail = `${podName(dst)} ${why}, which its STRICT mTLS rejects: ${seen}.`;
+    run.fail(hop, finding('AD704', detail, objects), a.via && http ? 'http-503' : 'reset', 'sidecar');
+    run.add(hop);
+    return;
+  }
+  if (!mutual && a.clientCaptured) {
     const detail =
       `${podName(dst)} runs a sidecar without ${LABEL_TUNNEL}=http, so ztunnel sends it plaintext TCP; its ` +
       `PERMISSIVE mTLS accepts it.`;
     run.note(finding('AD707', detail, [podRef(dst)]));
   }
-  const policies = policiesAt(ctx, dst);
-  if (policies.length > 0 && !run.failure) {
-    const names = policies.map((p) => `AuthorizationPolicy ${p.meta.namespace}/${p.meta.name}`);
-    const detail =
-      `${names.join(', ')} ${names.length > 1 ? 'apply' : 'applies'} at the sidecar of ${podName(dst)}; ` +
-      `sidecar (Envoy) ` +
-      'authorization with HTTP rules is not evaluated by this version.';
-    run.note(
-      finding(
-        'AD706',
-        detail,
-        policies.map((p) => refTo('AuthorizationPolicy', p.meta)),
-      ),
-    );
-    const why = `AuthorizationPolicies apply at the sidecar of ${podName(dst)}, which this version does not evaluate.`;
-    run.unknown ??= why;
-  }
+  authorizeAtSidecar(ctx, run, hop, a, identity);
   run.add(hop);
+}
+
+/** §12.8: the sidecar's own authorization, as Envoy evaluates it. */
+function authorizeAtSidecar(
+  ctx: EvalContext,
+  run: PathRun,
+  hop: Hop,
+  a: SidecarArrival,
+  identity: string | undefined,
+): void {
+  const dst = a.destination;
+  const http = a.request.protocol === 'HTTP';
+  const policies = policiesAt(ctx, dst);
+  const sourceIp = a.via ? a.via.ip : a.client?.podIPs[0];
+  run.evidence(hop, () => (identity ? `peer identity ${identity}` : 'plaintext: no peer identity'));
+  run.evidence(hop, () =>
+    policies.length
+      ? `policies at the sidecar: ${policies.map((p) => `${p.action} ${p.meta.namespace}/${p.meta.name}`).join(', ')}`
+      : 'no AuthorizationPolicy selects the destination',
+  );
+  // Envoy's inbound listener sees the container port.
+  const decision = evaluateAtEnvoy(policies, { ...a.request, port: a.targetPort, identity, sourceIp });
+  const who = identity ?? `plaintext ${a.clientLabel}`;
+  if (decision.allowed === false) {
+    const denied = decision.reason === 'denied';
+    const decisive = decision.decisive;
+    const refs = denied && decisive ? [decisive] : policies.filter((p) => p.action === 'ALLOW');
+    const what = http ? `${a.request.method} ${a.request.path} from ` : '';
+    const answer = http
+      ? ' The sidecar answers 403 "RBAC: access denied".'
+      : ' The sidecar closes the connection: the client sees a reset.';
+    const through = a.via ? ` (the waypoint's identity: the sidecar sees ${a.via.label}, not the client)` : '';
+    const detail = denied
+      ? `DENY ${apName(decisive!)} rule ${(decision.ruleIndex ?? 0) + 1} matches ${what}${who}${through} at the ` +
+        `sidecar of ${podName(dst)}.${answer}`
+      : `ALLOW policies at the sidecar of ${podName(dst)} (${refs.map(apName).join(', ')}) apply, and none ` +
+        `matches ${what}${who}${through}.${answer}`;
+    const fix = (): Remedy[] => {
+      if (denied && decisive)
+        return [exemptFromRuleRemedy(decisive, decision.ruleIndex ?? 0, { principal: identity, ip: sourceIp })];
+      if (!identity) return [];
+      const target = fixTarget(dst, a.selector);
+      const manifest = allowPrincipalFix(target, identity, a.targetPort);
+      return [
+        { title: `Allow ${identity} at the sidecar of ${podName(dst)} on port ${a.targetPort}`, apply: [manifest] },
+      ];
+    };
+    const objects = refs.map((p) => refTo('AuthorizationPolicy', p.meta));
+    run.fail(hop, finding('AD708', detail, objects, fix), http ? 'http-403' : 'reset', 'sidecar');
+  } else if (decision.allowed === 'unknown') {
+    const refs = [...(decision.decisive ? [decision.decisive] : []), ...decision.custom];
+    const names = refs.map(apName).join(', ');
+    const depends = decision.custom.length
+      ? 'an external authorizer (a CUSTOM policy whose rules match)'
+      : 'request attributes the input cannot know (JWT claims, request principals or other request attributes)';
+    const objects = refs.map((p) => refTo('AuthorizationPolicy', p.meta));
+    run.note(
+      finding('AD706', `The decision at the sidecar of ${podName(dst)} depends on ${depends}: ${names}.`, objects),
+    );
+    run.unknown ??= `The sidecar's decision depends on facts the input cannot know (${names}).`;
+  } else if (decision.decisive) {
+    const p = decision.decisive;
+    run.evidence(hop, `allowed by ${p.meta.namespace}/${p.meta.name} rule ${(decision.ruleIndex ?? 0) + 1}`);
+  }
 }

@@ -17,6 +17,7 @@ import { targetRefsSkipZtunnel } from './target-refs.js';
 import { undeclaredPort } from './undeclared-port.js';
 import { ciliumSettings } from './cni.js';
 import { duplicateObjects, readGaps, ztunnelsMissing } from './reading.js';
+import { mixedModePath, type PairSubject } from './mixed-mode.js';
 
 export const NOTES = {
   /** The PeerAuthentication levels at a destination (§3.1). */
@@ -33,6 +34,8 @@ export const NOTES = {
   ] as Analyzer<PolicySubject>[],
   /** A destination pod reached through its ztunnel (§4.1). */
   destination: [targetRefsSkipZtunnel] as Analyzer<PodFact>[],
+  /** The two ends of a connection in a half-migrated mesh (§1.2, §12.8). */
+  pair: [mixedModePath] as Analyzer<PairSubject>[],
   /** The port the destination is dialled on (§11 row 24). */
   port: [undeclaredPort] as Analyzer<{ destination: PodFact; port: number }>[],
   /** The input as a whole (§2.1, §7). */

@@ -1,5 +1,6 @@
 // §11's checklist for a pod (or the kubelet) → a pod without a waypoint.
 import type { PodFact } from '../../snapshot/types.js';
+import type { RequestFacts } from '../../mesh/http.js';
 import { podRef } from '../../snapshot/ref.js';
 import { ANNOTATION_BYPASS_INBOUND, HBONE_PORT, LABEL_TUNNEL } from '../../mesh/constants.js';
 import { identityOf } from '../../mesh/identity.js';
@@ -25,6 +26,7 @@ export function directPath(
   dst: PodFact,
   targetPort: number,
   dest: ResolvedDestination,
+  request: RequestFacts,
 ): PairResult {
   const { mesh } = ctx.snapshot;
   const run = new PathRun(ctx);
@@ -107,9 +109,12 @@ export function directPath(
       clientLabel: srcLabel,
       hbone,
       clientCaptured: srcCaptured,
+      request,
+      selector: dest.service?.selector,
     });
   }
   run.notes(() => runNotes(ctx, NOTES.port, { destination: dst, port: targetPort }));
+  run.notes(() => runNotes(ctx, NOTES.pair, { source: src, destination: dst, service: dest.service }));
   return resultOf();
 }
 

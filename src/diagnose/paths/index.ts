@@ -7,6 +7,7 @@ import type { PairResult } from '../report.js';
 import type { ResolvedDestination } from '../resolve.js';
 import type { Route } from '../route.js';
 import { directPath, type PairSource } from './direct.js';
+import { seenBehindClientProxy } from '../hops/client-proxy.js';
 import { waypointPath } from './waypoint.js';
 import { egressWaypointPath, externalPath, noEndpointsPath } from './outside.js';
 
@@ -22,6 +23,18 @@ export function evaluateRoute(
   request: RequestFacts,
 ): PairResult {
   const client = source.kind === 'pod' ? source.pod : undefined;
+  return seenBehindClientProxy(ctx, client, request, hopsOf(ctx, route, source, client, target, dest, request));
+}
+
+function hopsOf(
+  ctx: EvalContext,
+  route: Route,
+  source: PairSource,
+  client: PodFact | undefined,
+  target: { pod: PodFact; targetPort: number } | undefined,
+  dest: ResolvedDestination,
+  request: RequestFacts,
+): PairResult {
   switch (route.kind) {
     case 'no-endpoints':
       return noEndpointsPath(ctx, client, dest, route.viaWaypointHttp);
@@ -32,7 +45,7 @@ export function evaluateRoute(
     case 'waypoint':
       return waypointPath(ctx, client!, target!.pod, target!.targetPort, dest, route.waypoint, request);
     case 'direct':
-      return directPath(ctx, source, target!.pod, target!.targetPort, dest);
+      return directPath(ctx, source, target!.pod, target!.targetPort, dest, request);
   }
 }
 

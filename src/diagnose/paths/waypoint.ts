@@ -1,7 +1,7 @@
 // Through the waypoint bound to the destination (§6), and to an egress waypoint (§9).
 import { refText } from '../../snapshot/ref.js';
 import type { PodFact } from '../../snapshot/types.js';
-import { HBONE_PORT } from '../../mesh/constants.js';
+import { HBONE_PORT, LABEL_TUNNEL } from '../../mesh/constants.js';
 import { identityOf } from '../../mesh/identity.js';
 import type { RequestFacts } from '../../mesh/http.js';
 import { enrollmentFindings, enrollmentOf, podLabel, podName, type EvalContext } from '../context.js';
@@ -13,6 +13,7 @@ import { captureHop } from '../hops/capture.js';
 import { checkWire, podEnd } from '../hops/wire.js';
 import { checkArrival } from '../hops/arrival.js';
 import { inboundHop } from '../hops/ztunnel-inbound.js';
+import { sidecarHop } from '../hops/sidecar.js';
 import { checkWaypointReady, waypointLabel, waypointPolicyHop } from '../hops/waypoint.js';
 import { NOTES, runNotes } from '../notes/index.js';
 import { SOURCE_ZTUNNEL_STALLS, T, networkHop } from './wires.js';
@@ -37,7 +38,9 @@ export function waypointPath(
   if (run.settled) return resultOf();
 
   const dstEnr = enrollmentOf(ctx, dst);
-  const tunnel = dstEnr.captured || dstEnr.redirection === 'pending';
+  // §12.8: a sidecar with the tunnel label terminates the waypoint's HBONE.
+  const sidecarTunnel = dstEnr.mode === 'sidecar' && dst.meta.labels[LABEL_TUNNEL] === 'http';
+  const tunnel = dstEnr.captured || dstEnr.redirection === 'pending' || sidecarTunnel;
   const wpPod = route.pods[0];
   const wpLabel = waypointLabel(route);
   const wire = networkHop(wpLabel, podLabel(dst), tunnel ? HBONE_PORT : targetPort, tunnel ? 'HBONE' : 'TCP');
@@ -70,8 +73,21 @@ export function waypointPath(
       via: { gateway: route.gateway, clientIdentity, clientName: podName(src) },
       rejected: http ? 'http-503' : 'reset',
     });
+  } else if (dstEnr.mode === 'sidecar') {
+    sidecarHop(ctx, run, {
+      destination: dst,
+      targetPort,
+      client: src,
+      clientLabel: podLabel(src),
+      hbone: sidecarTunnel,
+      clientCaptured: true,
+      request,
+      selector: dest.service?.selector,
+      via: { identity: route.identity, label: wpLabel, ip: wpPod?.podIPs[0] },
+    });
   }
   run.notes(() => runNotes(ctx, NOTES.port, { destination: dst, port: targetPort }));
+  run.notes(() => runNotes(ctx, NOTES.pair, { source: src, destination: dst, service: dest.service }));
   return resultOf();
 }
 
