@@ -63,6 +63,8 @@ export interface PodSummary {
   mode: string;
   captured: boolean;
   identity?: string;
+  /** For sidecars and gateways: what showed the kind of proxy (§12.2). */
+  proxy?: string;
 }
 
 export interface ExplainReport {

@@ -1,6 +1,7 @@
 // How reports describe a pod: where it runs, whether it is in the mesh, and its identity.
 import type { PodFact } from '../snapshot/types.js';
 import { identityOf } from '../mesh/identity.js';
+import { proxyOf } from '../mesh/enrollment.js';
 import { enrollmentOf, type EvalContext } from './context.js';
 import type { PodSummary } from './report.js';
 
@@ -13,6 +14,10 @@ export function summarizePod(ctx: EvalContext, pod: PodFact): PodSummary {
     ...(pod.nodeName ? { node: pod.nodeName } : {}),
     mode: e.mode,
     captured: e.captured,
-    ...(e.captured || e.mode === 'sidecar' ? { identity: identityOf(pod, ctx.snapshot.mesh.trustDomain) } : {}),
+    ...(e.captured || e.mode === 'sidecar' || e.mode === 'gateway'
+      ? { identity: identityOf(pod, ctx.snapshot.mesh.trustDomain) }
+      : {}),
+    // §12.2: the evidence that decided the kind of proxy.
+    ...(e.mode === 'sidecar' || e.mode === 'gateway' ? { proxy: proxyOf(pod)?.evidence ?? e.reason } : {}),
   };
 }

@@ -197,9 +197,10 @@ function findingsBlock(findings: Finding[], decisive: Finding | undefined, o: Te
   return [s('bold', 'Findings'), parts.join('\n\n')].join('\n');
 }
 
-function podsText(list: PodSummary[]): string {
+function podsText(list: PodSummary[], wide: boolean): string {
   const one = (p: PodSummary) => {
-    const mesh = p.mode === 'none' || p.mode === '' ? 'not in the mesh' : p.mode;
+    const kind = p.mode === 'none' || p.mode === '' ? 'not in the mesh' : p.mode;
+    const mesh = wide && p.proxy ? `${kind}: ${p.proxy}` : kind;
     const facts = [mesh, ...(p.mode !== 'none' && p.captured ? ['captured'] : []), ...(p.node ? [p.node] : [])];
     return `${p.namespace}/${p.name} (${facts.join(', ')})`;
   };
@@ -208,8 +209,8 @@ function podsText(list: PodSummary[]): string {
 
 function endsOf(r: ExplainReport, o: TextOptions): string[] {
   const dst = r.destination;
-  const source = r.source.pods.length ? podsText(r.source.pods) : r.source.input;
-  const destination = dst.pods.length ? podsText(dst.pods) : (dst.object ?? dst.input);
+  const source = r.source.pods.length ? podsText(r.source.pods, o.wide) : r.source.input;
+  const destination = dst.pods.length ? podsText(dst.pods, o.wide) : (dst.object ?? dst.input);
   return [field('source', source, o.width), field('destination', destination, o.width)];
 }
 
