@@ -89,6 +89,8 @@ describe('scenarios', () => {
     if (e.fixIncludes) expect(report.findings[0].fix ?? '').toContain(e.fixIncludes);
     checkProofs(report.findings, e);
     for (const c of e.includes ?? []) expect(codes).toContain(c);
+    for (const [c, text] of Object.entries(e.findingDetails ?? {}))
+      expect(report.findings.find((f) => f.code === c)?.detail ?? `(no ${c})`).toContain(text);
     for (const c of e.excludes ?? []) expect(codes).not.toContain(c);
     if (report.verdict.outcome === 'allowed')
       expect(codes.filter((c) => report.findings.find((f) => f.code === c)?.severity === 'error')).toEqual([]);

@@ -1,6 +1,6 @@
 // §6.3-§6.6: the waypoint that serves a destination for these clients, or why none does. Labels
 // Istio ignores (§6.7) are reported here too, since they are why a user expected a waypoint.
-import type { GatewayFact, ObjectMeta, PodFact } from '../snapshot/types.js';
+import type { GatewayFact, ObjectMeta, PodFact, Snapshot } from '../snapshot/types.js';
 import { namespaceRef, podRef, refText, refTo, type ObjectRef } from '../snapshot/ref.js';
 import {
   bindingProblem,
@@ -78,7 +78,8 @@ export function computeBinding(ctx: EvalContext, clients: PodFact[], dest: Resol
   if (problem?.kind === 'not-ready') {
     const detail =
       `${gwName} has no status.addresses, so Istio never made it ready (WaypointIsNotReady): traffic goes direct and ` +
-      "the waypoint's L7 policies are not applied (fail-open).";
+      "the waypoint's L7 policies are not applied (fail-open)." +
+      revisionWithoutIstiod(snapshot, binding.gateway);
     const fix: Remedy[] = [
       {
         title: `Find out why waypoint ${namespace}/${name} was never programmed`,
@@ -216,4 +217,25 @@ function attachmentRemedy(gw: GatewayFact, namespace: string): Remedy {
       },
     ],
   };
+}
+
+/**
+ * §12.8: a Gateway labelled istio.io/rev belongs to that revision's istiod; when the input shows
+ * istiod but none of that revision, nothing deploys the waypoint or writes its address.
+ */
+function revisionWithoutIstiod(snapshot: Snapshot, gw: GatewayFact): string {
+  const revision =
+    gw.meta.labels['istio.io/rev'] ?? snapshot.namespaces.get(gw.meta.namespace)?.meta.labels['istio.io/rev'];
+  if (!revision) return '';
+  const labelsOfIstiod = [
+    ...snapshot.workloads.filter((w) => w.meta.namespace === snapshot.mesh.rootNamespace).map((w) => w.templateLabels),
+    ...snapshot.pods.filter((p) => p.meta.namespace === snapshot.mesh.rootNamespace).map((p) => p.meta.labels),
+  ].filter((labels) => labels.app === 'istiod');
+  if (labelsOfIstiod.length === 0) return '';
+  const revisions = new Set(labelsOfIstiod.map((labels) => labels['istio.io/rev'] ?? 'default'));
+  if (revisions.has(revision)) return '';
+  return (
+    ` It belongs to revision ${revision} (istio.io/rev), but the istiod in the input runs ` +
+    `${[...revisions].join(', ')}: no istiod of that revision deploys it.`
+  );
 }

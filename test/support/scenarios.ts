@@ -40,6 +40,8 @@ const Expectation = z
     /** Per alternative of the decisive finding's fix: the next cause on purpose, or why it opens more. */
     fixes: z.array(z.object({ next: code.optional(), opens: z.string().min(10).optional() }).strict()).optional(),
     includes: z.array(code).optional(),
+    /** A text the finding with this code (decisive or not) must contain. */
+    findingDetails: z.record(code, z.string()).optional(),
     excludes: z.array(code).optional(),
     path: z.array(HopExpectation).optional(),
     error: z.object({ exitCode: z.number().int(), message: z.string() }).strict().optional(),
