@@ -12,7 +12,7 @@ import { LABEL_GATEWAY_NAME } from '../mesh/constants.js';
 import { identityOf } from '../mesh/identity.js';
 import { peerMatches, selectingPolicies } from '../mesh/network-policy.js';
 import { matchMatches, parseIdentity, type RbacMatch } from '../mesh/ztunnel-rbac.js';
-import { conversionOf, policiesAt, type EvalContext } from './context.js';
+import { conversionOf, enrollmentOf, policiesAt, type EvalContext } from './context.js';
 
 /** Labels that differ between replicas and that no selector of a diagnosis reads. */
 const NOISE_LABELS = new Set(['pod-template-hash', 'controller-revision-hash', 'pod-template-generation']);
@@ -151,7 +151,10 @@ export function relativeSourceClasses(
   // A rule's answer (0, 1, 2) for every source, by the rule's content.
   const peerCodes = new Map<string, Int8Array>();
   const identityCodes = new Map<string, Int8Array>();
+  // A sidecar destination reads whole rules in Envoy (HTTP fields, addresses): one class per source.
+  const eachOwn = Float64Array.from(sources, (_, i) => i);
   return (dst) => {
+    if (enrollmentOf(ctx, dst).mode === 'sidecar') return eachOwn.slice();
     const keys = base.slice();
     let radix = base.length + 1;
     // Keys grow by a factor of 3 per rule; renumber before they leave exact float range.
