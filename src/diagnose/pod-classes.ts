@@ -151,10 +151,11 @@ export function relativeSourceClasses(
   // A rule's answer (0, 1, 2) for every source, by the rule's content.
   const peerCodes = new Map<string, Int8Array>();
   const identityCodes = new Map<string, Int8Array>();
-  // A sidecar destination reads whole rules in Envoy (HTTP fields, addresses): one class per source.
+  // A sidecar or gateway destination reads whole rules in Envoy (HTTP fields, addresses): one class per source.
   const eachOwn = Float64Array.from(sources, (_, i) => i);
   return (dst) => {
-    if (enrollmentOf(ctx, dst).mode === 'sidecar') return eachOwn.slice();
+    const mode = enrollmentOf(ctx, dst).mode;
+    if (mode === 'sidecar' || mode === 'gateway') return eachOwn.slice();
     const keys = base.slice();
     let radix = base.length + 1;
     // Keys grow by a factor of 3 per rule; renumber before they leave exact float range.

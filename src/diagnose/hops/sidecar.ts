@@ -36,6 +36,7 @@ const apName = (ap: AuthorizationPolicyFact) => `AuthorizationPolicy ${ap.meta.n
 
 export function sidecarHop(ctx: EvalContext, run: PathRun, a: SidecarArrival): void {
   const dst = a.destination;
+  if (enrollmentOf(ctx, dst).mode === 'gateway') return gatewayHop(ctx, run, a);
   const mtls = mtlsOf(ctx, dst);
   const clientMode = a.client ? enrollmentOf(ctx, a.client).mode : undefined;
   // A waypoint reaches a sidecar over HBONE only when it has the tunnel label, else in plaintext.
@@ -90,6 +91,29 @@ export function sidecarHop(ctx: EvalContext, run: PathRun, a: SidecarArrival): v
   run.add(hop);
 }
 
+/**
+ * §12.2, §12.8: an Istio gateway as the destination. Its listeners are the Gateway's servers, which
+ * PeerAuthentication does not govern and mesh clients reach without a tunnel; the
+ * AuthorizationPolicies that select the gateway pods are evaluated by its Envoy, with the client's
+ * address and no peer identity.
+ */
+function gatewayHop(ctx: EvalContext, run: PathRun, a: SidecarArrival): void {
+  const dst = a.destination;
+  const http = a.request.protocol === 'HTTP';
+  const hop: Hop = {
+    from: a.clientLabel,
+    to: `gateway ${dst.meta.namespace}/${dst.meta.name}:${a.targetPort}`,
+    port: a.targetPort,
+    protocol: http ? 'HTTP' : 'TCP',
+    result: 'pass',
+    layer: 'sidecar',
+    evidence: [],
+  };
+  run.evidence(hop, 'the destination is an Istio gateway: its own listeners, no PeerAuthentication');
+  authorizeAtSidecar(ctx, run, hop, a, undefined);
+  run.add(hop);
+}
+
 /** §12.8: the sidecar's own authorization, as Envoy evaluates it. */
 function authorizeAtSidecar(
   ctx: EvalContext,
@@ -100,12 +124,13 @@ function authorizeAtSidecar(
 ): void {
   const dst = a.destination;
   const http = a.request.protocol === 'HTTP';
+  const proxyName = enrollmentOf(ctx, dst).mode === 'gateway' ? 'gateway proxy' : 'sidecar';
   const policies = policiesAt(ctx, dst);
   const sourceIp = a.via ? a.via.ip : a.client?.podIPs[0];
   run.evidence(hop, () => (identity ? `peer identity ${identity}` : 'plaintext: no peer identity'));
   run.evidence(hop, () =>
     policies.length
-      ? `policies at the sidecar: ${policies.map((p) => `${p.action} ${p.meta.namespace}/${p.meta.name}`).join(', ')}`
+      ? `policies at the ${proxyName}: ${policies.map((p) => `${p.action} ${p.meta.namespace}/${p.meta.name}`).join(', ')}`
       : 'no AuthorizationPolicy selects the destination',
   );
   // Envoy's inbound listener sees the container port.
@@ -117,13 +142,13 @@ function authorizeAtSidecar(
     const refs = denied && decisive ? [decisive] : policies.filter((p) => p.action === 'ALLOW');
     const what = http ? `${a.request.method} ${a.request.path} from ` : '';
     const answer = http
-      ? ' The sidecar answers 403 "RBAC: access denied".'
-      : ' The sidecar closes the connection: the client sees a reset.';
+      ? ` The ${proxyName} answers 403 "RBAC: access denied".`
+      : ` The ${proxyName} closes the connection: the client sees a reset.`;
     const through = a.via ? ` (the waypoint's identity: the sidecar sees ${a.via.label}, not the client)` : '';
     const detail = denied
       ? `DENY ${apName(decisive!)} rule ${(decision.ruleIndex ?? 0) + 1} matches ${what}${who}${through} at the ` +
-        `sidecar of ${podName(dst)}.${answer}`
-      : `ALLOW policies at the sidecar of ${podName(dst)} (${refs.map(apName).join(', ')}) apply, and none ` +
+        `${proxyName} of ${podName(dst)}.${answer}`
+      : `ALLOW policies at the ${proxyName} of ${podName(dst)} (${refs.map(apName).join(', ')}) apply, and none ` +
         `matches ${what}${who}${through}.${answer}`;
     const fix = (): Remedy[] => {
       if (denied && decisive)
@@ -145,7 +170,7 @@ function authorizeAtSidecar(
       : 'request attributes the input cannot know (JWT claims, request principals or other request attributes)';
     const objects = refs.map((p) => refTo('AuthorizationPolicy', p.meta));
     run.note(
-      finding('AD706', `The decision at the sidecar of ${podName(dst)} depends on ${depends}: ${names}.`, objects),
+      finding('AD706', `The decision at the ${proxyName} of ${podName(dst)} depends on ${depends}: ${names}.`, objects),
     );
     run.unknown ??= `The sidecar's decision depends on facts the input cannot know (${names}).`;
   } else if (decision.decisive) {

@@ -70,7 +70,8 @@ export function directPath(
     });
   }
   if (!probeSnat) checkArrival(ctx, run, wire, dst, srcCaptured ? 'source ztunnel' : 'plaintext client', 'timeout');
-  if (!dstEnr.captured && !dstPending && dstEnr.mode !== 'sidecar' && !run.verdictOnly) {
+  const envoyDestination = dstEnr.mode === 'sidecar' || dstEnr.mode === 'gateway';
+  if (!dstEnr.captured && !dstPending && !envoyDestination && !run.verdictOnly) {
     const how = srcCaptured
       ? 'ztunnel passes the connection through as plaintext from the source pod IP'
       : 'the connection is plain TCP';
@@ -101,7 +102,7 @@ export function directPath(
       client: src,
       rejected: 'reset',
     });
-  } else if (dstEnr.mode === 'sidecar' && !kubelet) {
+  } else if (envoyDestination && !kubelet) {
     sidecarHop(ctx, run, {
       destination: dst,
       targetPort,
