@@ -128,10 +128,9 @@ function authorizeAtSidecar(
   const policies = policiesAt(ctx, dst);
   const sourceIp = a.via ? a.via.ip : a.client?.podIPs[0];
   run.evidence(hop, () => (identity ? `peer identity ${identity}` : 'plaintext: no peer identity'));
+  const listed = () => policies.map((p) => `${p.action} ${p.meta.namespace}/${p.meta.name}`).join(', ');
   run.evidence(hop, () =>
-    policies.length
-      ? `policies at the ${proxyName}: ${policies.map((p) => `${p.action} ${p.meta.namespace}/${p.meta.name}`).join(', ')}`
-      : 'no AuthorizationPolicy selects the destination',
+    policies.length ? `policies at the ${proxyName}: ${listed()}` : 'no AuthorizationPolicy selects the destination',
   );
   // Envoy's inbound listener sees the container port.
   const decision = evaluateAtEnvoy(policies, { ...a.request, port: a.targetPort, identity, sourceIp });
