@@ -2,6 +2,8 @@
 import type { AuthorizationPolicyFact, AuthorizationRule } from '../snapshot/types.js';
 import type { ConversionResult } from '../mesh/authorization.js';
 import type { Manifest, Remedy } from '../findings/finding.js';
+import type { WaypointDecision } from '../mesh/waypoint-authorization.js';
+import { refTo, type ObjectRef } from '../snapshot/ref.js';
 import {
   cidrContains,
   clauseMatches,
@@ -188,4 +190,16 @@ export function withoutRuleRemedy(ap: AuthorizationPolicyFact, groupIndex: numbe
   }
   const spec = { ...(ap.selector ? { selector: ap.selector } : {}), action: ap.action, rules };
   return { title: `Remove rule ${ruleIndex + 1} from ${name}`, apply: [{ ...header(ap), spec }] };
+}
+
+/** §4.4, §12.5: what an Envoy decision (waypoint or sidecar) that cannot be made waits on, and which policies. */
+export function undecidedAtEnvoy(decision: WaypointDecision): { names: string; depends: string; objects: ObjectRef[] } {
+  const refs = [...(decision.decisive ? [decision.decisive] : []), ...decision.custom];
+  return {
+    names: refs.map((ap) => `AuthorizationPolicy ${ap.meta.namespace}/${ap.meta.name}`).join(', '),
+    depends: decision.custom.length
+      ? 'an external authorizer (a CUSTOM policy whose rules match)'
+      : 'request attributes the input cannot know (JWT claims, request principals or other request attributes)',
+    objects: refs.map((ap) => refTo('AuthorizationPolicy', ap.meta)),
+  };
 }

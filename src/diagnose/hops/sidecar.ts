@@ -10,7 +10,7 @@ import { identityOf } from '../../mesh/identity.js';
 import type { RequestFacts } from '../../mesh/http.js';
 import { evaluateAtEnvoy } from '../../mesh/waypoint-authorization.js';
 import { finding, type Remedy } from '../../findings/finding.js';
-import { exemptFromRuleRemedy } from '../authz-explain.js';
+import { exemptFromRuleRemedy, undecidedAtEnvoy } from '../authz-explain.js';
 import { allowPrincipalFix, fixTarget } from '../fixes.js';
 import { enrollmentOf, mtlsOf, podName, policiesAt, type EvalContext } from '../context.js';
 import type { PathRun } from '../path.js';
@@ -162,16 +162,10 @@ function authorizeAtSidecar(
     const objects = refs.map((p) => refTo('AuthorizationPolicy', p.meta));
     run.fail(hop, finding('AD708', detail, objects, fix), http ? 'http-403' : 'reset', 'sidecar');
   } else if (decision.allowed === 'unknown') {
-    const refs = [...(decision.decisive ? [decision.decisive] : []), ...decision.custom];
-    const names = refs.map(apName).join(', ');
-    const depends = decision.custom.length
-      ? 'an external authorizer (a CUSTOM policy whose rules match)'
-      : 'request attributes the input cannot know (JWT claims, request principals or other request attributes)';
-    const objects = refs.map((p) => refTo('AuthorizationPolicy', p.meta));
-    run.note(
-      finding('AD706', `The decision at the ${proxyName} of ${podName(dst)} depends on ${depends}: ${names}.`, objects),
-    );
-    run.unknown ??= `The sidecar's decision depends on facts the input cannot know (${names}).`;
+    const { names, depends, objects } = undecidedAtEnvoy(decision);
+    const detail = `The decision at the ${proxyName} of ${podName(dst)} depends on ${depends}: ${names}.`;
+    run.note(finding('AD706', detail, objects));
+    run.unknown ??= `The ${proxyName}'s decision depends on facts the input cannot know (${names}).`;
   } else if (decision.decisive) {
     const p = decision.decisive;
     run.evidence(hop, `allowed by ${p.meta.namespace}/${p.meta.name} rule ${(decision.ruleIndex ?? 0) + 1}`);

@@ -7,7 +7,7 @@ import { evaluateAtEnvoy, policiesAtWaypoint } from '../../mesh/waypoint-authori
 import { waypointPods } from '../../mesh/waypoints.js';
 import type { RequestFacts } from '../../mesh/http.js';
 import { finding, type Manifest, type Remedy } from '../../findings/finding.js';
-import { exemptFromRuleRemedy } from '../authz-explain.js';
+import { exemptFromRuleRemedy, undecidedAtEnvoy } from '../authz-explain.js';
 import type { EvalContext } from '../context.js';
 import type { PathRun } from '../path.js';
 import type { Hop } from '../report.js';
@@ -117,12 +117,7 @@ export function waypointPolicyHop(
     const objects = refs.map((p) => refTo('AuthorizationPolicy', p.meta));
     run.fail(hop, finding('AD808', detail, objects, fix), http ? 'http-403' : 'reset', 'waypoint');
   } else if (decision.allowed === 'unknown') {
-    const refs = [...(decision.decisive ? [decision.decisive] : []), ...decision.custom];
-    const names = refs.map(apName).join(', ');
-    const depends = decision.custom.length
-      ? 'an external authorizer (CUSTOM action)'
-      : 'request attributes the input cannot know (JWT claims, request principals or other request attributes)';
-    const objects = refs.map((p) => refTo('AuthorizationPolicy', p.meta));
+    const { names, depends, objects } = undecidedAtEnvoy(decision);
     run.note(finding('AD809', `The decision at ${gatewayName(route)} depends on ${depends}: ${names}.`, objects));
     run.unknown ??= `The waypoint's decision depends on facts the input cannot know (${names}).`;
   } else if (decision.decisive) {
