@@ -12,6 +12,7 @@ import {
 } from '../cli/common.js';
 import { explain } from '../diagnose/explain.js';
 import { renderExplainText } from '../render/text.js';
+import { readZtunnelLogs } from '../input/ztunnel-logs.js';
 
 export default class Explain extends Command {
   static override summary = 'Explain whether a connection works in the ambient mesh, hop by hop, and how to fix it';
@@ -19,6 +20,7 @@ export default class Explain extends Command {
     '<%= config.bin %> explain test/curl helloworld.hello:5000 -f cluster.yaml',
     '<%= config.bin %> explain test/deploy/curl http://helloworld.hello/hello -f manifests/ -o json',
     '<%= config.bin %> explain kubelet hello/helloworld-v1-abc:5000 -f dump.yaml',
+    '<%= config.bin %> explain test/curl helloworld.hello:5000 --logs ztunnel-node-a.log --logs ztunnel-node-b.log',
   ];
   static override args = {
     source: Args.string({
@@ -41,6 +43,11 @@ export default class Explain extends Command {
       multipleNonGreedy: true,
       description: 'HTTP header "Name: value" (used at waypoints)',
     }),
+    logs: Flags.string({
+      multiple: true,
+      multipleNonGreedy: true,
+      description: 'ztunnel log file (kubectl logs output, text or JSON) to show beside the prediction',
+    }),
   };
 
   async run(): Promise<void> {
@@ -62,6 +69,7 @@ export default class Explain extends Command {
         path: flags.path,
         headers: flags.header,
         symptom: observedSymptom(flags.symptom),
+        ...(flags.logs ? { logs: readZtunnelLogs(flags.logs) } : {}),
       });
       if (flags.fix !== undefined) {
         process.stdout.write(fixManifests(report.findings, flags.fix));

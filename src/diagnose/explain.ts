@@ -17,6 +17,8 @@ import { unreadReason } from './notes/reading.js';
 import { attachProofs, type Asked } from './proof.js';
 import { checkMissingNamespaces } from './missing-namespaces.js';
 import type { ExplainReport, PairResult, Symptom } from './report.js';
+import type { ZtunnelLogRecord } from '../input/ztunnel-logs.js';
+import { logEvidence } from './log-evidence.js';
 
 export interface ExplainQuery {
   source: string;
@@ -27,6 +29,8 @@ export interface ExplainQuery {
   path?: string;
   headers?: string[];
   symptom?: Symptom;
+  /** ztunnel log records (`--logs`), shown beside the prediction. */
+  logs?: ZtunnelLogRecord[];
 }
 
 /** Bounds the pairs for very large workloads; pods of one workload share labels and policy. */
@@ -98,6 +102,7 @@ export function explain(snapshot: Snapshot, query: ExplainQuery, options: Explai
     const f = symptomFinding(query.symptom, verdict, path);
     if (f) findings.push(f);
   }
+  if (query.logs) findings.push(...logEvidence(query.logs, src.pods, dest, binding.route?.pods ?? [], verdict));
   const merged = mergeFindings(findings);
   if (options.prove !== false) {
     attachProofs(merged, {
@@ -142,7 +147,7 @@ export function explain(snapshot: Snapshot, query: ExplainQuery, options: Explai
 
 function askAgain(changed: Snapshot, query: ExplainQuery): Asked {
   try {
-    const r = explain(changed, { ...query, symptom: undefined }, { prove: false });
+    const r = explain(changed, { ...query, symptom: undefined, logs: undefined }, { prove: false });
     const first = r.findings[0];
     return { outcome: r.verdict.outcome, decisive: first?.severity === 'error' ? first : undefined };
   } catch {

@@ -178,6 +178,8 @@ export const FINDINGS = {
   },
   // The user's observation
   AD901: { severity: 'warning', title: 'The observed symptom differs from the prediction', section: '§5, §11' },
+  AD905: { severity: 'info', title: 'What ztunnel logged about this connection', section: '§2.5' },
+  AD906: { severity: 'warning', title: "ztunnel's logs disagree with the prediction", section: '§2.5, §11' },
   AD902: {
     severity: 'warning',
     title: 'Missing permission: part of the cluster could not be read',

@@ -30,6 +30,7 @@ function scenarioArgs(s: Scenario, file: string): string[] {
     ...(f.path ? ['--path', f.path] : []),
     ...(f.header ?? []).flatMap((h) => ['--header', h]),
     ...(f.symptom ? ['--symptom', f.symptom] : []),
+    ...(f.logs ?? []).flatMap((l) => ['--logs', l]),
   ];
 }
 

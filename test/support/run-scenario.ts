@@ -3,6 +3,7 @@
 import { explain } from '../../src/diagnose/explain.js';
 import { probes } from '../../src/diagnose/probes.js';
 import { UserFacingError } from '../../src/errors.js';
+import { readZtunnelLogs } from '../../src/input/ztunnel-logs.js';
 import type { Symptom } from '../../src/diagnose/report.js';
 import type { Snapshot } from '../../src/snapshot/types.js';
 import type { Scenario } from './scenarios.js';
@@ -20,6 +21,7 @@ export function runScenarioOn(s: Scenario, snapshot: Snapshot) {
     path: s.flags.path,
     headers: s.flags.header,
     symptom,
+    ...(s.flags.logs ? { logs: readZtunnelLogs(s.flags.logs) } : {}),
   });
 }
 

@@ -65,6 +65,8 @@ export const ScenarioFile = z
         method: z.string().optional(),
         path: z.string().optional(),
         header: z.array(z.string()).optional(),
+        /** ztunnel log files in the scenario's directory (`--logs`). */
+        logs: z.array(z.string()).optional(),
       })
       .strict()
       .optional(),
@@ -81,7 +83,15 @@ export interface Scenario {
   command: 'explain' | 'probes';
   input: 'files' | 'cluster';
   args: string[];
-  flags: { symptom?: string; namespace?: string; port?: string; method?: string; path?: string; header?: string[] };
+  flags: {
+    symptom?: string;
+    namespace?: string;
+    port?: string;
+    method?: string;
+    path?: string;
+    header?: string[];
+    logs?: string[];
+  };
   expect: ScenarioExpectation;
   objects: SourcedObject[];
 }
@@ -129,7 +139,7 @@ export function loadScenarios(): Scenario[] {
         command: spec.command ?? 'explain',
         input: spec.input ?? 'files',
         args: spec.args,
-        flags: spec.flags ?? {},
+        flags: { ...spec.flags, ...(spec.flags?.logs ? { logs: spec.flags.logs.map((f) => join(dir, f)) } : {}) },
         expect: spec.expect ?? {},
         objects: [...byKey.values(), ...own],
       };

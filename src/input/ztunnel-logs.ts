@@ -1,0 +1,86 @@
+// ztunnel's log lines, text or JSON (docs/ztunnel-logs.md, read from ztunnel's src/telemetry.rs):
+//   text: <time>\t<level>\t<target>\t<message>\t<name=value> <name=value> …  (values in Rust Debug form)
+//   JSON: {"level":…,"time":…,"scope":…,"message":…,<field>:…}
+// Lines as `kubectl logs --timestamps` or a CRI log file carry them are accepted too.
+import { readFileSync } from 'node:fs';
+import { InputError } from '../errors.js';
+
+export interface ZtunnelLogRecord {
+  time?: string;
+  level: string;
+  target: string;
+  message: string;
+  fields: Record<string, string>;
+  /** Where the line came from, for the evidence: `file:line`. */
+  at: string;
+}
+
+const TIMESTAMP = /^\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:?\d\d)$/;
+const CRI_PREFIX = /^\S+ (?:stdout|stderr) [FP] /;
+const FIELD = /([\w.]+)=("(?:[^"\\]|\\.)*"|\S+)/g;
+
+/** A Rust Debug string: quotes and escapes removed (`\u{…}` included). */
+function unquote(value: string): string {
+  if (!value.startsWith('"')) return value;
+  return value
+    .slice(1, -1)
+    .replace(/\\u\{([0-9a-fA-F]+)\}/g, (_, hex: string) => String.fromCodePoint(parseInt(hex, 16)))
+    .replace(/\\(.)/g, (_, c: string) => ({ n: '\n', t: '\t', r: '\r', '0': '\0' })[c] ?? c);
+}
+
+function parseText(line: string, at: string): ZtunnelLogRecord | undefined {
+  const [time, level, target, message, fields = ''] = line.split('\t');
+  if (!time || !TIMESTAMP.test(time) || !level || target === undefined || message === undefined) return undefined;
+  const record: ZtunnelLogRecord = { time, level: level.trim(), target, message: message.trim(), fields: {}, at };
+  for (const m of fields.matchAll(FIELD)) record.fields[m[1]] = unquote(m[2]);
+  return record;
+}
+
+function parseJson(line: string, at: string): ZtunnelLogRecord | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const { level, time, scope, message, ...rest } = value as Record<string, unknown>;
+  if (typeof level !== 'string' || typeof message !== 'string') return undefined;
+  const fields: Record<string, string> = {};
+  for (const [k, v] of Object.entries(rest)) if (v !== null && typeof v !== 'object') fields[k] = String(v);
+  return { time: typeof time === 'string' ? time : undefined, level, target: String(scope ?? ''), message, fields, at };
+}
+
+/** Every ztunnel record in a log text; other lines (and blank ones) are counted, not kept. */
+export function parseZtunnelLogs(text: string, source: string): { records: ZtunnelLogRecord[]; skipped: number } {
+  const records: ZtunnelLogRecord[] = [];
+  let skipped = 0;
+  text.split(/\r?\n/).forEach((raw, i) => {
+    let line = raw.replace(CRI_PREFIX, '');
+    if (!line.trim()) return;
+    // `kubectl logs --timestamps`: "<time> " before the record's own time.
+    const space = line.indexOf(' ');
+    if (space > 0 && TIMESTAMP.test(line.slice(0, space)) && !line.slice(0, space).includes('\t'))
+      line = line.slice(space + 1);
+    const at = `${source}:${i + 1}`;
+    const record = line.startsWith('{') ? parseJson(line, at) : parseText(line, at);
+    if (record) records.push(record);
+    else skipped++;
+  });
+  return { records, skipped };
+}
+
+/** Each file's ztunnel records; an unreadable file, or one without a single record, is an input error. */
+export function readZtunnelLogs(files: string[]): ZtunnelLogRecord[] {
+  return files.flatMap((file) => {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new InputError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
+    const { records } = parseZtunnelLogs(text, file);
+    if (records.length === 0 && text.trim()) throw new InputError(`${file} holds no ztunnel log lines`);
+    return records;
+  });
+}

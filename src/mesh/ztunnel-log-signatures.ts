@@ -1,0 +1,111 @@
+// §2.5: what a ztunnel error string means. Substring matches, most specific first; the strings are
+// ztunnel's (src/proxy.rs `Error`, `AuthorizationRejectionError`; src/proxy/inbound.rs, outbound.rs).
+
+/** What a signature says about a connection, for reconciling with the prediction. */
+export type LogVerdict = 'policy-denied' | 'blocked-network' | 'refused' | 'dataplane' | 'ok';
+
+export interface LogSignature {
+  id: string;
+  /** The error text (or its start) ztunnel writes. */
+  text: string;
+  verdict: LogVerdict;
+  cause: string;
+}
+
+export const LOG_SIGNATURES: LogSignature[] = [
+  {
+    id: 'explicit-deny',
+    text: 'connection closed due to policy rejection: explicitly denied by:',
+    verdict: 'policy-denied',
+    cause: 'a DENY policy matched at the destination ztunnel (STRICT appears as istio_converted_static_strict)',
+  },
+  {
+    id: 'allow-none-matched',
+    text: 'connection closed due to policy rejection: allow policies exist, but none allowed',
+    verdict: 'policy-denied',
+    cause: 'ALLOW policies apply at the destination ztunnel and none matched',
+  },
+  {
+    id: 'policy-rejection',
+    text: 'connection closed due to policy rejection',
+    verdict: 'policy-denied',
+    cause: 'an AuthorizationPolicy rejected the connection (1.22-1.23 print no detail)',
+  },
+  {
+    id: 'policy-change',
+    text: 'connection closed due to policy change',
+    verdict: 'policy-denied',
+    cause: 'a policy update now denies an established connection',
+  },
+  {
+    id: 'hbone-401',
+    text: 'http status: 401 Unauthorized',
+    verdict: 'policy-denied',
+    cause: "the destination ztunnel refused the HBONE CONNECT: a policy denial seen from the source's side",
+  },
+  {
+    id: 'hbone-timeout',
+    text: 'connection timed out, maybe a NetworkPolicy is blocking HBONE port 15008',
+    verdict: 'blocked-network',
+    cause: 'the TCP connect to port 15008 did not finish in 10 s: a NetworkPolicy or firewall drops HBONE',
+  },
+  {
+    id: 'app-timeout',
+    text: 'connection failed: deadline has elapsed',
+    verdict: 'blocked-network',
+    cause: 'the destination ztunnel could not reach the app port within 10 s',
+  },
+  {
+    id: 'app-refused',
+    text: 'connection failed: Connection refused (os error 111)',
+    verdict: 'refused',
+    cause: 'nothing listens on the target port in the destination pod',
+  },
+  {
+    id: 'hbone-refused',
+    text: 'io error: Connection refused (os error 111)',
+    verdict: 'dataplane',
+    cause:
+      'nothing listens on 15008 in the destination pod (its ztunnel is gone or it is not captured), or a ' +
+      'plaintext destination refused',
+  },
+  {
+    id: 'hbone-503',
+    text: 'http status: 503 Service Unavailable',
+    verdict: 'dataplane',
+    cause: 'the destination ztunnel could not resolve the target or connect to the app',
+  },
+  {
+    id: 'unknown-waypoint',
+    text: 'unknown waypoint',
+    verdict: 'dataplane',
+    cause: 'the bound waypoint cannot be resolved or has no endpoints',
+  },
+  {
+    id: 'no-healthy-upstream',
+    text: 'no healthy upstream',
+    verdict: 'dataplane',
+    cause: 'the Service has no healthy endpoints',
+  },
+  { id: 'ip-mismatch', text: 'ip mismatch', verdict: 'dataplane', cause: 'the HBONE target is not the receiving pod' },
+  { id: 'tls', text: 'tls error', verdict: 'dataplane', cause: 'mTLS, certificate or CA trouble' },
+  { id: 'identity', text: 'identity error', verdict: 'dataplane', cause: 'certificate or CA trouble' },
+  { id: 'h2', text: 'http2 handshake failed', verdict: 'dataplane', cause: 'the HBONE connection could not start' },
+  {
+    id: 'unknown-local-workload',
+    text: 'failed to fetch information about local workload',
+    verdict: 'dataplane',
+    cause: 'ztunnel does not know the source pod yet (xDS lag)',
+  },
+  {
+    id: 'recursive',
+    text: 'attempted recursive call to ourselves',
+    verdict: 'dataplane',
+    cause: 'the client dialled a ztunnel port directly',
+  },
+];
+
+/** The signature of an error string; `undefined` for an error no signature knows. */
+export function signatureOf(error: string): LogSignature | undefined {
+  return LOG_SIGNATURES.find((s) => error.includes(s.text));
+}
