@@ -13,6 +13,7 @@ import { identityOf } from '../mesh/identity.js';
 import { peerMatches, selectingPolicies } from '../mesh/network-policy.js';
 import { matchMatches, parseIdentity, type RbacMatch } from '../mesh/ztunnel-rbac.js';
 import { conversionOf, enrollmentOf, policiesAt, type EvalContext } from './context.js';
+import { proxyOf } from '../mesh/enrollment.js';
 
 /** Labels that differ between replicas and that no selector of a diagnosis reads. */
 const NOISE_LABELS = new Set(['pod-template-hash', 'controller-revision-hash', 'pod-template-generation']);
@@ -47,9 +48,16 @@ function ownState(snapshot: Snapshot, pod: PodFact, withAddresses: boolean): unk
     pod.phase,
     pod.ready,
     pod.observed,
+    // §12.2: the proxy it runs, read from its containers.
+    proxyOf(pod)?.kind,
     [zt.ok, zt.assumed],
     withAddresses ? pod.podIPs : null,
   ];
+}
+
+function enrolmentKey(ctx: EvalContext, pod: PodFact): unknown[] {
+  const e = enrollmentOf(ctx, pod);
+  return [e.mode, e.captured, e.shouldBeAmbient, e.redirection, e.notes.map((n) => n.code)];
 }
 
 /** A function from a pod to its class key; pods with equal keys get equal answers. */
@@ -123,6 +131,8 @@ export function relativeSourceClasses(
         pod.meta.labels.app === 'ztunnel',
         byName(nsLabels(pod)),
         ownState(snapshot, pod, withAddresses),
+        // §1.1: what its enrolment reads beyond labels (excluded namespaces, the proxy it runs).
+        enrolmentKey(ctx, pod),
         selectingPolicies(ctx.netpols, pod, 'Egress').map((np) => `${np.meta.namespace}/${np.meta.name}`),
       ]),
     ),
