@@ -77,15 +77,16 @@ export function logEvidence(
   const failures = list.filter((g) => g.verdict !== 'ok');
   const expected = expectedKind(verdict);
   const out: Finding[] = [];
+  // A failure at a waypoint or a sidecar is an HTTP answer above ztunnel, which still logs the
+  // connection as completed: only failures ztunnel itself sees are checked against its records.
   const disagree =
     verdict.outcome === 'allowed'
       ? failures.length > 0
-      : verdict.outcome === 'denied' &&
-        (!failures.length || (expected && !failures.some((g) => g.verdict === expected)));
+      : verdict.outcome === 'denied' && !!expected && !failures.some((g) => g.verdict === expected);
   if (disagree) {
     out.push(finding('AD906', reconcile(verdict, failures)));
   }
-  const confirms = !disagree && verdict.outcome === 'denied' ? ' They confirm the predicted cause.' : '';
+  const confirms = expected && failures.some((g) => g.verdict === expected) ? ' They confirm the predicted cause.' : '';
   out.push(finding('AD905', `ztunnel logged about this connection: ${lines.join('; ')}.${confirms}`));
   return out;
 }

@@ -3,6 +3,7 @@
 import type { GatewayFact, ObjectMeta, PodFact, Snapshot } from '../snapshot/types.js';
 import { namespaceRef, podRef, refText, refTo, type ObjectRef } from '../snapshot/ref.js';
 import {
+  attachmentListener,
   bindingProblem,
   ignoredWaypointLabels,
   ingressUsesWaypoint,
@@ -149,12 +150,12 @@ export function computeBinding(ctx: EvalContext, clients: PodFact[], dest: Resol
 
 /**
  * §6.4: let one more namespace attach, and only it. A listener that selects namespaces by labels
- * gets the namespace labelled to match; otherwise the HBONE listener selects the Gateway's own
- * namespace and this one by name.
+ * gets the namespace labelled to match; otherwise the attachment listener (added as HBONE/15008
+ * when there is none) selects the Gateway's own namespace and this one by name.
  */
 function attachmentRemedy(gw: GatewayFact, namespace: string): Remedy {
   const { namespace: gwNamespace, name } = gw.meta;
-  const hbone = gw.listeners.find((l) => l.protocol === 'HBONE' && l.port === 15008);
+  const hbone = attachmentListener(gw);
   const wanted = hbone?.allowedRoutesFrom === 'Selector' ? hbone.allowedRoutesSelector : undefined;
   if (wanted?.matchLabels && Object.keys(wanted.matchLabels).length > 0 && !wanted.matchExpressions?.length) {
     const labels = wanted.matchLabels;

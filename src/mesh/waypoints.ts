@@ -128,15 +128,25 @@ export type BindingProblem =
   | { kind: 'attachment-denied' };
 
 /**
- * §6.4: may objects of this namespace attach? istiod reads the listener named by the
- * waypoint-inbound-binding annotation's port, else the HBONE listener on 15008, else allows only
- * the Gateway's own namespace. A Selector is matched against the namespace's labels.
+ * §6.4: the listener whose allowedRoutes decide who may attach: the one on the port named by the
+ * waypoint-inbound-binding annotation, else the HBONE listener on 15008 (none: only the Gateway's
+ * own namespace may attach).
  */
-export function attachmentAllowed(gw: GatewayFact, namespace: NamespaceFact | undefined, name: string): boolean {
+export function attachmentListener(gw: GatewayFact): GatewayFact['listeners'][number] | undefined {
   const bindingPort = Number(gw.meta.annotations['ambient.istio.io/waypoint-inbound-binding']?.split('/')[1]);
-  const listener =
+  return (
     (bindingPort ? gw.listeners.find((l) => l.port === bindingPort) : undefined) ??
-    gw.listeners.find((l) => l.protocol === 'HBONE' && l.port === 15008);
+    gw.listeners.find((l) => l.protocol === 'HBONE' && l.port === 15008)
+  );
+}
+
+/** §6.4: may objects of this namespace attach? A Selector is matched against the namespace's labels. */
+export function attachmentAllowed(
+  gw: GatewayFact,
+  namespace: NamespaceFact | undefined,
+  namespaceName: string,
+): boolean {
+  const listener = attachmentListener(gw);
   switch (listener?.allowedRoutesFrom ?? 'Same') {
     case 'All':
       return true;
@@ -147,7 +157,7 @@ export function attachmentAllowed(gw: GatewayFact, namespace: NamespaceFact | un
         selectorMatches(listener.allowedRoutesSelector, namespace?.meta.labels ?? {})
       );
     default:
-      return gw.meta.namespace === name;
+      return gw.meta.namespace === namespaceName;
   }
 }
 
