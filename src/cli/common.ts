@@ -5,6 +5,8 @@ import ora from 'ora';
 import { readManifestFiles } from '../input/files.js';
 import { buildSnapshot } from '../input/normalize.js';
 import { DeadlineError, type ApiClient } from '../input/api.js';
+import { hasEvidence, mergeEvidence, readEvidenceFiles, type RuntimeEvidence } from '../input/evidence.js';
+import type { EvidencePod } from '../input/live-evidence.js';
 import type { ClusterRead, ReadPlan } from '../input/cluster.js';
 import type { Snapshot } from '../snapshot/types.js';
 import {
@@ -140,7 +142,7 @@ export async function readCluster(
 export async function loadSnapshot(
   flags: InputFlags,
   plan: (namespace: string) => ReadPlan,
-): Promise<{ snapshot: Snapshot; namespace: string }> {
+): Promise<{ snapshot: Snapshot; namespace: string; api?: ApiClient }> {
   if (flags.filename && flags.filename.length > 0) {
     const files = flags.filename;
     const objects = await withSpinner('reading manifests', async () =>
@@ -148,8 +150,12 @@ export async function loadSnapshot(
     );
     return { snapshot: buildSnapshot(objects), namespace: flags.namespace ?? 'default' };
   }
-  const { read, namespace } = await readCluster(flags, plan);
-  return { snapshot: buildSnapshot(read.objects, 'cluster', { gaps: read.gaps, notes: read.notes }), namespace };
+  const { read, namespace, api } = await readCluster(flags, plan);
+  return {
+    snapshot: buildSnapshot(read.objects, 'cluster', { gaps: read.gaps, notes: read.notes }),
+    namespace,
+    api,
+  };
 }
 
 export const fixFlag = {
@@ -205,4 +211,71 @@ export function fail(err: unknown): number {
   const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
   process.stderr.write(`error: ${message}\n`);
   return EXIT_USAGE;
+}
+
+export const evidenceFlags = {
+  logs: Flags.string({
+    multiple: true,
+    multipleNonGreedy: true,
+    description:
+      'ztunnel, waypoint or sidecar log file (kubectl logs output, text or JSON) to show beside the prediction',
+  }),
+  'config-dump': Flags.string({
+    multiple: true,
+    multipleNonGreedy: true,
+    description: "ztunnel config dump file (its admin port's /config_dump) to compare with the input",
+  }),
+  evidence: Flags.boolean({
+    default: true,
+    allowNo: true,
+    description: 'live: read the recent logs of the ztunnels and waypoints on the path (--no-evidence: config only)',
+  }),
+  since: Flags.string({ default: '5m', description: 'live evidence: only log lines newer than this' }),
+  'log-lines': Flags.integer({ default: 2000, min: 1, description: 'live evidence: at most this many lines per pod' }),
+  'ztunnel-admin': Flags.boolean({
+    default: false,
+    description: "live: also read ztunnel's config dump through a port-forward (needs create on pods/portforward)",
+  }),
+};
+
+interface EvidenceFlagValues {
+  logs?: string[];
+  'config-dump'?: string[];
+  evidence: boolean;
+  since: string;
+  'log-lines': number;
+  'ztunnel-admin': boolean;
+  'request-timeout'?: string;
+}
+
+/**
+ * The runtime evidence for one connection: the files given, what a dump carried, and, live and
+ * unless --no-evidence, the logs (and with --ztunnel-admin the config dumps) of the proxies on the path.
+ */
+export async function gatherEvidence(
+  flags: EvidenceFlagValues,
+  snapshot: Snapshot,
+  api: ApiClient | undefined,
+  pods: () => { pods: EvidencePod[]; gaps: string[] },
+): Promise<RuntimeEvidence | undefined> {
+  const files =
+    flags.logs?.length || flags['config-dump']?.length
+      ? readEvidenceFiles(flags.logs, flags['config-dump'])
+      : undefined;
+  let live: RuntimeEvidence | undefined;
+  if (api && flags.evidence) {
+    const sinceMs = parseTimeout(flags.since, '--since');
+    const { readLiveEvidence } = await import('../input/live-evidence.js');
+    const wanted = pods();
+    live = await withSpinner('reading ztunnel and waypoint logs', () =>
+      readLiveEvidence(api, wanted.pods, {
+        sinceSeconds: Math.max(1, Math.ceil(sinceMs / 1000)),
+        lineCap: flags['log-lines'],
+        ztunnelAdmin: flags['ztunnel-admin'],
+      }),
+    );
+    live.gaps.unshift(...wanted.gaps);
+  }
+  const parts = [snapshot.evidence, files, live].filter((e) => hasEvidence(e));
+  return parts.length ? mergeEvidence(...parts) : undefined;
 }

@@ -1,6 +1,8 @@
 import { Args, Command, Flags } from '@oclif/core';
 import {
   commonFlags,
+  evidenceFlags,
+  gatherEvidence,
   emit,
   fixFlag,
   fixManifests,
@@ -10,9 +12,9 @@ import {
   observedSymptom,
   textOptions,
 } from '../cli/common.js';
-import { explain } from '../diagnose/explain.js';
+import { explain, type ExplainQuery } from '../diagnose/explain.js';
+import { evidencePods } from '../diagnose/evidence.js';
 import { renderExplainText } from '../render/text.js';
-import { readZtunnelLogs } from '../input/ztunnel-logs.js';
 
 export default class Explain extends Command {
   static override summary = 'Explain whether a connection works in the ambient mesh, hop by hop, and how to fix it';
@@ -21,6 +23,7 @@ export default class Explain extends Command {
     '<%= config.bin %> explain test/deploy/curl http://helloworld.hello/hello -f manifests/ -o json',
     '<%= config.bin %> explain kubelet hello/helloworld-v1-abc:5000 -f dump.yaml',
     '<%= config.bin %> explain test/curl helloworld.hello:5000 --logs ztunnel-node-a.log --logs ztunnel-node-b.log',
+    '<%= config.bin %> explain test/curl helloworld.hello:5000 --since 15m --ztunnel-admin',
   ];
   static override args = {
     source: Args.string({
@@ -43,24 +46,20 @@ export default class Explain extends Command {
       multipleNonGreedy: true,
       description: 'HTTP header "Name: value" (used at waypoints)',
     }),
-    logs: Flags.string({
-      multiple: true,
-      multipleNonGreedy: true,
-      description: 'ztunnel log file (kubectl logs output, text or JSON) to show beside the prediction',
-    }),
+    ...evidenceFlags,
   };
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Explain);
     try {
-      const { snapshot, namespace } = await loadSnapshot(flags, (ns) => ({
+      const { snapshot, namespace, api } = await loadSnapshot(flags, (ns) => ({
         kind: 'explain',
         source: args.source,
         destination: args.destination,
         namespace: ns,
         port: flags.port,
       }));
-      const report = explain(snapshot, {
+      const query: ExplainQuery = {
         source: args.source,
         destination: args.destination,
         namespace,
@@ -69,8 +68,9 @@ export default class Explain extends Command {
         path: flags.path,
         headers: flags.header,
         symptom: observedSymptom(flags.symptom),
-        ...(flags.logs ? { logs: readZtunnelLogs(flags.logs) } : {}),
-      });
+      };
+      const evidence = await gatherEvidence(flags, snapshot, api, () => evidencePods(snapshot, query));
+      const report = explain(snapshot, { ...query, ...(evidence ? { evidence } : {}) });
       if (flags.fix !== undefined) {
         process.stdout.write(fixManifests(report.findings, flags.fix));
         return;

@@ -1,6 +1,6 @@
 import { Command, Flags } from '@oclif/core';
 import { commonFlags, fail } from '../cli/common.js';
-import { readerClusterRole } from '../findings/pages.js';
+import { readerClusterRole, ztunnelAdminRole } from '../findings/pages.js';
 
 export default class Rbac extends Command {
   static override summary = 'Print the read-only ClusterRole the tool needs (and a binding), for kubectl apply -f -';
@@ -13,6 +13,9 @@ export default class Rbac extends Command {
     user: Flags.string({ description: 'also bind the role to this user' }),
     group: Flags.string({ description: 'also bind the role to this group' }),
     serviceaccount: Flags.string({ description: 'also bind the role to this service account (NAMESPACE:NAME)' }),
+    'ztunnel-admin': Flags.boolean({
+      description: 'also the opt-in Role for explain --ztunnel-admin (create pods/portforward in istio-system)',
+    }),
   };
 
   async run(): Promise<void> {
@@ -45,7 +48,8 @@ export default class Rbac extends Command {
             ...subjects,
           ].join('\n')
         : '';
-      process.stdout.write(`${[role, binding].filter(Boolean).join('\n---\n')}\n`);
+      const admin = flags['ztunnel-admin'] ? ztunnelAdminRole().trimEnd() : '';
+      process.stdout.write(`${[role, binding, admin].filter(Boolean).join('\n---\n')}\n`);
     } catch (err) {
       process.exitCode = fail(err);
     }

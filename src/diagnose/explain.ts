@@ -17,8 +17,8 @@ import { unreadReason } from './notes/reading.js';
 import { attachProofs, type Asked } from './proof.js';
 import { checkMissingNamespaces } from './missing-namespaces.js';
 import type { ExplainReport, PairResult, Symptom } from './report.js';
-import type { ZtunnelLogRecord } from '../input/ztunnel-logs.js';
-import { logEvidence } from './log-evidence.js';
+import type { RuntimeEvidence } from '../input/evidence.js';
+import { evidenceFindings } from './evidence.js';
 
 export interface ExplainQuery {
   source: string;
@@ -29,8 +29,10 @@ export interface ExplainQuery {
   path?: string;
   headers?: string[];
   symptom?: Symptom;
-  /** ztunnel log records (`--logs`), shown beside the prediction. */
-  logs?: ZtunnelLogRecord[];
+  /** What the dataplane recorded (logs, ztunnel's config dump), shown beside the prediction. */
+  evidence?: RuntimeEvidence;
+  /** When the evidence is judged (certificate expiry); ISO time, default now. */
+  now?: string;
 }
 
 /** Bounds the pairs for very large workloads; pods of one workload share labels and policy. */
@@ -102,7 +104,20 @@ export function explain(snapshot: Snapshot, query: ExplainQuery, options: Explai
     const f = symptomFinding(query.symptom, verdict, path);
     if (f) findings.push(f);
   }
-  if (query.logs) findings.push(...logEvidence(query.logs, src.pods, dest, binding.route?.pods ?? [], verdict));
+  if (query.evidence) {
+    const decisive = findings[0]?.severity === 'error' ? findings[0] : undefined;
+    findings.push(
+      ...evidenceFindings(query.evidence, {
+        ctx,
+        sources: src.pods,
+        dest,
+        waypoint: binding.route,
+        verdict,
+        decisiveObjects: decisive?.objects ?? [],
+        now: query.now ?? new Date().toISOString(),
+      }),
+    );
+  }
   const merged = mergeFindings(findings);
   if (options.prove !== false) {
     attachProofs(merged, {
@@ -147,7 +162,7 @@ export function explain(snapshot: Snapshot, query: ExplainQuery, options: Explai
 
 function askAgain(changed: Snapshot, query: ExplainQuery): Asked {
   try {
-    const r = explain(changed, { ...query, symptom: undefined, logs: undefined }, { prove: false });
+    const r = explain(changed, { ...query, symptom: undefined, evidence: undefined }, { prove: false });
     const first = r.findings[0];
     return { outcome: r.verdict.outcome, decisive: first?.severity === 'error' ? first : undefined };
   } catch {

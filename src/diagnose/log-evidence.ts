@@ -1,101 +1,201 @@
-// Issue 16, offline part: what ztunnel logged about the connection asked, beside the prediction.
-// Only records between the two ends (or the waypoint between them) on the asked port count; they
-// are grouped by signature (§2.5) with counts and the newest time, and the prediction is checked
-// against them: agreement confirms the culprit, disagreement is said first with what can explain it.
+// Issue 16: what ztunnel and the proxies (waypoint, sidecar, gateway) logged about the connection
+// asked, beside the prediction. Only records between the two ends (or the waypoint between them) on
+// the asked port count; they are grouped by signature (§2.5) with counts and the newest time, and
+// the prediction is checked against them: agreement confirms the culprit, disagreement is said first
+// with what can explain it.
 import type { ZtunnelLogRecord } from '../input/ztunnel-logs.js';
+import type { EnvoyAccessRecord } from '../input/envoy-access-log.js';
+import type { RuntimeEvidence } from '../input/evidence.js';
 import { signatureOf, type LogVerdict } from '../mesh/ztunnel-log-signatures.js';
+import { envoySignatureOf } from '../mesh/envoy-log-signatures.js';
+import { olderThan } from '../mesh/versions.js';
 import { finding, type Finding } from '../findings/finding.js';
 import type { PodFact } from '../snapshot/types.js';
 import type { ResolvedDestination } from './resolve.js';
 import type { Verdict } from './report.js';
 
+type Layer = 'ztunnel' | 'proxy';
+
+interface LogEvent {
+  layer: Layer;
+  srcIp: string;
+  /** The addresses the record names as where it went: outer and inner (HBONE) destination, upstream host. */
+  dstIps: string[];
+  port?: number;
+  signature?: { id: string; label: string; verdict: LogVerdict; cause: string; policy?: string };
+  time?: string;
+  at: string;
+}
+
 interface Group {
+  layer: Layer;
   label: string;
   verdict: LogVerdict;
   cause: string;
+  policy?: string;
   count: number;
   newest?: string;
   example: string;
 }
 
-/** "10.0.0.1:8080" or "[fd00::1]:8080" → address and port. */
+/** "10.0.0.1:8080", "[fd00::1]:8080" or "envoy://…/10.0.0.1:8080" → address and port. */
 function split(addr: string | undefined): { ip?: string; port?: number } {
-  const m = addr?.match(/^\[?([^\]]+?)\]?:(\d+)$/);
+  const m = addr?.match(/\[?([0-9a-fA-F.:]+?)\]?:(\d+)$/);
   return m ? { ip: m[1], port: Number(m[2]) } : {};
 }
 
-export function logEvidence(
-  records: ZtunnelLogRecord[],
-  sources: PodFact[],
-  dest: ResolvedDestination,
-  waypointPods: PodFact[],
-  verdict: Verdict,
-): Finding[] {
+const DETAIL_IN_DENY = /explicitly denied by: (\S+)/;
+
+function ztunnelEvent(r: ZtunnelLogRecord, ztunnelVersion: string | undefined): LogEvent | undefined {
+  const src = split(r.fields['src.addr']);
+  const dst = split(r.fields['dst.addr']);
+  const inner = split(r.fields['dst.hbone_addr']);
+  if (!src.ip || !dst.ip) return undefined;
+  const error = r.fields.error;
+  let signature: LogEvent['signature'];
+  if (error) {
+    const s = signatureOf(error);
+    let cause = s?.cause ?? 'an error no signature knows';
+    // §2.5: ztunnel 1.22-1.23 print no detail, so a DENY and an unmatched ALLOW read alike.
+    if (s?.id === 'policy-rejection' && olderThan(ztunnelVersion, '1.24'))
+      cause = `a DENY matched or no ALLOW did: ztunnel ${ztunnelVersion} prints no detail`;
+    signature = {
+      id: s?.id ?? `other:${error}`,
+      label: `"${s?.text ?? error}"`,
+      verdict: s?.verdict ?? 'dataplane',
+      cause,
+      policy: error.match(DETAIL_IN_DENY)?.[1],
+    };
+  }
+  return {
+    layer: 'ztunnel',
+    srcIp: src.ip,
+    dstIps: [dst.ip, inner.ip].filter((ip): ip is string => !!ip),
+    port: inner.port ?? dst.port,
+    signature,
+    time: r.time,
+    at: r.at,
+  };
+}
+
+function proxyEvent(r: EnvoyAccessRecord): LogEvent | undefined {
+  const src = split(r.downstreamRemote);
+  const local = split(r.downstreamLocal);
+  const upstream = split(r.upstreamHost);
+  if (!src.ip || !local.ip) return undefined;
+  return {
+    layer: 'proxy',
+    srcIp: src.ip,
+    dstIps: [local.ip, upstream.ip].filter((ip): ip is string => !!ip),
+    port: local.port,
+    signature: envoySignatureOf(r),
+    time: r.time,
+    at: r.at,
+  };
+}
+
+export interface LogContext {
+  sources: PodFact[];
+  dest: ResolvedDestination;
+  waypointPods: PodFact[];
+  verdict: Verdict;
+  /** `ns/name` of the object the prediction names as the cause. */
+  decisiveObjects: string[];
+  /** The ztunnel version the interpretation assumes, and where it was read. */
+  ztunnelVersion?: { version: string; from: string };
+}
+
+export function logEvidence(evidence: RuntimeEvidence, c: LogContext): Finding[] {
   const ips = (pods: PodFact[]) => new Set(pods.flatMap((p) => p.podIPs));
-  const srcIps = ips(sources);
-  const dstIps = ips(dest.targets.map((t) => t.pod));
-  const wpIps = ips(waypointPods);
-  const vips = new Set([...(dest.service?.clusterIPs ?? []), ...(dest.serviceEntry?.addresses ?? [])]);
-  const ports = new Set([dest.port, ...dest.targets.map((t) => t.targetPort)]);
+  const srcIps = ips(c.sources);
+  const dstIps = ips(c.dest.targets.map((t) => t.pod));
+  const wpIps = ips(c.waypointPods);
+  const vips = new Set([...(c.dest.service?.clusterIPs ?? []), ...(c.dest.serviceEntry?.addresses ?? [])]);
+  const ports = new Set([c.dest.port, ...c.dest.targets.map((t) => t.targetPort)]);
+  const events = [
+    ...evidence.ztunnelLogs.map((r) => ztunnelEvent(r, c.ztunnelVersion?.version)),
+    ...evidence.proxyLogs.map(proxyEvent),
+  ];
   const groups = new Map<string, Group>();
-  for (const r of records) {
-    const src = split(r.fields['src.addr']);
-    const dst = split(r.fields['dst.addr']);
-    const inner = split(r.fields['dst.hbone_addr']);
-    if (!src.ip || !dst.ip) continue;
-    const fromWaypoint = wpIps.has(src.ip);
-    if (!srcIps.has(src.ip) && !fromWaypoint) continue;
-    const toward = [dst.ip, inner.ip].filter((ip): ip is string => !!ip);
+  for (const e of events) {
+    if (!e) continue;
+    const fromWaypoint = wpIps.has(e.srcIp);
+    if (!srcIps.has(e.srcIp) && !fromWaypoint) continue;
     const hit = (ip: string) => dstIps.has(ip) || vips.has(ip) || (!fromWaypoint && wpIps.has(ip));
-    if (!toward.some(hit)) continue;
-    const port = inner.port ?? dst.port;
-    if (port !== undefined && !ports.has(port) && port !== 15008) continue;
-    const error = r.fields.error;
-    const signature = error ? signatureOf(error) : undefined;
-    const key = error ? (signature?.id ?? `other:${error}`) : 'complete';
+    if (!e.dstIps.some(hit)) continue;
+    if (e.port !== undefined && !ports.has(e.port) && e.port !== 15008) continue;
+    const s = e.signature;
+    const key = `${e.layer}:${s ? `${s.id}:${s.policy ?? ''}` : 'complete'}`;
     let g = groups.get(key);
     if (!g) {
-      g = error
+      g = s
         ? {
-            label: `"${signature?.text ?? error}"`,
-            verdict: signature?.verdict ?? 'dataplane',
-            cause: signature?.cause ?? 'an error no signature knows',
+            layer: e.layer,
+            label: s.label,
+            verdict: s.verdict,
+            cause: s.cause,
+            policy: s.policy,
             count: 0,
-            example: r.at,
+            example: e.at,
           }
-        : { label: 'completed', verdict: 'ok', cause: 'the connection worked', count: 0, example: r.at };
+        : {
+            layer: e.layer,
+            label: 'completed',
+            verdict: 'ok',
+            cause: 'the connection worked',
+            count: 0,
+            example: e.at,
+          };
       groups.set(key, g);
     }
     g.count++;
-    if (r.time && (!g.newest || r.time > g.newest)) g.newest = r.time;
+    if (e.time && (!g.newest || e.time > g.newest)) g.newest = e.time;
   }
   if (groups.size === 0) return [];
   const list = [...groups.values()].sort((a, b) => b.count - a.count);
-  const lines = list.map(
-    (g) => `${g.count}× ${g.label} (${g.cause}${g.newest ? `; newest ${g.newest}` : ''}; e.g. ${g.example})`,
-  );
+  const describe = (g: Group) =>
+    `${g.count}× ${g.layer === 'proxy' ? 'proxy ' : ''}${g.label} (${g.cause}` +
+    `${g.newest ? `; newest ${g.newest}` : ''}; e.g. ${g.example})`;
   const failures = list.filter((g) => g.verdict !== 'ok');
-  const expected = expectedKind(verdict);
+  const expected = expectedKind(c.verdict);
+  const judged = expected ? list.filter((g) => g.layer === expected.layer) : [];
   const out: Finding[] = [];
-  // A failure at a waypoint or a sidecar is an HTTP answer above ztunnel, which still logs the
-  // connection as completed: only failures ztunnel itself sees are checked against its records.
-  const disagree =
-    verdict.outcome === 'allowed'
-      ? failures.length > 0
-      : verdict.outcome === 'denied' && !!expected && !failures.some((g) => g.verdict === expected);
-  if (disagree) {
-    out.push(finding('AD906', reconcile(verdict, failures)));
+  const confirming = failures.filter((g) => expected && g.layer === expected.layer && g.verdict === expected.kind);
+  // A policy the log names that is not the one the prediction blames: the input and the cluster differ.
+  const otherPolicy = confirming.find((g) => g.policy && !c.decisiveObjects.some((o) => o.endsWith(` ${g.policy}`)));
+  let disagreement: string | undefined;
+  if (c.verdict.outcome === 'allowed') {
+    if (failures.length > 0) disagreement = reconcile(c.verdict, failures);
+  } else if (c.verdict.outcome === 'denied' && expected && judged.length > 0 && confirming.length === 0) {
+    // Only a layer that logs this kind of failure can contradict it: a waypoint's 403 is a completed
+    // connection to ztunnel, and a proxy without access logs says nothing.
+    disagreement = reconcile(
+      c.verdict,
+      failures.filter((g) => g.layer === expected.layer),
+    );
+  } else if (otherPolicy) {
+    disagreement =
+      `The input blames ${c.decisiveObjects.join(', ') || 'another object'}, but the dataplane logged a denial by ` +
+      `${otherPolicy.policy} (${otherPolicy.count}×): the cluster holds a policy the input lacks, or a stale one.`;
   }
-  const confirms = expected && failures.some((g) => g.verdict === expected) ? ' They confirm the predicted cause.' : '';
-  out.push(finding('AD905', `ztunnel logged about this connection: ${lines.join('; ')}.${confirms}`));
+  if (disagreement) out.push(finding('AD906', disagreement));
+  const confirms = confirming.length > 0 && !otherPolicy ? ' They confirm the predicted cause.' : '';
+  const version = c.ztunnelVersion ? ` Read as ztunnel ${c.ztunnelVersion.version} (${c.ztunnelVersion.from}).` : '';
+  out.push(
+    finding(
+      'AD905',
+      `The dataplane logged about this connection: ${list.map(describe).join('; ')}.${confirms}${version}`,
+    ),
+  );
   return out;
 }
 
-/** The kind of log record the predicted failure leaves behind. */
-function expectedKind(v: Verdict): LogVerdict | undefined {
-  if (v.enforcedBy === 'ztunnel') return 'policy-denied';
-  if (v.enforcedBy === 'networkpolicy') return 'blocked-network';
-  if (v.symptom === 'refused') return 'refused';
+/** The kind of record the predicted failure leaves behind, and which layer writes it. */
+function expectedKind(v: Verdict): { kind: LogVerdict; layer: Layer } | undefined {
+  if (v.enforcedBy === 'ztunnel') return { kind: 'policy-denied', layer: 'ztunnel' };
+  if (v.enforcedBy === 'waypoint' || v.enforcedBy === 'sidecar') return { kind: 'policy-denied', layer: 'proxy' };
+  if (v.enforcedBy === 'networkpolicy') return { kind: 'blocked-network', layer: 'ztunnel' };
+  if (v.symptom === 'refused') return { kind: 'refused', layer: 'ztunnel' };
   return undefined;
 }
 
@@ -112,22 +212,21 @@ const EXPLAINS: Record<LogVerdict, string> = {
 };
 
 function reconcile(v: Verdict, failures: Group[]): string {
+  const listed = failures.map((g) => `${g.count}× ${g.label}`).join('; ');
   if (v.outcome === 'allowed') {
     const kinds = [...new Set(failures.map((g) => g.verdict))];
     return (
-      `The input predicts that the connection works, but ztunnel logged failures for it ` +
-      `(${failures.map((g) => `${g.count}× ${g.label}`).join('; ')}). What can explain it: ` +
-      `${kinds.map((k) => EXPLAINS[k]).join('; ')}.`
+      `The input predicts that the connection works, but the dataplane logged failures for it (${listed}). ` +
+      `What can explain it: ${kinds.map((k) => EXPLAINS[k]).join('; ')}.`
     );
   }
   if (failures.length === 0)
     return (
-      `The input predicts a failure at ${v.enforcedBy}, but ztunnel logged only completed connections: the ` +
-      'cause may not have reached ztunnel yet, or the input is newer than the logs.'
+      `The input predicts a failure at ${v.enforcedBy}, but the dataplane logged only completed connections: the ` +
+      'cause may not have reached the cluster yet, or the input is newer than the logs.'
     );
   return (
-    `The input predicts a failure at ${v.enforcedBy}, but ztunnel logged ` +
-    `${failures.map((g) => `${g.count}× ${g.label}`).join('; ')} instead: ` +
+    `The input predicts a failure at ${v.enforcedBy}, but the dataplane logged ${listed} instead: ` +
     `${[...new Set(failures.map((g) => EXPLAINS[g.verdict]))].join('; ')}.`
   );
 }

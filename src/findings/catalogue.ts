@@ -178,8 +178,19 @@ export const FINDINGS = {
   },
   // The user's observation
   AD901: { severity: 'warning', title: 'The observed symptom differs from the prediction', section: '§5, §11' },
-  AD905: { severity: 'info', title: 'What ztunnel logged about this connection', section: '§2.5' },
-  AD906: { severity: 'warning', title: "ztunnel's logs disagree with the prediction", section: '§2.5, §11' },
+  AD905: { severity: 'info', title: 'What ztunnel and the proxies logged about this connection', section: '§2.5' },
+  AD906: { severity: 'warning', title: "The dataplane's logs disagree with the prediction", section: '§2.5, §11' },
+  AD907: { severity: 'info', title: "ztunnel's own view of the two ends (its config dump)", section: '§1, §4.1, §6' },
+  AD908: {
+    severity: 'warning',
+    title: "ztunnel's view disagrees with the input",
+    section: '§1, §4.1, §6, §11',
+  },
+  AD909: {
+    severity: 'info',
+    title: 'Runtime evidence that could not be read: the verdict is from the configuration alone',
+    section: '§11 (evidence)',
+  },
   AD902: {
     severity: 'warning',
     title: 'Missing permission: part of the cluster could not be read',

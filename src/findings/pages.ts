@@ -20,3 +20,10 @@ export function readerClusterRole(): string {
   if (!block) throw new Error('docs/rbac.md has no yaml block');
   return block[1];
 }
+
+/** The opt-in Role for --ztunnel-admin (pods/portforward), the second yaml block of docs/rbac.md. */
+export function ztunnelAdminRole(): string {
+  const blocks = [...PAGES.rbac.matchAll(/```yaml\n([\s\S]*?)```/g)];
+  if (!blocks[1]) throw new Error('docs/rbac.md has no second yaml block');
+  return blocks[1][1];
+}

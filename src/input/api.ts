@@ -88,7 +88,35 @@ export class ApiClient {
     }
   }
 
+  /** The KubeConfig the client authenticates with (port-forward needs it for its WebSocket). */
+  get kubeConfig() {
+    return this.config.kc;
+  }
+
+  /** A GET whose answer is text (a pod's logs); non-2xx answers throw ApiError as for JSON. */
+  async getText(path: string, query: Record<string, string | number | undefined> = {}): Promise<string> {
+    return (await this.send(path, query, 'text/plain')).body;
+  }
+
   async get(path: string, query: Record<string, string | number | undefined> = {}): Promise<any> {
+    const { body, url } = await this.send(path, query, 'application/json');
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      throw new InputError(`the API server answered GET ${url.pathname} with something that is not JSON`);
+    }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw new InputError(`the API server answered GET ${url.pathname} with JSON that is not an object`);
+    }
+    return parsed;
+  }
+
+  private async send(
+    path: string,
+    query: Record<string, string | number | undefined>,
+    accept: string,
+  ): Promise<{ body: string; url: URL }> {
     const bad = path.split('/').find((segment) => UNSAFE_SEGMENT.test(segment));
     if (bad !== undefined) throw new UsageError(`"${bad}" cannot be part of a Kubernetes name`);
     const base = await this.requestInit();
@@ -105,7 +133,7 @@ export class ApiClient {
         {
           ...base,
           method: 'GET',
-          headers: { ...(base.headers ?? {}), Accept: 'application/json' },
+          headers: { ...(base.headers ?? {}), Accept: accept },
         },
         (res) => {
           const chunks: Buffer[] = [];
@@ -153,16 +181,7 @@ export class ApiClient {
       }
       throw new ApiError(status, reason, url.pathname, message);
     }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(body);
-    } catch {
-      throw new InputError(`the API server answered GET ${url.pathname} with something that is not JSON`);
-    }
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-      throw new InputError(`the API server answered GET ${url.pathname} with JSON that is not an object`);
-    }
-    return parsed;
+    return { body, url };
   }
 
   /** A list, all pages. Items get their kind and apiVersion back (lists omit them). */

@@ -2,6 +2,7 @@
 // so both give the same facts for the same objects.
 import { refTo } from '../snapshot/ref.js';
 import { applyChange } from './apply.js';
+import { addEvidenceObject, emptyEvidence, EVIDENCE_GROUP, EVIDENCE_KIND } from './evidence.js';
 import { compareText } from '../order.js';
 import { loadYamlDocuments } from './yaml.js';
 import type {
@@ -490,6 +491,7 @@ export function buildSnapshot(
   const serviceEntries: ServiceEntryFact[] = [];
   const gateways: GatewayFact[] = [];
   const configMaps: ConfigMapFact[] = [];
+  const evidence = emptyEvidence();
   const gatewayClasses: Snapshot['gatewayClasses'] = [];
   const adminNetworkPolicies: AdminNetworkPolicyFact[] = [];
 
@@ -587,6 +589,9 @@ export function buildSnapshot(
       case 'Secret':
         // Never kept: the tool does not read Secrets.
         break;
+      case EVIDENCE_KIND:
+        if (String(obj.apiVersion).startsWith(EVIDENCE_GROUP)) addEvidenceObject(evidence, obj, src);
+        break;
       default:
         if (WORKLOAD_KINDS.has(String(obj.kind))) workloads.push({ ...workloadFromObject(obj, src), origin: src });
         // Other kinds carry nothing the diagnosis reads.
@@ -656,6 +661,7 @@ export function buildSnapshot(
     gaps: stableGaps(extra.gaps),
     notes: [...new Set(extra.notes)].sort(compareText),
     duplicates: conflicts,
+    evidence,
     withChange: (change) => buildSnapshot(applyChange(objects, change), origin, extra),
   };
 }

@@ -296,3 +296,40 @@ export function shapeProblem(object: { kind?: unknown; metadata?: any }): string
   const field = fieldPath(e.instancePath) || 'the object';
   return `${String(object.kind)} ${name}: ${field} ${problem(e, valueAt(object, e.instancePath))}`;
 }
+
+// ztunnel's /config_dump (src/admin.rs `ConfigDump`): only the fields the evidence reads, with the
+// types ztunnel's serde writes. Other fields and unknown ones pass.
+const gatewayAddress = obj({ destination: str });
+const CONFIG_DUMP: Schema = {
+  ...obj({
+    workloads: arr(
+      obj({
+        workloadIps: strings,
+        name: str,
+        namespace: str,
+        node: str,
+        protocol: str,
+        waypoint: gatewayAddress,
+        authorizationPolicies: strings,
+      }),
+    ),
+    services: arr(obj({ hostname: str, vips: strings, waypoint: gatewayAddress })),
+    policies: arr(obj({ name: str, namespace: str, scope: str, action: str })),
+    certificates: arr(obj({ identity: str, state: str, certChain: arr(obj({ expirationTime: str })) })),
+    version: obj({ istioVersion: str }),
+    config: obj({ localNode: str }),
+  }),
+  required: ['workloads'],
+};
+
+/** Why a parsed document is not a ztunnel config dump, or undefined when it is one. */
+export function configDumpProblem(value: unknown): string | undefined {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'not a JSON object';
+  dropNullFields(value);
+  let validate = compiled.get('ztunnel-config-dump');
+  if (!validate) compiled.set('ztunnel-config-dump', (validate = ajv.compile(CONFIG_DUMP)));
+  if ((validate as (data: unknown) => boolean)(value)) return undefined;
+  const e = validate.errors![0];
+  if (e.keyword === 'required') return 'no "workloads" list';
+  return `${fieldPath(e.instancePath) || 'the document'} ${problem(e, valueAt(value, e.instancePath))}`;
+}

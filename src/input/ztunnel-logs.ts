@@ -2,8 +2,6 @@
 //   text: <time>\t<level>\t<target>\t<message>\t<name=value> <name=value> …  (values in Rust Debug form)
 //   JSON: {"level":…,"time":…,"scope":…,"message":…,<field>:…}
 // Lines as `kubectl logs --timestamps` or a CRI log file carry them are accepted too.
-import { readFileSync } from 'node:fs';
-import { InputError } from '../errors.js';
 
 export interface ZtunnelLogRecord {
   time?: string;
@@ -51,36 +49,30 @@ function parseJson(line: string, at: string): ZtunnelLogRecord | undefined {
   return { time: typeof time === 'string' ? time : undefined, level, target: String(scope ?? ''), message, fields, at };
 }
 
+/** A log line without the prefix `kubectl logs --timestamps` or a CRI log file puts before it. */
+export function stripLogPrefix(raw: string): string {
+  let line = raw.replace(CRI_PREFIX, '');
+  const space = line.indexOf(' ');
+  if (space > 0 && TIMESTAMP.test(line.slice(0, space)) && !line.slice(0, space).includes('\t'))
+    line = line.slice(space + 1);
+  return line;
+}
+
+/** A ztunnel record, or undefined when the line is not one. */
+export function parseZtunnelLine(line: string, at: string): ZtunnelLogRecord | undefined {
+  return line.startsWith('{') ? parseJson(line, at) : parseText(line, at);
+}
+
 /** Every ztunnel record in a log text; other lines (and blank ones) are counted, not kept. */
 export function parseZtunnelLogs(text: string, source: string): { records: ZtunnelLogRecord[]; skipped: number } {
   const records: ZtunnelLogRecord[] = [];
   let skipped = 0;
   text.split(/\r?\n/).forEach((raw, i) => {
-    let line = raw.replace(CRI_PREFIX, '');
+    const line = stripLogPrefix(raw);
     if (!line.trim()) return;
-    // `kubectl logs --timestamps`: "<time> " before the record's own time.
-    const space = line.indexOf(' ');
-    if (space > 0 && TIMESTAMP.test(line.slice(0, space)) && !line.slice(0, space).includes('\t'))
-      line = line.slice(space + 1);
-    const at = `${source}:${i + 1}`;
-    const record = line.startsWith('{') ? parseJson(line, at) : parseText(line, at);
+    const record = parseZtunnelLine(line, `${source}:${i + 1}`);
     if (record) records.push(record);
     else skipped++;
   });
   return { records, skipped };
-}
-
-/** Each file's ztunnel records; an unreadable file, or one without a single record, is an input error. */
-export function readZtunnelLogs(files: string[]): ZtunnelLogRecord[] {
-  return files.flatMap((file) => {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (err) {
-      throw new InputError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-    }
-    const { records } = parseZtunnelLogs(text, file);
-    if (records.length === 0 && text.trim()) throw new InputError(`${file} holds no ztunnel log lines`);
-    return records;
-  });
 }

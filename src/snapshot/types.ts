@@ -1,5 +1,6 @@
 // The typed, normalized facts every later stage reads. Files and the live cluster both
 // produce a Snapshot; nothing downstream knows where the facts came from.
+import type { RuntimeEvidence } from '../input/evidence.js';
 
 export type Labels = Record<string, string>;
 
@@ -325,6 +326,8 @@ export interface Snapshot {
   notes: string[];
   /** Objects given more than once with different content (file input): which copy is used. */
   duplicates: DuplicateObject[];
+  /** Logs and config dumps a `dump --with-logs` carried (kind RuntimeEvidence); empty otherwise. */
+  evidence: RuntimeEvidence;
   /** The same input with objects applied (kubectl apply semantics) or deleted: how fixes are proven. */
   withChange(change: {
     apply: Record<string, unknown>[];

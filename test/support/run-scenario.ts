@@ -3,10 +3,13 @@
 import { explain } from '../../src/diagnose/explain.js';
 import { probes } from '../../src/diagnose/probes.js';
 import { UserFacingError } from '../../src/errors.js';
-import { readZtunnelLogs } from '../../src/input/ztunnel-logs.js';
+import { mergeEvidence, readEvidenceFiles } from '../../src/input/evidence.js';
 import type { Symptom } from '../../src/diagnose/report.js';
 import type { Snapshot } from '../../src/snapshot/types.js';
 import type { Scenario } from './scenarios.js';
+
+/** The time scenarios' evidence is judged at (certificate expiry), fixed so results do not drift. */
+export const EVIDENCE_NOW = '2026-11-30T21:00:00Z';
 
 export function runScenarioOn(s: Scenario, snapshot: Snapshot) {
   const ns = s.flags.namespace ?? 'default';
@@ -21,7 +24,9 @@ export function runScenarioOn(s: Scenario, snapshot: Snapshot) {
     path: s.flags.path,
     headers: s.flags.header,
     symptom,
-    ...(s.flags.logs ? { logs: readZtunnelLogs(s.flags.logs) } : {}),
+    ...(s.flags.logs || s.flags.configDump
+      ? { evidence: mergeEvidence(readEvidenceFiles(s.flags.logs, s.flags.configDump)), now: EVIDENCE_NOW }
+      : {}),
   });
 }
 

@@ -65,8 +65,13 @@ export const ScenarioFile = z
         method: z.string().optional(),
         path: z.string().optional(),
         header: z.array(z.string()).optional(),
-        /** ztunnel log files in the scenario's directory (`--logs`). */
+        /**
+         * Log files in the scenario's directory (`--logs`). Live, each is served by kwok as the logs of
+         * a pod: `ztunnel-<node>.*` the ztunnel on that node, `<namespace>_<pod>.*` that pod.
+         */
         logs: z.array(z.string()).optional(),
+        /** ztunnel config dumps in the scenario's directory (`--config-dump`); live, `config-dump-<node>.json`. */
+        configDump: z.array(z.string()).optional(),
       })
       .strict()
       .optional(),
@@ -91,6 +96,7 @@ export interface Scenario {
     path?: string;
     header?: string[];
     logs?: string[];
+    configDump?: string[];
   };
   expect: ScenarioExpectation;
   objects: SourcedObject[];
@@ -139,7 +145,11 @@ export function loadScenarios(): Scenario[] {
         command: spec.command ?? 'explain',
         input: spec.input ?? 'files',
         args: spec.args,
-        flags: { ...spec.flags, ...(spec.flags?.logs ? { logs: spec.flags.logs.map((f) => join(dir, f)) } : {}) },
+        flags: {
+          ...spec.flags,
+          ...(spec.flags?.logs ? { logs: spec.flags.logs.map((f) => join(dir, f)) } : {}),
+          ...(spec.flags?.configDump ? { configDump: spec.flags.configDump.map((f) => join(dir, f)) } : {}),
+        },
         expect: spec.expect ?? {},
         objects: [...byKey.values(), ...own],
       };

@@ -1,0 +1,100 @@
+// Issue 16: the runtime evidence beside the prediction: what could not be read (AD909), what the
+// dataplane logged (AD905/AD906) and ztunnel's own view (AD907/AD908). Never changes the verdict.
+import type { RuntimeEvidence } from '../input/evidence.js';
+import { finding, type Finding } from '../findings/finding.js';
+import { ztunnelVersion } from '../mesh/versions.js';
+import type { PodFact, Snapshot } from '../snapshot/types.js';
+import { createContext, type EvalContext } from './context.js';
+import type { ExplainQuery } from './explain.js';
+import { resolveSource } from './resolve.js';
+import { resolveDestination } from './resolve-destination.js';
+import { bindWaypoint } from './route.js';
+import { dumpEvidence } from './dump-evidence.js';
+import { logEvidence } from './log-evidence.js';
+import type { Verdict } from './report.js';
+import type { ResolvedDestination } from './resolve.js';
+import type { WaypointRoute } from './route.js';
+import { summarizePod } from './summary.js';
+
+export interface EvidenceContext {
+  ctx: EvalContext;
+  sources: PodFact[];
+  dest: ResolvedDestination;
+  waypoint?: WaypointRoute;
+  verdict: Verdict;
+  decisiveObjects: string[];
+  now: string;
+}
+
+export function evidenceFindings(evidence: RuntimeEvidence, c: EvidenceContext): Finding[] {
+  const snapshot = c.ctx.snapshot;
+  const out: Finding[] = [];
+  // The version of the ztunnel whose records matter most: the destination's, where policies act.
+  const node = c.dest.targets[0]?.pod.nodeName ?? c.sources[0]?.nodeName;
+  const dumpVersion = evidence.configDumps.find((v) => v.node === node)?.version;
+  const version = dumpVersion
+    ? { version: dumpVersion, from: "ztunnel's config dump" }
+    : ztunnelVersion(snapshot, node);
+  out.push(
+    ...logEvidence(evidence, {
+      sources: c.sources,
+      dest: c.dest,
+      waypointPods: c.waypoint?.pods ?? [],
+      verdict: c.verdict,
+      decisiveObjects: c.decisiveObjects,
+      ztunnelVersion: version,
+    }),
+  );
+  out.push(
+    ...dumpEvidence(evidence.configDumps, {
+      snapshot,
+      sources: c.sources.map((pod) => ({ pod, summary: summarizePod(c.ctx, pod) })),
+      destinations: c.dest.targets.map((t) => ({ pod: t.pod, summary: summarizePod(c.ctx, t.pod) })),
+      dest: c.dest,
+      waypoint: c.waypoint?.gateway,
+      now: c.now,
+    }),
+  );
+  const about = out.some((f) => f.code === 'AD905');
+  const lines = evidence.sources.reduce((n, s) => n + s.lines, 0);
+  if (!about && lines > 0)
+    out.push(
+      finding(
+        'AD905',
+        `Read ${lines} log records (${evidence.sources
+          .filter((s) => s.lines > 0)
+          .map((s) => s.origin)
+          .join(', ')}); ` + 'none is about this connection.',
+      ),
+    );
+  if (evidence.gaps.length) out.push(finding('AD909', `Not read: ${evidence.gaps.join('; ')}.`));
+  return out;
+}
+
+/** At most this many ztunnels and waypoint pods are read: the evidence is a sample, not an audit. */
+const MAX_EVIDENCE_PODS = 8;
+
+/**
+ * The proxies whose records matter for a connection: the ztunnel on each end's node (sources first)
+ * and the waypoint pods on the path. Pods without a ztunnel on their node are a gap.
+ */
+export function evidencePods(
+  snapshot: Snapshot,
+  query: ExplainQuery,
+): { pods: { pod: PodFact; role: 'ztunnel' | 'waypoint' }[]; gaps: string[] } {
+  const ctx = createContext(snapshot);
+  const src = resolveSource(snapshot, query.source, query.namespace);
+  const dest = resolveDestination(snapshot, query.destination, query.namespace, query.port);
+  const binding = src.kind === 'pods' ? bindWaypoint(ctx, src.pods, dest) : { findings: [] };
+  const ends = [...src.pods, ...dest.targets.map((t) => t.pod)];
+  const nodes = [...new Set(ends.map((p) => p.nodeName).filter((n): n is string => !!n))];
+  const out: { pod: PodFact; role: 'ztunnel' | 'waypoint' }[] = [];
+  const gaps: string[] = [];
+  for (const node of nodes) {
+    const z = snapshot.ztunnels.find((p) => p.nodeName === node);
+    if (z) out.push({ pod: z, role: 'ztunnel' });
+    else if (snapshot.ztunnelsKnown) gaps.push(`the logs of the ztunnel on node ${node}: no ztunnel pod runs there`);
+  }
+  for (const pod of binding.route?.pods ?? []) out.push({ pod, role: 'waypoint' });
+  return { pods: out.slice(0, MAX_EVIDENCE_PODS), gaps };
+}

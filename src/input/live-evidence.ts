@@ -1,0 +1,150 @@
+// Issue 16, live: the recent logs of the ztunnels and waypoints on the path (`get pods/log`, on by
+// default) and, only with --ztunnel-admin, ztunnel's config dump through a port-forward to its admin
+// port 15000 (`create pods/portforward`, which RBAC reviews count as a write verb; docs/rbac.md).
+// Nothing here fails the run: what cannot be read is a gap, and the verdict stays the configuration's.
+import { PassThrough, Writable } from 'node:stream';
+import type { PodFact } from '../snapshot/types.js';
+import { ApiError, type ApiClient } from './api.js';
+import { addLogText, emptyEvidence, type RuntimeEvidence } from './evidence.js';
+import { parseZtunnelConfigDump } from './ztunnel-config-dump.js';
+
+export interface LiveEvidenceOptions {
+  /** Only lines newer than this (kubectl logs --since). */
+  sinceSeconds: number;
+  /** At most this many lines per pod, the newest (kubectl logs --tail). */
+  lineCap: number;
+  /** Read ztunnel's config dump through a port-forward (opt-in). */
+  ztunnelAdmin: boolean;
+  /** Each port-forward's whole duration. */
+  timeoutMs?: number;
+}
+
+export interface EvidencePod {
+  pod: PodFact;
+  role: 'ztunnel' | 'waypoint';
+}
+
+const ADMIN_PORT = 15000;
+/** Bytes per pod: a line cap of long JSON lines must not fill memory. */
+const BYTES_PER_LINE = 4096;
+
+const name = (p: PodFact) => `${p.meta.namespace}/${p.meta.name}`;
+
+function proxyContainer(pod: PodFact): string | undefined {
+  return (pod.containers.find((c) => c.name === 'istio-proxy') ?? pod.containers[0])?.name;
+}
+
+function why(err: unknown): string {
+  if (err instanceof ApiError) return err.status === 403 ? `forbidden (${err.detail.split('\n')[0]})` : err.message;
+  return (err as Error).message?.split('\n')[0] ?? String(err);
+}
+
+async function readLogs(api: ApiClient, e: EvidencePod, o: LiveEvidenceOptions, into: RuntimeEvidence) {
+  const { pod } = e;
+  const container = proxyContainer(pod);
+  try {
+    const text = await api.getText(`/api/v1/namespaces/${pod.meta.namespace}/pods/${pod.meta.name}/log`, {
+      container,
+      sinceSeconds: o.sinceSeconds,
+      tailLines: o.lineCap,
+      limitBytes: o.lineCap * BYTES_PER_LINE,
+    });
+    const image = pod.containers.find((c) => c.name === container)?.image;
+    addLogText(into, text, { origin: name(pod), pod: name(pod), node: pod.nodeName, image });
+  } catch (err) {
+    into.gaps.push(`the logs of ${e.role} ${name(pod)}: get pods/log ${why(err)}`);
+  }
+}
+
+/** GET /config_dump over a port-forward: one HTTP/1.0 request, read until Content-Length is in. */
+async function fetchConfigDump(api: ApiClient, pod: PodFact, timeoutMs: number): Promise<string> {
+  const { PortForward } = await import('@kubernetes/client-node');
+  const chunks: Buffer[] = [];
+  const errors: Buffer[] = [];
+  const input = new PassThrough();
+  let ws: { close(): void } | undefined;
+  return new Promise<string>((resolve, reject) => {
+    let done = false;
+    const finish = (err?: Error) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      ws?.close();
+      if (err) return reject(err);
+      const raw = Buffer.concat(chunks);
+      const head = raw.indexOf('\r\n\r\n');
+      const status = raw.subarray(0, raw.indexOf('\r\n')).toString();
+      if (head < 0 || !/^HTTP\/1\.[01] 200/.test(status))
+        return reject(new Error(`the admin port answered ${status || 'nothing'}`));
+      resolve(raw.subarray(head + 4).toString('utf8'));
+    };
+    const complete = () => {
+      const raw = Buffer.concat(chunks);
+      const head = raw.indexOf('\r\n\r\n');
+      if (head < 0) return false;
+      const length = raw
+        .subarray(0, head)
+        .toString()
+        .match(/content-length:\s*(\d+)/i)?.[1];
+      return length !== undefined && raw.length - head - 4 >= Number(length);
+    };
+    const timer = setTimeout(() => finish(new Error(`port-forward timed out after ${timeoutMs / 1000} s`)), timeoutMs);
+    const output = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        chunks.push(chunk);
+        if (complete()) finish();
+        cb();
+      },
+    });
+    const errStream = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        errors.push(chunk);
+        finish(new Error(Buffer.concat(errors).toString().trim() || 'port-forward error'));
+        cb();
+      },
+    });
+    new PortForward(api.kubeConfig, true)
+      .portForward(pod.meta.namespace, pod.meta.name, [ADMIN_PORT], output, errStream, input)
+      .then((socket) => {
+        ws = typeof socket === 'function' ? (socket() ?? undefined) : socket;
+        (ws as any)?.on?.('close', () => (complete() ? finish() : finish(new Error('the port-forward closed early'))));
+        input.write('GET /config_dump HTTP/1.0\r\nHost: localhost\r\nAccept: application/json\r\n\r\n');
+      })
+      .catch((err: Error) => finish(new Error(/\b403\b/.test(err.message) ? 'forbidden' : err.message)));
+  });
+}
+
+async function readDump(api: ApiClient, e: EvidencePod, o: LiveEvidenceOptions, into: RuntimeEvidence) {
+  try {
+    const text = await fetchConfigDump(api, e.pod, o.timeoutMs ?? 10_000);
+    into.configDumps.push(parseZtunnelConfigDump(text, name(e.pod), e.pod.nodeName));
+    into.sources.push({ origin: name(e.pod), pod: name(e.pod), node: e.pod.nodeName, lines: 0 });
+  } catch (err) {
+    into.gaps.push(`the config dump of ztunnel ${name(e.pod)}: port-forward to ${ADMIN_PORT} ${why(err)}`);
+  }
+}
+
+export async function readLiveEvidence(
+  api: ApiClient,
+  pods: EvidencePod[],
+  options: LiveEvidenceOptions,
+): Promise<RuntimeEvidence> {
+  const evidence = emptyEvidence();
+  const parts = await Promise.all(
+    pods.map(async (e) => {
+      const part = emptyEvidence();
+      await readLogs(api, e, options, part);
+      if (options.ztunnelAdmin && e.role === 'ztunnel') await readDump(api, e, options, part);
+      return part;
+    }),
+  );
+  // In the order asked, whatever order the reads finished in.
+  for (const p of parts) {
+    evidence.ztunnelLogs.push(...p.ztunnelLogs);
+    evidence.proxyLogs.push(...p.proxyLogs);
+    evidence.configDumps.push(...p.configDumps);
+    evidence.sources.push(...p.sources);
+    evidence.gaps.push(...p.gaps);
+  }
+  return evidence;
+}
