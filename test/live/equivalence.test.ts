@@ -29,15 +29,18 @@ describe.skipIf(!!skip)(`live equivalence${skip ? ` (skipped: ${skip})` : ''}`, 
     const s = { ...given, objects: lastCopies(given.objects) };
     // Live, what is absent is absent (no ztunnel, no waypoint pod): compare with the same objects
     // read as a cluster would return them.
-    const offline = outcomeOf(() => runScenarioOn(s, buildSnapshot(s.objects, 'cluster')));
+    const offlineSnapshot = buildSnapshot(s.objects, 'cluster');
+    const offline = outcomeOf(() => runScenarioOn(s, offlineSnapshot));
     await cluster.load(s.objects);
     const { snapshot, read } = await liveRead(kubeconfig, s, 'reader');
     expect(read.gaps, 'the documented role is enough').toEqual([]);
-    const live = outcomeOf(() => runScenarioOn(s, snapshot));
+    // Evidence objects a dump carried are files' (the live evidence has its own test, evidence.test.ts).
+    const live = outcomeOf(() => runScenarioOn(s, { ...snapshot, evidence: offlineSnapshot.evidence }));
     expect(live).toEqual(offline);
     const dumped = parseManifestText(renderDump(read.objects, 'yaml'), 'dump.yaml');
-    const roundTrip = outcomeOf(() => runScenarioOn(s, buildSnapshot(dumped)));
+    const carried = { evidence: offlineSnapshot.evidence };
+    const roundTrip = outcomeOf(() => runScenarioOn(s, { ...buildSnapshot(dumped), ...carried }));
     // The dump is a file: it must say exactly what the live read returned, read as files.
-    expect(roundTrip).toEqual(outcomeOf(() => runScenarioOn(s, buildSnapshot(read.objects))));
+    expect(roundTrip).toEqual(outcomeOf(() => runScenarioOn(s, { ...buildSnapshot(read.objects), ...carried })));
   });
 });

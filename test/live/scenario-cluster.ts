@@ -6,6 +6,7 @@
 // more than a second apart, so "the oldest wins" holds as offline.
 import type { SourcedObject } from '../../src/input/files.js';
 import { FIXTURE_KINDS, TestWriter, collectionPath } from './cluster.js';
+import { EVIDENCE_KIND } from '../../src/input/evidence.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -67,7 +68,8 @@ export class ScenarioCluster {
 
   async load(objects: SourcedObject[]): Promise<void> {
     await this.reset();
-    const raw: any[] = objects.map((o) => o.object);
+    // What a dump carries besides objects (RuntimeEvidence) is no cluster object.
+    const raw: any[] = objects.map((o) => o.object).filter((o) => o.kind !== EVIDENCE_KIND);
     const namespaceObjects = new Map(raw.filter((o) => o.kind === 'Namespace').map((o) => [o.metadata.name, o]));
     const wanted = new Set<string>([
       ...namespaceObjects.keys(),

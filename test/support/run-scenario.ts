@@ -3,7 +3,7 @@
 import { explain } from '../../src/diagnose/explain.js';
 import { probes } from '../../src/diagnose/probes.js';
 import { UserFacingError } from '../../src/errors.js';
-import { mergeEvidence, readEvidenceFiles } from '../../src/input/evidence.js';
+import { hasEvidence, mergeEvidence, readEvidenceFiles } from '../../src/input/evidence.js';
 import type { Symptom } from '../../src/diagnose/report.js';
 import type { Snapshot } from '../../src/snapshot/types.js';
 import type { Scenario } from './scenarios.js';
@@ -24,8 +24,11 @@ export function runScenarioOn(s: Scenario, snapshot: Snapshot) {
     path: s.flags.path,
     headers: s.flags.header,
     symptom,
-    ...(s.flags.logs || s.flags.configDump
-      ? { evidence: mergeEvidence(readEvidenceFiles(s.flags.logs, s.flags.configDump)), now: EVIDENCE_NOW }
+    ...(s.flags.logs || s.flags.configDump || hasEvidence(snapshot.evidence)
+      ? {
+          evidence: mergeEvidence(snapshot.evidence, readEvidenceFiles(s.flags.logs, s.flags.configDump)),
+          now: EVIDENCE_NOW,
+        }
       : {}),
   });
 }
