@@ -2,7 +2,7 @@
 # Builds kwok (sigs.k8s.io/kwok, a kubelet stand-in) at the version pinned in test/kwok/go.mod, for
 # the runtime-evidence tests (issue 16): through it the test API server serves pods/log and
 # pods/portforward. Cached outside the checkout, keyed on the version; cold about 7 minutes.
-# Output: .testenv/bin/kwok, .testenv/kwok/stages.yaml (kwok's stock "fast" stages).
+# Output: .testenv/bin/kwok, .testenv/kwok/stages.yaml (kwok's stock node stage), .testenv/kwok/crds/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MOD=test/kwok
@@ -25,12 +25,11 @@ else
   echo "built kwok in $(( $(date +%s) - start )) s"
 fi
 ln -sf "$CACHED" .testenv/bin/kwok
-# The stock stages kwok ships: without them it moves no node or pod through its life cycle.
+# kwok's stock node stage (Ready, addresses, kubelet port). No pod stages: they would rewrite the
+# status of the scenarios' pods (IPs, Ready), which the tests set themselves.
 DIR=$(cd "$MOD" && go mod download -json "sigs.k8s.io/kwok@$KWOK" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
-{
-  for f in node/fast/node-initialize.yaml pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml; do
-    echo "---"
-    cat "$DIR/kustomize/stage/$f"
-  done
-} > .testenv/kwok/stages.yaml
+cp "$DIR/kustomize/stage/node/fast/node-initialize.yaml" .testenv/kwok/stages.yaml
+mkdir -p .testenv/kwok/crds
+cp "$DIR"/kustomize/crd/bases/kwok.x-k8s.io_{logs,portforwards}.yaml .testenv/kwok/crds/
+chmod u+w .testenv/kwok/stages.yaml .testenv/kwok/crds/*.yaml
 echo "kwok $KWOK -> .testenv/bin/kwok, stages in .testenv/kwok/stages.yaml"

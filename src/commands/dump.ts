@@ -1,6 +1,9 @@
 import { Args, Command, Flags } from '@oclif/core';
 import { renderDump } from '../input/dump.js';
-import { commonFlags, fail, readCluster } from '../cli/common.js';
+import { commonFlags, fail, parseTimeout, readCluster } from '../cli/common.js';
+import { buildSnapshot } from '../input/normalize.js';
+import { evidencePods } from '../diagnose/evidence.js';
+import type { SourcedObject } from '../input/files.js';
 import { EXIT_OK } from '../errors.js';
 
 export default class Dump extends Command {
@@ -24,19 +27,47 @@ export default class Dump extends Command {
     verbose: commonFlags.verbose,
     port: Flags.string({ description: 'destination port, instead of :PORT' }),
     output: Flags.string({ char: 'o', options: ['yaml', 'json'], default: 'yaml', description: 'output format' }),
+    'with-logs': Flags.boolean({
+      default: false,
+      description: 'also the recent logs of the ztunnels and waypoints on the path, so a ticket carries everything',
+    }),
+    since: Flags.string({ default: '5m', description: 'with --with-logs: only log lines newer than this' }),
+    'log-lines': Flags.integer({ default: 2000, min: 1, description: 'with --with-logs: at most this many lines per pod' }),
+    'ztunnel-admin': Flags.boolean({
+      default: false,
+      description: "with --with-logs: also ztunnel's config dumps (needs create on pods/portforward)",
+    }),
   };
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Dump);
     try {
-      const { read } = await readCluster(flags, (ns) => ({
+      const { read, api, namespace } = await readCluster(flags, (ns) => ({
         kind: 'explain',
         source: args.source,
         destination: args.destination,
         namespace: ns,
         port: flags.port,
       }));
-      process.stdout.write(renderDump(read.objects, flags.output === 'json' ? 'json' : 'yaml'));
+      const objects: SourcedObject[] = [...read.objects];
+      if (flags['with-logs']) {
+        const snapshot = buildSnapshot(read.objects, 'cluster', { gaps: read.gaps, notes: read.notes });
+        const { pods, gaps } = evidencePods(snapshot, {
+          source: args.source,
+          destination: args.destination,
+          namespace,
+          port: flags.port,
+        });
+        const { readEvidenceObjects } = await import('../input/live-evidence.js');
+        const sinceMs = parseTimeout(flags.since, '--since');
+        const carried = await readEvidenceObjects(api, pods, gaps, {
+          sinceSeconds: Math.max(1, Math.ceil(sinceMs / 1000)),
+          lineCap: flags['log-lines'],
+          ztunnelAdmin: flags['ztunnel-admin'],
+        });
+        objects.push(...carried.map((object) => ({ object, origin: 'cluster' })));
+      }
+      process.stdout.write(renderDump(objects, flags.output === 'json' ? 'json' : 'yaml'));
       if (read.gaps.length > 0) {
         for (const g of read.gaps)
           process.stderr.write(

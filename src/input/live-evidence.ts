@@ -5,7 +5,7 @@
 import { PassThrough, Writable } from 'node:stream';
 import type { PodFact } from '../snapshot/types.js';
 import { ApiError, type ApiClient } from './api.js';
-import { addLogText, emptyEvidence, type RuntimeEvidence } from './evidence.js';
+import { addLogText, emptyEvidence, evidenceObject, type EvidenceObject, type RuntimeEvidence } from './evidence.js';
 import { parseZtunnelConfigDump } from './ztunnel-config-dump.js';
 
 export interface LiveEvidenceOptions {
@@ -39,21 +39,34 @@ function why(err: unknown): string {
   return (err as Error).message?.split('\n')[0] ?? String(err);
 }
 
-async function readLogs(api: ApiClient, e: EvidencePod, o: LiveEvidenceOptions, into: RuntimeEvidence) {
+interface RawEvidence {
+  logs?: string;
+  configDump?: string;
+  gaps: string[];
+}
+
+/** One proxy's logs (and ztunnel's config dump when asked), as text; failures are gaps. */
+async function readRaw(api: ApiClient, e: EvidencePod, o: LiveEvidenceOptions): Promise<RawEvidence> {
   const { pod } = e;
-  const container = proxyContainer(pod);
+  const out: RawEvidence = { gaps: [] };
   try {
-    const text = await api.getText(`/api/v1/namespaces/${pod.meta.namespace}/pods/${pod.meta.name}/log`, {
-      container,
+    out.logs = await api.getText(`/api/v1/namespaces/${pod.meta.namespace}/pods/${pod.meta.name}/log`, {
+      container: proxyContainer(pod),
       sinceSeconds: o.sinceSeconds,
       tailLines: o.lineCap,
       limitBytes: o.lineCap * BYTES_PER_LINE,
     });
-    const image = pod.containers.find((c) => c.name === container)?.image;
-    addLogText(into, text, { origin: name(pod), pod: name(pod), node: pod.nodeName, image });
   } catch (err) {
-    into.gaps.push(`the logs of ${e.role} ${name(pod)}: get pods/log ${why(err)}`);
+    out.gaps.push(`the logs of ${e.role} ${name(pod)}: get pods/log ${why(err)}`);
   }
+  if (o.ztunnelAdmin && e.role === 'ztunnel') {
+    try {
+      out.configDump = await fetchConfigDump(api, pod, o.timeoutMs ?? 10_000);
+    } catch (err) {
+      out.gaps.push(`the config dump of ztunnel ${name(pod)}: port-forward to ${ADMIN_PORT} ${why(err)}`);
+    }
+  }
+  return out;
 }
 
 /** GET /config_dump over a port-forward: one HTTP/1.0 request, read until Content-Length is in. */
@@ -114,37 +127,45 @@ async function fetchConfigDump(api: ApiClient, pod: PodFact, timeoutMs: number):
   });
 }
 
-async function readDump(api: ApiClient, e: EvidencePod, o: LiveEvidenceOptions, into: RuntimeEvidence) {
-  try {
-    const text = await fetchConfigDump(api, e.pod, o.timeoutMs ?? 10_000);
-    into.configDumps.push(parseZtunnelConfigDump(text, name(e.pod), e.pod.nodeName));
-    into.sources.push({ origin: name(e.pod), pod: name(e.pod), node: e.pod.nodeName, lines: 0 });
-  } catch (err) {
-    into.gaps.push(`the config dump of ztunnel ${name(e.pod)}: port-forward to ${ADMIN_PORT} ${why(err)}`);
-  }
-}
-
 export async function readLiveEvidence(
   api: ApiClient,
   pods: EvidencePod[],
   options: LiveEvidenceOptions,
 ): Promise<RuntimeEvidence> {
+  const raws = await Promise.all(pods.map((e) => readRaw(api, e, options)));
   const evidence = emptyEvidence();
-  const parts = await Promise.all(
-    pods.map(async (e) => {
-      const part = emptyEvidence();
-      await readLogs(api, e, options, part);
-      if (options.ztunnelAdmin && e.role === 'ztunnel') await readDump(api, e, options, part);
-      return part;
-    }),
-  );
   // In the order asked, whatever order the reads finished in.
-  for (const p of parts) {
-    evidence.ztunnelLogs.push(...p.ztunnelLogs);
-    evidence.proxyLogs.push(...p.proxyLogs);
-    evidence.configDumps.push(...p.configDumps);
-    evidence.sources.push(...p.sources);
-    evidence.gaps.push(...p.gaps);
-  }
+  raws.forEach((raw, i) => {
+    const { pod } = pods[i];
+    const image = pod.containers.find((c) => c.name === proxyContainer(pod))?.image;
+    if (raw.logs !== undefined)
+      addLogText(evidence, raw.logs, { origin: name(pod), pod: name(pod), node: pod.nodeName, image });
+    if (raw.configDump !== undefined) {
+      try {
+        evidence.configDumps.push(parseZtunnelConfigDump(raw.configDump, name(pod), pod.nodeName));
+      } catch (err) {
+        raw.gaps.push((err as Error).message);
+      }
+    }
+    evidence.gaps.push(...raw.gaps);
+  });
   return evidence;
+}
+
+/** `dump --with-logs`: one RuntimeEvidence object per proxy, read back by -f as the same evidence. */
+export async function readEvidenceObjects(
+  api: ApiClient,
+  pods: EvidencePod[],
+  gaps: string[],
+  options: LiveEvidenceOptions,
+): Promise<EvidenceObject[]> {
+  const raws = await Promise.all(pods.map((e) => readRaw(api, e, options)));
+  return raws.map((raw, i) => {
+    const { pod } = pods[i];
+    const image = pod.containers.find((c) => c.name === proxyContainer(pod))?.image;
+    return evidenceObject(
+      { namespace: pod.meta.namespace, name: pod.meta.name, node: pod.nodeName, image },
+      { ...raw, gaps: [...(i === 0 ? gaps : []), ...raw.gaps] },
+    );
+  });
 }

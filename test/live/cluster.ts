@@ -119,11 +119,23 @@ const RESOURCES: Record<string, Resource> = {
   ClusterRoleBinding: { base: '/apis/rbac.authorization.k8s.io/v1', plural: 'clusterrolebindings', namespaced: false },
   Role: { base: '/apis/rbac.authorization.k8s.io/v1', plural: 'roles', namespaced: true },
   RoleBinding: { base: '/apis/rbac.authorization.k8s.io/v1', plural: 'rolebindings', namespaced: true },
+  // kwok's (test/live/kwok.ts): the nodes it serves and where it finds logs and port-forward targets.
+  Node: { base: '/api/v1', plural: 'nodes', namespaced: false },
+  Logs: { base: '/apis/kwok.x-k8s.io/v1alpha1', plural: 'logs', namespaced: true },
+  PortForward: { base: '/apis/kwok.x-k8s.io/v1alpha1', plural: 'portforwards', namespaced: true },
 };
 
 export const FIXTURE_KINDS = Object.keys(RESOURCES).filter(
   (k) =>
-    !['Namespace', 'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'].includes(k),
+    ![
+      'Namespace',
+      'CustomResourceDefinition',
+      'ClusterRole',
+      'ClusterRoleBinding',
+      'Role',
+      'RoleBinding',
+      'Node',
+    ].includes(k),
 );
 
 export function resourceOf(kind: string): Resource {

@@ -1,0 +1,145 @@
+// Issue 16, live: every scenario with evidence files, served by kwok through the real API server as
+// the logs of the pods they belong to (`ztunnel-<node>.*`: the ztunnel on that node; `<ns>_<pod>.*`:
+// that pod) and as ztunnel's admin port (`config-dump-<node>.json`), read by the tool as the reader of
+// docs/rbac.md: the same verdict and findings as from the files. Without pods/log, or without
+// pods/portforward for --ztunnel-admin: a gap (AD909) and the configuration's verdict, never a failure.
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { explain } from '../../src/diagnose/explain.js';
+import { evidencePods } from '../../src/diagnose/evidence.js';
+import { readLiveEvidence } from '../../src/input/live-evidence.js';
+import { buildSnapshot } from '../../src/input/normalize.js';
+import { lastCopies, loadScenarios, type Scenario } from '../support/scenarios.js';
+import { EVIDENCE_NOW, outcomeOf, runScenarioOn } from '../support/run-scenario.js';
+import { TestWriter } from './cluster.js';
+import { Kwok, kwokSkipReason } from './kwok.js';
+import { liveRead } from './live-read.js';
+import { bindClusterRole, documentedClusterRole } from './rbac.js';
+import { ScenarioCluster } from './scenario-cluster.js';
+
+const kubeconfig = inject('kubeconfig');
+const skip = inject('liveSkip') || kwokSkipReason();
+if (skip && process.env.CI) throw new Error(`the runtime-evidence tests cannot run in CI: ${skip}`);
+
+const withEvidence = loadScenarios().filter((s) => s.flags.logs?.length || s.flags.configDump?.length);
+
+/** The pod a scenario's evidence file stands for. */
+function podOf(file: string, objects: any[]): any | undefined {
+  const stem = basename(file).replace(/(\.json)?\.log$|\.json$/, '');
+  const node = stem.match(/^(?:ztunnel|config-dump)-(.+)$/)?.[1];
+  if (node)
+    return objects.find((o) => o.kind === 'Pod' && o.metadata.labels?.app === 'ztunnel' && o.spec?.nodeName === node);
+  const [ns, name] = stem.split('_');
+  return objects.find((o) => o.kind === 'Pod' && o.metadata.namespace === ns && o.metadata.name === name);
+}
+
+async function serveEvidence(kwok: Kwok, s: Scenario): Promise<void> {
+  const objects = s.objects.map((o) => o.object);
+  const nodes = [...new Set(objects.filter((o) => o.kind === 'Pod' && o.spec?.nodeName).map((o) => o.spec.nodeName))];
+  await kwok.ensureNodes(nodes as string[]);
+  const texts = new Map<any, string>();
+  for (const file of s.flags.logs ?? []) {
+    const pod = podOf(file, objects);
+    if (!pod) throw new Error(`${s.name}: no pod for ${basename(file)}`);
+    texts.set(pod, (texts.get(pod) ?? '') + readFileSync(file, 'utf8'));
+  }
+  for (const [pod, text] of texts) {
+    const container = (pod.spec.containers.find((c: any) => c.name === 'istio-proxy') ?? pod.spec.containers[0]).name;
+    await kwok.serveLogs(pod.metadata.namespace, pod.metadata.name, container, text);
+  }
+  for (const file of s.flags.configDump ?? []) {
+    const pod = podOf(file, objects);
+    if (!pod) throw new Error(`${s.name}: no ztunnel pod for ${basename(file)}`);
+    await kwok.serveConfigDump(pod.metadata.namespace, pod.metadata.name, readFileSync(file, 'utf8'));
+  }
+}
+
+async function explainLive(s: Scenario, context: string, ztunnelAdmin: boolean) {
+  const { snapshot, api } = await liveRead(kubeconfig, s, context);
+  const query = { source: s.args[0], destination: s.args[1], namespace: s.flags.namespace ?? 'default' };
+  const wanted = evidencePods(snapshot, query);
+  const evidence = await readLiveEvidence(api, wanted.pods, { sinceSeconds: 600, lineCap: 2000, ztunnelAdmin });
+  evidence.gaps.unshift(...wanted.gaps);
+  const run = () =>
+    explain(snapshot, {
+      ...query,
+      port: s.flags.port,
+      method: s.flags.method,
+      path: s.flags.path,
+      headers: s.flags.header,
+      evidence,
+      now: EVIDENCE_NOW,
+    });
+  return { report: run(), outcome: outcomeOf(run), evidence };
+}
+
+describe.skipIf(!!skip)(`live runtime evidence through kwok${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  let writer: TestWriter;
+  let cluster: ScenarioCluster;
+  let kwok: Kwok;
+  beforeAll(async () => {
+    writer = new TestWriter(kubeconfig);
+    cluster = new ScenarioCluster(writer);
+    kwok = await Kwok.start(kubeconfig, writer);
+    await bindClusterRole(writer, documentedClusterRole(), 'reader');
+  });
+  afterAll(async () => {
+    kwok?.stop();
+    await writer?.createOrReplace(documentedClusterRole());
+  });
+
+  it('scenarios with evidence exist', () => expect(withEvidence.length).toBeGreaterThanOrEqual(10));
+
+  it.each(withEvidence.map((s) => [s.name, s] as const))('%s', async (_name, given) => {
+    const s = { ...given, objects: lastCopies(given.objects) };
+    const offline = outcomeOf(() => runScenarioOn(s, buildSnapshot(s.objects, 'cluster')));
+    kwok.closeServers();
+    await cluster.load(s.objects);
+    await serveEvidence(kwok, s);
+    const admin = !!s.flags.configDump?.length;
+    await writer.createOrReplace(documentedClusterRole());
+    if (admin) {
+      // --ztunnel-admin needs create on pods/portforward, granted apart (docs/rbac.md).
+      await writer.createOrReplace({
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'Role',
+        metadata: { name: 'ambient-doctor-ztunnel-admin', namespace: 'istio-system' },
+        rules: [{ apiGroups: [''], resources: ['pods/portforward'], verbs: ['create'] }],
+      });
+      await writer.createOrReplace({
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'RoleBinding',
+        metadata: { name: 'ambient-doctor-ztunnel-admin-reader', namespace: 'istio-system' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'ambient-doctor-ztunnel-admin' },
+        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'reader' }],
+      });
+    }
+    const live = await explainLive(s, 'reader', admin);
+    expect(live.evidence.gaps, 'the documented roles are enough').toEqual([]);
+    expect(live.outcome).toEqual(offline);
+
+    // Without the permission: a gap and the configuration's verdict, never a failure.
+    const configOnly = outcomeOf(() =>
+      runScenarioOn(
+        { ...s, flags: { ...s.flags, logs: undefined, configDump: undefined } },
+        buildSnapshot(s.objects, 'cluster'),
+      ),
+    );
+    const role = documentedClusterRole();
+    await writer.createOrReplace({ ...role, rules: role.rules.filter((r: any) => !r.resources.includes('pods/log')) });
+    await writer.request(
+      'DELETE',
+      '/apis/rbac.authorization.k8s.io/v1/namespaces/istio-system/rolebindings/ambient-doctor-ztunnel-admin-reader',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const denied = await explainLive(s, 'reader', admin);
+    expect(denied.evidence.gaps.join('; ')).toMatch(
+      admin ? /port-forward to 15000 forbidden/ : /get pods\/log forbidden/,
+    );
+    expect(denied.report.verdict.outcome).toBe(configOnly.outcome);
+    const codes = denied.report.findings.map((f) => f.code);
+    expect(codes).toContain('AD909');
+    expect(codes.filter((c) => c !== 'AD909')).toEqual(configOnly.findings!.map((f) => f.split(' ')[0]));
+  });
+});
