@@ -32,7 +32,11 @@ export default class Dump extends Command {
       description: 'also the recent logs of the ztunnels and waypoints on the path, so a ticket carries everything',
     }),
     since: Flags.string({ default: '5m', description: 'with --with-logs: only log lines newer than this' }),
-    'log-lines': Flags.integer({ default: 2000, min: 1, description: 'with --with-logs: at most this many lines per pod' }),
+    'log-lines': Flags.integer({
+      default: 2000,
+      min: 1,
+      description: 'with --with-logs: at most this many lines per pod',
+    }),
     'ztunnel-admin': Flags.boolean({
       default: false,
       description: "with --with-logs: also ztunnel's config dumps (needs create on pods/portforward)",

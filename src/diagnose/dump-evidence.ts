@@ -19,9 +19,9 @@ export interface DumpContext {
   now: string;
 }
 
-/** The view of the ztunnel on a node: by `localNode`, or the only dump there is. */
+/** The view of the ztunnel on a node: by `localNode`, or the only dump there is when it names no node. */
 function viewFor(views: ZtunnelView[], node: string | undefined): ZtunnelView | undefined {
-  return views.find((v) => v.node && v.node === node) ?? (views.length === 1 ? views[0] : undefined);
+  return views.find((v) => v.node && v.node === node) ?? (views.length === 1 && !views[0].node ? views[0] : undefined);
 }
 
 function workloadOf(view: ZtunnelView, pod: PodFact): ZtunnelWorkload | undefined {
@@ -117,12 +117,10 @@ export function dumpEvidence(views: ZtunnelView[], c: DumpContext): Finding[] {
   const out: Finding[] = [];
   if (differs.length) out.push(finding('AD908', `${differs.join('. ')}.`));
   const versions = [...new Set(views.map((v) => v.version).filter(Boolean))];
+  const version = versions.length ? `; ztunnel ${versions.join(', ')}` : '';
+  const origins = `${views.map((v) => v.origin).join(', ')}${version}`;
   out.push(
-    finding(
-      'AD907',
-      `ztunnel's view (${views.map((v) => v.origin).join(', ')}${versions.length ? `; ztunnel ${versions.join(', ')}` : ''}): ` +
-        `${seen.length ? seen.join('; ') : 'nothing about these pods'}.`,
-    ),
+    finding('AD907', `ztunnel's view (${origins}): ${seen.length ? seen.join('; ') : 'nothing about these pods'}.`),
   );
   return out;
 }

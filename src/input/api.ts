@@ -95,7 +95,8 @@ export class ApiClient {
 
   /** A GET whose answer is text (a pod's logs); non-2xx answers throw ApiError as for JSON. */
   async getText(path: string, query: Record<string, string | number | undefined> = {}): Promise<string> {
-    return (await this.send(path, query, 'text/plain')).body;
+    // The API server refuses text/plain for pods/log (406); kubectl asks for anything.
+    return (await this.send(path, query, '*/*')).body;
   }
 
   async get(path: string, query: Record<string, string | number | undefined> = {}): Promise<any> {

@@ -111,6 +111,8 @@ async function fetchConfigDump(api: ApiClient, pod: PodFact, timeoutMs: number):
     });
     const errStream = new Writable({
       write(chunk: Buffer, _enc, cb) {
+        // The error channel's first frame holds only the port number, which PortForward strips.
+        if (chunk.length === 0) return cb();
         errors.push(chunk);
         finish(new Error(Buffer.concat(errors).toString().trim() || 'port-forward error'));
         cb();

@@ -21,3 +21,11 @@ export async function bindClusterRole(writer: TestWriter, role: any, user: strin
     subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }],
   });
 }
+
+/** The opt-in Role for --ztunnel-admin, the second yaml block of docs/rbac.md. */
+export function ztunnelAdminRole(): any {
+  const doc = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'rbac.md'), 'utf8');
+  const block = [...doc.matchAll(/```yaml\n([\s\S]*?)```/g)][1];
+  if (!block) throw new Error('docs/rbac.md has no second yaml block');
+  return load(block[1]);
+}
