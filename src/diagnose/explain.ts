@@ -120,7 +120,8 @@ export function explain(snapshot: Snapshot, query: ExplainQuery, options: Explai
     // Issue 16: a disagreement between the configuration and the dataplane is said first.
     const against = findings.filter((f) => f.code === 'AD906' || f.code === 'AD908').map((f) => f.code);
     if (against.length)
-      verdict.summary = `The dataplane's own evidence disagrees with this prediction (${against.join(', ')}). ${verdict.summary}`;
+      verdict.summary =
+        `The dataplane's own evidence disagrees with this prediction (${against.join(', ')}). ` + verdict.summary;
   }
   const merged = mergeFindings(findings);
   if (options.prove !== false) {
