@@ -59,12 +59,16 @@ function ztunnelEvent(r: ZtunnelLogRecord, ztunnelVersion: string | undefined): 
     // §2.5: ztunnel 1.22-1.23 print no detail, so a DENY and an unmatched ALLOW read alike.
     if (s?.id === 'policy-rejection' && olderThan(ztunnelVersion, '1.24'))
       cause = `a DENY matched or no ALLOW did: ztunnel ${ztunnelVersion} prints no detail`;
+    const policy = error.match(DETAIL_IN_DENY)?.[1];
+    // §2.5: STRICT mTLS (or a port-level mode) shows as a DENY istiod converted from PeerAuthentication.
+    if (policy && /\/(istio_converted_static_strict|converted_peer_authentication_)/.test(policy))
+      cause = 'STRICT mTLS rejected a plaintext connection (the DENY istiod converts PeerAuthentication into)';
     signature = {
       id: s?.id ?? `other:${error}`,
-      label: `"${s?.text ?? error}"`,
+      label: `"${s?.text ?? error}${policy ? ` ${policy}` : ''}"`,
       verdict: s?.verdict ?? 'dataplane',
       cause,
-      policy: error.match(DETAIL_IN_DENY)?.[1],
+      policy,
     };
   }
   return {

@@ -26,6 +26,18 @@ const FLAG_SIGNATURES: Record<string, Omit<EnvoySignature, 'label'>> = {
   NC: { id: 'envoy-no-cluster', verdict: 'dataplane', cause: 'the proxy has no cluster for the destination' },
 };
 
+/** Every signature id, for the test that each has a scenario. */
+export const ENVOY_SIGNATURE_IDS = [
+  'envoy-rbac-allow-none',
+  'envoy-rbac-deny',
+  'envoy-ext-authz-denied',
+  'envoy-upstream-refused',
+  'envoy-upstream-connect-timeout',
+  'envoy-upstream-failure',
+  ...Object.values(FLAG_SIGNATURES).map((s) => s.id),
+  'envoy-local-5xx',
+];
+
 /** The signature of a record; `undefined` when it completed (the app answered, whatever its code). */
 export function envoySignatureOf(r: EnvoyAccessRecord): EnvoySignature | undefined {
   const flags = r.responseFlags.split(',').filter(Boolean);

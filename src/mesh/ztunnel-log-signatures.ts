@@ -26,6 +26,18 @@ export const LOG_SIGNATURES: LogSignature[] = [
     cause: 'ALLOW policies apply at the destination ztunnel and none matched',
   },
   {
+    id: 'rejection-workload-not-found',
+    text: 'connection closed due to policy rejection: workload not found',
+    verdict: 'dataplane',
+    cause: 'the destination ztunnel does not know the workload the connection is for (xDS lag, or not in the mesh)',
+  },
+  {
+    id: 'rejection-workload-mismatch',
+    text: 'connection closed due to policy rejection: workload mismatch',
+    verdict: 'dataplane',
+    cause: 'the workload at the destination address is not the one the connection was meant for (an IP reused)',
+  },
+  {
     id: 'policy-rejection',
     text: 'connection closed due to policy rejection',
     verdict: 'policy-denied',
@@ -36,6 +48,18 @@ export const LOG_SIGNATURES: LogSignature[] = [
     text: 'connection closed due to policy change',
     verdict: 'policy-denied',
     cause: 'a policy update now denies an established connection',
+  },
+  {
+    id: 'certificate-revoked',
+    text: 'connection closed: peer certificate revoked by CRL',
+    verdict: 'dataplane',
+    cause: "the peer's certificate is on the CA's revocation list",
+  },
+  {
+    id: 'connection-drain',
+    text: 'connection closed due to connection drain',
+    verdict: 'dataplane',
+    cause: 'the ztunnel was draining (restart or rollout) and closed connections still open',
   },
   {
     id: 'hbone-401',
