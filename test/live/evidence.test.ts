@@ -48,7 +48,7 @@ async function serveEvidence(kwok: Kwok, s: Scenario): Promise<void> {
   for (const o of objects)
     if (
       o.kind === 'Pod' &&
-      (o.metadata.labels?.app === 'ztunnel' || o.metadata.labels?.['gateway.networking.k8s.io/gateway-name'])
+      (o.metadata?.labels?.app === 'ztunnel' || o.metadata?.labels?.['gateway.networking.k8s.io/gateway-name'])
     )
       if (!texts.has(o)) texts.set(o, '');
   for (const [pod, text] of texts) {
