@@ -245,7 +245,7 @@ interface EvidenceFlagValues {
   since: string;
   'log-lines': number;
   'ztunnel-admin': boolean;
-  'request-timeout'?: string;
+  verbose?: boolean;
 }
 
 /**
@@ -267,6 +267,7 @@ export async function gatherEvidence(
     const sinceMs = parseTimeout(flags.since, '--since');
     const { readLiveEvidence } = await import('../input/live-evidence.js');
     const wanted = pods();
+    const before = { requests: api.requests, bytes: api.bytes };
     live = await withSpinner('reading ztunnel and waypoint logs', () =>
       readLiveEvidence(api, wanted.pods, {
         sinceSeconds: Math.max(1, Math.ceil(sinceMs / 1000)),
@@ -275,6 +276,11 @@ export async function gatherEvidence(
       }),
     );
     live.gaps.unshift(...wanted.gaps);
+    if (flags.verbose)
+      process.stderr.write(
+        `evidence: ${api.requests - before.requests} more requests, ${api.bytes - before.bytes} bytes ` +
+          `(${wanted.pods.length} pods)\n`,
+      );
   }
   const parts = [snapshot.evidence, files, live].filter((e) => hasEvidence(e));
   return parts.length ? mergeEvidence(...parts) : undefined;
