@@ -19,6 +19,7 @@ import { checkMissingNamespaces } from './missing-namespaces.js';
 import type { ExplainReport, PairResult, Symptom } from './report.js';
 import type { RuntimeEvidence } from '../input/evidence.js';
 import { evidenceFindings } from './evidence.js';
+import { istioVersionOf } from '../mesh/versions.js';
 
 export interface ExplainQuery {
   source: string;
@@ -162,6 +163,7 @@ export function explain(snapshot: Snapshot, query: ExplainQuery, options: Explai
     verdict,
     path,
     findings: merged,
+    istio: istioVersionOf(snapshot),
   };
 }
 

@@ -83,6 +83,8 @@ export interface ExplainReport {
   verdict: Verdict;
   path: Hop[];
   findings: Finding[];
+  /** The Istio release the version-dependent rules assumed, and where it was read. */
+  istio: { version?: string; from: string; ztunnel?: string[] };
 }
 
 export interface ProbeResult {

@@ -412,12 +412,16 @@ function meshSettings(configMaps: ConfigMapFact[], pods: PodFact[]): MeshSetting
         .filter(Boolean);
     }
     settings.istioVersion = imageTag(`x:${cni.data.CURRENT_AGENT_VERSION ?? ''}`);
+    if (settings.istioVersion)
+      settings.istioVersionFrom = `CURRENT_AGENT_VERSION of ConfigMap ${cni.meta.namespace}/${cni.meta.name}`;
     if (cni.data.AMBIENT_DNS_CAPTURE !== undefined) settings.dnsCapture = cni.data.AMBIENT_DNS_CAPTURE === 'true';
     settings.sources.push(refTo('ConfigMap', cni.meta));
   }
   if (!settings.istioVersion) {
     const istiod = pods.find((p) => p.meta.labels.app === 'istiod' || p.meta.labels.app === ZTUNNEL_APP_VALUE);
     settings.istioVersion = imageTag(istiod?.containers[0]?.image);
+    if (settings.istioVersion && istiod)
+      settings.istioVersionFrom = `image ${istiod.containers[0].image} of ${istiod.meta.namespace}/${istiod.meta.name}`;
   }
   return settings;
 }

@@ -3,6 +3,7 @@
 // the host by name, DNS capture.
 import type { MeshSettings, PodFact, ServiceEntryFact } from '../snapshot/types.js';
 import { ANNOTATION_DNS_CAPTURE } from './constants.js';
+import { olderThan } from './versions.js';
 
 /** Why this client bypasses the egress waypoint, or undefined when it does not. */
 export function egressBypassReason(
@@ -14,7 +15,9 @@ export function egressBypassReason(
   const entryName = `ServiceEntry ${entry.meta.namespace}/${entry.meta.name}`;
   const hasVip = entry.addresses.length > 0 || entry.statusAddresses.length > 0;
   const annotation = client.meta.annotations[ANNOTATION_DNS_CAPTURE];
-  const dnsCapture = annotation !== undefined ? annotation === 'true' : (mesh.dnsCapture ?? true);
+  // §9: istio-cni captures DNS by default from 1.25; an older release (when known) does not.
+  const dnsCapture =
+    annotation !== undefined ? annotation === 'true' : (mesh.dnsCapture ?? !olderThan(mesh.istioVersion, '1.25'));
   if (entry.resolution === 'NONE' && !entry.addresses.length)
     return `${entryName} has resolution NONE, so no VIP is allocated`;
   if (!hasVip) {

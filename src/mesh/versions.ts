@@ -39,3 +39,25 @@ export function ztunnelVersion(snapshot: Snapshot, node?: string): ReadVersion |
   }
   return undefined;
 }
+
+export interface IstioVersionFact {
+  /** The release the version-dependent rules assume; absent when nothing in the input shows it. */
+  version?: string;
+  from: string;
+  /** ztunnel releases by image, when they differ from the control plane's. */
+  ztunnel?: string[];
+}
+
+/** The release the rules that differ by version assume (dry-run §4.4, DNS capture §9, log texts §2.5). */
+export function istioVersionOf(snapshot: Snapshot): IstioVersionFact {
+  const { istioVersion, istioVersionFrom } = snapshot.mesh;
+  const ztunnel = [...new Set(snapshot.ztunnels.map((z) => ofPod(z)?.version).filter((v): v is string => !!v))];
+  const differing = ztunnel.filter((v) => v !== istioVersion);
+  return {
+    ...(istioVersion ? { version: istioVersion } : {}),
+    from: istioVersion
+      ? (istioVersionFrom ?? 'the input')
+      : 'nothing in the input shows it (istio-cni ConfigMap, istiod or ztunnel image): the newest rules apply',
+    ...(differing.length ? { ztunnel: ztunnel.sort() } : {}),
+  };
+}

@@ -244,8 +244,16 @@ export function renderExplainText(r: ExplainReport, o: TextOptions): string {
     whyBlock(decisive, o),
     pathBlock(r.path, decisive, ends, o, endsOf(r, o)),
     findingsBlock(r.findings, decisive, o),
+    o.wide ? istioLine(r.istio) : '',
     moreHint(o),
   ]);
+}
+
+/** -o wide: the release the version-dependent rules assumed. */
+function istioLine(i: ExplainReport['istio'] | undefined): string {
+  if (!i) return '';
+  const zt = i.ztunnel ? `; ztunnel images ${i.ztunnel.join(', ')}` : '';
+  return i.version ? `Istio ${i.version} assumed (${i.from})${zt}` : `Istio version unknown: ${i.from}${zt}`;
 }
 
 export function renderProbesText(r: ProbesReport, o: TextOptions): string {

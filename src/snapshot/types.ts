@@ -279,6 +279,8 @@ export interface MeshSettings {
   probeSnatIPv4: string; // §7
   probeSnatIPv6: string; // §7
   istioVersion?: string;
+  /** Where istioVersion was read (the istio-cni ConfigMap, an image), for the report. */
+  istioVersionFrom?: string;
   /** istiod's PILOT_AUTO_ALLOW_WAYPOINT_POLICY (§4.7), read from the istiod Deployment. */
   autoAllowWaypointPolicy: boolean;
   /** meshConfig.outboundTrafficPolicy.mode; ztunnel does not enforce REGISTRY_ONLY (§9). */
