@@ -8,14 +8,13 @@
 //   npm run bench:evidence [-- --runs 15]
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, openSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { openSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import { createServer } from 'node:net';
-import { cpus, tmpdir } from 'node:os';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { loadAll } from 'js-yaml';
+import { freePort, startTestenv } from './testenv.mjs';
 
 const ROOT = join(import.meta.dirname, '..');
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '15' } } });
@@ -23,15 +22,7 @@ const RUNS = Number(values.runs);
 const CLI = join(ROOT, 'bin', 'kubectl-ambient_doctor');
 const LINES = 2000;
 
-async function freePort() {
-  const s = createServer().listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const { port } = s.address();
-  s.close();
-  return port;
-}
-
-const dir = mkdtempSync(join(tmpdir(), 'ambient-doctor-bench-evidence-'));
+const { dir, kubeconfig } = await startTestenv('ambient-doctor-bench-evidence-');
 const children = [];
 process.on('exit', () => {
   for (const c of children) {
@@ -39,20 +30,6 @@ process.on('exit', () => {
       process.kill(-c.pid, 'SIGTERM');
     } catch {}
   }
-});
-const [port, etcdPort] = [await freePort(), await freePort()];
-const server = spawn(
-  join(ROOT, '.testenv/bin/k8s-testenv'),
-  ['--dir', dir, '--port', String(port), '--etcd-port', String(etcdPort)],
-  {
-    detached: true,
-    stdio: ['ignore', 'pipe', openSync(join(dir, 'testenv.log'), 'w')],
-  },
-);
-children.push(server);
-const kubeconfig = await new Promise((resolve, reject) => {
-  server.once('exit', (c) => reject(new Error(`k8s-testenv exited ${c}`)));
-  createInterface({ input: server.stdout }).on('line', (l) => l.startsWith('READY ') && resolve(l.slice(6).trim()));
 });
 
 const kubectl = (args, input) => {

@@ -4,47 +4,18 @@
 // Reports p50/p95 wall time of 20 runs, API requests and bytes, peak RSS, and, as the floor,
 // the wall time of `kubectl get` for the same objects.
 import { spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtempSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
-import { createServer } from 'node:net';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { load, loadAll } from 'js-yaml';
 import { generateCluster, QUERY } from './generate.mjs';
+import { startTestenv } from './testenv.mjs';
 
 const ROOT = join(import.meta.dirname, '..');
 const RUNS = 20;
 
-async function freePort() {
-  const s = createServer().listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const { port } = s.address();
-  s.close();
-  return port;
-}
-
-const dir = mkdtempSync(join(tmpdir(), 'ambient-doctor-bench-live-'));
-const [port, etcdPort] = [await freePort(), await freePort()];
-const server = spawn(
-  join(ROOT, '.testenv/bin/k8s-testenv'),
-  ['--dir', dir, '--port', String(port), '--etcd-port', String(etcdPort)],
-  {
-    detached: true,
-    stdio: ['ignore', 'pipe', openSync(join(dir, 'testenv.log'), 'w')],
-  },
-);
-const kubeconfig = await new Promise((resolve, reject) => {
-  server.once('exit', (c) => reject(new Error(`k8s-testenv exited ${c}`)));
-  createInterface({ input: server.stdout }).on('line', (l) => l.startsWith('READY ') && resolve(l.slice(6).trim()));
-});
-const stop = () => {
-  try {
-    process.kill(-server.pid, 'SIGTERM');
-  } catch {}
-};
-process.on('exit', stop);
+const { kubeconfig } = await startTestenv('ambient-doctor-bench-live-');
 
 // Fixture writes go over one keep-alive agent with bounded concurrency.
 const cfg = load(readFileSync(kubeconfig, 'utf8'));
@@ -215,5 +186,4 @@ console.log(
   `targets: p50 <= 1.2 x parallel floor (${(1.2 * floorParallel).toFixed(0)} ms) ${p50 <= 1.2 * floorParallel ? 'met' : 'NOT met'}; ` +
     `p50 <= 1.5 x floor (${(1.5 * floorSerial).toFixed(0)} ms serial floor) ${p50 <= 1.5 * floorSerial ? 'met' : 'NOT met'}; p50 < 1000 ms ${p50 < 1000 ? 'met' : 'NOT met'}; RSS < 200 MB ${Math.max(...rss) / 1024 < 200 ? 'met' : 'NOT met'}`,
 );
-stop();
 process.exit(0);
