@@ -83,8 +83,15 @@ export function evidencePods(
   query: ExplainQuery,
 ): { pods: { pod: PodFact; role: 'ztunnel' | 'waypoint' }[]; gaps: string[] } {
   const ctx = createContext(snapshot);
-  const src = resolveSource(snapshot, query.source, query.namespace);
-  const dest = resolveDestination(snapshot, query.destination, query.namespace, query.port);
+  let src: ReturnType<typeof resolveSource>;
+  let dest: ReturnType<typeof resolveDestination>;
+  try {
+    src = resolveSource(snapshot, query.source, query.namespace);
+    dest = resolveDestination(snapshot, query.destination, query.namespace, query.port);
+  } catch {
+    // The question itself cannot be resolved: explain says why (an error, or unknown from RBAC gaps).
+    return { pods: [], gaps: [] };
+  }
   const binding = src.kind === 'pods' ? bindWaypoint(ctx, src.pods, dest) : { findings: [] };
   const ends = [...src.pods, ...dest.targets.map((t) => t.pod)];
   const nodes = [...new Set(ends.map((p) => p.nodeName).filter((n): n is string => !!n))];

@@ -8,7 +8,9 @@ import { basename } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { explain } from '../../src/diagnose/explain.js';
 import { evidencePods } from '../../src/diagnose/evidence.js';
-import { readLiveEvidence } from '../../src/input/live-evidence.js';
+import { readEvidenceObjects, readLiveEvidence } from '../../src/input/live-evidence.js';
+import { renderDump } from '../../src/input/dump.js';
+import { parseManifestText } from '../../src/input/files.js';
 import { buildSnapshot } from '../../src/input/normalize.js';
 import { lastCopies, loadScenarios, type Scenario } from '../support/scenarios.js';
 import { EVIDENCE_NOW, outcomeOf, runScenarioOn } from '../support/run-scenario.js';
@@ -97,6 +99,32 @@ describe.skipIf(!!skip)(`live runtime evidence through kwok${skip ? ` (skipped: 
   });
 
   it('scenarios with evidence exist', () => expect(withEvidence.length).toBeGreaterThanOrEqual(10));
+
+  it('dump --with-logs carries what a live read saw: -f on the dump gives the same evidence findings', async () => {
+    const given = withEvidence.find((x) => x.name.startsWith('logs-01'))!;
+    const s = { ...given, objects: lastCopies(given.objects) };
+    kwok.closeServers();
+    await cluster.load(s.objects);
+    await serveEvidence(kwok, s);
+    await writer.createOrReplace(documentedClusterRole());
+    const { snapshot, api, read } = await liveRead(kubeconfig, s, 'reader');
+    const query = { source: s.args[0], destination: s.args[1], namespace: 'default' };
+    const wanted = evidencePods(snapshot, query);
+    const options = { sinceSeconds: 600, lineCap: 2000, ztunnelAdmin: false };
+    const carried = await readEvidenceObjects(api, wanted.pods, wanted.gaps, options);
+    const dumped = parseManifestText(
+      renderDump([...read.objects, ...carried.map((object) => ({ object, origin: 'cluster' }))], 'yaml'),
+      'dump.yaml',
+    );
+    const fromDump = buildSnapshot(dumped);
+    expect(fromDump.evidence.ztunnelLogs.length).toBeGreaterThan(0);
+    const live = await readLiveEvidence(api, wanted.pods, options);
+    const codes = (evidence: typeof live) =>
+      explain(snapshot, { ...query, evidence, now: EVIDENCE_NOW }).findings.map((f) => `${f.code} ${f.detail}`);
+    // The same records, named by where they came from (the pod, or the pod in the dump).
+    const strip = (xs: string[]) => xs.map((x) => x.replace(/e\.g\. [^)]*\)/g, 'e.g. …)'));
+    expect(strip(codes(fromDump.evidence))).toEqual(strip(codes(live)));
+  });
 
   it.each(withEvidence.map((s) => [s.name, s] as const))('%s', async (_name, given) => {
     const s = { ...given, objects: lastCopies(given.objects) };
