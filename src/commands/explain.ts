@@ -69,8 +69,10 @@ export default class Explain extends Command {
         headers: flags.header,
         symptom: observedSymptom(flags.symptom),
       };
+      // The question is answered (or refused with its one-line reason) before any evidence is read.
+      let report = explain(snapshot, query);
       const evidence = await gatherEvidence(flags, snapshot, api, () => evidencePods(snapshot, query));
-      const report = explain(snapshot, { ...query, ...(evidence ? { evidence } : {}) });
+      if (evidence) report = explain(snapshot, { ...query, evidence });
       if (flags.fix !== undefined) {
         process.stdout.write(fixManifests(report.findings, flags.fix));
         return;

@@ -184,7 +184,17 @@ describe.skipIf(!!skip)(`live CLI${skip ? ` (skipped: ${skip})` : ''}`, () => {
     const file = join(mkdtempSync(join(tmpdir(), 'dump-')), 'case.yaml');
     writeFileSync(file, dump.stdout);
     const offline = cli(['explain', 'test/curl', 'helloworld.hello:5000', '-f', file, '-o', 'json']);
-    const live = cli(['explain', 'test/curl', 'helloworld.hello:5000', '--kubeconfig', kubeconfig, '-o', 'json']);
+    // A dump without --with-logs carries no runtime evidence; live, that is --no-evidence.
+    const live = cli([
+      'explain',
+      'test/curl',
+      'helloworld.hello:5000',
+      '--kubeconfig',
+      kubeconfig,
+      '-o',
+      'json',
+      '--no-evidence',
+    ]);
     expect(offline.code).toBe(live.code);
     // The same report, except that a file names where each object came from (origins).
     const withoutOrigins = (report: any) => ({
