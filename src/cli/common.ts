@@ -132,7 +132,13 @@ export async function readCluster(
   });
   const reader = new ClusterReader(api);
   const read = await withSpinner(`reading cluster ${loaded.server}`, () =>
-    p.kind === 'explain' ? reader.readExplain(p) : p.kind === 'probes' ? reader.readProbes(p) : reader.readMatrix(p),
+    p.kind === 'explain'
+      ? reader.readExplain(p)
+      : p.kind === 'probes'
+        ? reader.readProbes(p)
+        : p.kind === 'check'
+          ? reader.readCheck(p)
+          : reader.readMatrix(p),
   );
   if (flags.verbose) process.stderr.write(`${api.requests} requests, ${api.bytes} bytes\n`);
   return { read, namespace, api };

@@ -14,7 +14,7 @@ import { podClassKeys, relativeSourceClasses } from './pod-classes.js';
 import { podAddressed, serviceAddressed, type ResolvedDestination } from './resolve.js';
 import { bindingFor, routeFor } from './route.js';
 import { evaluateRoute } from './paths/index.js';
-import type { MatrixCell, MatrixReport, PairResult } from './report.js';
+import type { Finding, MatrixCell, MatrixReport, PairResult } from './report.js';
 
 export interface MatrixQuery {
   namespaces: string[] | 'all';
@@ -23,7 +23,16 @@ export interface MatrixQuery {
   servicePorts?: boolean;
   /** false: evaluate every cell (what the class evaluation is tested against). */
   classes?: boolean;
+  /** The workloads to cross instead of one pod per workload of the namespaces (check: one per class). */
+  workloads?: { name: string; pod: PodFact }[];
+  /** Keep the decisive finding on each failing cell (`MatrixCellWithFinding`). */
+  keepDecisive?: boolean;
+  /** With servicePorts: a pod no Service selects is reached on its declared container ports. */
+  podPortsWithoutService?: boolean;
 }
+
+/** A cell that carries the finding that decided it (check reads it; it is never rendered). */
+export type MatrixCellWithFinding = MatrixCell & { finding?: Finding };
 
 /**
  * The destinations a workload is reached as: one pod on --port, or (--service-ports) each Service
@@ -40,7 +49,13 @@ function destinationsOf(
     return [podAddressed(pod, port, `${dst.name}:${port}`)];
   }
   const out: ResolvedDestination[] = [];
-  for (const svc of servicesSelecting(snapshot, pod)) {
+  const services = servicesSelecting(snapshot, pod);
+  if (services.length === 0 && query.podPortsWithoutService) {
+    const declared = pod.containers.flatMap((c) => c.ports.filter((p) => p.protocol === 'TCP'));
+    for (const port of new Set(declared.map((p) => p.containerPort)))
+      out.push(podAddressed(pod, port, `${dst.name}:${port}`));
+  }
+  for (const svc of services) {
     for (const sp of svc.ports) {
       const targetPort = resolvePodPort(pod, sp.targetPort, sp.protocol);
       if (targetPort === undefined) continue;
@@ -70,7 +85,7 @@ export function matrixStream(
   if (query.port === undefined && !query.servicePorts)
     throw new UsageError('name the port with --port, or use --service-ports');
   const ctx = createContext(snapshot, 'verdict');
-  const workloads = matrixWorkloads(snapshot, query.namespaces);
+  const workloads = query.workloads ?? matrixWorkloads(snapshot, query.namespaces);
   if (query.namespaces !== 'all') {
     for (const ns of query.namespaces)
       if (!snapshot.namespaces.has(ns)) throw new UsageError(`namespace "${ns}" not found`);
@@ -103,6 +118,7 @@ export function matrixStream(
       symptom: unknown ? 'unknown' : pair.symptom,
       enforcedBy: unknown ? 'none' : pair.enforcedBy,
       ...(pair.decisive && !unknown ? { code: pair.decisive.code } : {}),
+      ...(pair.decisive && !unknown && query.keepDecisive ? { finding: pair.decisive } : {}),
     } as const;
   };
   function* cells(): Generator<MatrixCell> {
@@ -145,6 +161,7 @@ export function matrixStream(
             enforcedBy: answer.enforcedBy,
           };
           if (answer.code !== undefined) cell.code = answer.code;
+          if (answer.finding !== undefined) (cell as MatrixCellWithFinding).finding = answer.finding;
           if (service !== undefined) cell.service = service;
           yield cell;
         }
@@ -160,7 +177,7 @@ export function matrixStream(
   return { header, cells: cells() };
 }
 
-type Answer = Pick<MatrixCell, 'outcome' | 'symptom' | 'enforcedBy' | 'code'>;
+type Answer = Pick<MatrixCell, 'outcome' | 'symptom' | 'enforcedBy' | 'code'> & { finding?: Finding };
 
 /** Small numbers for the workloads' classes, or undefined when no two workloads share one. */
 function classIds<W extends { pod: PodFact }>(

@@ -3,7 +3,7 @@ import type { PodFact, Snapshot } from '../snapshot/types.js';
 import { podRef, refText } from '../snapshot/ref.js';
 import { resolvePodPort } from '../mesh/services.js';
 import { finding, type Finding } from '../findings/finding.js';
-import { createContext, enrollmentOf, podName } from './context.js';
+import { createContext, enrollmentOf, podName, type EvalContext } from './context.js';
 import { podAddressed, resolveOrExplainGaps, resolveSource } from './resolve.js';
 import { directPath } from './paths/index.js';
 import { liftable, mergeFindings, symptomFinding } from './verdict.js';
@@ -18,9 +18,10 @@ export function probes(
   input: string,
   namespace: string,
   observed?: Symptom,
-  options: { prove?: boolean } = {},
+  options: { prove?: boolean; ctx?: EvalContext } = {},
 ): ProbesReport {
-  const ctx = createContext(snapshot);
+  // A scan of every pod shares one context (check).
+  const ctx = options.ctx ?? createContext(snapshot);
   const target = resolveOrExplainGaps(snapshot, () => resolveSource(snapshot, input, namespace));
   const results: ProbeResult[] = [];
   const unread = unreadReason(snapshot);

@@ -20,7 +20,7 @@ function declaredPorts(pod: PodFact): string[] {
   return pod.containers.flatMap((c) => c.ports.map((p) => `${p.containerPort}${p.name ? `/${p.name}` : ''}`));
 }
 
-function serviceTargets(
+export function serviceTargets(
   snapshot: Snapshot,
   svc: ServiceFact,
   sp: ServicePortFact,

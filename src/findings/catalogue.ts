@@ -52,6 +52,17 @@ export const FINDINGS = {
   // ztunnel, §2
   AD201: { severity: 'error', title: 'No ready ztunnel on the node', section: '§2.1, §2.3' },
   AD202: { severity: 'info', title: 'No ztunnel pods in the input: a healthy dataplane is assumed', section: '§2.1' },
+  AD203: {
+    severity: 'error',
+    title: 'No ready istiod: ztunnel and waypoints get no new configuration or certificates',
+    section: '§0, §2.3, §6.4',
+  },
+  AD204: {
+    severity: 'error',
+    title: 'No ready istio-cni on a node with ambient pods: new pods there are not captured',
+    section: '§1.4, §2.1',
+  },
+  AD205: { severity: 'warning', title: 'Mesh components run different Istio versions', section: '§0' },
   // PeerAuthentication, §3
   AD301: { severity: 'error', title: 'STRICT mTLS rejects the plaintext connection', section: '§3.1, §3.2' },
   AD302: {
@@ -65,6 +76,11 @@ export const FINDINGS = {
     section: '§3.1',
   },
   AD304: { severity: 'warning', title: 'Several PeerAuthentications at one level: the oldest wins', section: '§3.1' },
+  AD305: {
+    severity: 'warning',
+    title: 'STRICT mTLS covers pods that plaintext clients can reach: they will be reset',
+    section: '§3.1, §3.2, §10',
+  },
   // AuthorizationPolicy at the destination ztunnel, §4
   AD401: { severity: 'error', title: 'A DENY AuthorizationPolicy matches the connection', section: '§4.4' },
   AD402: { severity: 'error', title: 'ALLOW policies apply, but none allows the connection', section: '§4.2, §4.4' },
@@ -90,6 +106,16 @@ export const FINDINGS = {
     section: '§4.1 (ztunnel-authz.md §4.1)',
   },
   AD412: { severity: 'info', title: 'ipBlocks match the pod IP, which the CNI may rewrite', section: '§4.2' },
+  AD413: {
+    severity: 'warning',
+    title: 'targetRefs name a target that does not exist or has no waypoint: nothing enforces the policy',
+    section: '§4.1, §6.4',
+  },
+  AD414: {
+    severity: 'warning',
+    title: 'A policy names a namespace or service account no pod in the input has',
+    section: '§4.2, §4.6',
+  },
   // NetworkPolicy, §8
   AD501: { severity: 'error', title: 'NetworkPolicy on the destination blocks HBONE port 15008', section: '§8' },
   AD502: { severity: 'error', title: 'NetworkPolicy on the source blocks egress to HBONE port 15008', section: '§8' },
@@ -176,6 +202,7 @@ export const FINDINGS = {
     title: 'An Istio status condition disagrees with the computed effect',
     section: '§4.3, §4.8',
   },
+  AD814: { severity: 'info', title: 'A waypoint nothing is bound to', section: '§6.3' },
   // The user's observation
   AD901: { severity: 'warning', title: 'The observed symptom differs from the prediction', section: '§5, §11' },
   AD905: { severity: 'info', title: 'What ztunnel and the proxies logged about this connection', section: '§2.5' },

@@ -27,11 +27,12 @@ export interface ClusterRead {
 export type ReadPlan =
   | { kind: 'explain'; source: string; destination: string; namespace: string; port?: string }
   | { kind: 'probes'; target: string; namespace: string }
-  | { kind: 'matrix'; namespaces: string[] | 'all' };
+  | { kind: 'matrix'; namespaces: string[] | 'all' }
+  | { kind: 'check'; namespaces: string[] | 'all' };
 
 /** The plan's names checked before any request: a bad name is a usage error, not a request path. */
 export function checkPlanNames(plan: ReadPlan): void {
-  if (plan.kind === 'matrix') {
+  if (plan.kind === 'matrix' || plan.kind === 'check') {
     for (const ns of plan.namespaces === 'all' ? [] : plan.namespaces) checkName(ns, 'namespace', ns);
     return;
   }
@@ -401,6 +402,41 @@ export class ClusterReader {
       this.list(kinds.ap, root),
       this.list(kinds.pa, root),
       ...(kinds.gwc ? [this.list(kinds.gwc)] : []),
+    ]);
+    return this.result();
+  }
+
+  /**
+   * What check needs: the matrix's objects, plus EndpointSlices and ServiceEntries of the scanned
+   * namespaces, the pods of the mesh's own namespaces (istiod, istio-cni, waypoints) and, with -n, the
+   * Gateways and pods of the namespaces whose waypoints the scanned objects name.
+   */
+  async readCheck(plan: Extract<ReadPlan, { kind: 'check' }>): Promise<ClusterRead> {
+    await this.readMatrix({ kind: 'matrix', namespaces: plan.namespaces });
+    const kinds = this.istioKinds();
+    const scopes: (string | undefined)[] = plan.namespaces === 'all' ? [undefined] : plan.namespaces;
+    const system = [
+      ...new Set(
+        [...this.objects.values()]
+          .filter((o) => o.kind === 'Pod' && o.metadata?.labels?.app === 'ztunnel')
+          .map((o) => o.metadata?.namespace as string),
+      ),
+    ];
+    const waypointNamespaces = [
+      ...new Set(
+        [...this.objects.values()]
+          .map((o) => o.metadata?.labels?.[LABEL_USE_WAYPOINT_NAMESPACE])
+          .filter((ns): ns is string => !!ns),
+      ),
+    ];
+    const extra =
+      plan.namespaces === 'all'
+        ? []
+        : [...new Set(['istio-system', ...system, ...waypointNamespaces])].filter((ns) => !plan.namespaces.includes(ns));
+    await Promise.all([
+      ...scopes.flatMap((ns) => [this.list(ENDPOINTSLICE, ns), ...(kinds.se ? [this.list(kinds.se, ns)] : [])]),
+      ...extra.map((ns) => this.list(POD, ns)),
+      ...(kinds.gw ? waypointNamespaces.filter((ns) => extra.includes(ns)).map((ns) => this.list(kinds.gw!, ns)) : []),
     ]);
     return this.result();
   }

@@ -1,0 +1,66 @@
+import { Command, Flags } from '@oclif/core';
+import { commonFlags, fail, loadSnapshot, textOptions } from '../cli/common.js';
+import { check } from '../diagnose/check/index.js';
+import { renderCheckSarif, renderCheckText } from '../render/check.js';
+import { renderJson, renderYaml } from '../render/structured.js';
+import { EXIT_CANNOT_READ, EXIT_OK, EXIT_PREDICTED_FAILURE } from '../errors.js';
+
+export default class Check extends Command {
+  static override summary =
+    'Scan the mesh for what is broken or about to break: dataplane, enrolment, waypoints, policies, probes';
+  static override examples = [
+    '<%= config.bin %> check -A',
+    '<%= config.bin %> check -n hello -n test --fail-on warning',
+    '<%= config.bin %> check -f manifests/ -o sarif > ambient.sarif',
+    '<%= config.bin %> check -A --ignore AD814 --ignore AD403:hello/legacy-authz',
+  ];
+  static override flags = {
+    ...commonFlags,
+    namespace: Flags.string({
+      char: 'n',
+      multiple: true,
+      multipleNonGreedy: true,
+      description: 'namespace to scan (repeatable; default: all)',
+    }),
+    'all-namespaces': Flags.boolean({ char: 'A', description: 'scan every namespace (the default)' }),
+    output: Flags.string({
+      char: 'o',
+      options: ['text', 'wide', 'json', 'yaml', 'sarif'],
+      default: 'text',
+      description: 'output format (wide: the other objects, the explain command and the docs page of each finding)',
+    }),
+    'fail-on': Flags.string({
+      options: ['error', 'warning', 'none'],
+      default: 'error',
+      description: 'exit 3 when a finding of this severity or worse is reported',
+    }),
+    ignore: Flags.string({
+      multiple: true,
+      multipleNonGreedy: true,
+      description: 'hide a finding code: CODE, CODE:NAMESPACE or CODE:NAMESPACE/NAME (repeatable, comma-separated)',
+    }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(Check);
+    try {
+      const namespaces = flags['all-namespaces'] || !flags.namespace?.length ? 'all' : flags.namespace;
+      const { snapshot } = await loadSnapshot({ ...flags, namespace: undefined }, () => ({
+        kind: 'check',
+        namespaces,
+      }));
+      const report = check(snapshot, { namespaces, ignore: flags.ignore });
+      if (flags.output === 'json') process.stdout.write(renderJson(report));
+      else if (flags.output === 'yaml') process.stdout.write(renderYaml(report));
+      else if (flags.output === 'sarif') process.stdout.write(renderJson(renderCheckSarif(report)));
+      else process.stdout.write(`${renderCheckText(report, textOptions(flags))}\n`);
+      const { errors, warnings } = report.summary;
+      const failing =
+        flags['fail-on'] === 'error' ? errors > 0 : flags['fail-on'] === 'warning' ? errors + warnings > 0 : false;
+      // 2 when part of the cluster could not be read and nothing else failed: the scan is incomplete.
+      process.exitCode = failing ? EXIT_PREDICTED_FAILURE : snapshot.gaps.length > 0 ? EXIT_CANNOT_READ : EXIT_OK;
+    } catch (err) {
+      process.exitCode = fail(err);
+    }
+  }
+}

@@ -1,0 +1,137 @@
+// The connection-level findings that hold for the mesh as a whole, found by asking explain's own
+// engine (matrix.ts, verdict mode) one question per pair of pod classes: every source class to every
+// destination class on its Service target ports (pods without a Service: their declared ports).
+// A failing pair whose decisive finding is a fault rather than an intended denial (a NetworkPolicy
+// dropping HBONE 15008, the waypoint identity pitfall, a ztunnel or waypoint that is down, ...) is
+// reported once per decisive object, with the connections it breaks. STRICT mTLS against plaintext
+// clients (AD301, AD704) is reported as the risk AD305 on the PeerAuthentication.
+import { refText, type ObjectRef } from '../../snapshot/ref.js';
+import type { FindingCode } from '../../findings/catalogue.js';
+import { finding, type Finding } from '../../findings/finding.js';
+import { matrixStream, type MatrixCellWithFinding } from '../matrix.js';
+import { matrixWorkloads } from '../workloads.js';
+import { podClassKeys } from '../pod-classes.js';
+import { withExplain, type CheckAnalyzer } from './analyzer.js';
+
+/**
+ * Findings that are about one connection only: a policy that denies this client on purpose, or a
+ * client that dials a port it should not. A scan of the mesh cannot call them faults.
+ */
+export const CONNECTION_SPECIFIC: ReadonlySet<FindingCode> = new Set<FindingCode>([
+  'AD401',
+  'AD402',
+  'AD503',
+  'AD504',
+  'AD705',
+  'AD708',
+  'AD808',
+  'AD301',
+  'AD704',
+]);
+
+/** Connection findings a scan reports in another form: STRICT against plaintext is a mesh-wide risk. */
+export const MESH_FORM: Partial<Record<FindingCode, FindingCode>> = { AD301: 'AD305', AD704: 'AD305' };
+
+const EXAMPLES = 3;
+const listed = (items: string[]) =>
+  items.length > EXAMPLES ? `${items.slice(0, EXAMPLES).join(', ')} and ${items.length - EXAMPLES} more` : items.join(', ');
+const namespaceOf = (workload: string) => workload.slice(0, workload.indexOf('/'));
+
+interface Broken {
+  finding: Finding;
+  connections: Set<string>;
+  explain?: string;
+}
+
+const KIND_ARG: Record<string, string> = { ReplicaSet: 'rs', StatefulSet: 'sts', DaemonSet: 'ds', Job: 'job' };
+
+/** The workload as explain takes it: NS/POD or NS/KIND/NAME. */
+function workloadArg(workload: string): string {
+  const m = workload.match(/^([^/]+)\/(.+)\[(\w+)\]$/);
+  if (!m) return workload;
+  const [, ns, name, kind] = m;
+  return kind === 'Pod' || !KIND_ARG[kind] ? `${ns}/${name}` : `${ns}/${KIND_ARG[kind]}/${name}`;
+}
+
+/** The explain command that shows one broken connection hop by hop, with its proven fixes. */
+function explainCommand(cell: MatrixCellWithFinding): string {
+  const service = cell.service?.match(/^([^/]+)\/([^:]+):(\d+)$/);
+  const to = service ? `${service[2]}.${service[1]}:${service[3]}` : `${workloadArg(cell.destination)}:${cell.port}`;
+  return `kubectl ambient-doctor explain ${workloadArg(cell.source)} ${to}`;
+}
+
+interface StrictRisk {
+  object: ObjectRef | undefined;
+  objectText: string;
+  clients: Set<string>;
+  destinations: Set<string>;
+}
+
+export const connections: CheckAnalyzer = {
+  name: 'connections',
+  codes: ['AD109', 'AD114', 'AD201', 'AD305', 'AD403', 'AD408', 'AD501', 'AD502', 'AD505', 'AD701', 'AD807', 'AD810'],
+  run: (scan) => {
+    const { snapshot } = scan;
+    // One pod per class stands for every pod no rule can tell apart from it (pod-classes.ts).
+    const keyOf = podClassKeys(snapshot);
+    const reps = new Map<string, { name: string; pod: (typeof snapshot.pods)[number] }>();
+    for (const w of matrixWorkloads(snapshot, 'all')) {
+      const key = keyOf(w.pod);
+      if (!reps.has(key)) reps.set(key, w);
+    }
+    const { cells } = matrixStream(snapshot, {
+      namespaces: 'all',
+      servicePorts: true,
+      podPortsWithoutService: true,
+      workloads: [...reps.values()],
+      keepDecisive: true,
+    });
+    const broken = new Map<string, Broken>();
+    const strict = new Map<string, StrictRisk>();
+    for (const cell of cells as Iterable<MatrixCellWithFinding>) {
+      const f = cell.finding;
+      if (cell.outcome !== 'denied' || !f || !scan.inScope(namespaceOf(cell.destination))) continue;
+      const to = `${cell.service ?? cell.destination}${cell.service ? '' : `:${cell.port}`}`;
+      if (MESH_FORM[f.code] === 'AD305') {
+        const objectText = f.objects[0]?.startsWith('PeerAuthentication ') ? f.objects[0] : 'mesh default';
+        let risk = strict.get(objectText);
+        if (!risk) {
+          const object = f.objects[0]?.startsWith('PeerAuthentication ') ? parseRef(f.objects[0]) : undefined;
+          strict.set(objectText, (risk = { object, objectText, clients: new Set(), destinations: new Set() }));
+        }
+        risk.clients.add(cell.source);
+        risk.destinations.add(to);
+        continue;
+      }
+      if (CONNECTION_SPECIFIC.has(f.code)) continue;
+      const key = `${f.code} ${f.objects[0] ?? ''}`;
+      let entry = broken.get(key);
+      if (!entry) broken.set(key, (entry = { finding: f, connections: new Set() }));
+      entry.connections.add(`${cell.source} → ${to}`);
+      entry.explain ??= explainCommand(cell);
+    }
+    const out: Finding[] = [];
+    for (const { finding: f, connections: list, explain } of broken.values()) {
+      const detail = `${f.detail} Connections it breaks (one pod per kind): ${listed([...list])}.`;
+      out.push(withExplain({ ...f, detail }, explain));
+    }
+    for (const risk of strict.values()) {
+      const clients = [...risk.clients];
+      const dests = [...risk.destinations];
+      const detail =
+        `${risk.object ? refText(risk.object) : 'STRICT mTLS'} makes ${listed(dests)} reject plaintext, and ` +
+        `${clients.length} kind(s) of client outside the mesh can reach them by Service and policy ` +
+        `(${listed(clients)}): each of their connections is reset (§3.2). Enrol those clients, or accept ` +
+        'plaintext on the ports they use (PERMISSIVE port-level mTLS), before they are paged for it.';
+      out.push(finding('AD305', detail, risk.object ? [risk.object] : []));
+    }
+    return out;
+  },
+};
+
+/** "Kind ns/name" back to a reference (only for objects the engine named itself). */
+function parseRef(text: string): ObjectRef {
+  const [kind, rest] = text.split(' ', 2);
+  const [namespace, name] = rest.includes('/') ? rest.split('/', 2) : [undefined, rest];
+  return namespace ? { kind, namespace, name } : { kind, name };
+}

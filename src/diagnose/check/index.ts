@@ -1,0 +1,153 @@
+// `check`: every finding of the input that does not need a question, in one order-independent scan.
+// Each analyzer is one file; the report is ordered by severity, then group, then object, so the same
+// input always gives the same output whatever order its objects came in.
+import type { Snapshot } from '../../snapshot/types.js';
+import { FINDINGS, type FindingCode, type Severity } from '../../findings/catalogue.js';
+import type { Finding } from '../../findings/finding.js';
+import { LABEL_GATEWAY_NAME } from '../../mesh/constants.js';
+import { UsageError } from '../../errors.js';
+import { compareText } from '../../order.js';
+import { istioVersionOf, type IstioVersionFact } from '../../mesh/versions.js';
+import { createContext } from '../context.js';
+import { NOTES, runNotes } from '../notes/index.js';
+import { CHECK_GROUPS, groupOf, type CheckAnalyzer, type CheckFinding, type CheckGroup, type Scan } from './analyzer.js';
+import { dataplane } from './dataplane.js';
+import { enrolment } from './enrolment.js';
+import { waypoints } from './waypoints.js';
+import { peerAuthentication } from './peer-authentication.js';
+import { authorization } from './authorization.js';
+import { targetRefs } from './target-refs.js';
+import { identities } from './identities.js';
+import { probeReachability } from './probes.js';
+import { serviceEndpoints } from './services.js';
+import { connections } from './connections.js';
+import { suppressionOf, type Suppression } from './suppress.js';
+
+const input: CheckAnalyzer = {
+  name: 'input',
+  codes: NOTES.reading.flatMap((a) => a.codes),
+  run: (scan) => runNotes(scan.ctx, NOTES.reading, scan.snapshot),
+};
+
+export const CHECK_ANALYZERS: CheckAnalyzer[] = [
+  input,
+  dataplane,
+  enrolment,
+  waypoints,
+  peerAuthentication,
+  authorization,
+  targetRefs,
+  identities,
+  probeReachability,
+  serviceEndpoints,
+  connections,
+];
+
+export interface CheckQuery {
+  namespaces: string[] | 'all';
+  /** `--ignore` values: CODE, or CODE:NAMESPACE[/NAME]. */
+  ignore?: string[];
+}
+
+export interface CheckReportFinding {
+  code: FindingCode;
+  severity: Severity;
+  group: CheckGroup;
+  title: string;
+  detail: string;
+  objects: string[];
+  origins?: Record<string, string>;
+  docs: string;
+  /** For findings about connections: the explain command that shows one, with its proven fixes. */
+  explain?: string;
+}
+
+export interface CheckReport {
+  scope: { namespaces: string[] | 'all' };
+  istio: IstioVersionFact;
+  summary: { errors: number; warnings: number; info: number; suppressed: number };
+  findings: CheckReportFinding[];
+  /** How many findings were suppressed, by the annotation or by --ignore, per code. */
+  suppressed: { code: FindingCode; object: string; by: string }[];
+}
+
+const SEVERITY_RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
+const GROUP_RANK = new Map(Object.values(CHECK_GROUPS).map((g, i) => [g, i]));
+
+export function check(snapshot: Snapshot, query: CheckQuery): CheckReport {
+  if (query.namespaces !== 'all') {
+    for (const ns of query.namespaces)
+      if (!snapshot.namespaces.has(ns)) throw new UsageError(`namespace "${ns}" not found`);
+  }
+  const suppression: Suppression = suppressionOf(snapshot, query.ignore ?? []);
+  const scoped = query.namespaces === 'all' ? undefined : new Set(query.namespaces);
+  const inScope = (ns: string | undefined) => !scoped || ns === undefined || ns === '' || scoped.has(ns);
+  const scan: Scan = {
+    ctx: createContext(snapshot, 'full'),
+    snapshot,
+    namespaces: query.namespaces,
+    inScope,
+    pods: snapshot.pods.filter(
+      (p) =>
+        inScope(p.meta.namespace) &&
+        p.meta.labels.app !== 'ztunnel' &&
+        !p.meta.labels[LABEL_GATEWAY_NAME] &&
+        p.meta.labels.app !== 'istiod' &&
+        p.meta.labels['k8s-app'] !== 'istio-cni-node',
+    ),
+  };
+  const all: CheckFinding[] = CHECK_ANALYZERS.flatMap((a) => a.run(scan));
+  // One finding per code and decisive object: an object is judged once, whichever analyzer saw it first.
+  const seen = new Set<string>();
+  const unique = all.filter((f) => {
+    const key = `${f.code}\u0000${f.objects[0] ?? f.detail}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  const suppressed: CheckReport['suppressed'] = [];
+  const kept: CheckFinding[] = [];
+  for (const f of unique) {
+    const by = suppression.by(f);
+    if (by) suppressed.push({ code: f.code, object: f.objects[0] ?? '', by });
+    else kept.push(f);
+  }
+  const findings = kept.map(toReportFinding).sort(
+    (a, b) =>
+      SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] ||
+      GROUP_RANK.get(a.group)! - GROUP_RANK.get(b.group)! ||
+      compareText(a.code, b.code) ||
+      compareText(a.objects[0] ?? '', b.objects[0] ?? '') ||
+      compareText(a.detail, b.detail),
+  );
+  const count = (s: Severity) => findings.filter((f) => f.severity === s).length;
+  return {
+    scope: { namespaces: query.namespaces },
+    istio: istioVersionOf(snapshot),
+    summary: { errors: count('error'), warnings: count('warning'), info: count('info'), suppressed: suppressed.length },
+    findings,
+    suppressed,
+  };
+}
+
+function toReportFinding(f: CheckFinding): CheckReportFinding {
+  return {
+    code: f.code,
+    severity: f.severity,
+    group: groupOf(f.code),
+    title: f.title,
+    detail: f.detail,
+    objects: f.objects,
+    ...(f.origins ? { origins: f.origins } : {}),
+    docs: f.docs,
+    ...(f.explain ? { explain: f.explain } : {}),
+  };
+}
+
+/** Every code some check analyzer can report (the catalogue test reads it). */
+export const CHECK_CODES = new Set<FindingCode>(CHECK_ANALYZERS.flatMap((a) => a.codes));
+
+/** The severity of a code, for --fail-on. */
+export const severityOf = (code: FindingCode): Severity => FINDINGS[code].severity;
+
+export type { Finding };

@@ -1,0 +1,100 @@
+// `check` output. Text: one line per finding as `istioctl analyze` prints them
+// (`Error [AD301] (PeerAuthentication istio-system/default) message`), grouped by area, the counts
+// last. `-o wide` adds the other objects, the explain command and the docs page under each line.
+// SARIF 2.1.0 for code-scanning UIs: one rule per code, one result per finding, located in the file
+// the object came from (-f) or, live, by the object's name.
+import type { CheckReport, CheckReportFinding } from '../diagnose/check/index.js';
+import { CHECK_GROUPS } from '../diagnose/check/analyzer.js';
+import { FINDINGS } from '../findings/catalogue.js';
+import { HOMEPAGE, VERSION } from '../version.js';
+import { wrap } from './layout.js';
+import type { TextOptions } from './text.js';
+
+const LEVEL = { error: 'Error', warning: 'Warning', info: 'Info' } as const;
+
+export function findingLine(f: CheckReportFinding): string {
+  const object = f.objects[0] ? ` (${f.objects[0]})` : '';
+  return `${LEVEL[f.severity]} [${f.code}]${object} ${f.detail}`;
+}
+
+export function renderCheckText(r: CheckReport, o: TextOptions): string {
+  const { style: s, width } = o;
+  const out: string[] = [];
+  const color = { error: 'red', warning: 'yellow', info: 'cyan' } as const;
+  for (const group of Object.values(CHECK_GROUPS)) {
+    const list = r.findings.filter((f) => f.group === group);
+    if (list.length === 0) continue;
+    out.push(s('bold', `${group} (${list.length})`));
+    for (const f of list) {
+      const object = f.objects[0] ? ` (${s('bold', f.objects[0])})` : '';
+      const head = `${s(color[f.severity], LEVEL[f.severity])} [${f.code}]${object} `;
+      out.push(wrap(`${head}${f.detail}`, width, '', '    '));
+      if (o.wide) {
+        if (f.objects.length > 1) out.push(wrap(`also: ${f.objects.slice(1).join(', ')}`, width, '    '));
+        if (f.explain) out.push(wrap(`explain: ${f.explain}`, width, '    '));
+        out.push(`    docs: ${f.docs}`);
+      }
+    }
+    out.push('');
+  }
+  const { errors, warnings, info, suppressed } = r.summary;
+  if (r.findings.length === 0) out.push(s('green', 'No problems found.'));
+  const scope = r.scope.namespaces === 'all' ? 'all namespaces' : `namespace(s) ${r.scope.namespaces.join(', ')}`;
+  const hidden = suppressed ? `; ${suppressed} suppressed` : '';
+  out.push(`${errors} error(s), ${warnings} warning(s), ${info} info in ${scope}${hidden}.`);
+  if (!o.wide && r.findings.some((f) => f.explain))
+    out.push('-o wide shows the explain command for each connection finding (its hops and proven fixes).');
+  return out.join('\n');
+}
+
+const SARIF_LEVEL = { error: 'error', warning: 'warning', info: 'note' } as const;
+
+export function renderCheckSarif(r: CheckReport): unknown {
+  const codes = [...new Set(r.findings.map((f) => f.code))].sort();
+  const index = new Map(codes.map((c, i) => [c, i]));
+  return {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: 'kubectl-ambient-doctor',
+            version: VERSION,
+            informationUri: HOMEPAGE,
+            rules: codes.map((code) => {
+              const def = FINDINGS[code];
+              const f = r.findings.find((x) => x.code === code)!;
+              return {
+                id: code,
+                name: code,
+                shortDescription: { text: def.title },
+                helpUri: f.docs,
+                defaultConfiguration: { level: SARIF_LEVEL[def.severity] },
+                properties: { section: def.section },
+              };
+            }),
+          },
+        },
+        results: r.findings.map((f) => {
+          const object = f.objects[0];
+          const file = object ? f.origins?.[object] : undefined;
+          return {
+            ruleId: f.code,
+            ruleIndex: index.get(f.code),
+            level: SARIF_LEVEL[f.severity],
+            message: { text: f.detail },
+            locations: [
+              {
+                ...(file ? { physicalLocation: { artifactLocation: { uri: file } } } : {}),
+                logicalLocations: f.objects.map((name) => ({ fullyQualifiedName: name, kind: 'resource' })),
+              },
+            ],
+            partialFingerprints: { 'ambientDoctor/v1': `${f.code}:${object ?? ''}` },
+          };
+        }),
+        properties: { suppressed: r.summary.suppressed },
+      },
+    ],
+  };
+}
