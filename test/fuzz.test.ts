@@ -90,7 +90,7 @@ function diagnose(s: Scenario, text: string): string {
 
 function inputs(): { label: string; scenario: Scenario; text: string }[] {
   const next = seededRandom(SEED);
-  const scenarios = loadScenarios().filter((s) => !s.expect.error);
+  const scenarios = loadScenarios().filter((s) => !s.expect.error && s.command !== 'check');
   const out = [];
   for (let i = 0; i < INPUTS; i++) {
     const scenario = scenarios[i % scenarios.length];

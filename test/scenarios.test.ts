@@ -92,6 +92,17 @@ describe('scenarios', () => {
     for (const [c, text] of Object.entries(e.findingDetails ?? {}))
       expect(report.findings.find((f) => f.code === c)?.detail ?? `(no ${c})`).toContain(text);
     for (const c of e.excludes ?? []) expect(codes).not.toContain(c);
+    for (const want of e.reports ?? []) {
+      const hits = report.findings.filter((f) => f.code === want.code);
+      const all = report.findings.map((f) => `${f.code} ${f.objects[0] ?? ''}`).join('; ');
+      const on = want.object ? hits.filter((f) => f.objects[0] === want.object) : hits;
+      expect(on.length, `${want.code}${want.object ? ` on ${want.object}` : ''}; reported: ${all}`).toBeGreaterThan(0);
+      if (want.detailIncludes) expect(on.map((f) => f.detail).join('\n')).toContain(want.detailIncludes);
+    }
+    if (e.suppressed !== undefined) {
+      expect('check' in report, 'suppressed applies to check scenarios').toBe(true);
+      if ('check' in report) expect(report.check.summary.suppressed).toBe(e.suppressed);
+    }
     if (report.verdict.outcome === 'allowed')
       expect(codes.filter((c) => report.findings.find((f) => f.code === c)?.severity === 'error')).toEqual([]);
     (e.path ?? []).forEach((want, i) => {

@@ -4,6 +4,7 @@ import { loadKubeConfig } from '../../src/input/kubeconfig.js';
 import { ApiClient } from '../../src/input/api.js';
 import { ClusterReader } from '../../src/input/cluster.js';
 import type { Scenario } from '../support/scenarios.js';
+import { checkNamespaces } from '../support/run-scenario.js';
 
 export async function liveRead(kubeconfig: string, s: Scenario, context = 'testenv') {
   const loaded = loadKubeConfig({ kubeconfig, context });
@@ -11,7 +12,9 @@ export async function liveRead(kubeconfig: string, s: Scenario, context = 'teste
   const reader = new ClusterReader(api);
   const ns = s.flags.namespace ?? 'default';
   const read =
-    s.command === 'probes'
+    s.command === 'check'
+      ? await reader.readCheck({ kind: 'check', namespaces: checkNamespaces(s) })
+      : s.command === 'probes'
       ? await reader.readProbes({ kind: 'probes', target: s.args[0], namespace: ns })
       : await reader.readExplain({
           kind: 'explain',

@@ -31,6 +31,7 @@ function scenarioArgs(s: Scenario, file: string): string[] {
     ...(f.header ?? []).flatMap((h) => ['--header', h]),
     ...(f.symptom ? ['--symptom', f.symptom] : []),
     ...(f.logs ?? []).flatMap((l) => ['--logs', l]),
+    ...(f.ignore ?? []).flatMap((i) => ['--ignore', i]),
   ];
 }
 

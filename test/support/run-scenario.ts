@@ -4,16 +4,41 @@ import { explain } from '../../src/diagnose/explain.js';
 import { probes } from '../../src/diagnose/probes.js';
 import { UserFacingError } from '../../src/errors.js';
 import { hasEvidence, mergeEvidence, readEvidenceFiles } from '../../src/input/evidence.js';
-import type { Symptom } from '../../src/diagnose/report.js';
+import type { Finding, Hop, Symptom, Verdict } from '../../src/diagnose/report.js';
+import { check } from '../../src/diagnose/check/index.js';
 import type { Snapshot } from '../../src/snapshot/types.js';
 import type { Scenario } from './scenarios.js';
 
 /** The time scenarios' evidence is judged at (certificate expiry), fixed so results do not drift. */
 export const EVIDENCE_NOW = '2026-11-30T21:00:00Z';
 
+/** check's namespaces from the scenario's CLI args: -A, or each -n NAME. */
+export function checkNamespaces(s: Scenario): string[] | 'all' {
+  const named = s.args.flatMap((a, i) => (s.args[i - 1] === '-n' ? [a] : []));
+  return s.args.includes('-A') || named.length === 0 ? 'all' : named;
+}
+
+/** A check report in the shape the scenario assertions read: denied when it reports an error. */
+function checkAsReport(s: Scenario, snapshot: Snapshot) {
+  const report = check(snapshot, { namespaces: checkNamespaces(s), ignore: s.flags.ignore });
+  const failing = report.summary.errors > 0;
+  return {
+    check: report,
+    verdict: {
+      outcome: failing ? 'denied' : 'allowed',
+      symptom: failing ? 'unknown' : 'ok',
+      enforcedBy: 'none',
+      summary: `${report.summary.errors} error(s), ${report.summary.warnings} warning(s)`,
+    } as Verdict,
+    findings: report.findings as Finding[],
+    path: [] as Hop[],
+  };
+}
+
 export function runScenarioOn(s: Scenario, snapshot: Snapshot) {
   const ns = s.flags.namespace ?? 'default';
   const symptom = s.flags.symptom as Symptom | undefined;
+  if (s.command === 'check') return checkAsReport(s, snapshot);
   if (s.command === 'probes') return probes(snapshot, s.args[0], ns, symptom);
   return explain(snapshot, {
     source: s.args[0],

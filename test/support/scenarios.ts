@@ -45,6 +45,12 @@ const Expectation = z
     excludes: z.array(code).optional(),
     path: z.array(HopExpectation).optional(),
     error: z.object({ exitCode: z.number().int(), message: z.string() }).strict().optional(),
+    /** check: findings the scan must report, by code and (when given) the object it names first. */
+    reports: z
+      .array(z.object({ code, object: z.string().optional(), detailIncludes: z.string().optional() }).strict())
+      .optional(),
+    /** check: how many findings the annotation or --ignore hid. */
+    suppressed: z.number().int().optional(),
   })
   .strict();
 
@@ -53,7 +59,8 @@ export const ScenarioFile = z
     description: z.string().min(1),
     section: z.string().regex(/§|^CLI$/, 'cite a section of the semantics doc'),
     bases: z.array(z.string()).optional(),
-    command: z.enum(['explain', 'probes']).optional(),
+    /** check: args are the namespaces to scan, or -A. */
+    command: z.enum(['explain', 'probes', 'check']).optional(),
     /** `cluster`: the objects are what a live read returned, so what is absent is absent (§2.3, §6.4). */
     input: z.enum(['files', 'cluster']).optional(),
     args: z.array(z.string()).min(1),
@@ -72,6 +79,8 @@ export const ScenarioFile = z
         logs: z.array(z.string()).optional(),
         /** ztunnel config dumps in the scenario's directory (`--config-dump`); live, `config-dump-<node>.json`. */
         configDump: z.array(z.string()).optional(),
+        /** check: --ignore values. */
+        ignore: z.array(z.string()).optional(),
       })
       .strict()
       .optional(),
@@ -85,7 +94,7 @@ export interface Scenario {
   name: string;
   description: string;
   section: string;
-  command: 'explain' | 'probes';
+  command: 'explain' | 'probes' | 'check';
   input: 'files' | 'cluster';
   args: string[];
   flags: {
@@ -97,6 +106,7 @@ export interface Scenario {
     header?: string[];
     logs?: string[];
     configDump?: string[];
+    ignore?: string[];
   };
   expect: ScenarioExpectation;
   objects: SourcedObject[];
