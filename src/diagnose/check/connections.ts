@@ -29,6 +29,9 @@ export const CONNECTION_SPECIFIC: ReadonlySet<FindingCode> = new Set<FindingCode
   'AD704',
 ]);
 
+/** Faults an object analyzer reports already, once per node or pod (dataplane.ts, enrolment.ts). */
+const REPORTED_PER_OBJECT: ReadonlySet<FindingCode> = new Set<FindingCode>(['AD201', 'AD109']);
+
 /** Connection findings a scan reports in another form: STRICT against plaintext is a mesh-wide risk. */
 export const MESH_FORM: Partial<Record<FindingCode, FindingCode>> = { AD301: 'AD305', AD704: 'AD305' };
 
@@ -69,7 +72,7 @@ interface StrictRisk {
 
 export const connections: CheckAnalyzer = {
   name: 'connections',
-  codes: ['AD109', 'AD114', 'AD201', 'AD305', 'AD403', 'AD408', 'AD501', 'AD502', 'AD505', 'AD701', 'AD807', 'AD810'],
+  codes: ['AD114', 'AD305', 'AD403', 'AD408', 'AD501', 'AD502', 'AD505', 'AD701', 'AD807', 'AD810'],
   run: (scan) => {
     const { snapshot } = scan;
     // One pod per class stands for every pod no rule can tell apart from it (pod-classes.ts).
@@ -103,7 +106,7 @@ export const connections: CheckAnalyzer = {
         risk.destinations.add(to);
         continue;
       }
-      if (CONNECTION_SPECIFIC.has(f.code)) continue;
+      if (CONNECTION_SPECIFIC.has(f.code) || REPORTED_PER_OBJECT.has(f.code)) continue;
       const key = `${f.code} ${f.objects[0] ?? ''}`;
       let entry = broken.get(key);
       if (!entry) broken.set(key, (entry = { finding: f, connections: new Set() }));
