@@ -12,7 +12,9 @@ const withDecisive = loadScenarios().filter((s) => s.expect.decisive && !s.expec
 
 describe('check reports what explain decides, on the same object', () => {
   it('covers enough scenarios to mean something', () => {
-    const covered = withDecisive.filter((s) => !CONNECTION_SPECIFIC.has(s.expect.decisive!) || MESH_FORM[s.expect.decisive!]);
+    const covered = withDecisive.filter(
+      (s) => !CONNECTION_SPECIFIC.has(s.expect.decisive!) || MESH_FORM[s.expect.decisive!],
+    );
     expect(covered.length).toBeGreaterThanOrEqual(40);
   });
 

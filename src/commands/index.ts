@@ -11,4 +11,8 @@ export const COMMANDS = {
   explain: Explain,
   probes: Probes,
   check: Check,
-  matrix: Matrix, dump: Dump, rbac: Rbac, docs: Docs };
+  matrix: Matrix,
+  dump: Dump,
+  rbac: Rbac,
+  docs: Docs,
+};

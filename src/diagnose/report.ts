@@ -124,3 +124,39 @@ export interface MatrixReport {
   ports: string;
   cells: MatrixCell[];
 }
+
+/** The areas check groups its findings by, in the order text output shows them (by code hundred). */
+export const CHECK_GROUPS = {
+  AD2: 'Dataplane',
+  AD1: 'Enrolment',
+  AD8: 'Waypoints',
+  AD3: 'mTLS',
+  AD4: 'Authorization',
+  AD5: 'NetworkPolicy',
+  AD6: 'Probes and CNI',
+  AD7: 'Services and destinations',
+  AD9: 'Input',
+} as const;
+export type CheckGroup = (typeof CHECK_GROUPS)[keyof typeof CHECK_GROUPS];
+
+export interface CheckReportFinding {
+  code: Finding['code'];
+  severity: Finding['severity'];
+  group: CheckGroup;
+  title: string;
+  detail: string;
+  objects: string[];
+  origins?: Record<string, string>;
+  docs: string;
+  /** For findings about connections: the explain command that shows one, with its proven fixes. */
+  explain?: string;
+}
+
+export interface CheckReport {
+  scope: { namespaces: string[] | 'all' };
+  istio: ExplainReport['istio'];
+  summary: { errors: number; warnings: number; info: number; suppressed: number };
+  findings: CheckReportFinding[];
+  /** How many findings were suppressed, by the annotation or by --ignore, per code. */
+  suppressed: { code: Finding['code']; object: string; by: string }[];
+}

@@ -432,7 +432,9 @@ export class ClusterReader {
     const extra =
       plan.namespaces === 'all'
         ? []
-        : [...new Set(['istio-system', ...system, ...waypointNamespaces])].filter((ns) => !plan.namespaces.includes(ns));
+        : [...new Set(['istio-system', ...system, ...waypointNamespaces])].filter(
+            (ns) => !plan.namespaces.includes(ns),
+          );
     await Promise.all([
       ...scopes.flatMap((ns) => [this.list(ENDPOINTSLICE, ns), ...(kinds.se ? [this.list(kinds.se, ns)] : [])]),
       ...extra.map((ns) => this.list(POD, ns)),

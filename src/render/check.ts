@@ -3,8 +3,7 @@
 // last. `-o wide` adds the other objects, the explain command and the docs page under each line.
 // SARIF 2.1.0 for code-scanning UIs: one rule per code, one result per finding, located in the file
 // the object came from (-f) or, live, by the object's name.
-import type { CheckReport, CheckReportFinding } from '../diagnose/check/index.js';
-import { CHECK_GROUPS } from '../diagnose/check/analyzer.js';
+import { CHECK_GROUPS, type CheckReport, type CheckReportFinding } from '../diagnose/report.js';
 import { FINDINGS } from '../findings/catalogue.js';
 import { HOMEPAGE, VERSION } from '../version.js';
 import { wrap } from './layout.js';

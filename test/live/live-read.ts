@@ -15,13 +15,13 @@ export async function liveRead(kubeconfig: string, s: Scenario, context = 'teste
     s.command === 'check'
       ? await reader.readCheck({ kind: 'check', namespaces: checkNamespaces(s) })
       : s.command === 'probes'
-      ? await reader.readProbes({ kind: 'probes', target: s.args[0], namespace: ns })
-      : await reader.readExplain({
-          kind: 'explain',
-          source: s.args[0],
-          destination: s.args[1],
-          namespace: ns,
-          port: s.flags.port,
-        });
+        ? await reader.readProbes({ kind: 'probes', target: s.args[0], namespace: ns })
+        : await reader.readExplain({
+            kind: 'explain',
+            source: s.args[0],
+            destination: s.args[1],
+            namespace: ns,
+            port: s.flags.port,
+          });
   return { read, api, snapshot: buildSnapshot(read.objects, 'cluster', { gaps: read.gaps, notes: read.notes }) };
 }

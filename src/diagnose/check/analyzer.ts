@@ -5,20 +5,10 @@ import type { PodFact, Snapshot } from '../../snapshot/types.js';
 import type { FindingCode } from '../../findings/catalogue.js';
 import type { Finding } from '../../findings/finding.js';
 import type { EvalContext } from '../context.js';
+import { CHECK_GROUPS, type CheckGroup } from '../report.js';
 
-/** How the text output groups findings, in this order: by the hundred of their code. */
-export const CHECK_GROUPS = {
-  AD2: 'Dataplane',
-  AD1: 'Enrolment',
-  AD8: 'Waypoints',
-  AD3: 'mTLS',
-  AD4: 'Authorization',
-  AD5: 'NetworkPolicy',
-  AD6: 'Probes and CNI',
-  AD7: 'Services and destinations',
-  AD9: 'Input',
-} as const;
-export type CheckGroup = (typeof CHECK_GROUPS)[keyof typeof CHECK_GROUPS];
+export { CHECK_GROUPS };
+
 export const groupOf = (code: FindingCode): CheckGroup => CHECK_GROUPS[code.slice(0, 3) as keyof typeof CHECK_GROUPS];
 
 /** What every analyzer of one scan shares. */

@@ -37,7 +37,9 @@ export const MESH_FORM: Partial<Record<FindingCode, FindingCode>> = { AD301: 'AD
 
 const EXAMPLES = 3;
 const listed = (items: string[]) =>
-  items.length > EXAMPLES ? `${items.slice(0, EXAMPLES).join(', ')} and ${items.length - EXAMPLES} more` : items.join(', ');
+  items.length > EXAMPLES
+    ? `${items.slice(0, EXAMPLES).join(', ')} and ${items.length - EXAMPLES} more`
+    : items.join(', ');
 const namespaceOf = (workload: string) => workload.slice(0, workload.indexOf('/'));
 
 interface Broken {

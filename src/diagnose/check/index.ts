@@ -7,10 +7,11 @@ import type { Finding } from '../../findings/finding.js';
 import { LABEL_GATEWAY_NAME } from '../../mesh/constants.js';
 import { UsageError } from '../../errors.js';
 import { compareText } from '../../order.js';
-import { istioVersionOf, type IstioVersionFact } from '../../mesh/versions.js';
+import { istioVersionOf } from '../../mesh/versions.js';
+import type { CheckReport, CheckReportFinding } from '../report.js';
 import { createContext } from '../context.js';
 import { NOTES, runNotes } from '../notes/index.js';
-import { CHECK_GROUPS, groupOf, type CheckAnalyzer, type CheckFinding, type CheckGroup, type Scan } from './analyzer.js';
+import { CHECK_GROUPS, groupOf, type CheckAnalyzer, type CheckFinding, type Scan } from './analyzer.js';
 import { dataplane } from './dataplane.js';
 import { enrolment } from './enrolment.js';
 import { waypoints } from './waypoints.js';
@@ -47,28 +48,6 @@ export interface CheckQuery {
   namespaces: string[] | 'all';
   /** `--ignore` values: CODE, or CODE:NAMESPACE[/NAME]. */
   ignore?: string[];
-}
-
-export interface CheckReportFinding {
-  code: FindingCode;
-  severity: Severity;
-  group: CheckGroup;
-  title: string;
-  detail: string;
-  objects: string[];
-  origins?: Record<string, string>;
-  docs: string;
-  /** For findings about connections: the explain command that shows one, with its proven fixes. */
-  explain?: string;
-}
-
-export interface CheckReport {
-  scope: { namespaces: string[] | 'all' };
-  istio: IstioVersionFact;
-  summary: { errors: number; warnings: number; info: number; suppressed: number };
-  findings: CheckReportFinding[];
-  /** How many findings were suppressed, by the annotation or by --ignore, per code. */
-  suppressed: { code: FindingCode; object: string; by: string }[];
 }
 
 const SEVERITY_RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
@@ -112,14 +91,16 @@ export function check(snapshot: Snapshot, query: CheckQuery): CheckReport {
     if (by) suppressed.push({ code: f.code, object: f.objects[0] ?? '', by });
     else kept.push(f);
   }
-  const findings = kept.map(toReportFinding).sort(
-    (a, b) =>
-      SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] ||
-      GROUP_RANK.get(a.group)! - GROUP_RANK.get(b.group)! ||
-      compareText(a.code, b.code) ||
-      compareText(a.objects[0] ?? '', b.objects[0] ?? '') ||
-      compareText(a.detail, b.detail),
-  );
+  const findings = kept
+    .map(toReportFinding)
+    .sort(
+      (a, b) =>
+        SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] ||
+        GROUP_RANK.get(a.group)! - GROUP_RANK.get(b.group)! ||
+        compareText(a.code, b.code) ||
+        compareText(a.objects[0] ?? '', b.objects[0] ?? '') ||
+        compareText(a.detail, b.detail),
+    );
   const count = (s: Severity) => findings.filter((f) => f.severity === s).length;
   return {
     scope: { namespaces: query.namespaces },
@@ -150,4 +131,4 @@ export const CHECK_CODES = new Set<FindingCode>(CHECK_ANALYZERS.flatMap((a) => a
 /** The severity of a code, for --fail-on. */
 export const severityOf = (code: FindingCode): Severity => FINDINGS[code].severity;
 
-export type { Finding };
+export type { CheckReport, CheckReportFinding, Finding };

@@ -60,7 +60,8 @@ export function suppressionOf(snapshot: Snapshot, ignore: string[]): Suppression
       for (const o of f.objects) {
         if (hides(annotated.get(o), f.code)) return `annotation on ${o}`;
         const ns = o.slice(o.indexOf(' ') + 1).split('/');
-        if (ns.length === 2 && hides(annotated.get(`Namespace ${ns[0]}`), f.code)) return `annotation on Namespace ${ns[0]}`;
+        if (ns.length === 2 && hides(annotated.get(`Namespace ${ns[0]}`), f.code))
+          return `annotation on Namespace ${ns[0]}`;
       }
       return undefined;
     },

@@ -16,16 +16,24 @@ function problemOf(scan: Scan, ap: AuthorizationPolicyFact, t: TargetRef): strin
     case 'ServiceEntry': {
       const list = t.kind === 'Service' ? snapshot.services : snapshot.serviceEntries;
       const target = list.find((o) => same(o.meta));
-      if (!target) return `${t.kind} ${ns}/${t.name} does not exist${snapshot.origin === 'files' ? ' in the input' : ''}`;
-      const binding = waypointBinding({ ref: refTo(t.kind, target.meta), meta: target.meta }, nsFact, snapshot.gateways);
+      if (!target)
+        return `${t.kind} ${ns}/${t.name} does not exist${snapshot.origin === 'files' ? ' in the input' : ''}`;
+      const binding = waypointBinding(
+        { ref: refTo(t.kind, target.meta), meta: target.meta },
+        nsFact,
+        snapshot.gateways,
+      );
       if (!binding) return `${t.kind} ${ns}/${t.name} is bound to no waypoint (no istio.io/use-waypoint)`;
-      if (!binding.gateway) return `${t.kind} ${ns}/${t.name} is bound to waypoint ${binding.namespace}/${binding.name}, which does not exist`;
+      const waypoint = `${binding.namespace}/${binding.name}`;
+      if (!binding.gateway) return `${t.kind} ${ns}/${t.name} is bound to waypoint ${waypoint}, which does not exist`;
       return undefined;
     }
     case 'Gateway':
       return snapshot.gateways.some((g) => same(g.meta)) ? undefined : `Gateway ${ns}/${t.name} does not exist`;
     case 'GatewayClass':
-      return snapshot.gatewayClasses.some((c) => c.name === t.name) ? undefined : `GatewayClass ${t.name} does not exist`;
+      return snapshot.gatewayClasses.some((c) => c.name === t.name)
+        ? undefined
+        : `GatewayClass ${t.name} does not exist`;
     default:
       return undefined;
   }

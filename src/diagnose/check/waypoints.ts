@@ -24,7 +24,9 @@ export const waypoints: CheckAnalyzer = {
       ...[...snapshot.namespaces.values()]
         .filter((n) => scan.inScope(n.meta.name))
         .map((n) => ({ ref: namespaceRef(n.meta.name), meta: n.meta })),
-      ...snapshot.services.filter((s) => scan.inScope(s.meta.namespace)).map((s) => ({ ref: refTo('Service', s.meta), meta: s.meta })),
+      ...snapshot.services
+        .filter((s) => scan.inScope(s.meta.namespace))
+        .map((s) => ({ ref: refTo('Service', s.meta), meta: s.meta })),
       ...snapshot.serviceEntries
         .filter((s) => scan.inScope(s.meta.namespace))
         .map((s) => ({ ref: refTo('ServiceEntry', s.meta), meta: s.meta })),
@@ -88,4 +90,3 @@ function unusedWaypoints(scan: Scan): Finding[] {
       return finding('AD814', detail, [refTo('Gateway', g.meta)]);
     });
 }
-
