@@ -27,6 +27,8 @@ export interface MatrixQuery {
   workloads?: { name: string; pod: PodFact }[];
   /** Keep the decisive finding on each failing cell (`MatrixCellWithFinding`). */
   keepDecisive?: boolean;
+  /** Yield one cell per destination and kind of source the destination's rules tell apart (check). */
+  distinctSources?: boolean;
   /** With servicePorts: a pod no Service selects is reached on its declared container ports. */
   podPortsWithoutService?: boolean;
 }
@@ -132,6 +134,7 @@ export function matrixStream(
       }
       for (let i = 0; i < dests.length; i++) {
         const dest = dests[i];
+        const yielded = query.distinctSources && table ? new Set<number>() : undefined;
         const port = dest.targets[0].targetPort;
         const service = dest.service
           ? `${dest.service.meta.namespace}/${dest.service.meta.name}:${dest.port}`
@@ -142,6 +145,10 @@ export function matrixStream(
           let answer;
           if (table) {
             const key = table.keys[srcIndex];
+            if (yielded) {
+              if (yielded.has(key)) continue;
+              yielded.add(key);
+            }
             let answers = table.answers.get(key);
             if (!answers) table.answers.set(key, (answers = []));
             answer = answers[i] ??= decide(src.pod, dst.pod, dest);

@@ -90,6 +90,7 @@ export const connections: CheckAnalyzer = {
       podPortsWithoutService: true,
       workloads: [...reps.values()],
       keepDecisive: true,
+      distinctSources: true,
     });
     const broken = new Map<string, Broken>();
     const strict = new Map<string, StrictRisk>();
@@ -117,7 +118,7 @@ export const connections: CheckAnalyzer = {
     }
     const out: Finding[] = [];
     for (const { finding: f, connections: list, explain } of broken.values()) {
-      const detail = `${f.detail} Connections it breaks (one pod per kind): ${listed([...list])}.`;
+      const detail = `${f.detail} Connections it breaks (one client per kind): ${listed([...list])}.`;
       out.push(withExplain({ ...f, detail }, explain));
     }
     for (const risk of strict.values()) {
