@@ -1,0 +1,115 @@
+// check (issue 17): every analyzer has a check scenario in which it reports something; the SARIF
+// and JSON shapes; --fail-on and suppression at the CLI.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadScenarios, scenarioSnapshot } from './support/scenarios.js';
+import { checkNamespaces } from './support/run-scenario.js';
+import { check, CHECK_ANALYZERS } from '../src/diagnose/check/index.js';
+import { createContext } from '../src/diagnose/context.js';
+import { LABEL_GATEWAY_NAME } from '../src/mesh/constants.js';
+import { renderCheckSarif } from '../src/render/check.js';
+import { FINDINGS } from '../src/findings/catalogue.js';
+
+const ROOT = join(import.meta.dirname, '..');
+const checkScenarios = loadScenarios().filter((s) => s.command === 'check');
+const cli = (args: string[]) =>
+  spawnSync(process.execPath, [join(ROOT, 'bin', 'kubectl-ambient_doctor'), ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', COLUMNS: '100' },
+  });
+
+describe('check analyzers', () => {
+  it.each(CHECK_ANALYZERS.map((a) => [a.name, a] as const))('%s reports in some check scenario', (_n, analyzer) => {
+    const reported = checkScenarios.flatMap((s) => {
+      const snapshot = scenarioSnapshot(s);
+      const namespaces = checkNamespaces(s);
+      const scoped = namespaces === 'all' ? undefined : new Set(namespaces);
+      const inScope = (ns: string | undefined) => !scoped || !ns || scoped.has(ns);
+      const pods = snapshot.pods.filter(
+        (p) => inScope(p.meta.namespace) && p.meta.labels.app !== 'ztunnel' && !p.meta.labels[LABEL_GATEWAY_NAME],
+      );
+      const found = analyzer.run({ ctx: createContext(snapshot), snapshot, namespaces, inScope, pods });
+      return found.map((f) => `${s.name}: ${f.code}`);
+    });
+    expect(reported.length, `no check scenario exercises ${analyzer.name}`).toBeGreaterThan(0);
+    for (const line of reported) expect(analyzer.codes).toContain(line.split(': ')[1]);
+  });
+});
+
+describe('check output', () => {
+  const s = checkScenarios.find((x) => x.name === 'check-06-netpol-and-probes')!;
+  const report = check(scenarioSnapshot(s), { namespaces: 'all' });
+
+  it('orders errors first and names the culprit first', () => {
+    const ranks = report.findings.map((f) => ({ error: 0, warning: 1, info: 2 })[f.severity]);
+    expect(ranks).toEqual([...ranks].sort());
+    for (const f of report.findings) expect(f.objects.length, f.code).toBeGreaterThan(0);
+  });
+
+  it('SARIF 2.1.0: one rule per code, one result per finding, levels mapped', () => {
+    const sarif = renderCheckSarif(report) as any;
+    expect(sarif.version).toBe('2.1.0');
+    const run = sarif.runs[0];
+    const ids = run.tool.driver.rules.map((r: any) => r.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(run.results).toHaveLength(report.findings.length);
+    for (const r of run.results) {
+      expect(ids[r.ruleIndex]).toBe(r.ruleId);
+      const want = { error: 'error', warning: 'warning', info: 'note' }[FINDINGS[r.ruleId as 'AD501'].severity];
+      expect(r.level).toBe(want);
+      expect(r.locations[0].logicalLocations[0].fullyQualifiedName).toMatch(/^\w+ /);
+    }
+  });
+});
+
+describe('check at the command line', () => {
+  const file = join(ROOT, 'docs', 'seeds', 'lesson-authz.yaml');
+
+  it('prints analyze-style lines and exits 3 on an error', () => {
+    const r = cli(['check', '-f', file]);
+    expect(r.status).toBe(3);
+    expect(r.stdout).toMatch(/^Error \[AD403\] \(AuthorizationPolicy hello\/hello-world-authz\) /m);
+    expect(r.stdout).toMatch(/^Warning \[AD802\] \(Namespace hello\) /m);
+  });
+
+  it('--fail-on none exits 0; --fail-on warning fails on warnings alone', () => {
+    expect(cli(['check', '-f', file, '--fail-on', 'none']).status).toBe(0);
+    const onlyWarnings = cli(['check', '-f', file, '--ignore', 'AD403', '--fail-on', 'warning']);
+    expect(onlyWarnings.status).toBe(3);
+    expect(cli(['check', '-f', file, '--ignore', 'AD403']).status).toBe(0);
+  });
+
+  it('--ignore counts what it hides, per namespace or everywhere', () => {
+    const json = JSON.parse(cli(['check', '-f', file, '--ignore', 'AD403:hello', '-o', 'json']).stdout);
+    expect(json.findings.map((f: any) => f.code)).not.toContain('AD403');
+    expect(json.summary.suppressed).toBe(1);
+    expect(json.suppressed[0]).toEqual({
+      code: 'AD403',
+      object: 'AuthorizationPolicy hello/hello-world-authz',
+      by: '--ignore AD403:hello',
+    });
+    const other = JSON.parse(cli(['check', '-f', file, '--ignore', 'AD403:test', '-o', 'json']).stdout);
+    expect(other.findings.map((f: any) => f.code)).toContain('AD403');
+  });
+
+  it('bad input gets one line and exit 1', () => {
+    const code = cli(['check', '-f', file, '--ignore', 'AD999']);
+    expect(code.status).toBe(1);
+    expect(code.stderr.trim().split('\n')).toHaveLength(1);
+    expect(code.stderr).toContain('AD999 is not a finding code');
+    const ns = cli(['check', '-f', file, '-n', 'nope']);
+    expect(ns.status).toBe(1);
+    expect(ns.stderr).toContain('namespace "nope" not found');
+  });
+
+  it('-o sarif is JSON a code-scanning upload accepts', () => {
+    const sarif = JSON.parse(cli(['check', '-f', file, '-o', 'sarif']).stdout);
+    expect(sarif.$schema).toContain('sarif-2.1.0');
+    expect(sarif.runs[0].results.some((r: any) => r.ruleId === 'AD403' && r.level === 'error')).toBe(true);
+    // -f input: the result points at the file the object came from.
+    const located = sarif.runs[0].results.find((r: any) => r.ruleId === 'AD403');
+    expect(located.locations[0].physicalLocation.artifactLocation.uri).toContain('lesson-authz.yaml');
+  });
+});
