@@ -107,6 +107,55 @@ function timed(cmd, args, env = {}) {
 const pct = (list, p) =>
   [...list].sort((a, b) => a - b)[Math.min(list.length - 1, Math.ceil((p / 100) * list.length) - 1)];
 
+if (process.env.BENCH_LIVE_CHECK) {
+  // check -A (issue 17) against the floor of kubectl listing, in parallel, every kind it reads
+  // cluster-wide. BENCH_LIVE_NAMESPACES=200 gives the 10,000-pod cluster.
+  const checkArgs = [join(ROOT, 'bench/rss-wrapper.mjs'), 'check', '-A', '--kubeconfig', kubeconfig, '-o', 'json'];
+  const checkWalls = [];
+  let summary;
+  for (let i = 0; i < 3; i++) {
+    const r = timed(process.execPath, checkArgs);
+    if (r.status !== 0 && r.status !== 3) throw new Error(`check failed: ${r.stderr}`);
+    checkWalls.push(r.ms);
+    summary = JSON.parse(r.stdout).summary;
+  }
+  const kinds = [
+    'pods',
+    'services',
+    'endpointslices',
+    'networkpolicies',
+    'namespaces',
+    'deployments,statefulsets,daemonsets,replicasets,jobs',
+    'authorizationpolicies.security.istio.io,peerauthentications.security.istio.io',
+    'serviceentries.networking.istio.io',
+    'gateways.gateway.networking.k8s.io,gatewayclasses.gateway.networking.k8s.io',
+  ];
+  const listRuns = [];
+  for (let i = 0; i < 3; i++) {
+    const started = performance.now();
+    await Promise.all(
+      kinds.map(
+        (kind) =>
+          new Promise((resolve) =>
+            spawn('kubectl', ['--kubeconfig', kubeconfig, 'get', kind, '-A', '-o', 'json'], { stdio: 'ignore' }).on(
+              'exit',
+              resolve,
+            ),
+          ),
+      ),
+    );
+    listRuns.push(performance.now() - started);
+  }
+  const checkP50 = pct(checkWalls, 50);
+  const floor = pct(listRuns, 50);
+  console.log(`cluster: ${objects.filter((o) => o.kind === 'Pod').length} pods (loaded in ${loadSeconds} s)`);
+  console.log(`check -A: ${checkWalls.map((x) => x.toFixed(0)).join(', ')} ms; findings ${JSON.stringify(summary)}`);
+  console.log(`floor, ${kinds.length} parallel kubectl get -A: ${listRuns.map((x) => x.toFixed(0)).join(', ')} ms`);
+  const ratio = checkP50 / floor;
+  console.log(`ratio ${ratio.toFixed(2)} (target < 3): ${ratio < 3 ? 'met' : 'NOT met'}`);
+  process.exit(0);
+}
+
 const explainArgs = [
   join(ROOT, 'bench/rss-wrapper.mjs'),
   'explain',

@@ -87,6 +87,14 @@ describe.skipIf(!!skip)(`compiled binary, live${skip ? ` (skipped: ${skip})` : '
         '-o',
         'json',
       ]);
+      // check -A as the documented reader: STRICT with a plaintext client is the risk AD305 (exit 0).
+      const scan = await sameAsNode(['check', '-A', '--kubeconfig', kubeconfig, '--context', 'reader', '-o', 'json']);
+      expect(scan.code).toBe(0);
+      const report = JSON.parse(scan.stdout);
+      expect(report.findings.map((f: { code: string; objects: string[] }) => `${f.code} ${f.objects[0]}`)).toContain(
+        'AD305 PeerAuthentication istio-system/default',
+      );
+      await sameAsNode(['check', '-n', 'hello', '--kubeconfig', kubeconfig, '--context', 'reader', '-o', 'sarif']);
       const [binary, node] = await Promise.all([
         runPlugin(krewRoot, [...question, '--kubeconfig', kubeconfig, '--verbose', '-o', 'json']),
         runNode([...question, '--kubeconfig', kubeconfig, '--verbose', '-o', 'json']),
@@ -105,6 +113,12 @@ describe.skipIf(!!skip)(`compiled binary, live${skip ? ` (skipped: ${skip})` : '
 
     // This viewer cannot read any security.istio.io object: a hidden PeerAuthentication could lift
     // STRICT, so the verdict is unknown (the live access test hides only AuthorizationPolicies).
+    it('check without a permission: AD902 and exit 2 (the scan is incomplete)', async () => {
+      const r = await sameAsNode(['check', '-A', '--kubeconfig', kubeconfig, '--context', 'viewer', '-o', 'json']);
+      expect(r.code).toBe(2);
+      expect(JSON.parse(r.stdout).findings.map((f: { code: string }) => f.code)).toContain('AD902');
+    });
+
     it('a missing permission: AD902, verdict unknown, exit 2', async () => {
       const r = await sameAsNode([...question, '--kubeconfig', kubeconfig, '--context', 'viewer', '-o', 'json']);
       expect(r.code).toBe(2);

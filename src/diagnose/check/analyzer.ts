@@ -34,5 +34,6 @@ export interface CheckAnalyzer {
 export type CheckFinding = Finding & { explain?: string };
 
 export function withExplain(f: Finding, explain: string | undefined): CheckFinding {
-  return explain ? { ...f, explain } : f;
+  if (explain) (f as CheckFinding).explain = explain;
+  return f;
 }

@@ -11,6 +11,7 @@ import { finding, type Finding } from '../../findings/finding.js';
 import { matrixStream, type MatrixCellWithFinding } from '../matrix.js';
 import { matrixWorkloads } from '../workloads.js';
 import { podClassKeys } from '../pod-classes.js';
+import { workloadName } from '../../mesh/connectivity.js';
 import { withExplain, type CheckAnalyzer } from './analyzer.js';
 
 /**
@@ -80,7 +81,11 @@ export const connections: CheckAnalyzer = {
     // One pod per class stands for every pod no rule can tell apart from it (pod-classes.ts).
     const keyOf = podClassKeys(snapshot);
     const reps = new Map<string, { name: string; pod: (typeof snapshot.pods)[number] }>();
-    for (const w of matrixWorkloads(snapshot, 'all')) {
+    // Node agents on the host network are clients too (plaintext, §1.1): the matrix leaves them out.
+    const hostClients = snapshot.pods
+      .filter((p) => p.hostNetwork && p.meta.labels.app !== 'ztunnel' && p.meta.labels['k8s-app'] !== 'istio-cni-node')
+      .map((pod) => ({ name: workloadName(pod), pod }));
+    for (const w of [...matrixWorkloads(snapshot, 'all'), ...hostClients]) {
       const key = keyOf(w.pod);
       if (!reps.has(key)) reps.set(key, w);
     }
@@ -119,7 +124,17 @@ export const connections: CheckAnalyzer = {
     const out: Finding[] = [];
     for (const { finding: f, connections: list, explain } of broken.values()) {
       const detail = `${f.detail} Connections it breaks (one client per kind): ${listed([...list])}.`;
-      out.push(withExplain({ ...f, detail }, explain));
+      // Built field by field: spreading the finding would render its remedies (fix) for nothing.
+      const copy: Finding = {
+        code: f.code,
+        severity: f.severity,
+        title: f.title,
+        detail,
+        objects: f.objects,
+        docs: f.docs,
+      };
+      if (f.origins) copy.origins = f.origins;
+      out.push(withExplain(copy, explain));
     }
     for (const risk of strict.values()) {
       const clients = [...risk.clients];

@@ -36,7 +36,8 @@ export const dataplane: CheckAnalyzer = {
   run: (scan) => {
     const { snapshot, ctx } = scan;
     const out: Finding[] = [...runNotes(ctx, NOTES.dataplane, snapshot), ...runNotes(ctx, NOTES.cni, snapshot)];
-    const live = snapshot.origin === 'cluster';
+    // Absence is known only from a live read that could list pods (§11: a hidden object is unknown).
+    const live = snapshot.origin === 'cluster' && !snapshot.gaps.some((g) => g.resource === 'pods');
     const byNode = ambientPodsByNode(scan);
     // §2.3: every node with ambient pods needs a ready ztunnel; one finding per node.
     for (const [node, pods] of [...byNode].sort(([a], [b]) => a.localeCompare(b))) {

@@ -15,7 +15,19 @@ export const peerAuthentication: CheckAnalyzer = {
       if (!enrollmentOf(scan.ctx, pod).captured) continue;
       const mtls = mtlsOf(scan.ctx, pod);
       // Pods under the same PeerAuthentications get the same notes.
-      const key = JSON.stringify([pod.meta.namespace, mtls]);
+      const { levels } = mtls;
+      const named = [
+        levels.mesh,
+        levels.namespace,
+        levels.workload,
+        ...levels.shadowed,
+        ...levels.ignoredRootSelectors,
+      ];
+      const key = [
+        pod.meta.namespace,
+        mtls.mode,
+        ...named.map((pa) => (pa ? `${pa.meta.namespace}/${pa.meta.name}` : '-')),
+      ].join(' ');
       if (seen.has(key)) continue;
       seen.add(key);
       out.push(...runNotes(scan.ctx, NOTES.mtls, { destination: pod, mtls }));
