@@ -10,6 +10,7 @@ import { createContext } from '../src/diagnose/context.js';
 import { LABEL_GATEWAY_NAME } from '../src/mesh/constants.js';
 import { renderCheckSarif } from '../src/render/check.js';
 import { FINDINGS } from '../src/findings/catalogue.js';
+import { buildSnapshot } from '../src/input/normalize.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const checkScenarios = loadScenarios().filter((s) => s.command === 'check');
@@ -35,6 +36,19 @@ describe('check analyzers', () => {
     });
     expect(reported.length, `no check scenario exercises ${analyzer.name}`).toBeGreaterThan(0);
     for (const line of reported) expect(analyzer.codes).toContain(line.split(': ')[1]);
+  });
+});
+
+describe('check without clients', () => {
+  it('an L7 ALLOW at ztunnel is reported even when no client in the input calls its pod (§4.3)', () => {
+    const s = checkScenarios.find((x) => x.name === 'check-04-policies')!;
+    const solo = s.objects.filter((o) => o.object.metadata?.namespace === 'solo' || o.object.metadata?.name === 'solo');
+    expect(solo.length).toBe(3);
+    const report = check(buildSnapshot(solo), { namespaces: 'all' });
+    const f = report.findings.find((x) => x.code === 'AD403');
+    expect(f?.objects[0]).toBe('AuthorizationPolicy solo/get-only');
+    expect(f?.detail).toContain('admits no one');
+    expect(f?.explain, 'no connection to explain').toBeUndefined();
   });
 });
 

@@ -2,14 +2,16 @@
 // explain's ztunnel hop runs (L7 fields, SPIFFE principals, dry-run, dropped values, trust domain,
 // ipBlocks, CUSTOM/AUDIT), once per policy with one pod it applies to.
 import type { AuthorizationPolicyFact, PodFact } from '../../snapshot/types.js';
-import type { Finding } from '../../findings/finding.js';
+import { finding, type Finding } from '../../findings/finding.js';
+import { refTo } from '../../snapshot/ref.js';
+import type { ConversionResult } from '../../mesh/authorization.js';
 import { conversionOf, enrollmentOf, policiesAt } from '../context.js';
 import { NOTES, runNotes } from '../notes/index.js';
 import type { CheckAnalyzer } from './analyzer.js';
 
 export const authorization: CheckAnalyzer = {
   name: 'authorization',
-  codes: [...NOTES.policy.flatMap((a) => a.codes), ...NOTES.destination.flatMap((a) => a.codes)],
+  codes: ['AD403', ...NOTES.policy.flatMap((a) => a.codes), ...NOTES.destination.flatMap((a) => a.codes)],
   run: (scan) => {
     const { ctx } = scan;
     const firstPod = new Map<AuthorizationPolicyFact, PodFact>();
@@ -24,8 +26,27 @@ export const authorization: CheckAnalyzer = {
       if (withTargetRefs.has(pod.meta.namespace)) out.push(...runNotes(ctx, NOTES.destination, pod));
     }
     for (const [policy, destination] of firstPod) {
-      out.push(...runNotes(ctx, NOTES.policy, { policy, conversion: conversionOf(ctx, policy), destination }));
+      const conversion = conversionOf(ctx, policy);
+      out.push(...runNotes(ctx, NOTES.policy, { policy, conversion, destination }));
+      out.push(...droppedHttpRules(policy, conversion));
     }
     return out;
   },
 };
+
+/**
+ * §4.3: an ALLOW at ztunnel whose rules use HTTP fields loses those rules, even where no client in
+ * the input shows it yet (the connection analyzer reports it with the connections it breaks).
+ */
+function droppedHttpRules(policy: AuthorizationPolicyFact, conversion: ConversionResult): Finding[] {
+  const dropped = conversion.report.droppedRules;
+  if (policy.action !== 'ALLOW' || dropped.length === 0) return [];
+  const fields = [...new Set(dropped.flatMap((r) => r.fields))];
+  const total = policy.rules?.length ?? 0;
+  const detail =
+    `AuthorizationPolicy ${policy.meta.namespace}/${policy.meta.name} is enforced by ztunnel (selector, no ` +
+    `targetRefs) but ${dropped.length} of its ${total} rule(s) use HTTP fields (${fields.join(', ')}). istiod ` +
+    'drops those rules; the ALLOW still applies, so whatever they were meant to admit is reset' +
+    (dropped.length === total ? ': with no rule left, it admits no one.' : '.');
+  return [finding('AD403', detail, [refTo('AuthorizationPolicy', policy.meta)])];
+}

@@ -30,8 +30,11 @@ const input: CheckAnalyzer = {
   run: (scan) => runNotes(scan.ctx, NOTES.reading, scan.snapshot),
 };
 
+// Connections first: where another analyzer names the same object with the same code, the finding
+// that lists the connections it breaks (and an explain command) is the one kept.
 export const CHECK_ANALYZERS: CheckAnalyzer[] = [
   input,
+  connections,
   dataplane,
   enrolment,
   waypoints,
@@ -41,7 +44,6 @@ export const CHECK_ANALYZERS: CheckAnalyzer[] = [
   identities,
   probeReachability,
   serviceEndpoints,
-  connections,
 ];
 
 export interface CheckQuery {
