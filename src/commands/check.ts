@@ -5,6 +5,9 @@ import { renderCheckSarif, renderCheckText } from '../render/check.js';
 import { renderJson, renderYaml } from '../render/structured.js';
 import { EXIT_CANNOT_READ, EXIT_OK, EXIT_PREDICTED_FAILURE } from '../errors.js';
 
+// A scan asks no question, so there is no symptom to compare with.
+const { symptom: _symptom, ...scanFlags } = commonFlags;
+
 export default class Check extends Command {
   static override summary =
     'Scan the mesh for what is broken or about to break: dataplane, enrolment, waypoints, policies, probes';
@@ -15,7 +18,7 @@ export default class Check extends Command {
     '<%= config.bin %> check -A --ignore AD814 --ignore AD403:hello/legacy-authz',
   ];
   static override flags = {
-    ...commonFlags,
+    ...scanFlags,
     namespace: Flags.string({
       char: 'n',
       multiple: true,
