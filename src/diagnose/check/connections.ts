@@ -5,7 +5,7 @@
 // dropping HBONE 15008, the waypoint identity pitfall, a ztunnel or waypoint that is down, ...) is
 // reported once per decisive object, with the connections it breaks. STRICT mTLS against plaintext
 // clients (AD301, AD704) is reported as the risk AD305 on the PeerAuthentication.
-import { refText, type ObjectRef } from '../../snapshot/ref.js';
+import { refText, refTo, type ObjectRef } from '../../snapshot/ref.js';
 import type { FindingCode } from '../../findings/catalogue.js';
 import { finding, type Finding } from '../../findings/finding.js';
 import { matrixStream, type MatrixCellWithFinding } from '../matrix.js';
@@ -107,7 +107,11 @@ export const connections: CheckAnalyzer = {
         const objectText = f.objects[0]?.startsWith('PeerAuthentication ') ? f.objects[0] : 'mesh default';
         let risk = strict.get(objectText);
         if (!risk) {
-          const object = f.objects[0]?.startsWith('PeerAuthentication ') ? parseRef(f.objects[0]) : undefined;
+          // The PeerAuthentication itself (with the file it came from), found by the name the engine gave it.
+          const pa = snapshot.peerAuthentications.find(
+            (p) => refText(refTo('PeerAuthentication', p.meta)) === objectText,
+          );
+          const object = pa ? refTo('PeerAuthentication', pa.meta) : undefined;
           strict.set(objectText, (risk = { object, objectText, clients: new Set(), destinations: new Set() }));
         }
         risk.clients.add(cell.source);
@@ -149,10 +153,3 @@ export const connections: CheckAnalyzer = {
     return out;
   },
 };
-
-/** "Kind ns/name" back to a reference (only for objects the engine named itself). */
-function parseRef(text: string): ObjectRef {
-  const [kind, rest] = text.split(' ', 2);
-  const [namespace, name] = rest.includes('/') ? rest.split('/', 2) : [undefined, rest];
-  return namespace ? { kind, namespace, name } : { kind, name };
-}

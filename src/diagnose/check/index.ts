@@ -2,7 +2,7 @@
 // Each analyzer is one file; the report is ordered by severity, then group, then object, so the same
 // input always gives the same output whatever order its objects came in.
 import type { Snapshot } from '../../snapshot/types.js';
-import { FINDINGS, type FindingCode, type Severity } from '../../findings/catalogue.js';
+import type { Severity } from '../../findings/catalogue.js';
 import type { Finding } from '../../findings/finding.js';
 import { LABEL_GATEWAY_NAME } from '../../mesh/constants.js';
 import { UsageError } from '../../errors.js';
@@ -126,11 +126,5 @@ function toReportFinding(f: CheckFinding): CheckReportFinding {
     ...(f.explain ? { explain: f.explain } : {}),
   };
 }
-
-/** Every code some check analyzer can report (the catalogue test reads it). */
-export const CHECK_CODES = new Set<FindingCode>(CHECK_ANALYZERS.flatMap((a) => a.codes));
-
-/** The severity of a code, for --fail-on. */
-export const severityOf = (code: FindingCode): Severity => FINDINGS[code].severity;
 
 export type { CheckReport, CheckReportFinding, Finding };
