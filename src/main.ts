@@ -1,7 +1,14 @@
 // Entry point: runs oclif and turns every error into one line and a documented exit code.
-import { run, flush, Errors, type Config } from '@oclif/core';
+import { fileURLToPath } from 'node:url';
+import { run, flush, Config, Errors } from '@oclif/core';
 import { EXIT_USAGE } from './errors.js';
 import { parseErrorLine, unknownCommand } from './cli/usage.js';
+
+/**
+ * oclif's options for both builds: no user, link, dev or just-in-time plugins, so nothing declared in
+ * ~/.local/share/ambient-doctor/package.json (or anywhere else outside the package) is ever loaded.
+ */
+export const NO_PLUGINS = { userPlugins: false, devPlugins: false, jitPlugins: false } as const;
 
 // `root` is the package's URL for the Node build, or a loaded Config for the compiled binary.
 export async function main(argv: string[], root: string | Config): Promise<void> {
@@ -12,7 +19,9 @@ export async function main(argv: string[], root: string | Config): Promise<void>
     return;
   }
   try {
-    await run(argv, root);
+    const config =
+      typeof root === 'string' ? await Config.load({ root: fileURLToPath(root), ...NO_PLUGINS }) : root;
+    await run(argv, config);
     await flush();
   } catch (err) {
     if (err instanceof Errors.ExitError) {

@@ -5,7 +5,7 @@
 import { basename } from 'node:path';
 import { Config, settings } from '@oclif/core';
 import { COMMANDS as commandTable } from './commands/index.js';
-import { main } from './main.js';
+import { main, NO_PLUGINS } from './main.js';
 
 interface PackageFacts {
   name: string;
@@ -35,7 +35,7 @@ const pjson = {
 
 // No top-level await: oclif require()s this module again, and Bun cannot require() a module
 // that awaits at top level.
-void Config.load({ root: import.meta.dirname, pjson } as Parameters<typeof Config.load>[0]).then(
+void Config.load({ root: import.meta.dirname, pjson, ...NO_PLUGINS } as Parameters<typeof Config.load>[0]).then(
   (config) => {
     const argv = process.argv.slice(2);
     // oclif's --version names the runtime as node-<process.version>; inside the binary that is

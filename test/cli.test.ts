@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { afterSpinner, onTerminal } from './support/pty.js';
+import { hostileHome } from './support/hostile-home.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin', 'kubectl-ambient_doctor');
@@ -369,4 +370,20 @@ describe('kubectl plugin discovery', () => {
       expect(JSON.parse(r.stdout).verdict.outcome).toBe('denied');
     },
   );
+});
+
+describe('nothing from the home directory runs', () => {
+  it('oclif user and link plugins declared in ~/.local/share/ambient-doctor are not loaded', () => {
+    const h = hostileHome();
+    const env = { HOME: h.home, XDG_DATA_HOME: join(h.home, 'xdg') };
+    for (const args of [
+      ['docs', 'AD101'],
+      ['--help'],
+      ['explain', 'test/curl', 'helloworld.hello:5000', '-f', STRICT],
+    ]) {
+      run(args, { env });
+      run(args, { env: { HOME: h.home } });
+    }
+    expect(h.ran()).toBe(false);
+  });
 });

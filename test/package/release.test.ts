@@ -16,6 +16,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
+import { hostileHome } from '../support/hostile-home.js';
 import { exampleCommands } from '../../scripts/examples.mjs';
 import { afterSpinner, onTerminal } from '../support/pty.js';
 import {
@@ -173,6 +174,15 @@ describe('the krew-installed plugin', () => {
       metadata: { name: 'ambient-doctor' },
       spec: { version: `v${PACKAGE.version}` },
     });
+  });
+
+  it('loads no oclif user or link plugin from the home directory', async () => {
+    const h = hostileHome();
+    for (const env of [{ HOME: h.home }, { HOME: h.home, XDG_DATA_HOME: join(h.home, 'xdg') }]) {
+      const r = await runPlugin(krewRoot, ['docs', 'AD101'], env);
+      expect(r.code).toBe(0);
+    }
+    expect(h.ran()).toBe(false);
   });
 
   it('--version names the package and version', async () => {
