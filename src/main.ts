@@ -19,8 +19,7 @@ export async function main(argv: string[], root: string | Config): Promise<void>
     return;
   }
   try {
-    const config =
-      typeof root === 'string' ? await Config.load({ root: fileURLToPath(root), ...NO_PLUGINS }) : root;
+    const config = typeof root === 'string' ? await Config.load({ root: fileURLToPath(root), ...NO_PLUGINS }) : root;
     await run(argv, config);
     await flush();
   } catch (err) {

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { dumpList } from '../src/input/dump.js';
-import { manifestsOf, withoutEmptySelectorParts } from '../src/findings/finding.js';
+import { printedRemedy, withoutEmptySelectorParts } from '../src/findings/finding.js';
 import { fixTarget, targetName } from '../src/diagnose/fixes.js';
 import type { PodFact } from '../src/snapshot/types.js';
 import { applyChange } from '../src/input/apply.js';
@@ -73,7 +73,7 @@ describe('fix manifests', () => {
         egress: [],
       },
     });
-    const text = manifestsOf({ title: 't', apply: [policy] });
+    const text = printedRemedy({ title: 't', apply: [policy] }).manifests;
     expect(text).not.toContain('matchExpressions');
     expect(parse(text).spec.ingress[0].from[0].namespaceSelector).toEqual({});
   });

@@ -180,7 +180,8 @@ export function fixManifests(findings: Finding[], n: number): string {
   const alt = decisive.fixes[n - 1];
   if (!alt) throw new UsageError(`${decisive.code} has ${decisive.fixes.length} fix(es); --fix ${n} does not exist`);
   if (!alt.manifests) {
-    throw new UsageError(`fix ${n} of ${decisive.code} is not a manifest; run: ${alt.commands.join(' && ')}`);
+    const run = alt.commands.filter((c) => !c.startsWith('#')).join(' && ');
+    throw new UsageError(`fix ${n} of ${decisive.code} is not a manifest${run ? `; run: ${run}` : ''}`);
   }
   return `${alt.manifests}\n`;
 }

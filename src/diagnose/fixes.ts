@@ -4,6 +4,7 @@ import type { Labels, PodFact } from '../snapshot/types.js';
 import { LABEL_DATAPLANE_MODE, LABEL_GATEWAY_NAME, LABEL_NAMESPACE_NAME } from '../mesh/constants.js';
 import type { Manifest, Remedy } from '../findings/finding.js';
 import type { ObjectRef } from '../snapshot/ref.js';
+import { command, note } from '../findings/command.js';
 
 /** The pods a fix should select: the Service's selector when traffic is addressed to one. */
 export interface FixTarget {
@@ -72,7 +73,7 @@ export function enrolNamespaceRemedy(namespace: string): Remedy {
   };
   return {
     title: `Enrol namespace ${namespace} in ambient`,
-    commands: [`kubectl label namespace ${namespace} ${LABEL_DATAPLANE_MODE}=ambient`],
+    commands: [command(['kubectl', 'label', 'namespace', namespace, `${LABEL_DATAPLANE_MODE}=ambient`])],
     effects: [label],
     scope: `Enrolling is per namespace (or per pod label): every pod in ${namespace} joins the mesh.`,
   };
@@ -198,10 +199,10 @@ export function ztunnelRemedy(node: string | undefined, existing?: ObjectRef): R
     scope: `Restores every connection that the missing ztunnel broke on node ${node ?? '<node>'}.`,
     title: `Get a Ready ztunnel onto node ${node ?? '<node>'}`,
     commands: [
-      'kubectl get pods -n istio-system -l app=ztunnel -o wide',
-      '# why no ztunnel runs there: tolerations, quota for system-node-critical',
-      'kubectl describe daemonset -n istio-system -l app=ztunnel',
-      '# pods annotated ambient.istio.io/redirection=pending flow once a ztunnel proxies them',
+      command(['kubectl', 'get', 'pods', '-n', 'istio-system', '-l', 'app=ztunnel', '-o', 'wide']),
+      note('why no ztunnel runs there: tolerations, quota for system-node-critical'),
+      command(['kubectl', 'describe', 'daemonset', '-n', 'istio-system', '-l', 'app=ztunnel']),
+      note('pods annotated ambient.istio.io/redirection=pending flow once a ztunnel proxies them'),
     ],
   };
 }
@@ -231,8 +232,8 @@ export function adminNetworkPolicyAllowRemedy(
     return {
       title: `Add an Allow rule above the Deny rule in AdminNetworkPolicy ${denying.name} (cluster admin)`,
       commands: [
-        '# priority 0 is the highest: nothing can precede it',
-        `kubectl edit adminnetworkpolicy ${denying.name}`,
+        note('priority 0 is the highest: nothing can precede it'),
+        command(['kubectl', 'edit', 'adminnetworkpolicy', denying.name]),
       ],
     };
   }

@@ -6,6 +6,7 @@ import { namespaceRef } from '../snapshot/ref.js';
 import { LABEL_DATAPLANE_MODE, LABEL_USE_WAYPOINT } from '../mesh/constants.js';
 import { finding, type Finding } from '../findings/finding.js';
 import type { Asked } from './proof.js';
+import { command } from '../findings/command.js';
 
 type Labels = Record<string, string>;
 
@@ -64,7 +65,12 @@ export function checkMissingNamespaces(
         `${changed.asked.decisive ? ` (${changed.asked.decisive.code})` : ''}.`
       : `Namespace ${ns} is not in the input, so its labels are unknown; none of the labels that matter here ` +
         `(${tried.map(shown).join('; ')}) would change the answer.`;
-    const fix = [{ title: `Add Namespace ${ns} to the input`, commands: [`kubectl get namespace ${ns} -o yaml`] }];
+    const fix = [
+      {
+        title: `Add Namespace ${ns} to the input`,
+        commands: [command(['kubectl', 'get', 'namespace', ns, '-o', 'yaml'])],
+      },
+    ];
     findings.push(finding('AD903', detail, [namespaceRef(ns)], fix));
     if (changed && !unknown) unknown = detail;
   }

@@ -3,8 +3,7 @@
 // still stops it, and which other connections the change opens.
 import type { Snapshot } from '../snapshot/types.js';
 import {
-  commandsOf,
-  manifestsOf,
+  printedRemedy,
   remediesOf,
   type Finding,
   type FixAlternative,
@@ -49,11 +48,11 @@ export function attachProofs(findings: Finding[], subject: ProofSubject): void {
     const remedies = remediesOf(f);
     if (remedies.length === 0) continue;
     f.fixes = remedies.map((r): FixAlternative => {
-      const manifests = manifestsOf(r);
+      const { manifests, commands } = printedRemedy(r);
       const key = JSON.stringify([r.apply, r.effects, r.delete]);
       let proof = cache.get(key);
       if (!proof) cache.set(key, (proof = prove(subject, r)));
-      return { title: r.title, manifests, commands: commandsOf(r), ...(r.scope ? { scope: r.scope } : {}), proof };
+      return { title: r.title, manifests, commands, ...(r.scope ? { scope: r.scope } : {}), proof };
     });
   }
 }

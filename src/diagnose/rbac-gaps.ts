@@ -2,6 +2,7 @@
 // user is, one entry per missing permission (verb and resource, with every namespace it was
 // missing in), the `kubectl auth can-i` that shows it, and the command that grants the read role.
 import type { Snapshot } from '../snapshot/types.js';
+import { command, shellLine, unsafeCommandNote, type Command } from '../findings/command.js';
 
 type Gap = Snapshot['gaps'][number];
 
@@ -37,17 +38,19 @@ export function permissionText(p: MissingPermission): string {
   return `${p.verb} ${p.resource}${p.namespaces.length ? ` in ${p.namespaces.join(', ')}` : ' cluster-wide'}`;
 }
 
-export function canICommand(p: MissingPermission): string {
-  const scope = p.namespaces.length ? `-n ${p.namespaces[0]}` : '-A';
-  return `kubectl auth can-i ${p.verb} ${p.resource} ${scope}`;
+export function canICommand(p: MissingPermission): Command {
+  const scope = p.namespaces.length ? ['-n', p.namespaces[0]] : ['-A'];
+  return command(['kubectl', 'auth', 'can-i', p.verb, p.resource, ...scope]);
 }
 
 /** The command a cluster admin runs to grant the tool's read-only role to this user. */
-export function grantCommand(user: string | undefined): string {
+export function grantCommand(user: string | undefined): Command {
   const sa = user?.match(/^system:serviceaccount:([^:]+):(.+)$/);
-  const subject = sa ? `--serviceaccount ${sa[1]}:${sa[2]}` : `--user ${user ?? '<your user>'}`;
-  return `kubectl ambient-doctor rbac ${subject} | kubectl apply -f -`;
+  const subject = sa ? ['--serviceaccount', `${sa[1]}:${sa[2]}`] : ['--user', user ?? '<your user>'];
+  return command(['kubectl', 'ambient-doctor', 'rbac', ...subject], { pipeTo: ['kubectl', 'apply', '-f', '-'] });
 }
+
+const lineOf = (c: Command) => shellLine(c) ?? unsafeCommandNote(c);
 
 /** One line for a question the missing permissions leave unanswerable. */
 export function forbiddenLine(gaps: Gap[]): string {
@@ -62,6 +65,7 @@ export function forbiddenLine(gaps: Gap[]): string {
   const more = missing.length > 3 ? `; and ${missing.length - 3} more` : '';
   return (
     `${user ? `user "${user}"` : 'this user'} may not read what the question needs (forbidden: ${shown}${more}). ` +
-    `Check with: ${canICommand(missing[0])}. A cluster admin grants the read-only role with: ${grantCommand(user)}`
+    `Check with: ${lineOf(canICommand(missing[0]))}. A cluster admin grants the read-only role with: ` +
+    lineOf(grantCommand(user))
   );
 }

@@ -9,6 +9,7 @@ import { finding, type Finding, type Remedy } from '../findings/finding.js';
 import { enrollmentOf, type EvalContext } from './context.js';
 import type { ResolvedDestination } from './resolve.js';
 import { computeBinding } from './waypoint-binding.js';
+import { command, note } from '../findings/command.js';
 
 export interface WaypointRoute {
   gateway: GatewayFact;
@@ -111,8 +112,19 @@ function egressBypassed(ctx: EvalContext, client: PodFact, dest: ResolvedDestina
     {
       title: `Give ServiceEntry ${se.meta.namespace}/${se.meta.name} a VIP ztunnel can match, with DNS capture on`,
       commands: [
-        `kubectl -n ${se.meta.namespace} patch serviceentry ${se.meta.name} --type merge -p '${JSON.stringify(patch)}'`,
-        '# and DNS capture on: istio-cni ambient.dnsCapture=true, then restart the client pods',
+        command([
+          'kubectl',
+          '-n',
+          se.meta.namespace,
+          'patch',
+          'serviceentry',
+          se.meta.name,
+          '--type',
+          'merge',
+          '-p',
+          JSON.stringify(patch),
+        ]),
+        note('and DNS capture on: istio-cni ambient.dnsCapture=true, then restart the client pods'),
       ],
       effects: [
         {

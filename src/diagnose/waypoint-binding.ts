@@ -15,6 +15,7 @@ import { finding, type Finding, type Remedy } from '../findings/finding.js';
 import { enrollmentOf, type EvalContext } from './context.js';
 import type { ResolvedDestination } from './resolve.js';
 import type { Binding } from './route.js';
+import { command, note } from '../findings/command.js';
 
 export function computeBinding(ctx: EvalContext, clients: PodFact[], dest: ResolvedDestination): Binding {
   const { snapshot } = ctx;
@@ -84,7 +85,10 @@ export function computeBinding(ctx: EvalContext, clients: PodFact[], dest: Resol
     const fix: Remedy[] = [
       {
         title: `Find out why waypoint ${namespace}/${name} was never programmed`,
-        commands: ['# see status.conditions, Programmed', `kubectl -n ${namespace} get gateway ${name} -o yaml`],
+        commands: [
+          note('see status.conditions, Programmed'),
+          command(['kubectl', '-n', namespace, 'get', 'gateway', name, '-o', 'yaml']),
+        ],
       },
     ];
     findings.push(finding('AD805', detail, objects, fix));
@@ -101,7 +105,9 @@ export function computeBinding(ctx: EvalContext, clients: PodFact[], dest: Resol
       const fix: Remedy[] = [
         {
           title: `Let waypoint ${namespace}/${name} serve both Service and pod-IP traffic`,
-          commands: [`kubectl -n ${namespace} label gateway ${name} istio.io/waypoint-for=all --overwrite`],
+          commands: [
+            command(['kubectl', '-n', namespace, 'label', 'gateway', name, 'istio.io/waypoint-for=all', '--overwrite']),
+          ],
           effects: [
             {
               apiVersion: 'gateway.networking.k8s.io/v1',
@@ -162,9 +168,14 @@ function attachmentRemedy(gw: GatewayFact, namespace: string): Remedy {
     return {
       title: `Label namespace ${namespace} so that waypoint ${gwNamespace}/${name} admits it`,
       commands: [
-        `kubectl label namespace ${namespace} ${Object.entries(labels)
-          .map(([k, v]) => `${k}=${v}`)
-          .join(' ')} --overwrite`,
+        command([
+          'kubectl',
+          'label',
+          'namespace',
+          namespace,
+          ...Object.entries(labels).map(([k, v]) => `${k}=${v}`),
+          '--overwrite',
+        ]),
       ],
       effects: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels } }],
     };
@@ -208,7 +219,9 @@ function attachmentRemedy(gw: GatewayFact, namespace: string): Remedy {
   const patch = { spec: { listeners } };
   return {
     title: `Let waypoint ${gwNamespace}/${name} accept routes from namespace ${namespace} (and its own)`,
-    commands: [`kubectl -n ${gwNamespace} patch gateway ${name} --type merge -p '${JSON.stringify(patch)}'`],
+    commands: [
+      command(['kubectl', '-n', gwNamespace, 'patch', 'gateway', name, '--type', 'merge', '-p', JSON.stringify(patch)]),
+    ],
     effects: [
       {
         apiVersion: 'gateway.networking.k8s.io/v1',

@@ -4,6 +4,7 @@ import { stringify } from 'yaml';
 import { refText, type ObjectRef } from '../snapshot/ref.js';
 import { docsUrl } from '../version.js';
 import { FINDINGS, type FindingCode, type Severity } from './catalogue.js';
+import { command, shellLine, unsafeCommandNote, type CommandLine } from './command.js';
 
 /** A manifest as kubectl applies it. */
 export type Manifest = Record<string, unknown> & {
@@ -20,7 +21,7 @@ export interface Remedy {
   title: string;
   apply?: Manifest[];
   delete?: ObjectRef[];
-  commands?: string[];
+  commands?: CommandLine[];
   effects?: Manifest[];
   /** Why this remedy cannot be narrower than it is (e.g. enrolling a namespace enrols all its pods). */
   scope?: string;
@@ -73,8 +74,21 @@ export function remediesOf(f: Finding): Remedy[] {
 
 export const toYaml = (obj: unknown): string => stringify(obj, { lineWidth: 0 }).trimEnd();
 
-export function manifestsOf(r: Remedy): string {
-  return (r.apply ?? []).map((m) => toYaml(withoutEmptySelectorParts(m))).join('\n---\n');
+/**
+ * What is printed of a remedy: its manifests and its commands as shell lines. A command with a word
+ * no quoting makes safe (a control character) is replaced by a comment, and the objects it would have
+ * changed are printed as manifests instead.
+ */
+export function printedRemedy(r: Remedy): { manifests: string; commands: string[] } {
+  const all = [...(r.commands ?? []), ...(r.delete ?? []).map(deleteCommand)];
+  const lines = all.map((c) => shellLine(c) ?? unsafeCommandNote(c));
+  const unsafe = all.some((c) => shellLine(c) === undefined);
+  const objects = [...(r.apply ?? []), ...(unsafe ? (r.effects ?? []) : [])];
+  return { manifests: objects.map((m) => toYaml(withoutEmptySelectorParts(m))).join('\n---\n'), commands: lines };
+}
+
+function deleteCommand(d: ObjectRef): CommandLine {
+  return command(['kubectl', 'delete', d.kind.toLowerCase(), ...(d.namespace ? ['-n', d.namespace] : []), d.name]);
 }
 
 /**
@@ -93,20 +107,14 @@ export function withoutEmptySelectorParts(value: unknown): unknown {
   return out;
 }
 
-export function commandsOf(r: Remedy): string[] {
-  const deletes = (r.delete ?? []).map(
-    (d) => `kubectl delete ${d.kind.toLowerCase()} ${d.namespace ? `-n ${d.namespace} ` : ''}${d.name}`,
-  );
-  return [...(r.commands ?? []), ...deletes];
-}
-
 /** The compatibility text: every alternative, numbered, manifests and commands. */
 function renderFix(remedies: Remedy[]): string | undefined {
   if (remedies.length === 0) return undefined;
   return remedies
     .map((r, i) => {
       const head = remedies.length > 1 ? `# ${i + 1}. ${r.title}` : `# ${r.title}`;
-      const body = [manifestsOf(r), ...commandsOf(r)].filter(Boolean).join('\n');
+      const printed = printedRemedy(r);
+      const body = [printed.manifests, ...printed.commands].filter(Boolean).join('\n');
       return `${head}\n${body}`;
     })
     .join('\n\n');

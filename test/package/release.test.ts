@@ -178,7 +178,10 @@ describe('the krew-installed plugin', () => {
 
   it('loads no oclif user or link plugin from the home directory', async () => {
     const h = hostileHome();
-    for (const env of [{ HOME: h.home }, { HOME: h.home, XDG_DATA_HOME: join(h.home, 'xdg') }]) {
+    for (const env of [{ HOME: h.home }, { HOME: h.home, XDG_DATA_HOME: join(h.home, 'xdg') }] as Record<
+      string,
+      string
+    >[]) {
       const r = await runPlugin(krewRoot, ['docs', 'AD101'], env);
       expect(r.code).toBe(0);
     }

@@ -13,6 +13,7 @@ import { matrixWorkloads } from '../workloads.js';
 import { podClassKeys } from '../pod-classes.js';
 import { workloadName } from '../../mesh/connectivity.js';
 import { withExplain, type CheckAnalyzer } from './analyzer.js';
+import { command, shellLine, unsafeCommandNote } from '../../findings/command.js';
 
 /**
  * Findings that are about one connection only: a policy that denies this client on purpose, or a
@@ -63,7 +64,8 @@ function workloadArg(workload: string): string {
 function explainCommand(cell: MatrixCellWithFinding): string {
   const service = cell.service?.match(/^([^/]+)\/([^:]+):(\d+)$/);
   const to = service ? `${service[2]}.${service[1]}:${service[3]}` : `${workloadArg(cell.destination)}:${cell.port}`;
-  return `kubectl ambient-doctor explain ${workloadArg(cell.source)} ${to}`;
+  const line = command(['kubectl', 'ambient-doctor', 'explain', workloadArg(cell.source), to]);
+  return shellLine(line) ?? unsafeCommandNote(line);
 }
 
 interface StrictRisk {

@@ -13,6 +13,7 @@ import type { PathRun } from '../path.js';
 import type { Hop } from '../report.js';
 import type { ResolvedDestination } from '../resolve.js';
 import type { WaypointRoute } from '../route.js';
+import { command } from '../../findings/command.js';
 
 export const waypointLabel = (route: WaypointRoute): string => {
   const { gateway: gw, pods } = route;
@@ -34,7 +35,17 @@ export function checkWaypointReady(ctx: EvalContext, run: PathRun, hop: Hop, rou
   const fix: Remedy[] = [
     {
       title: `Scale up or repair the Deployment of waypoint ${namespace}/${name}`,
-      commands: [`kubectl -n ${namespace} get deploy,pods -l gateway.networking.k8s.io/gateway-name=${name}`],
+      commands: [
+        command([
+          'kubectl',
+          '-n',
+          namespace,
+          'get',
+          'deploy,pods',
+          '-l',
+          `gateway.networking.k8s.io/gateway-name=${name}`,
+        ]),
+      ],
       scope: `Restores every connection through waypoint ${namespace}/${name}.`,
       // For the proof: the same pods, Ready.
       effects: waypointPods(route.gateway, ctx.snapshot.pods).map((p) => ({

@@ -17,6 +17,7 @@ import {
   targetRefPolicyFix,
 } from '../authz-explain.js';
 import type { AppliedPolicy, Inbound } from './ztunnel-inbound.js';
+import { command } from '../../findings/command.js';
 
 type Decision = ReturnType<typeof assertRbac>;
 
@@ -219,8 +220,15 @@ function l7Remedies(ctx: EvalContext, inbound: Inbound, ap: AuthorizationPolicyF
         ? {}
         : {
             commands: [
-              `kubectl label service -n ${service.meta.namespace} ${service.meta.name} ` +
+              command([
+                'kubectl',
+                'label',
+                'service',
+                '-n',
+                service.meta.namespace,
+                service.meta.name,
                 `istio.io/use-waypoint=${gateway.meta.name}`,
+              ]),
             ],
             effects: [bind],
           }),
@@ -237,12 +245,13 @@ function notCapturedYet(ctx: EvalContext, pod: PodFact): boolean {
 /** AD114: the next cause after enrolling a namespace, until its pods restart. */
 function notCapturedClient(src: PodFact, dst: PodFact): Finding {
   const owner = src.owner;
+  const ns = src.meta.namespace;
   const restart =
     owner?.kind === 'ReplicaSet'
-      ? `kubectl -n ${src.meta.namespace} rollout restart deployment ${owner.name.replace(/-[a-z0-9]+$/, '')}`
+      ? command(['kubectl', '-n', ns, 'rollout', 'restart', 'deployment', owner.name.replace(/-[a-z0-9]+$/, '')])
       : owner && ['StatefulSet', 'DaemonSet'].includes(owner.kind)
-        ? `kubectl -n ${src.meta.namespace} rollout restart ${owner.kind.toLowerCase()} ${owner.name}`
-        : `kubectl -n ${src.meta.namespace} delete pod ${src.meta.name}  # nothing owns it: recreate it`;
+        ? command(['kubectl', '-n', ns, 'rollout', 'restart', owner.kind.toLowerCase(), owner.name])
+        : command(['kubectl', '-n', ns, 'delete', 'pod', src.meta.name], { comment: 'nothing owns it: recreate it' });
   const captured = {
     apiVersion: 'v1',
     kind: 'Pod',

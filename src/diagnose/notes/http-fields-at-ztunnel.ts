@@ -7,6 +7,7 @@ import type { PodFact } from '../../snapshot/types.js';
 import type { EvalContext } from '../context.js';
 import { targetRefPolicyFix } from '../authz-explain.js';
 import type { Analyzer, PolicySubject } from './analyzer.js';
+import { note } from '../../findings/command.js';
 
 export const httpFieldsAtZtunnel: Analyzer<PolicySubject> = {
   codes: ['AD404', 'AD813'],
@@ -26,7 +27,7 @@ export const httpFieldsAtZtunnel: Analyzer<PolicySubject> = {
         {
           title: 'Enforce the HTTP rules at a waypoint: target the Service instead of selecting pods',
           apply: [targetRefPolicyFix(policy, service(ctx, destination))],
-          commands: ['# needs a waypoint bound to the Service (istio.io/use-waypoint)'],
+          commands: [note('needs a waypoint bound to the Service (istio.io/use-waypoint)')],
         },
       ];
       out.push(finding('AD404', detail, [ref], fix));
