@@ -15,6 +15,16 @@ export default tseslint.config(
     files: ['src/**/*.ts'],
     rules: {
       'max-len': ['error', { code: 120, ignoreUrls: false, ignoreStrings: false, ignoreTemplateLiterals: false }],
+      // A spread into these calls puts every element on the stack: past ~120,000 it throws (issue 25).
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            'CallExpression[callee.property.name=/^(push|unshift|splice|max|min|fromCharCode|fromCodePoint|apply)$/] ' +
+            '> SpreadElement',
+          message: 'a spread into this call fails on long arrays: use appendAll/maxOf from src/arrays.ts, or a loop',
+        },
+      ],
     },
   },
   {

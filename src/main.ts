@@ -2,6 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import { run, flush, Config, Errors } from '@oclif/core';
 import { EXIT_USAGE } from './errors.js';
+import { visibleOnOneLine } from './text/controls.js';
 import { parseErrorLine, unknownCommand } from './cli/usage.js';
 
 /**
@@ -14,7 +15,7 @@ export const NO_PLUGINS = { userPlugins: false, devPlugins: false, jitPlugins: f
 export async function main(argv: string[], root: string | Config): Promise<void> {
   const notACommand = unknownCommand(argv);
   if (notACommand) {
-    process.stderr.write(`error: ${notACommand}\n`);
+    process.stderr.write(`error: ${visibleOnOneLine(notACommand)}\n`);
     process.exitCode = EXIT_USAGE;
     return;
   }
@@ -29,7 +30,7 @@ export async function main(argv: string[], root: string | Config): Promise<void>
     }
     const oneLine = parseErrorLine(err, argv);
     if (oneLine) {
-      process.stderr.write(`error: ${oneLine}\n`);
+      process.stderr.write(`error: ${visibleOnOneLine(oneLine)}\n`);
       process.exitCode = EXIT_USAGE;
       return;
     }
@@ -43,7 +44,7 @@ export async function main(argv: string[], root: string | Config): Promise<void>
           .map((l) => l.split(/\s{2,}/)[0])
           .join(', ')}`
       : lines[0];
-    process.stderr.write(`error: ${message}\nSee 'kubectl ambient-doctor --help'.\n`);
+    process.stderr.write(`error: ${visibleOnOneLine(message ?? '')}\nSee 'kubectl ambient-doctor --help'.\n`);
     process.exitCode = EXIT_USAGE;
   }
 }

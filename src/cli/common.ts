@@ -20,6 +20,7 @@ import {
 import { renderJson, renderYaml } from '../render/structured.js';
 import { makeStyle, useColor, type ColorMode, type Style } from '../render/style.js';
 import { outputWidth } from '../render/layout.js';
+import { visibleOnOneLine, withVisibleControls } from '../text/controls.js';
 import type { TextOptions } from '../render/text.js';
 import type { Finding, Symptom, Verdict } from '../diagnose/report.js';
 
@@ -60,6 +61,10 @@ export const commonFlags = {
     default: '2m',
     description: 'longest the whole cluster read may take (0: no limit)',
   }),
+  'max-response-size': Flags.string({
+    default: '128Mi',
+    description: 'largest answer one API request may return (e.g. 64Mi, 1Gi); larger ones stop the read',
+  }),
   verbose: Flags.boolean({ description: 'print each API request, its duration and size, on stderr' }),
   symptom: Flags.string({
     options: [...SYMPTOMS],
@@ -83,7 +88,18 @@ export interface InputFlags {
   namespace?: string;
   'request-timeout'?: string;
   deadline?: string;
+  'max-response-size'?: string;
   verbose?: boolean;
+}
+
+const SIZE_UNITS: Record<string, number> = { '': 1, k: 1e3, M: 1e6, G: 1e9, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3 };
+
+/** A size as Kubernetes quantities write it (bytes, 500k, 64Mi, 1Gi). */
+export function parseSize(value: string, flag: string): number {
+  const m = value.match(/^(\d+(?:\.\d+)?)(k|M|G|Ki|Mi|Gi)?$/);
+  const bytes = m ? Number(m[1]) * SIZE_UNITS[m[2] ?? ''] : NaN;
+  if (!(bytes >= 1024)) throw new UsageError(`invalid ${flag} "${value}": use e.g. 64Mi, 1Gi (at least 1Ki)`);
+  return Math.floor(bytes);
 }
 
 /** A duration flag in ms; 0 means no limit, as kubectl's --request-timeout 0 does. */
@@ -128,10 +144,11 @@ export async function readCluster(
   const api = new ApiClient(loaded, {
     timeoutMs: parseTimeout(flags['request-timeout']),
     deadline: deadlineMs > 0 ? Date.now() + deadlineMs : undefined,
-    log: flags.verbose ? (line) => process.stderr.write(`${line}\n`) : undefined,
+    maxResponseBytes: parseSize(flags['max-response-size'] ?? '128Mi', '--max-response-size'),
+    log: flags.verbose ? (line) => process.stderr.write(`${visibleOnOneLine(line)}\n`) : undefined,
   });
   const reader = new ClusterReader(api);
-  const read = await withSpinner(`reading cluster ${loaded.server}`, () =>
+  const read = await withSpinner(`reading cluster ${visibleOnOneLine(loaded.server)}`, () =>
     p.kind === 'explain'
       ? reader.readExplain(p)
       : p.kind === 'probes'
@@ -201,22 +218,33 @@ export function textOptions(flags: { color: string; output: string }): TextOptio
   return { style: styleFor(flags.color), width: outputWidth(process.stdout), wide: flags.output === 'wide' };
 }
 
-export function emit(output: string, report: unknown, text: () => string): void {
+/**
+ * The report on stdout: JSON and YAML escape what they carry; text and wide output get the report with
+ * every control character of every value made visible (the one terminal boundary), and add their own
+ * colours and links after that.
+ */
+export function emit<R>(output: string, report: R, text: (safe: R) => string, other?: Record<string, () => string>) {
   if (output === 'json') process.stdout.write(renderJson(report));
   else if (output === 'yaml') process.stdout.write(renderYaml(report));
-  else process.stdout.write(`${text().trimEnd()}\n`);
+  else if (other?.[output]) process.stdout.write(other[output]());
+  else process.stdout.write(`${text(withVisibleControls(report)).trimEnd()}\n`);
+}
+
+/** The one line an error prints: its first line, control characters made visible. */
+export function errorLine(err: unknown): string {
+  const message =
+    err instanceof UserFacingError ? err.message : err instanceof Error ? err.message.split('\n')[0] : String(err);
+  return `error: ${visibleOnOneLine(message)}`;
 }
 
 /** One clear line on stderr and the documented exit code; never a stack trace. */
 export function fail(err: unknown): number {
+  process.stderr.write(`${errorLine(err)}\n`);
   if (err instanceof UserFacingError) {
-    process.stderr.write(`error: ${err.message}\n`);
     // Work given up on (an exec plugin that never exits) must not keep the process alive.
     if (err instanceof DeadlineError) setTimeout(() => process.exit(err.exitCode), 100).unref();
     return err.exitCode;
   }
-  const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
-  process.stderr.write(`error: ${message}\n`);
   return EXIT_USAGE;
 }
 
@@ -282,7 +310,7 @@ export async function gatherEvidence(
         ztunnelAdmin: flags['ztunnel-admin'],
       }),
     );
-    live.gaps.unshift(...wanted.gaps);
+    live.gaps = [...wanted.gaps, ...live.gaps];
     if (flags.verbose)
       process.stderr.write(
         `evidence: ${api.requests - before.requests} more requests, ${api.bytes - before.bytes} bytes ` +

@@ -1,8 +1,8 @@
 import { Command, Flags } from '@oclif/core';
-import { commonFlags, fail, loadSnapshot, textOptions } from '../cli/common.js';
+import { commonFlags, emit, fail, loadSnapshot, textOptions } from '../cli/common.js';
 import { check } from '../diagnose/check/index.js';
 import { renderCheckSarif, renderCheckText } from '../render/check.js';
-import { renderJson, renderYaml } from '../render/structured.js';
+import { renderJson } from '../render/structured.js';
 import { EXIT_CANNOT_READ, EXIT_OK, EXIT_PREDICTED_FAILURE } from '../errors.js';
 
 // A scan asks no question, so there is no symptom to compare with.
@@ -53,10 +53,9 @@ export default class Check extends Command {
         namespaces,
       }));
       const report = check(snapshot, { namespaces, ignore: flags.ignore });
-      if (flags.output === 'json') process.stdout.write(renderJson(report));
-      else if (flags.output === 'yaml') process.stdout.write(renderYaml(report));
-      else if (flags.output === 'sarif') process.stdout.write(renderJson(renderCheckSarif(report)));
-      else process.stdout.write(`${renderCheckText(report, textOptions(flags))}\n`);
+      emit(flags.output, report, (safe) => renderCheckText(safe, textOptions(flags)), {
+        sarif: () => renderJson(renderCheckSarif(report)),
+      });
       const { errors, warnings } = report.summary;
       const failing =
         flags['fail-on'] === 'error' ? errors > 0 : flags['fail-on'] === 'warning' ? errors + warnings > 0 : false;

@@ -5,6 +5,8 @@ import { buildSnapshot } from '../input/normalize.js';
 import { evidencePods } from '../diagnose/evidence.js';
 import type { SourcedObject } from '../input/files.js';
 import { EXIT_OK } from '../errors.js';
+import { visibleOnOneLine } from '../text/controls.js';
+import { appendAll } from '../arrays.js';
 
 export default class Dump extends Command {
   static override summary =
@@ -24,6 +26,7 @@ export default class Dump extends Command {
     namespace: commonFlags.namespace,
     'request-timeout': commonFlags['request-timeout'],
     deadline: commonFlags.deadline,
+    'max-response-size': commonFlags['max-response-size'],
     verbose: commonFlags.verbose,
     port: Flags.string({ description: 'destination port, instead of :PORT' }),
     output: Flags.string({ char: 'o', options: ['yaml', 'json'], default: 'yaml', description: 'output format' }),
@@ -69,14 +72,19 @@ export default class Dump extends Command {
           lineCap: flags['log-lines'],
           ztunnelAdmin: flags['ztunnel-admin'],
         });
-        objects.push(...carried.map((object) => ({ object, origin: 'cluster' })));
+        appendAll(
+          objects,
+          carried.map((object) => ({ object, origin: 'cluster' })),
+        );
       }
       process.stdout.write(renderDump(objects, flags.output === 'json' ? 'json' : 'yaml'));
       if (read.gaps.length > 0) {
         for (const g of read.gaps)
           process.stderr.write(
-            `warning: forbidden: cannot ${g.verb} ${g.resource}${g.namespace ? ` in ${g.namespace}` : ''}; the ` +
-              `dump is incomplete\n`,
+            visibleOnOneLine(
+              `warning: forbidden: cannot ${g.verb} ${g.resource}${g.namespace ? ` in ${g.namespace}` : ''}; the ` +
+                'dump is incomplete',
+            ) + '\n',
           );
       }
       process.exitCode = read.gaps.length > 0 ? 2 : EXIT_OK;

@@ -77,7 +77,7 @@ export default class Explain extends Command {
         process.stdout.write(fixManifests(report.findings, flags.fix));
         return;
       }
-      emit(flags.output, report, () => renderExplainText(report, textOptions(flags)));
+      emit(flags.output, report, (safe) => renderExplainText(safe, textOptions(flags)));
       process.exitCode = exitCodeFor(report.verdict);
     } catch (err) {
       process.exitCode = fail(err);

@@ -1,8 +1,9 @@
 import { Command, Flags } from '@oclif/core';
-import { commonFlags, fail, loadSnapshot, textOptions } from '../cli/common.js';
+import { commonFlags, emit, fail, loadSnapshot, textOptions } from '../cli/common.js';
 import { matrix, matrixStream, type MatrixQuery } from '../diagnose/matrix.js';
 import { renderMatrixDot, renderMatrixText } from '../render/matrix.js';
-import { ChunkedWriter, renderYaml, writeJsonLines, writeMatrixJson } from '../render/structured.js';
+import { ChunkedWriter, writeJsonLines, writeMatrixJson } from '../render/structured.js';
+import { withVisibleControls } from '../text/controls.js';
 import { EXIT_CANNOT_READ } from '../errors.js';
 
 export default class Matrix extends Command {
@@ -55,9 +56,9 @@ export default class Matrix extends Command {
       } else {
         const report = matrix(snapshot, query);
         unknown = report.cells.some((c) => c.outcome === 'unknown');
-        if (flags.output === 'yaml') process.stdout.write(renderYaml(report));
-        else if (flags.output === 'dot') process.stdout.write(renderMatrixDot(report));
-        else process.stdout.write(renderMatrixText(report, textOptions(flags)));
+        emit(flags.output, report, (safe) => renderMatrixText(safe, textOptions(flags)), {
+          dot: () => renderMatrixDot(withVisibleControls(report)),
+        });
       }
       // 2 when a cell cannot be decided (RBAC gaps, facts the input lacks), as for explain.
       process.exitCode = unknown ? EXIT_CANNOT_READ : 0;

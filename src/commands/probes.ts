@@ -34,7 +34,7 @@ export default class Probes extends Command {
         process.stdout.write(fixManifests(report.findings, flags.fix));
         return;
       }
-      emit(flags.output, report, () => renderProbesText(report, textOptions(flags)));
+      emit(flags.output, report, (safe) => renderProbesText(safe, textOptions(flags)));
       process.exitCode = exitCodeFor(report.verdict);
     } catch (err) {
       process.exitCode = fail(err);

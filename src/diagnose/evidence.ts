@@ -15,6 +15,7 @@ import type { Verdict } from './report.js';
 import type { ResolvedDestination } from './resolve.js';
 import type { WaypointRoute } from './route.js';
 import { summarizePod } from './summary.js';
+import { appendAll } from '../arrays.js';
 
 export interface EvidenceContext {
   ctx: EvalContext;
@@ -35,8 +36,9 @@ export function evidenceFindings(evidence: RuntimeEvidence, c: EvidenceContext):
   const version = dumpVersion
     ? { version: dumpVersion, from: "ztunnel's config dump" }
     : ztunnelVersion(snapshot, node);
-  out.push(
-    ...logEvidence(evidence, {
+  appendAll(
+    out,
+    logEvidence(evidence, {
       sources: c.sources,
       dest: c.dest,
       waypointPods: c.waypoint?.pods ?? [],
@@ -45,8 +47,9 @@ export function evidenceFindings(evidence: RuntimeEvidence, c: EvidenceContext):
       ztunnelVersion: version,
     }),
   );
-  out.push(
-    ...dumpEvidence(evidence.configDumps, {
+  appendAll(
+    out,
+    dumpEvidence(evidence.configDumps, {
       snapshot,
       sources: c.sources.map((pod) => ({ pod, summary: summarizePod(c.ctx, pod) })),
       destinations: c.dest.targets.map((t) => ({ pod: t.pod, summary: summarizePod(c.ctx, t.pod) })),

@@ -20,6 +20,7 @@ import type { ExplainReport, PairResult, Symptom } from './report.js';
 import type { RuntimeEvidence } from '../input/evidence.js';
 import { evidenceFindings } from './evidence.js';
 import { istioVersionOf } from '../mesh/versions.js';
+import { appendAll } from '../arrays.js';
 
 export interface ExplainQuery {
   source: string;
@@ -55,9 +56,9 @@ export function explain(snapshot: Snapshot, query: ExplainQuery, options: Explai
   }
   const extra: Finding[] = runNotes(ctx, NOTES.dataplane, snapshot);
   const binding: Binding = src.kind === 'pods' ? bindWaypoint(ctx, src.pods, dest) : { findings: [] };
-  extra.push(...binding.findings);
+  appendAll(extra, binding.findings);
   const request = requestFacts(dest, query);
-  extra.push(...runNotes(ctx, NOTES.reading, snapshot));
+  appendAll(extra, runNotes(ctx, NOTES.reading, snapshot));
 
   const sources: PairSource[] =
     src.kind === 'kubelet' ? [{ kind: 'kubelet' }] : src.pods.map((pod) => ({ kind: 'pod', pod }));
@@ -97,7 +98,7 @@ export function explain(snapshot: Snapshot, query: ExplainQuery, options: Explai
     const first = findings[0];
     const answer = { outcome: verdict.outcome, decisive: first?.severity === 'error' ? first : undefined };
     const missing = checkMissingNamespaces(snapshot, onPath, answer, (s) => askAgain(s, query));
-    findings.push(...missing.findings);
+    appendAll(findings, missing.findings);
     if (missing.unknown)
       Object.assign(verdict, { outcome: 'unknown', symptom: 'unknown', enforcedBy: 'none', summary: missing.unknown });
   }
@@ -107,8 +108,9 @@ export function explain(snapshot: Snapshot, query: ExplainQuery, options: Explai
   }
   if (query.evidence) {
     const decisive = findings[0]?.severity === 'error' ? findings[0] : undefined;
-    findings.push(
-      ...evidenceFindings(query.evidence, {
+    appendAll(
+      findings,
+      evidenceFindings(query.evidence, {
         ctx,
         sources: src.pods,
         dest,

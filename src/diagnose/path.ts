@@ -5,6 +5,7 @@
 import type { Finding } from '../findings/finding.js';
 import type { EvalContext } from './context.js';
 import type { EnforcedBy, Hop, PairResult, Symptom } from './report.js';
+import { appendAll } from '../arrays.js';
 
 export interface Failure {
   symptom: Symptom;
@@ -36,7 +37,7 @@ export class PathRun {
 
   /** Findings built only when they will be shown. */
   notes(make: () => Finding[]): void {
-    if (!this.verdictOnly) this.findings.push(...make());
+    if (!this.verdictOnly) appendAll(this.findings, make());
   }
 
   evidence(hop: Hop, line: string | (() => string)): void {

@@ -12,6 +12,7 @@ import { summarizePod } from './summary.js';
 import { NOTES, runNotes } from './notes/index.js';
 import { unreadReason } from './notes/reading.js';
 import type { Hop, ProbeResult, ProbesReport, Symptom, Verdict } from './report.js';
+import { appendAll } from '../arrays.js';
 
 export function probes(
   snapshot: Snapshot,
@@ -68,7 +69,10 @@ export function probes(
         }
         const probeRequest = { protocol: 'TCP' as const, method: '', path: '', host: '', headers: {}, port };
         const pair = directPath(ctx, { kind: 'kubelet' }, pod, port, podAddressed(pod, port, input), probeRequest);
-        findings.push(...pair.findings.filter((f) => f.code !== 'AD702'));
+        appendAll(
+          findings,
+          pair.findings.filter((f) => f.code !== 'AD702'),
+        );
         if (path.length === 0 || (!pair.ok && !failure)) path = pair.hops;
         const reason = pair.ok
           ? enrolled.captured

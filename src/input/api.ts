@@ -5,6 +5,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { InputError, UsageError } from '../errors.js';
 import type { LoadedKubeConfig } from './kubeconfig.js';
+import { VERSION } from '../version.js';
 
 /** A non-2xx answer from the API server; uncaught, it is a read failure (exit 2) in one line. */
 export class ApiError extends InputError {
@@ -23,8 +24,15 @@ export interface ApiOptions {
   timeoutMs: number;
   /** When the whole read must be over (ms since the epoch); undefined: no deadline. */
   deadline?: number;
+  /** The largest answer one request may have, in bytes (--max-response-size); larger ones stop the read. */
+  maxResponseBytes?: number;
   log?: (line: string) => void;
 }
+
+/** 128 MiB: a page of 500 objects is a few MiB; far past that, something is wrong with the answer. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 128 * 1024 * 1024;
+
+export const mebibytes = (bytes: number) => `${Math.round((bytes / 1024 / 1024) * 10) / 10} MiB`;
 
 /** A read that was given up; the work it started may still be running and must not keep the process alive. */
 export class DeadlineError extends InputError {}
@@ -44,6 +52,9 @@ const UNSAFE_SEGMENT = /^\.{1,2}$|[?#%\s\\]/;
 
 const TLS_CODES = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/;
 
+/** Names the tool in the API server's audit log, as kubectl does (`kubectl/v1.32 …`). */
+const USER_AGENT = `kubectl-ambient-doctor/${VERSION}`;
+
 export class ApiClient {
   requests = 0;
   bytes = 0;
@@ -55,7 +66,7 @@ export class ApiClient {
   ) {}
 
   /** How long the next step may take: the request timeout, cut short by the deadline. */
-  private limitMs(): number {
+  limitMs(): number {
     const perRequest = this.options.timeoutMs > 0 ? this.options.timeoutMs : Infinity;
     const left = this.options.deadline === undefined ? Infinity : this.options.deadline - Date.now();
     return Math.min(perRequest, left);
@@ -93,10 +104,19 @@ export class ApiClient {
     return this.config.kc;
   }
 
-  /** A GET whose answer is text (a pod's logs); non-2xx answers throw ApiError as for JSON. */
-  async getText(path: string, query: Record<string, string | number | undefined> = {}): Promise<string> {
+  /**
+   * A GET whose answer is text (a pod's logs); non-2xx answers throw ApiError as for JSON. Past `keepBytes`
+   * the rest is not read (a log that never ends, a server that ignores limitBytes): the text ends at the
+   * last whole line and `cut` says so.
+   */
+  async getText(
+    path: string,
+    query: Record<string, string | number | undefined>,
+    keepBytes: number,
+  ): Promise<{ text: string; cut: boolean }> {
     // The API server refuses text/plain for pods/log (406); kubectl asks for anything.
-    return (await this.send(path, query, '*/*')).body;
+    const { body, cut } = await this.send(path, query, '*/*', keepBytes);
+    return { text: cut ? body.slice(0, body.lastIndexOf('\n') + 1) : body, cut };
   }
 
   async get(path: string, query: Record<string, string | number | undefined> = {}): Promise<any> {
@@ -117,7 +137,9 @@ export class ApiClient {
     path: string,
     query: Record<string, string | number | undefined>,
     accept: string,
-  ): Promise<{ body: string; url: URL }> {
+    keepBytes?: number,
+  ): Promise<{ body: string; url: URL; cut: boolean }> {
+    const maxBytes = keepBytes ?? this.options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     const bad = path.split('/').find((segment) => UNSAFE_SEGMENT.test(segment));
     if (bad !== undefined) throw new UsageError(`"${bad}" cannot be part of a Kubernetes name`);
     const base = await this.requestInit();
@@ -128,32 +150,56 @@ export class ApiClient {
     const url = new URL(`${this.config.server.replace(/\/$/, '')}${path}${qs ? `?${qs}` : ''}`);
     const started = performance.now();
     const lib = url.protocol === 'http:' ? http : https;
-    const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = lib.request(
-        url,
-        {
-          ...base,
-          method: 'GET',
-          headers: { ...(base.headers ?? {}), Accept: accept },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-          res.on('error', reject);
-        },
-      );
-      // The whole request, a body trickling in one byte at a time included, fits in the limit.
-      const limit = this.limitMs();
-      const timer = Number.isFinite(limit)
-        ? setTimeout(() => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT_REQUEST' })), limit)
-        : undefined;
-      req.on('close', () => clearTimeout(timer));
-      req.on('error', reject);
-      req.end();
-    }).catch((err: NodeJS.ErrnoException) => {
+    const { status, body, cut } = await new Promise<{ status: number; body: string; cut: boolean }>(
+      (resolve, reject) => {
+        const req = lib.request(
+          url,
+          {
+            ...base,
+            method: 'GET',
+            headers: { ...(base.headers ?? {}), Accept: accept, 'User-Agent': USER_AGENT },
+          },
+          (res) => {
+            const chunks: Buffer[] = [];
+            let size = 0;
+            const done = (cut: boolean) =>
+              resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), cut });
+            res.on('data', (c: Buffer) => {
+              const room = maxBytes - size;
+              size += c.length;
+              if (c.length <= room) return chunks.push(c);
+              // Too large: text reads keep what fits; JSON reads stop with one line (a cut JSON is no answer).
+              if (keepBytes === undefined) {
+                req.destroy(Object.assign(new Error('too large'), { code: 'ETOOLARGE' }));
+                return;
+              }
+              chunks.push(c.subarray(0, room));
+              res.removeAllListeners('data');
+              res.removeAllListeners('end');
+              req.destroy();
+              done(true);
+            });
+            res.on('end', () => done(false));
+            res.on('error', reject);
+          },
+        );
+        // The whole request, a body trickling in one byte at a time included, fits in the limit.
+        const limit = this.limitMs();
+        const timer = Number.isFinite(limit)
+          ? setTimeout(() => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT_REQUEST' })), limit)
+          : undefined;
+        req.on('close', () => clearTimeout(timer));
+        req.on('error', reject);
+        req.end();
+      },
+    ).catch((err: NodeJS.ErrnoException) => {
       const code = err.code ?? '';
       if (code === 'ETIMEDOUT_REQUEST') throw this.expired(`GET ${url.pathname}`);
+      if (code === 'ETOOLARGE')
+        throw new InputError(
+          `the answer to GET ${url.pathname} is larger than ${mebibytes(maxBytes)}: stopped reading it ` +
+            '(--max-response-size raises the limit)',
+        );
       if (TLS_CODES.test(code) || /certificate|tls|ssl/i.test(err.message)) {
         throw new InputError(`TLS failure talking to ${this.config.server}: ${err.message}`);
       }
@@ -182,7 +228,7 @@ export class ApiClient {
       }
       throw new ApiError(status, reason, url.pathname, message);
     }
-    return { body, url };
+    return { body, url, cut };
   }
 
   /** A list, all pages. Items get their kind and apiVersion back (lists omit them). */

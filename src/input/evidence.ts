@@ -7,6 +7,7 @@ import { InputError } from '../errors.js';
 import { parseZtunnelLine, stripLogPrefix, type ZtunnelLogRecord } from './ztunnel-logs.js';
 import { parseEnvoyAccessLine, type EnvoyAccessRecord } from './envoy-access-log.js';
 import { parseZtunnelConfigDump, type ZtunnelView } from './ztunnel-config-dump.js';
+import { appendAll } from '../arrays.js';
 
 export interface EvidenceSource {
   /** `file` or `namespace/pod` for a live read. */
@@ -61,8 +62,8 @@ export function parseLogText(
 /** Adds one log text (a file or a pod's logs) to the evidence. */
 export function addLogText(into: RuntimeEvidence, text: string, source: Omit<EvidenceSource, 'lines'>): number {
   const { ztunnel, envoy } = parseLogText(text, source.origin);
-  into.ztunnelLogs.push(...ztunnel);
-  into.proxyLogs.push(...envoy);
+  appendAll(into.ztunnelLogs, ztunnel);
+  appendAll(into.proxyLogs, envoy);
   into.sources.push({ ...source, lines: ztunnel.length + envoy.length });
   return ztunnel.length + envoy.length;
 }
@@ -98,11 +99,11 @@ export function mergeEvidence(...parts: (RuntimeEvidence | undefined)[]): Runtim
   const out = emptyEvidence();
   for (const p of parts) {
     if (!p) continue;
-    out.ztunnelLogs.push(...p.ztunnelLogs);
-    out.proxyLogs.push(...p.proxyLogs);
-    out.configDumps.push(...p.configDumps);
-    out.sources.push(...p.sources);
-    out.gaps.push(...p.gaps);
+    appendAll(out.ztunnelLogs, p.ztunnelLogs);
+    appendAll(out.proxyLogs, p.proxyLogs);
+    appendAll(out.configDumps, p.configDumps);
+    appendAll(out.sources, p.sources);
+    appendAll(out.gaps, p.gaps);
   }
   return out;
 }
@@ -149,5 +150,9 @@ export function addEvidenceObject(into: RuntimeEvidence, obj: any, origin: strin
   if (typeof spec.logs === 'string') addLogText(into, spec.logs, { origin: `${pod} in ${origin}`, pod, node, image });
   if (typeof spec.configDump === 'string')
     into.configDumps.push(parseZtunnelConfigDump(spec.configDump, `${pod} in ${origin}`, node));
-  if (Array.isArray(spec.gaps)) into.gaps.push(...spec.gaps.filter((g: unknown) => typeof g === 'string'));
+  if (Array.isArray(spec.gaps))
+    appendAll(
+      into.gaps,
+      spec.gaps.filter((g: unknown) => typeof g === 'string'),
+    );
 }

@@ -4,9 +4,10 @@
 // Nothing here fails the run: what cannot be read is a gap, and the verdict stays the configuration's.
 import { PassThrough, Writable } from 'node:stream';
 import type { PodFact } from '../snapshot/types.js';
-import { ApiError, type ApiClient } from './api.js';
+import { ApiError, mebibytes, type ApiClient } from './api.js';
 import { addLogText, emptyEvidence, evidenceObject, type EvidenceObject, type RuntimeEvidence } from './evidence.js';
 import { parseZtunnelConfigDump } from './ztunnel-config-dump.js';
+import { appendAll } from '../arrays.js';
 
 export interface LiveEvidenceOptions {
   /** Only lines newer than this (kubectl logs --since). */
@@ -50,18 +51,21 @@ async function readRaw(api: ApiClient, e: EvidencePod, o: LiveEvidenceOptions): 
   const { pod } = e;
   const out: RawEvidence = { gaps: [] };
   try {
-    out.logs = await api.getText(`/api/v1/namespaces/${pod.meta.namespace}/pods/${pod.meta.name}/log`, {
-      container: proxyContainer(pod),
-      sinceSeconds: o.sinceSeconds,
-      tailLines: o.lineCap,
-      limitBytes: o.lineCap * BYTES_PER_LINE,
-    });
+    const limitBytes = o.lineCap * BYTES_PER_LINE;
+    const read = await api.getText(
+      `/api/v1/namespaces/${pod.meta.namespace}/pods/${pod.meta.name}/log`,
+      { container: proxyContainer(pod), sinceSeconds: o.sinceSeconds, tailLines: o.lineCap, limitBytes },
+      limitBytes,
+    );
+    out.logs = read.text;
+    // The server ignored limitBytes (or the log never ends): what came first is kept, the rest is a gap.
+    if (read.cut) out.gaps.push(`the logs of ${e.role} ${name(pod)}: cut at ${mebibytes(limitBytes)} (--log-lines)`);
   } catch (err) {
     out.gaps.push(`the logs of ${e.role} ${name(pod)}: get pods/log ${why(err)}`);
   }
   if (o.ztunnelAdmin && e.role === 'ztunnel') {
     try {
-      out.configDump = await fetchConfigDump(api, pod, o.timeoutMs ?? 10_000);
+      out.configDump = await fetchConfigDump(api, pod, Math.min(o.timeoutMs ?? 10_000, api.limitMs()));
     } catch (err) {
       out.gaps.push(`the config dump of ztunnel ${name(pod)}: port-forward to ${ADMIN_PORT} ${why(err)}`);
     }
@@ -69,12 +73,67 @@ async function readRaw(api: ApiClient, e: EvidencePod, o: LiveEvidenceOptions): 
   return out;
 }
 
+/** The largest config dump read (a big cluster's dump is a few MiB). */
+export const MAX_CONFIG_DUMP_BYTES = 64 * 1024 * 1024;
+
+/**
+ * An HTTP/1.0 answer read as it arrives, in frames of any size: the head is parsed once, the body
+ * counted, never copied until it is whole.
+ */
+export class HttpAnswerReader {
+  private readonly chunks: Buffer[] = [];
+  private received = 0;
+  private headLength = -1;
+  private status = '';
+  private contentLength?: number;
+
+  constructor(private readonly maxBytes: number) {}
+
+  /** Takes one frame; true once the answer is complete. Throws when it exceeds the limit. */
+  push(chunk: Buffer): boolean {
+    this.chunks.push(chunk);
+    this.received += chunk.length;
+    if (this.received > this.maxBytes) throw new Error(`the answer is larger than ${mebibytes(this.maxBytes)}`);
+    if (this.headLength < 0) this.readHead();
+    return this.complete();
+  }
+
+  complete(): boolean {
+    return (
+      this.headLength >= 0 && this.contentLength !== undefined && this.received - this.headLength >= this.contentLength
+    );
+  }
+
+  /** The body of a 200 answer; an error for any other. */
+  body(): string {
+    if (this.headLength < 0 || !/^HTTP\/1\.[01] 200/.test(this.status))
+      throw new Error(`the admin port answered ${this.status || 'nothing'}`);
+    return Buffer.concat(this.chunks).subarray(this.headLength).toString('utf8');
+  }
+
+  private readHead(): void {
+    // The head is small: look for its end only in the first frames, at most 64 KiB.
+    const start = Buffer.concat(this.chunks).subarray(0, 64 * 1024);
+    const end = start.indexOf('\r\n\r\n');
+    if (end < 0) {
+      if (start.length >= 64 * 1024) throw new Error('the admin port answered with no HTTP head');
+      return;
+    }
+    const head = start.subarray(0, end).toString('latin1');
+    this.status = head.split('\r\n')[0];
+    const length = head.match(/content-length:\s*(\d+)/i)?.[1];
+    this.contentLength = length === undefined ? undefined : Number(length);
+    this.headLength = end + 4;
+    this.chunks.splice(0, this.chunks.length, Buffer.concat(this.chunks));
+  }
+}
+
 /** GET /config_dump over a port-forward: one HTTP/1.0 request, read until Content-Length is in. */
 async function fetchConfigDump(api: ApiClient, pod: PodFact, timeoutMs: number): Promise<string> {
   const { PortForward } = await import('@kubernetes/client-node');
-  const chunks: Buffer[] = [];
   const errors: Buffer[] = [];
   const input = new PassThrough();
+  const answer = new HttpAnswerReader(MAX_CONFIG_DUMP_BYTES);
   let ws: { close(): void } | undefined;
   return new Promise<string>((resolve, reject) => {
     let done = false;
@@ -83,29 +142,27 @@ async function fetchConfigDump(api: ApiClient, pod: PodFact, timeoutMs: number):
       done = true;
       clearTimeout(timer);
       ws?.close();
+      input.end();
       if (err) return reject(err);
-      const raw = Buffer.concat(chunks);
-      const head = raw.indexOf('\r\n\r\n');
-      const status = raw.subarray(0, raw.indexOf('\r\n')).toString();
-      if (head < 0 || !/^HTTP\/1\.[01] 200/.test(status))
-        return reject(new Error(`the admin port answered ${status || 'nothing'}`));
-      resolve(raw.subarray(head + 4).toString('utf8'));
+      try {
+        resolve(answer.body());
+      } catch (bad) {
+        reject(bad as Error);
+      }
     };
-    const complete = () => {
-      const raw = Buffer.concat(chunks);
-      const head = raw.indexOf('\r\n\r\n');
-      if (head < 0) return false;
-      const length = raw
-        .subarray(0, head)
-        .toString()
-        .match(/content-length:\s*(\d+)/i)?.[1];
-      return length !== undefined && raw.length - head - 4 >= Number(length);
-    };
-    const timer = setTimeout(() => finish(new Error(`port-forward timed out after ${timeoutMs / 1000} s`)), timeoutMs);
+    const timer = setTimeout(
+      () => finish(new Error(`port-forward timed out after ${Math.max(0, timeoutMs) / 1000} s`)),
+      Math.max(0, timeoutMs),
+    );
     const output = new Writable({
       write(chunk: Buffer, _enc, cb) {
-        chunks.push(chunk);
-        if (complete()) finish();
+        if (!done) {
+          try {
+            if (answer.push(chunk)) finish();
+          } catch (err) {
+            finish(err as Error);
+          }
+        }
         cb();
       },
     });
@@ -113,7 +170,7 @@ async function fetchConfigDump(api: ApiClient, pod: PodFact, timeoutMs: number):
       write(chunk: Buffer, _enc, cb) {
         // The error channel's first frame holds only the port number, which PortForward strips.
         if (chunk.length === 0) return cb();
-        errors.push(chunk);
+        if (errors.length < 16) errors.push(chunk.subarray(0, 4096));
         finish(new Error(Buffer.concat(errors).toString().trim() || 'port-forward error'));
         cb();
       },
@@ -122,7 +179,11 @@ async function fetchConfigDump(api: ApiClient, pod: PodFact, timeoutMs: number):
       .portForward(pod.meta.namespace, pod.meta.name, [ADMIN_PORT], output, errStream, input)
       .then((socket) => {
         ws = typeof socket === 'function' ? (socket() ?? undefined) : socket;
-        (ws as any)?.on?.('close', () => (complete() ? finish() : finish(new Error('the port-forward closed early'))));
+        // Given up on before the socket opened (timeout, deadline): close it now, or it keeps the process alive.
+        if (done) return ws?.close();
+        (ws as any)?.on?.('close', () =>
+          answer.complete() ? finish() : finish(new Error('the port-forward closed early')),
+        );
         input.write('GET /config_dump HTTP/1.0\r\nHost: localhost\r\nAccept: application/json\r\n\r\n');
       })
       .catch((err: Error) => finish(new Error(/\b403\b/.test(err.message) ? 'forbidden' : err.message)));
@@ -149,7 +210,7 @@ export async function readLiveEvidence(
         raw.gaps.push((err as Error).message);
       }
     }
-    evidence.gaps.push(...raw.gaps);
+    appendAll(evidence.gaps, raw.gaps);
   });
   return evidence;
 }

@@ -4,6 +4,7 @@ import type { MtlsMode, PeerAuthenticationFact, PodFact } from '../snapshot/type
 import { CONVERTED_PA_PREFIX, STATIC_STRICT_POLICY } from './constants.js';
 import { selectorMatches } from './labels.js';
 import type { RbacPolicy } from './ztunnel-rbac.js';
+import { appendAll } from '../arrays.js';
 
 export interface MtlsLevels {
   mesh?: PeerAuthenticationFact;
@@ -33,7 +34,7 @@ function oldest(
   shadowed: PeerAuthenticationFact[],
 ): PeerAuthenticationFact | undefined {
   const sorted = [...list].sort(byAge);
-  shadowed.push(...sorted.slice(1));
+  appendAll(shadowed, sorted.slice(1));
   return sorted[0];
 }
 

@@ -37,7 +37,9 @@ export function field(label: string, value: string, width: number, labelWidth = 
  * equally among the wide ones; cells wrap inside their column.
  */
 export function fittedTable(head: string[], rows: string[][], width: number, s: Style): string {
-  const natural = head.map((h, i) => Math.max(displayWidth(h), ...rows.map((r) => longestLine(r[i] ?? ''))) + 2);
+  const natural = head.map(
+    (h, i) => rows.reduce((w, r) => Math.max(w, longestLine(cutCell(r[i] ?? ''))), displayWidth(h)) + 2,
+  );
   const widths = [...natural];
   let room = width - (head.length + 1);
   const order = natural.map((w, i) => i).sort((a, b) => natural[a] - natural[b]);
@@ -53,13 +55,25 @@ export function fittedTable(head: string[], rows: string[][], width: number, s: 
   });
   // Wrapped here, at word boundaries where there are some and inside long names where not: the
   // table's own wrapping cuts long names short with an ellipsis.
-  const fit = (cell: string, i: number) => wrapAnsi(cell, Math.max(1, widths[i] - 2), { hard: true, trim: true });
+  const fit = (cell: string, i: number) =>
+    wrapAnsi(cutCell(cell), Math.max(1, widths[i] - 2), { hard: true, trim: true });
   for (const r of rows) t.push(r.map(fit));
   return t.toString();
 }
 
+/**
+ * cli-table3 measures a cell's whole text once per line it draws, one character at a time (quadratic
+ * per line): a cell longer than this is cut with an ellipsis, so a table costs the same for any value.
+ * Text output shows such values whole outside the table, and -o json carries them.
+ */
+export const TABLE_CELL_MAX = 240;
+
+function cutCell(cell: string): string {
+  return cell.length <= TABLE_CELL_MAX ? cell : `${cell.slice(0, TABLE_CELL_MAX - 1)}…`;
+}
+
 function longestLine(text: string): number {
-  return Math.max(0, ...text.split('\n').map(displayWidth));
+  return text.split('\n').reduce((w, line) => Math.max(w, displayWidth(line)), 0);
 }
 
 /**

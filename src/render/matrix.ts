@@ -4,6 +4,7 @@ import type { MatrixCell, MatrixReport } from '../diagnose/report.js';
 import { displayWidth, wrap } from './layout.js';
 import type { Style } from './style.js';
 import type { TextOptions } from './text.js';
+import { maxOf } from '../arrays.js';
 
 const short = (w: string) => w.replace(/\[(\w+)\]$/, '');
 
@@ -31,7 +32,7 @@ export function renderMatrixText(r: MatrixReport, o: TextOptions): string {
       t.push([short(src), ...dsts.map((d) => (d === src ? '-' : cellText(at.get(`${src}\u0000${d}`), s)))]);
     }
     const table = t.toString();
-    if (o.wide || Math.max(...table.split('\n').map(displayWidth)) <= width) {
+    if (o.wide || maxOf(table.split('\n').map(displayWidth), 0) <= width) {
       parts.push(table);
       continue;
     }

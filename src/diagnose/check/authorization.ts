@@ -8,6 +8,7 @@ import type { ConversionResult } from '../../mesh/authorization.js';
 import { conversionOf, enrollmentOf, policiesAt } from '../context.js';
 import { NOTES, runNotes } from '../notes/index.js';
 import type { CheckAnalyzer } from './analyzer.js';
+import { appendAll } from '../../arrays.js';
 
 export const authorization: CheckAnalyzer = {
   name: 'authorization',
@@ -23,12 +24,12 @@ export const authorization: CheckAnalyzer = {
       if (!enrollmentOf(ctx, pod).captured) continue;
       for (const ap of policiesAt(ctx, pod)) if (!firstPod.has(ap)) firstPod.set(ap, pod);
       // §4.1: targetRefs policies that ztunnel skips (only where the namespace has any).
-      if (withTargetRefs.has(pod.meta.namespace)) out.push(...runNotes(ctx, NOTES.destination, pod));
+      if (withTargetRefs.has(pod.meta.namespace)) appendAll(out, runNotes(ctx, NOTES.destination, pod));
     }
     for (const [policy, destination] of firstPod) {
       const conversion = conversionOf(ctx, policy);
-      out.push(...runNotes(ctx, NOTES.policy, { policy, conversion, destination }));
-      out.push(...droppedHttpRules(policy, conversion));
+      appendAll(out, runNotes(ctx, NOTES.policy, { policy, conversion, destination }));
+      appendAll(out, droppedHttpRules(policy, conversion));
     }
     return out;
   },

@@ -10,6 +10,7 @@ import { enrollmentOf, podName } from '../context.js';
 import { ztunnelRemedy } from '../fixes.js';
 import { NOTES, runNotes } from '../notes/index.js';
 import type { CheckAnalyzer, Scan } from './analyzer.js';
+import { appendAll } from '../../arrays.js';
 
 const isIstiod = (p: PodFact) => p.meta.labels.app === 'istiod';
 const isCni = (p: PodFact) => p.meta.labels['k8s-app'] === 'istio-cni-node' || p.meta.labels.app === 'istio-cni-node';
@@ -79,7 +80,7 @@ export const dataplane: CheckAnalyzer = {
         out.push(finding('AD204', detail, [nodeRef(node), ...(onNode ? [podRef(onNode)] : [])]));
       }
     }
-    out.push(...versionSkew(scan, istiods, cnis));
+    appendAll(out, versionSkew(scan, istiods, cnis));
     return out;
   },
 };

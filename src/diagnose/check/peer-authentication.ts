@@ -4,6 +4,7 @@ import type { Finding } from '../../findings/finding.js';
 import { enrollmentOf, mtlsOf } from '../context.js';
 import { NOTES, runNotes } from '../notes/index.js';
 import type { CheckAnalyzer } from './analyzer.js';
+import { appendAll } from '../../arrays.js';
 
 export const peerAuthentication: CheckAnalyzer = {
   name: 'peer-authentication',
@@ -30,7 +31,7 @@ export const peerAuthentication: CheckAnalyzer = {
       ].join(' ');
       if (seen.has(key)) continue;
       seen.add(key);
-      out.push(...runNotes(scan.ctx, NOTES.mtls, { destination: pod, mtls }));
+      appendAll(out, runNotes(scan.ctx, NOTES.mtls, { destination: pod, mtls }));
     }
     return out;
   },

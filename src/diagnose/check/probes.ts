@@ -4,6 +4,7 @@ import { workloadName } from '../../mesh/connectivity.js';
 import type { Finding } from '../../findings/finding.js';
 import { probes } from '../probes.js';
 import type { CheckAnalyzer } from './analyzer.js';
+import { appendAll } from '../../arrays.js';
 
 const NETWORK_HANDLERS = new Set(['httpGet', 'tcpSocket', 'grpc']);
 
@@ -24,7 +25,10 @@ export const probeReachability: CheckAnalyzer = {
         ctx: scan.ctx,
       });
       if (report.verdict.outcome === 'denied' || report.verdict.outcome === 'partial')
-        out.push(...report.findings.filter((f) => f.severity === 'error'));
+        appendAll(
+          out,
+          report.findings.filter((f) => f.severity === 'error'),
+        );
     }
     return out;
   },

@@ -11,6 +11,7 @@ import { podAddressed, serviceAddressed } from '../resolve.js';
 import { serviceTargets } from '../resolve-destination.js';
 import { bindWaypoint } from '../route.js';
 import type { CheckAnalyzer, Scan } from './analyzer.js';
+import { appendAll } from '../../arrays.js';
 
 const BINDING_CODES = new Set(['AD802', 'AD805', 'AD806', 'AD813']);
 
@@ -44,16 +45,22 @@ export const waypoints: CheckAnalyzer = {
       const { targets, notReady } = serviceTargets(snapshot, svc, sp);
       const host = `${svc.meta.name}.${svc.meta.namespace}`;
       const dest = serviceAddressed(svc, sp, targets, notReady, { input: `${host}:${sp.port}`, host });
-      out.push(...bindWaypoint(scan.ctx, clients, dest).findings.filter((f) => BINDING_CODES.has(f.code)));
+      appendAll(
+        out,
+        bindWaypoint(scan.ctx, clients, dest).findings.filter((f) => BINDING_CODES.has(f.code)),
+      );
     }
     // Pods with their own label are addressed by pod IP (§6.5).
     for (const pod of scan.pods) {
       if (pod.meta.labels[LABEL_USE_WAYPOINT] === undefined) continue;
       const port = pod.containers.flatMap((c) => c.ports)[0]?.containerPort ?? 80;
       const binding = bindWaypoint(scan.ctx, clients, podAddressed(pod, port));
-      out.push(...binding.findings.filter((f) => BINDING_CODES.has(f.code)));
+      appendAll(
+        out,
+        binding.findings.filter((f) => BINDING_CODES.has(f.code)),
+      );
     }
-    out.push(...unusedWaypoints(scan));
+    appendAll(out, unusedWaypoints(scan));
     return out;
   },
 };
