@@ -1,6 +1,6 @@
 // A finding as reports carry it: the catalogue entry of its code, the detail for this case, the
 // objects it names (decisive first) and, where one exists, its remedies.
-import { stringify } from 'yaml';
+import { yamlText } from '../text/yaml-text.js';
 import { refText, type ObjectRef } from '../snapshot/ref.js';
 import { docsUrl } from '../version.js';
 import { FINDINGS, type FindingCode, type Severity } from './catalogue.js';
@@ -72,7 +72,7 @@ export function remediesOf(f: Finding): Remedy[] {
   return (f as WithRemedies)[REMEDIES]?.() ?? [];
 }
 
-export const toYaml = (obj: unknown): string => stringify(obj, { lineWidth: 0 }).trimEnd();
+export const toYaml = (obj: unknown): string => yamlText(obj, { lineWidth: 0 }).trimEnd();
 
 /**
  * What is printed of a remedy: its manifests and its commands as shell lines. A command with a word

@@ -3,7 +3,8 @@
 import Table from 'cli-table3';
 import stringWidth from 'string-width';
 import wrapAnsi from 'wrap-ansi';
-import { isMap, isSeq, parseAllDocuments, stringify, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
+import { isMap, isSeq, parseAllDocuments, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
+import { documentText, yamlText } from '../text/yaml-text.js';
 import type { Style } from './style.js';
 
 /** Columns for text output: the terminal's, else COLUMNS, else 80 (a pipe). */
@@ -94,8 +95,7 @@ export function compactYaml(manifests: string, width: number): string {
         }
       }
       // Each document is separated by the join below, not by a marker of its own.
-      return doc
-        .toString({ lineWidth: 0, flowCollectionPadding: false, indentSeq: false })
+      return documentText(doc, { lineWidth: 0, flowCollectionPadding: false, indentSeq: false })
         .replace(/^---\n/, '')
         .trimEnd();
     })
@@ -106,7 +106,7 @@ type Collection = YAMLMap | YAMLSeq;
 const isCollection = (n: unknown): n is Collection => isMap(n) || isSeq(n);
 
 function flowText(node: Collection): string {
-  return stringify(node.toJSON(), { collectionStyle: 'flow', flowCollectionPadding: false, lineWidth: 0 }).trim();
+  return yamlText(node.toJSON(), { collectionStyle: 'flow', flowCollectionPadding: false, lineWidth: 0 }).trim();
 }
 
 /** `key: value` at `column`: flow when it fits, otherwise its children are tried. */

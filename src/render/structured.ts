@@ -1,12 +1,14 @@
 // -o json and -o yaml: the same content, a stable contract (README "JSON contract").
-import { stringify } from 'yaml';
+// Control characters in values are escaped (JSON.stringify and the yaml library leave C1 and bidi raw).
+import { escapeControlsInQuotes } from '../text/controls.js';
+import { yamlText } from '../text/yaml-text.js';
 
 export function renderJson(report: unknown): string {
-  return `${JSON.stringify(report, null, 2)}\n`;
+  return `${escapeControlsInQuotes(JSON.stringify(report, null, 2))}\n`;
 }
 
 export function renderYaml(report: unknown): string {
-  return stringify(report, { lineWidth: 0 });
+  return yamlText(report, { lineWidth: 0 });
 }
 
 /** Writes in chunks and waits when the pipe is full, so a slow reader does not make output pile up in memory. */

@@ -39,3 +39,16 @@ export function withVisibleControls<T>(value: T): T {
   for (const [k, v] of Object.entries(value)) out[visibleControls(k)] = withVisibleControls(v);
   return out as T;
 }
+
+/** Control characters that a JSON or YAML serializer may leave raw inside a quoted string (C1, bidi). */
+// eslint-disable-next-line no-control-regex
+const RAW_IN_QUOTES = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * JSON or YAML text (with every string holding a control character double-quoted) with the control
+ * characters a serializer left raw written as `\uXXXX`: the same value for a parser, nothing for a
+ * terminal to act on. Structural newlines and tabs are kept.
+ */
+export function escapeControlsInQuotes(text: string): string {
+  return text.replace(RAW_IN_QUOTES, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
