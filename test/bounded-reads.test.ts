@@ -175,3 +175,44 @@ describe('bounded reads (local fake API server)', () => {
     expect(sockets.length).toBeGreaterThan(0);
   });
 });
+
+describe('matrix size', () => {
+  /** `n` pods without owner or labels: each is a workload of its own. */
+  function barePods(n: number): string {
+    const items: unknown[] = [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bare' } }];
+    for (let i = 0; i < n; i++)
+      items.push({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: `p-${i}`, namespace: 'bare' },
+        spec: { nodeName: `node-${i % 20}`, containers: [{ name: 'c', image: 'x' }] },
+        status: { phase: 'Running', podIP: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}` },
+      });
+    const file = join(mkdtempSync(join(tmpdir(), 'bare-')), 'pods.json');
+    writeFileSync(file, JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
+    return file;
+  }
+
+  it('130,000 bare pods: refused in one line before any cell is decided, in text and streamed output', async () => {
+    const file = barePods(130_000);
+    for (const [output, limit] of [
+      ['text', '250,000'],
+      ['jsonl', '25,000,000'],
+    ]) {
+      const started = Date.now();
+      const r = await new Promise<{ code: number | null; stderr: string; stdout: string }>((resolve) => {
+        const child = spawn(process.execPath, [BIN, 'matrix', '-f', file, '--port', '80', '-o', output]);
+        let stderr = '';
+        let stdout = '';
+        child.stdout.on('data', (d) => (stdout += d));
+        child.stderr.on('data', (d) => (stderr += d));
+        child.on('close', (code) => resolve({ code, stderr, stdout }));
+      });
+      console.log(`matrix of 130,000 bare pods, -o ${output}: refused in ${Date.now() - started} ms`);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toContain(`130,000 workloads has 16,900,000,000 pairs, more than --max-cells ${limit}`);
+    }
+  });
+});

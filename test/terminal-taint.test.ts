@@ -155,7 +155,7 @@ describe('control characters from the input never reach the terminal raw', () =>
         )?.object ?? o.object,
       ) as any,
     }));
-    const report = matrix(buildSnapshot(everything), { namespaces: 'all', port: '5000' });
+    const report = matrix(buildSnapshot(everything), { namespaces: 'all', port: 5000 });
     for (const colour of [false, true]) {
       const text = printed(report, renderMatrixText, { style: makeStyle(colour), width: 80, wide: true });
       expect(leftover(text)).toBeUndefined();

@@ -1,6 +1,6 @@
 import { Command, Flags } from '@oclif/core';
 import { commonFlags, emit, fail, loadSnapshot, textOptions } from '../cli/common.js';
-import { matrix, matrixStream, type MatrixQuery } from '../diagnose/matrix.js';
+import { MATRIX_MAX_CELLS, matrix, matrixStream, type MatrixQuery } from '../diagnose/matrix.js';
 import { renderMatrixDot, renderMatrixText } from '../render/matrix.js';
 import { ChunkedWriter, writeJsonLines, writeMatrixJson } from '../render/structured.js';
 import { withVisibleControls } from '../text/controls.js';
@@ -28,6 +28,12 @@ export default class Matrix extends Command {
       description: 'output format (wide: the table even when wider than the terminal; jsonl: one cell per line)',
     }),
     port: Flags.integer({ description: 'the destination port for every cell' }),
+    'max-cells': Flags.integer({
+      min: 1,
+      description: `refuse a matrix of more workload pairs (default ${MATRIX_MAX_CELLS.inMemory.toLocaleString(
+        'en-US',
+      )}; ${MATRIX_MAX_CELLS.streamed.toLocaleString('en-US')} for -o json and jsonl, which stream)`,
+    }),
     'service-ports': Flags.boolean({ description: "each destination's Service target ports" }),
   };
 
@@ -39,7 +45,14 @@ export default class Matrix extends Command {
         kind: 'matrix',
         namespaces,
       }));
-      const query: MatrixQuery = { namespaces, port: flags.port, servicePorts: flags['service-ports'] };
+      const streamed = flags.output === 'json' || flags.output === 'jsonl';
+      const query: MatrixQuery = {
+        namespaces,
+        port: flags.port,
+        servicePorts: flags['service-ports'],
+        streamed,
+        maxCells: flags['max-cells'] ?? (streamed ? MATRIX_MAX_CELLS.streamed : MATRIX_MAX_CELLS.inMemory),
+      };
       let unknown = false;
       if (flags.output === 'json' || flags.output === 'jsonl') {
         // Streamed: each cell is written as it is decided.

@@ -31,6 +31,27 @@ export interface MatrixQuery {
   distinctSources?: boolean;
   /** With servicePorts: a pod no Service selects is reached on its declared container ports. */
   podPortsWithoutService?: boolean;
+  /** Refuse, in one line, a matrix of more than this many workload pairs (--max-cells). */
+  maxCells?: number;
+  /** How the output holds the cells, for the refusal's advice: in memory, or streamed. */
+  streamed?: boolean;
+}
+
+/** Workload pairs a matrix may have by default: a table held in memory, or cells streamed as JSON. */
+export const MATRIX_MAX_CELLS = { inMemory: 250_000, streamed: 25_000_000 } as const;
+
+const thousands = (n: number) => n.toLocaleString('en-US');
+
+/** The one line for a matrix too large to answer, with what narrows it. */
+function tooLarge(workloads: number, query: MatrixQuery): UsageError {
+  const advice = query.streamed
+    ? 'narrow it with -n NAMESPACE (repeatable), or raise --max-cells'
+    : `narrow it with -n NAMESPACE (repeatable), or stream it with -o jsonl (up to ` +
+      `${thousands(MATRIX_MAX_CELLS.streamed)} by default)`;
+  return new UsageError(
+    `the matrix of ${thousands(workloads)} workloads has ${thousands(workloads * workloads)} pairs, more than ` +
+      `--max-cells ${thousands(query.maxCells!)}: ${advice}`,
+  );
 }
 
 /** A cell that carries the finding that decided it (check reads it; it is never rendered). */
@@ -87,11 +108,14 @@ export function matrixStream(
   if (query.port === undefined && !query.servicePorts)
     throw new UsageError('name the port with --port, or use --service-ports');
   const ctx = createContext(snapshot, 'verdict');
-  const workloads = query.workloads ?? matrixWorkloads(snapshot, query.namespaces);
   if (query.namespaces !== 'all') {
     for (const ns of query.namespaces)
       if (!snapshot.namespaces.has(ns)) throw new UsageError(`namespace "${ns}" not found`);
   }
+  const workloads = query.workloads ?? matrixWorkloads(snapshot, query.namespaces);
+  // Checked before any cell is decided: the answer would not fit, or would never end.
+  if (query.maxCells !== undefined && workloads.length * workloads.length > query.maxCells)
+    throw tooLarge(workloads.length, query);
   // §11 (evidence): what RBAC hid can turn a cell unknown, as in explain.
   const unreadable = snapshot.gaps.map((g) => g.resource);
   const { dependsOnMissingLabels, variantsExist } = missingNamespaceProbe(snapshot, query);
