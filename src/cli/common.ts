@@ -1,8 +1,8 @@
 // Flags and plumbing shared by the commands; the commands themselves stay thin.
-import { readFileSync } from 'node:fs';
 import { Flags } from '@oclif/core';
 import ora from 'ora';
 import { readManifestFiles } from '../input/files.js';
+import { readText } from '../input/read-text.js';
 import { buildSnapshot } from '../input/normalize.js';
 import { DeadlineError, type ApiClient } from '../input/api.js';
 import { hasEvidence, mergeEvidence, readEvidenceFiles, type RuntimeEvidence } from '../input/evidence.js';
@@ -168,9 +168,7 @@ export async function loadSnapshot(
 ): Promise<{ snapshot: Snapshot; namespace: string; api?: ApiClient }> {
   if (flags.filename && flags.filename.length > 0) {
     const files = flags.filename;
-    const objects = await withSpinner('reading manifests', async () =>
-      readManifestFiles(files, () => readFileSync(0, 'utf8')),
-    );
+    const objects = await withSpinner('reading manifests', async () => readManifestFiles(files, () => readText(0)));
     return { snapshot: buildSnapshot(objects), namespace: flags.namespace ?? 'default' };
   }
   const { read, namespace, api } = await readCluster(flags, plan);

@@ -13,7 +13,8 @@ import { evaluateRoute, type PairSource } from './paths/index.js';
 import { aggregate, mergeFindings, symptomFinding } from './verdict.js';
 import { summarizePod } from './summary.js';
 import { NOTES, runNotes } from './notes/index.js';
-import { unreadReason } from './notes/reading.js';
+import { assumedSettings, unreadReason } from './notes/reading.js';
+import { checkAssumedSettings } from './assumed-settings.js';
 import { attachProofs, type Asked } from './proof.js';
 import { checkMissingNamespaces } from './missing-namespaces.js';
 import type { ExplainReport, PairResult, Symptom } from './report.js';
@@ -76,7 +77,11 @@ export function explain(snapshot: Snapshot, query: ExplainQuery, options: Explai
       if (pairs.length >= MAX_PAIRS) break outer;
     }
   }
-  const unreadable = { reason: unreadReason(snapshot), resources: snapshot.gaps.map((g) => g.resource) };
+  const unreadable = {
+    reason: unreadReason(snapshot),
+    resources: snapshot.gaps.map((g) => g.resource),
+    assumed: assumedSettings(snapshot),
+  };
   const { verdict, representative } = aggregate(pairs, unreadable);
   if (!snapshot.ztunnelsKnown && verdict.outcome !== 'unknown') {
     // §2.1: offline, a missing ztunnel list is an assumption, and the verdict says so.
@@ -99,8 +104,9 @@ export function explain(snapshot: Snapshot, query: ExplainQuery, options: Explai
     const answer = { outcome: verdict.outcome, decisive: first?.severity === 'error' ? first : undefined };
     const missing = checkMissingNamespaces(snapshot, onPath, answer, (s) => askAgain(s, query));
     appendAll(findings, missing.findings);
-    if (missing.unknown)
-      Object.assign(verdict, { outcome: 'unknown', symptom: 'unknown', enforcedBy: 'none', summary: missing.unknown });
+    const unknown = missing.unknown ?? checkAssumedSettings(snapshot, onPath, answer, (s) => askAgain(s, query));
+    if (unknown)
+      Object.assign(verdict, { outcome: 'unknown', symptom: 'unknown', enforcedBy: 'none', summary: unknown });
   }
   if (query.symptom) {
     const f = symptomFinding(query.symptom, verdict, path);

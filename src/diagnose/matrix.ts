@@ -4,7 +4,7 @@
 import type { PodFact, Snapshot } from '../snapshot/types.js';
 import { resolvePodPort, servicesSelecting } from '../mesh/services.js';
 import { requestFacts, type RequestFacts } from '../mesh/http.js';
-import { UsageError } from '../errors.js';
+import { InputError, UsageError } from '../errors.js';
 import { compareText } from '../order.js';
 import { liftable } from './verdict.js';
 import { candidateLabels } from './missing-namespaces.js';
@@ -15,6 +15,8 @@ import { podAddressed, serviceAddressed, type ResolvedDestination } from './reso
 import { bindingFor, routeFor } from './route.js';
 import { evaluateRoute } from './paths/index.js';
 import type { Finding, MatrixCell, MatrixReport, PairResult } from './report.js';
+import { forbiddenLine } from './rbac-gaps.js';
+import { unreadReason } from './notes/reading.js';
 
 export interface MatrixQuery {
   namespaces: string[] | 'all';
@@ -112,6 +114,10 @@ export function matrixStream(
     for (const ns of query.namespaces)
       if (!snapshot.namespaces.has(ns)) throw new UsageError(`namespace "${ns}" not found`);
   }
+  // Without the pods (or the namespaces to list them in) there is no workload to cross: that is a
+  // refused read (exit 2), not an empty matrix.
+  if (!query.workloads && snapshot.gaps.some((g) => g.resource === 'pods' || g.resource === 'namespaces'))
+    throw new InputError(forbiddenLine(snapshot.gaps));
   const workloads = query.workloads ?? matrixWorkloads(snapshot, query.namespaces);
   // Checked before any cell is decided: the answer would not fit, or would never end.
   if (query.maxCells !== undefined && workloads.length * workloads.length > query.maxCells)
@@ -204,6 +210,8 @@ export function matrixStream(
       query.namespaces === 'all' ? [...new Set(workloads.map((w) => w.pod.meta.namespace))].sort() : query.namespaces,
     workloads: workloads.map((w) => w.name),
     ports: query.port !== undefined ? String(query.port) : 'service target ports',
+    // Which cells are unknown, and why: what could not be read (§11 evidence).
+    ...(snapshot.gaps.length ? { unreadable: unreadReason(snapshot) } : {}),
   };
   return { header, cells: cells() };
 }

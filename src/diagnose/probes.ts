@@ -6,11 +6,12 @@ import { finding, type Finding } from '../findings/finding.js';
 import { createContext, enrollmentOf, podName, type EvalContext } from './context.js';
 import { podAddressed, resolveOrExplainGaps, resolveSource } from './resolve.js';
 import { directPath } from './paths/index.js';
-import { liftable, mergeFindings, symptomFinding } from './verdict.js';
+import { assumedDefaults, liftable, mergeFindings, symptomFinding } from './verdict.js';
 import { attachProofs, type Asked } from './proof.js';
 import { summarizePod } from './summary.js';
 import { NOTES, runNotes } from './notes/index.js';
-import { unreadReason } from './notes/reading.js';
+import { assumedSettings, unreadReason } from './notes/reading.js';
+import { checkAssumedSettings } from './assumed-settings.js';
 import type { Hop, ProbeResult, ProbesReport, Symptom, Verdict } from './report.js';
 import { appendAll } from '../arrays.js';
 
@@ -93,12 +94,9 @@ export function probes(
     results.length > checked.length ? `; ${results.length - checked.length} are not affected by ambient` : '';
   const decisive = failure?.decisive;
   const cause = decisive ? `${decisive.title} (${decisive.objects[0] ?? decisive.code})` : 'see findings';
-  const unknown =
-    !!unread &&
-    liftable(
-      decisive,
-      snapshot.gaps.map((g) => g.resource),
-    );
+  const unreadable = snapshot.gaps.map((g) => g.resource);
+  const unknown = !!unread && liftable(decisive, unreadable);
+  const assumed = unknown ? undefined : assumedDefaults(unreadable, assumedSettings(snapshot));
   const verdict: Verdict = {
     outcome: unknown ? 'unknown' : outcome,
     symptom: unknown ? 'unknown' : failure ? 'probe-failure' : 'ok',
@@ -109,8 +107,29 @@ export function probes(
         ? 'The pod defines no probes.'
         : failed.length === 0
           ? `All ${checked.length} network probe(s) reach the pod${unaffected}.`
-          : `${failed.length} of ${checked.length} network probe(s) will fail: ${cause}.`),
+          : `${failed.length} of ${checked.length} network probe(s) will fail: ${cause}.`) +
+        (assumed ? ` ${assumed}` : ''),
   };
+  const ask = (changed: Snapshot): Asked => {
+    try {
+      const r = probes(changed, input, namespace, undefined, { prove: false });
+      const first = r.findings[0];
+      return { outcome: r.verdict.outcome, decisive: first?.severity === 'error' ? first : undefined };
+    } catch {
+      return { outcome: 'unknown' };
+    }
+  };
+  if (options.prove !== false) {
+    const onPath = target.pods.map((p) => p.meta.namespace);
+    const unknownBySettings = checkAssumedSettings(snapshot, onPath, { outcome: verdict.outcome }, ask);
+    if (unknownBySettings)
+      Object.assign(verdict, {
+        outcome: 'unknown',
+        symptom: 'unknown',
+        enforcedBy: 'none',
+        summary: unknownBySettings,
+      });
+  }
   if (observed) {
     const f = symptomFinding(observed, verdict, path);
     if (f) findings.push(f);
@@ -119,15 +138,6 @@ export function probes(
   // Every remedy is proven as in explain: applied to a copy of the input, the probes asked again.
   const proven = (list: Finding[]) => {
     if (options.prove === false) return list;
-    const ask = (changed: Snapshot): Asked => {
-      try {
-        const r = probes(changed, input, namespace, undefined, { prove: false });
-        const first = r.findings[0];
-        return { outcome: r.verdict.outcome, decisive: first?.severity === 'error' ? first : undefined };
-      } catch {
-        return { outcome: 'unknown' };
-      }
-    };
     attachProofs(list, { snapshot, ask, opens: { asker: [], destination: () => undefined } });
     return list;
   };

@@ -122,6 +122,8 @@ export interface MatrixReport {
   namespaces: string[];
   workloads: string[];
   ports: string;
+  /** Set when something could not be read: why cells that depend on it are unknown. */
+  unreadable?: string;
   cells: MatrixCell[];
 }
 

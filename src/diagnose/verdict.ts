@@ -20,13 +20,14 @@ export function mergeFindings(all: Finding[]): Finding[] {
 }
 
 /**
- * §11 (evidence): which unreadable resources could lift a denial decided by this finding. A matching DENY or a
- * client dialling a ztunnel port stands whatever else exists; STRICT only a PeerAuthentication can
- * relax; a missing ALLOW or a NetworkPolicy rule could be among the objects that were not read.
+ * §11 (evidence): which unreadable resources could lift a denial decided by this finding. A client
+ * dialling a ztunnel port stands whatever else exists; a matching DENY unless the path itself could be
+ * another; STRICT only a PeerAuthentication can relax; a missing ALLOW or a NetworkPolicy rule could be
+ * among the objects that were not read.
  */
 const LIFTED_BY: Partial<Record<FindingCode, RegExp | null>> = {
-  AD401: null,
   AD705: null,
+  AD401: /^$/,
   AD114: /^pods$/,
   AD301: /^peerauthentications\./,
   AD704: /^peerauthentications\./,
@@ -38,25 +39,50 @@ const LIFTED_BY: Partial<Record<FindingCode, RegExp | null>> = {
   AD708: /^authorizationpolicies\./,
 };
 
+/**
+ * Resources that decide the path itself (who the ends are, whether they are in the mesh, which
+ * waypoint is on the way, which identity reaches the destination, what the destination is): without
+ * them any denial could be another, or none.
+ */
+const PATH_SHAPING = new RegExp(
+  '^(pods|namespaces|services|endpointslices|serviceentries|gateways|gatewayclasses|' +
+    'deployments|statefulsets|daemonsets|replicasets|jobs)(\\.|$)',
+);
+
+/**
+ * Resources whose absence leaves Istio's defaults assumed (trust domain, root namespace, istio-cni
+ * settings): the verdict stands on the defaults, and says so (`assumedDefaults`).
+ */
+const ASSUMED = /^configmaps$/;
+
 /** True when one of the resources that could not be read might turn this denial into a pass. */
 export function liftable(decisive: Finding | undefined, unreadable: string[]): boolean {
-  if (!decisive || unreadable.length === 0) return unreadable.length > 0;
+  const deciding = unreadable.filter((r) => !ASSUMED.test(r));
+  if (!decisive || deciding.length === 0) return deciding.length > 0;
   const by = LIFTED_BY[decisive.code];
   if (by === null) return false;
+  if (deciding.some((r) => PATH_SHAPING.test(r))) return true;
   if (by === undefined) return true;
-  return unreadable.some((r) => by.test(r));
+  return deciding.some((r) => by.test(r));
+}
+
+/** What the verdict assumed because a ConfigMap could not be read, in words; undefined when nothing was. */
+export function assumedDefaults(unreadable: string[], assumed: string): string | undefined {
+  return unreadable.some((r) => ASSUMED.test(r))
+    ? `ConfigMaps could not be read, so Istio's defaults are assumed: ${assumed}.`
+    : undefined;
 }
 
 export function aggregate(
   pairs: PairResult[],
-  unreadable: { reason?: string; resources: string[] } = { resources: [] },
+  unreadable: { reason?: string; resources: string[]; assumed?: string } = { resources: [] },
 ): { verdict: Verdict; representative?: PairResult } {
   const failing = pairs.filter((p) => !p.ok);
   const representative = failing[0] ?? pairs[0];
-  const standsAnyway = failing.length > 0 && !liftable(failing[0].decisive, unreadable.resources);
-  const unknownReason = standsAnyway
-    ? undefined
-    : (unreadable.reason ?? (failing.length === 0 ? pairs.find((p) => p.unknown)?.unknown : undefined));
+  const lifts = liftable(failing[0]?.decisive, unreadable.resources);
+  const standsAnyway = failing.length > 0 && !lifts;
+  const pairUnknown = failing.length === 0 ? pairs.find((p) => p.unknown)?.unknown : undefined;
+  const unknownReason = lifts ? (unreadable.reason ?? pairUnknown) : pairUnknown;
   if (unknownReason) {
     return {
       verdict: { outcome: 'unknown', symptom: 'unknown', enforcedBy: 'none', summary: unknownReason },
@@ -80,9 +106,12 @@ export function aggregate(
           `${failing[0].symptom}.`
         : `Predicted to fail: ${cause}.`;
   }
-  if (unreadable.reason && standsAnyway) {
-    summary += ` Some objects could not be read (${unreadable.resources.join(', ')}); none of them could lift this.`;
+  const deciding = unreadable.resources.filter((r) => !ASSUMED.test(r));
+  if (unreadable.reason && standsAnyway && deciding.length > 0) {
+    summary += ` Some objects could not be read (${deciding.join(', ')}); none of them could lift this.`;
   }
+  const assumed = unreadable.assumed && assumedDefaults(unreadable.resources, unreadable.assumed);
+  if (assumed) summary += ` ${assumed}`;
   return {
     verdict: { outcome, symptom: failing[0]?.symptom ?? 'ok', enforcedBy: failing[0]?.enforcedBy ?? 'none', summary },
     representative,

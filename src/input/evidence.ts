@@ -2,7 +2,7 @@
 // from files (`--logs`, `--config-dump`, a dump made with `--with-logs`) or from the live cluster
 // (pods/log, and with `--ztunnel-admin` ztunnel's config dump through a port-forward); both give
 // this one type, which the diagnosis reads.
-import { readFileSync } from 'node:fs';
+import { readText } from './read-text.js';
 import { InputError } from '../errors.js';
 import { parseZtunnelLine, stripLogPrefix, type ZtunnelLogRecord } from './ztunnel-logs.js';
 import { parseEnvoyAccessLine, type EnvoyAccessRecord } from './envoy-access-log.js';
@@ -66,14 +66,6 @@ export function addLogText(into: RuntimeEvidence, text: string, source: Omit<Evi
   appendAll(into.proxyLogs, envoy);
   into.sources.push({ ...source, lines: ztunnel.length + envoy.length });
   return ztunnel.length + envoy.length;
-}
-
-function readText(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new InputError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
 }
 
 /**

@@ -1,9 +1,10 @@
 // Reads manifests from files, directories and stdin into plain Kubernetes objects.
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join, extname } from 'node:path';
 import { InputError, UsageError } from '../errors.js';
 import { shapeProblem } from './shapes.js';
 import { loadYamlDocuments, YamlError } from './yaml.js';
+import { readErrorWords, readText } from './read-text.js';
 
 export interface RawObject {
   apiVersion?: string;
@@ -23,18 +24,27 @@ function listFiles(path: string): string[] {
   let stat;
   try {
     stat = statSync(path);
-  } catch {
-    throw new InputError(`cannot read ${path}: no such file or directory`);
+  } catch (err) {
+    throw new InputError(`cannot read ${path}: ${readErrorWords(err)}`);
   }
   if (!stat.isDirectory()) return [path];
-  return readdirSync(path)
-    .sort()
-    .flatMap((entry) => {
-      const full = join(path, entry);
-      const isDir = statSync(full).isDirectory();
-      if (isDir) return listFiles(full);
-      return MANIFEST_EXTENSIONS.has(extname(entry).toLowerCase()) ? [full] : [];
-    });
+  let entries: string[];
+  try {
+    entries = readdirSync(path);
+  } catch (err) {
+    throw new InputError(`cannot read ${path}: ${readErrorWords(err)}`);
+  }
+  return entries.sort().flatMap((entry) => {
+    const full = join(path, entry);
+    let isDir: boolean;
+    try {
+      isDir = statSync(full).isDirectory();
+    } catch (err) {
+      throw new InputError(`cannot read ${full}: ${readErrorWords(err)}`);
+    }
+    if (isDir) return listFiles(full);
+    return MANIFEST_EXTENSIONS.has(extname(entry).toLowerCase()) ? [full] : [];
+  });
 }
 
 /**
@@ -115,13 +125,7 @@ export function readManifestFiles(paths: string[], readStdin: () => string): Sou
     const files = listFiles(path);
     if (files.length === 0) throw new InputError(`${path} holds no .yaml, .yml or .json files`);
     for (const file of files) {
-      let text: string;
-      try {
-        text = readFileSync(file, 'utf8');
-      } catch (err) {
-        throw new InputError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-      }
-      for (const o of parseManifestText(text, file)) objects.push(o);
+      for (const o of parseManifestText(readText(file), file)) objects.push(o);
     }
   }
   return objects;

@@ -4,6 +4,8 @@
 // SARIF 2.1.0 for code-scanning UIs: one rule per code, one result per finding, located in the file
 // the object came from (-f) or, live, by the object's name.
 import { CHECK_GROUPS, type CheckReport, type CheckReportFinding } from '../diagnose/report.js';
+import { isAbsolute } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { FINDINGS } from '../findings/catalogue.js';
 import { HOMEPAGE, VERSION } from '../version.js';
 import { wrap } from './layout.js';
@@ -46,6 +48,16 @@ export function renderCheckText(r: CheckReport, o: TextOptions): string {
   return out.join('\n');
 }
 
+/**
+ * SARIF's artifactLocation.uri is a URI reference (RFC 3986): an absolute path becomes a file: URI,
+ * a relative one keeps its segments, each percent-encoded (a space, `#` or `%` in a name stays data).
+ */
+export function sarifUri(path: string): string {
+  const slashed = path.replaceAll('\\', '/');
+  if (isAbsolute(path) || /^[A-Za-z]:\//.test(slashed)) return pathToFileURL(path).href;
+  return slashed.split('/').map(encodeURIComponent).join('/');
+}
+
 const SARIF_LEVEL = { error: 'error', warning: 'warning', info: 'note' } as const;
 
 export function renderCheckSarif(r: CheckReport): unknown {
@@ -85,7 +97,9 @@ export function renderCheckSarif(r: CheckReport): unknown {
             message: { text: f.detail },
             locations: [
               {
-                ...(file ? { physicalLocation: { artifactLocation: { uri: file } } } : {}),
+                ...(file && file !== 'stdin'
+                  ? { physicalLocation: { artifactLocation: { uri: sarifUri(file) } } }
+                  : {}),
                 logicalLocations: f.objects.map((name) => ({ fullyQualifiedName: name, kind: 'resource' })),
               },
             ],

@@ -61,7 +61,8 @@ export function renderMatrixText(r: MatrixReport, o: TextOptions): string {
   const tail =
     `${r.cells.length} cells: ${r.cells.length - denied - unknown} allowed, ${denied} denied, ${unknown} unknown. ` +
     'Explain one with: kubectl ambient-doctor explain SOURCE DESTINATION:PORT';
-  return `${parts.join('\n\n')}\n${wrap(tail, width)}\n`;
+  const why = r.unreadable && unknown > 0 ? `${wrap(`Unknown cells: ${r.unreadable}`, width)}\n` : '';
+  return `${parts.join('\n\n')}\n${wrap(tail, width)}\n${why}`;
 }
 
 export function renderMatrixDot(r: MatrixReport): string {

@@ -63,3 +63,12 @@ export function unreadReason(snapshot: Snapshot): string | undefined {
     .join('; ');
   return `Could not read ${what} (forbidden); the verdict could change with them.`;
 }
+
+/** The settings a verdict stands on when the ConfigMaps that hold them could not be read (Istio's defaults). */
+export function assumedSettings(snapshot: Snapshot): string {
+  const m = snapshot.mesh;
+  return (
+    `trust domain ${m.trustDomain}, root namespace ${m.rootNamespace}, probe source addresses ` +
+    `${m.probeSnatIPv4} and ${m.probeSnatIPv6}, excluded namespaces ${m.excludedNamespaces.join(', ') || 'none'}`
+  );
+}
