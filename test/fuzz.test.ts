@@ -6,7 +6,7 @@
 // bounded time. A few of the mutated inputs also go through the real binary, which must print
 // valid JSON for exit codes 0, 2 and 3 and one line on stderr otherwise.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dump } from 'js-yaml';
@@ -16,6 +16,8 @@ import { buildSnapshot } from '../src/input/normalize.js';
 import { explain } from '../src/diagnose/explain.js';
 import { probes } from '../src/diagnose/probes.js';
 import { UserFacingError } from '../src/errors.js';
+import { addLogText, emptyEvidence } from '../src/input/evidence.js';
+import { parseZtunnelConfigDump } from '../src/input/ztunnel-config-dump.js';
 import { loadScenarios, type Scenario } from './support/scenarios.js';
 import { seededRandom } from './support/random.js';
 
@@ -163,5 +165,77 @@ describe(`fuzz: ${INPUTS} mutated inputs (seed ${SEED})`, () => {
         expect(r.stderr, c.label).not.toMatch(RAW_ERROR);
       }
     }
+  });
+});
+
+/** Log-line mutations as real pastes and broken files have them. */
+const LINE_MUTATIONS: ((line: string, next: () => number) => string)[] = [
+  (l, n) => l.slice(0, Math.floor(n() * l.length)),
+  (l) => l.replaceAll('\t', '  '),
+  (l, n) => `${l.slice(0, Math.floor(n() * l.length))}\u001b[2J\u0000\uffff${l.slice(Math.floor(n() * l.length))}`,
+  (l) => l.replace(/=("?)[^ "]*\1/, '="' + 'x'.repeat(20_000) + '"'),
+  (l) => l.replace(/\d+\.\d+\.\d+\.\d+(:\d+)?/g, '999.1.2.3:99999'),
+  (l) => `[pod/ztunnel-abc/istio-proxy] ${l}`,
+  (l) => l.replace(/"[a-z_.]+":/, '"":'),
+  (l) => l.replace(/[{}]/, ''),
+  () => '',
+  (l) => `${l}\n`.repeat(50),
+];
+
+const EVIDENCE_INPUTS = 150;
+
+describe(`fuzz: ${EVIDENCE_INPUTS} mutated logs and config dumps (seed ${SEED})`, () => {
+  it('never a raw JavaScript error, always a report or a clear error, in bounded time', () => {
+    const next = seededRandom(SEED + 1);
+    const withEvidence = loadScenarios().filter((s) => s.flags.logs?.length || s.flags.configDump?.length);
+    expect(withEvidence.length).toBeGreaterThan(20);
+    const failures: string[] = [];
+    let reports = 0;
+    for (let i = 0; i < EVIDENCE_INPUTS; i++) {
+      const s = withEvidence[i % withEvidence.length];
+      const label = `#${i} ${s.name}`;
+      const started = performance.now();
+      try {
+        const evidence = emptyEvidence();
+        for (const file of s.flags.logs ?? []) {
+          const lines = readFileSync(file, 'utf8').split('\n');
+          const mutated = lines.map((l) =>
+            next() < 0.4 ? LINE_MUTATIONS[Math.floor(next() * LINE_MUTATIONS.length)](l, next) : l,
+          );
+          addLogText(evidence, mutated.join(next() < 0.2 ? '\r\n' : '\n'), { origin: file });
+        }
+        for (const file of s.flags.configDump ?? []) {
+          const text = readFileSync(file, 'utf8');
+          const dumped =
+            next() < 0.2
+              ? text.slice(0, Math.floor(next() * text.length))
+              : JSON.stringify(mutate([JSON.parse(text)], next)[0]);
+          try {
+            evidence.configDumps.push(parseZtunnelConfigDump(dumped, file));
+          } catch (err) {
+            if (!(err instanceof UserFacingError) || RAW_ERROR.test(err.message)) throw err;
+          }
+        }
+        const snapshot = buildSnapshot(s.objects);
+        const report = explain(snapshot, {
+          source: s.args[0],
+          destination: s.args[1],
+          namespace: s.flags.namespace ?? 'default',
+          port: s.flags.port,
+          evidence,
+          now: '2026-11-30T21:00:00Z',
+        });
+        JSON.parse(JSON.stringify(report));
+        reports++;
+      } catch (err) {
+        if (!(err instanceof UserFacingError) || RAW_ERROR.test(err.message))
+          failures.push(`${label}: ${err instanceof Error ? `${err.constructor.name}: ${err.message}` : String(err)}`);
+      }
+      const ms = performance.now() - started;
+      if (ms > MAX_MS_PER_INPUT) failures.push(`${label}: took ${ms.toFixed(0)} ms`);
+    }
+    console.log(`evidence fuzz: ${reports} reports of ${EVIDENCE_INPUTS}`);
+    expect(failures).toEqual([]);
+    expect(reports).toBeGreaterThan(EVIDENCE_INPUTS / 2);
   });
 });
