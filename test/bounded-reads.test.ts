@@ -13,6 +13,8 @@ import { ApiClient } from '../src/input/api.js';
 import { loadKubeConfig } from '../src/input/kubeconfig.js';
 import { HttpAnswerReader, readLiveEvidence } from '../src/input/live-evidence.js';
 import type { PodFact } from '../src/snapshot/types.js';
+import { fittedTable, TABLE_CELL_MAX } from '../src/render/layout.js';
+import { makeStyle } from '../src/render/style.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin', 'kubectl-ambient_doctor');
@@ -214,5 +216,13 @@ describe('matrix size', () => {
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toContain(`130,000 workloads has 16,900,000,000 pairs, more than --max-cells ${limit}`);
     }
+  });
+});
+
+describe('wide output of long values', () => {
+  it('a table cell of 100,000 characters is cut at TABLE_CELL_MAX (cli-table3 is quadratic per drawn line)', () => {
+    const table = fittedTable(['a', 'b'], [['x', 'a'.repeat(100_000)]], 80, makeStyle(false));
+    expect(table.replace(/[^a]/g, '').length).toBeLessThanOrEqual(TABLE_CELL_MAX);
+    expect(table).toContain('…');
   });
 });
