@@ -4,7 +4,11 @@
 // on purpose. Each ends within its documented bound with a result or one clear line.
 import { spawn } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { addLogText, emptyEvidence } from '../src/input/evidence.js';
+import { buildSnapshot } from '../src/input/normalize.js';
+import { explain } from '../src/diagnose/explain.js';
+import { loadScenarios } from './support/scenarios.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
@@ -224,5 +228,26 @@ describe('wide output of long values', () => {
     const table = fittedTable(['a', 'b'], [['x', 'a'.repeat(100_000)]], 80, makeStyle(false));
     expect(table.replace(/[^a]/g, '').length).toBeLessThanOrEqual(TABLE_CELL_MAX);
     expect(table).toContain('…');
+  });
+});
+
+describe('evidence of any size', () => {
+  it('130,000 ztunnel log records: read and grouped, the verdict kept (no spread over input-sized arrays)', () => {
+    const s = loadScenarios().find((x) => x.name === 'logs-01-policy-rejection-confirms')!;
+    const line = readFileSync(
+      s.flags.logs!.find((f) => f.endsWith('node-b.log'))!,
+      'utf8',
+    ).split('\n')[0];
+    const evidence = emptyEvidence();
+    expect(addLogText(evidence, `${line}\n`.repeat(130_000), { origin: 'big.log' })).toBe(130_000);
+    const report = explain(buildSnapshot(s.objects), {
+      source: s.args[0],
+      destination: s.args[1],
+      namespace: 'default',
+      evidence,
+      now: '2026-11-30T21:00:00Z',
+    });
+    expect(report.verdict.outcome).toBe('denied');
+    expect(report.findings.find((f) => f.code === 'AD905')?.detail).toMatch(/130,?000/);
   });
 });
