@@ -11,6 +11,7 @@ import {
   type Remedy,
 } from '../findings/finding.js';
 import { opensAfter, type OpensQuery } from './opens.js';
+import { captureAfterChange } from '../mesh/istio-cni.js';
 import type { Outcome } from './report.js';
 
 export interface Asked {
@@ -31,13 +32,16 @@ function prove(subject: ProofSubject, remedy: Remedy): FixProof {
   if (changed.length === 0 && !remedy.delete?.length) {
     return { outcome: 'not-checked', opens: [], note: 'Not an object change: run the commands, then ask again.' };
   }
-  const after = subject.snapshot.withChange({ apply: changed, delete: remedy.delete ?? [] });
+  const edited = subject.snapshot.withChange({ apply: changed, delete: remedy.delete ?? [] });
+  // §13.4: what Istio's controllers then do. istio-cni captures running pods the change enrolled (§13.1).
+  const reactions = captureAfterChange(subject.snapshot, edited);
+  const after = reactions.length ? edited.withChange({ apply: reactions, delete: [] }) : edited;
   const asked = subject.ask(after);
   const next = asked.outcome === 'allowed' ? undefined : asked.decisive;
   return {
     outcome: asked.outcome,
     ...(next ? { next: `${next.code} ${next.objects[0] ?? ''}`.trim() } : {}),
-    opens: opensAfter(subject.snapshot, after, { ...subject.opens, changed }),
+    opens: opensAfter(subject.snapshot, after, { ...subject.opens, changed: [...changed, ...reactions] }),
   };
 }
 

@@ -28,7 +28,7 @@ export const FINDINGS = {
   AD107: { severity: 'warning', title: 'Namespace is excluded by istio-cni', section: '§1.1' },
   AD108: { severity: 'warning', title: 'Injection label beside the ambient label', section: '§1.2' },
   AD109: { severity: 'error', title: 'Capture is pending: no ztunnel took the pod', section: '§1.3, §2.3' },
-  AD110: { severity: 'warning', title: 'Pod should be ambient but is not captured', section: '§1.3, §1.4' },
+  AD110: { severity: 'warning', title: 'Pod should be ambient but is not captured', section: '§1.3, §1.4, §13.1' },
   AD111: {
     severity: 'warning',
     title: 'Pod is captured although its labels no longer ask for ambient',
@@ -47,7 +47,7 @@ export const FINDINGS = {
   AD114: {
     severity: 'error',
     title: 'The client should be ambient but is not captured yet: it still sends plaintext',
-    section: '§1.3, §3.2',
+    section: '§1.3, §3.2, §13.1',
   },
   // ztunnel, §2
   AD201: { severity: 'error', title: 'No ready ztunnel on the node', section: '§2.1, §2.3' },

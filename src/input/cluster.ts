@@ -217,12 +217,16 @@ export class ClusterReader {
     }
   }
 
-  /** ztunnel pods (§2.1, by label), istio-cni and mesh ConfigMaps (§4.6, §7). */
+  /**
+   * ztunnel pods (§2.1) and istio-cni's node agents (§13.1: whether a node captures pods), by label;
+   * istio-cni and mesh ConfigMaps (§4.6, §7).
+   */
   private async meshFacts(): Promise<string> {
     // A cluster-wide label query costs the API server a scan of every pod: started at once.
     const [, ztunnels] = await Promise.all([
       this.adminPolicies(),
       this.list(POD, undefined, { labelSelector: 'app=ztunnel' }),
+      this.list(POD, undefined, { labelSelector: 'k8s-app=istio-cni-node' }),
     ]);
     const systemNamespaces = [
       ...new Set(['istio-system', ...ztunnels.map((z) => z.metadata?.namespace).filter(Boolean)]),

@@ -285,7 +285,8 @@ export function evaluateEnrollment(
         code: 'AD110',
         detail:
           `${podRef(pod)} should be ambient (${selected.reason}) but has no ${ANNOTATION_REDIRECTION}=enabled ` +
-          `annotation, so it is not captured and sends and receives plaintext.`,
+          `annotation, so it is not captured and sends and receives plaintext. istio-cni's node agent captures ` +
+          `running pods live: the agent on its node is not ready, or failed (its log says why).`,
         objects: [podObject(pod)],
       });
     } else if (!shouldBeAmbient && redirection === 'enabled') {

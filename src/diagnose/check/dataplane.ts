@@ -11,9 +11,9 @@ import { ztunnelRemedy } from '../fixes.js';
 import { NOTES, runNotes } from '../notes/index.js';
 import type { CheckAnalyzer, Scan } from './analyzer.js';
 import { appendAll } from '../../arrays.js';
+import { isCniAgent } from '../../mesh/istio-cni.js';
 
 const isIstiod = (p: PodFact) => p.meta.labels.app === 'istiod';
-const isCni = (p: PodFact) => p.meta.labels['k8s-app'] === 'istio-cni-node' || p.meta.labels.app === 'istio-cni-node';
 const nodeRef = (name: string): ObjectRef => ({ kind: 'Node', name });
 const listed = (names: string[], max = 5) =>
   names.length > max ? `${names.slice(0, max).join(', ')} and ${names.length - max} more` : names.join(', ');
@@ -68,7 +68,7 @@ export const dataplane: CheckAnalyzer = {
         ),
       );
     }
-    const cnis = snapshot.pods.filter(isCni);
+    const cnis = snapshot.pods.filter(isCniAgent);
     if (live || cnis.length > 0) {
       for (const [node, pods] of [...byNode].sort(([a], [b]) => a.localeCompare(b))) {
         if (cnis.some((p) => p.nodeName === node && p.ready)) continue;

@@ -1,7 +1,7 @@
 // Why the destination ztunnel rejected a connection, as the finding that names the policy and
 // the fix (§3.2 STRICT, §4.4 DENY, §4.2/§4.5 no ALLOW matched, §4.3 HTTP rules, §4.7 waypoint identity).
 import { refTo } from '../../snapshot/ref.js';
-import { CONVERTED_PA_PREFIX, STATIC_STRICT_POLICY } from '../../mesh/constants.js';
+import { ANNOTATION_REDIRECTION, CONVERTED_PA_PREFIX, STATIC_STRICT_POLICY } from '../../mesh/constants.js';
 import { assertRbac, type RbacConnection } from '../../mesh/ztunnel-rbac.js';
 import { servicesSelecting } from '../../mesh/services.js';
 import { finding, type Finding, type Remedy } from '../../findings/finding.js';
@@ -17,7 +17,8 @@ import {
   targetRefPolicyFix,
 } from '../authz-explain.js';
 import type { AppliedPolicy, Inbound } from './ztunnel-inbound.js';
-import { command } from '../../findings/command.js';
+import { command, note } from '../../findings/command.js';
+import { cniAgentOnNode } from '../../mesh/istio-cni.js';
 
 type Decision = ReturnType<typeof assertRbac>;
 
@@ -48,7 +49,7 @@ export function rejection(
         mtls.decidedBy && p.name === STATIC_STRICT_POLICY ? mtls.decidedBy : (mtls.levels.workload ?? mtls.decidedBy);
       const objects = [...(pa ? [refTo('PeerAuthentication', pa.meta)] : []), ...(src ? [refTo('Pod', src.meta)] : [])];
       // §1.3: a client whose labels already ask for ambient is plaintext only because it is not captured yet.
-      if (src && notCapturedYet(ctx, src)) return notCapturedClient(src, dst);
+      if (src && notCapturedYet(ctx, src)) return notCapturedClient(ctx, src, dst);
       const permissive: Remedy = {
         title: `Accept plaintext on port ${conn.destinationPort} only, for ${fixes.selectorText(target().labels)}`,
         apply: [fixes.permissivePortFix(target(), conn.destinationPort, mtls.levels.workload)],
@@ -78,7 +79,7 @@ export function rejection(
     ]);
   }
   // ALLOW policies apply and none matches. A plaintext client that should be ambient: see above.
-  if (!conn.identity && src && notCapturedYet(ctx, src)) return notCapturedClient(src, dst);
+  if (!conn.identity && src && notCapturedYet(ctx, src)) return notCapturedClient(ctx, src, dst);
   const allows = applied.filter((a) => a.ap && a.policy.action === 'ALLOW');
   const objects = allows.map((a) => refTo('AuthorizationPolicy', a.ap!.meta));
   const objectNames = allows.map((a) => apName(a.ap!));
@@ -242,8 +243,46 @@ function notCapturedYet(ctx: EvalContext, pod: PodFact): boolean {
   return e.shouldBeAmbient && !e.captured && e.redirection !== 'pending' && e.mode !== 'sidecar';
 }
 
-/** AD114: the next cause after enrolling a namespace, until its pods restart. */
-function notCapturedClient(src: PodFact, dst: PodFact): Finding {
+/**
+ * AD114, §13.1: istio-cni's node agent captures a running pod live once its labels ask for ambient.
+ * A pod still uncaptured points at the agent on its node: not ready or missing (a restart cannot help
+ * then: the new pod stalls in sandbox creation), or ready and not yet done (a start-up race, or an
+ * error in the agent's log), when a restart is captured by the CNI plugin as the pod starts.
+ */
+function notCapturedClient(ctx: EvalContext, src: PodFact, dst: PodFact): Finding {
+  const agent = cniAgentOnNode(ctx.snapshot, src.nodeName);
+  const plaintext =
+    `${podName(src)} should be in the ambient mesh (its labels ask for it) but istio-cni has not captured it: it has ` +
+    `no ambient.istio.io/redirection=enabled annotation, so it still connects to ${podName(dst)} in plaintext and ` +
+    'STRICT mTLS resets it.';
+  const captured = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: src.meta.name,
+      namespace: src.meta.namespace,
+      annotations: { [ANNOTATION_REDIRECTION]: 'enabled' },
+    },
+  };
+  if (!agent.ok) {
+    const detail =
+      `${plaintext} The istio-cni node agent captures running pods when their labels change, but ${agent.detail}: ` +
+      'nothing is captured there, and a restarted pod would stall in ContainerCreating ' +
+      '("istio-cni cmdAdd failed to contact node Istio CNI agent").';
+    const remedy: Remedy = {
+      title: `Get a Ready istio-cni agent onto node ${src.nodeName ?? '<node>'}`,
+      commands: [
+        command(['kubectl', 'get', 'pods', '-n', 'istio-system', '-l', 'k8s-app=istio-cni-node', '-o', 'wide']),
+        note('why it is not Ready there: its events and logs; tolerations and node selectors of the DaemonSet'),
+        command(['kubectl', 'describe', 'daemonset', '-n', 'istio-system', 'istio-cni-node']),
+        note('once it is Ready it captures the running pods of ambient namespaces on that node'),
+      ],
+      // For the proof: the agent captures the pod once it runs.
+      effects: [captured],
+      scope: `Every pod on node ${src.nodeName ?? '<node>'} whose labels ask for ambient is captured with it.`,
+    };
+    return finding('AD114', detail, [refTo('Pod', src.meta), ...(agent.object ? [agent.object] : [])], [remedy]);
+  }
   const owner = src.owner;
   const ns = src.meta.namespace;
   const restart =
@@ -252,22 +291,17 @@ function notCapturedClient(src: PodFact, dst: PodFact): Finding {
       : owner && ['StatefulSet', 'DaemonSet'].includes(owner.kind)
         ? command(['kubectl', '-n', ns, 'rollout', 'restart', owner.kind.toLowerCase(), owner.name])
         : command(['kubectl', '-n', ns, 'delete', 'pod', src.meta.name], { comment: 'nothing owns it: recreate it' });
-  const captured = {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: {
-      name: src.meta.name,
-      namespace: src.meta.namespace,
-      annotations: { 'ambient.istio.io/redirection': 'enabled' },
-    },
-  };
   const detail =
-    `${podName(src)} should be in the ambient mesh (its labels ask for it) but istio-cni has not captured it: it has ` +
-    `no ambient.istio.io/redirection=enabled annotation, so it still connects to ${podName(dst)} in plaintext and ` +
-    'STRICT mTLS resets it. Pods are captured when they start: restart it.';
+    `${plaintext} The istio-cni node agent captures running pods live when their labels change` +
+    `${agent.assumed ? ' (its agent on the node is assumed Ready: the input holds no istio-cni pods)' : ''}, so ` +
+    'either the labels changed moments ago or the agent failed to capture it (its log says why). A restarted ' +
+    'pod is captured by the CNI plugin as it starts.';
   const remedy: Remedy = {
-    title: `Restart ${podName(src)} so istio-cni captures it`,
-    commands: [restart],
+    title: `Restart ${podName(src)}: the CNI plugin captures it as it starts`,
+    commands: [
+      note("first, the agent's own account: kubectl -n istio-system logs -l k8s-app=istio-cni-node --since 10m"),
+      restart,
+    ],
     effects: [captured],
   };
   return finding('AD114', detail, [refTo('Pod', src.meta)], [remedy]);
