@@ -9,6 +9,7 @@ import { addLogText, emptyEvidence } from '../src/input/evidence.js';
 import { buildSnapshot } from '../src/input/normalize.js';
 import { explain } from '../src/diagnose/explain.js';
 import { loadScenarios } from './support/scenarios.js';
+import { fakeKubeconfig } from './support/fake-kubeconfig.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
@@ -52,19 +53,7 @@ beforeAll(async () => {
   wss = new WebSocketServer({ noServer: true });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
-  const dir = mkdtempSync(join(tmpdir(), 'bounded-'));
-  kubeconfig = join(dir, 'config');
-  writeFileSync(
-    kubeconfig,
-    [
-      'apiVersion: v1',
-      'kind: Config',
-      `clusters: [{name: fake, cluster: {server: "http://127.0.0.1:${port}", insecure-skip-tls-verify: true}}]`,
-      'users: [{name: u, user: {token: t}}]',
-      'contexts: [{name: fake, context: {cluster: fake, user: u}}]',
-      'current-context: fake',
-    ].join('\n'),
-  );
+  kubeconfig = fakeKubeconfig(port);
 });
 afterAll(() => {
   wss.close();

@@ -4,10 +4,9 @@
 // Each must end within a bounded time with one line on stderr and exit 2 (1 for a bad name).
 import { spawn } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fakeKubeconfig } from './support/fake-kubeconfig.js';
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'kubectl-ambient_doctor');
 
@@ -64,20 +63,12 @@ describe('a misbehaving API server (local fake)', () => {
     server = createServer((req, res) => handler(req, res));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as { port: number }).port;
-    const dir = mkdtempSync(join(tmpdir(), 'hostile-'));
-    kubeconfig = join(dir, 'config');
-    writeFileSync(
-      kubeconfig,
-      [
-        'apiVersion: v1',
-        'kind: Config',
-        // client-node allows plain HTTP only with insecure-skip-tls-verify.
-        `clusters: [{name: fake, cluster: {server: "http://127.0.0.1:${port}", insecure-skip-tls-verify: true}}]`,
-        'users: [{name: u, user: {token: t}}, {name: stuck, user: {exec: {apiVersion: client.authentication.k8s.io/v1, command: sleep, args: ["600"]}}}]',
-        'contexts: [{name: fake, context: {cluster: fake, user: u}}, {name: stuck, context: {cluster: fake, user: stuck}}]',
-        'current-context: fake',
-      ].join('\n'),
-    );
+    kubeconfig = fakeKubeconfig(port, {
+      users: [
+        '{name: stuck, user: {exec: {apiVersion: client.authentication.k8s.io/v1, command: sleep, args: ["600"]}}}',
+      ],
+      contexts: ['{name: stuck, context: {cluster: fake, user: stuck}}'],
+    });
   });
   afterAll(() => server.close());
 

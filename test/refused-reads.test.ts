@@ -108,6 +108,21 @@ describe('matrix with a refused read', () => {
     expect((error as Error).message).toContain('list pods');
   });
 
+  it('ConfigMaps refused: no cell stands on an assumed trust domain (a cell is not asked again with others)', () => {
+    const custom = loadScenarios().find((x) => x.name === 'ap-14-custom-trust-domain')!;
+    const snapshot = buildSnapshot(
+      custom.objects.filter((o) => o.object?.kind !== 'ConfigMap'),
+      'cluster',
+      {
+        gaps: [{ verb: 'get', resource: 'configmaps', message: 'User "alice" cannot get resource "configmaps"' }],
+        notes: [],
+      },
+    );
+    const report = matrix(snapshot, { namespaces: 'all', port: 5000 });
+    expect(report.cells.length).toBeGreaterThan(0);
+    expect(report.cells.filter((c) => c.outcome !== 'unknown')).toEqual([]);
+  });
+
   it('policies refused: the cells they decide are unknown, and the report says why', () => {
     const report = matrix(refused('authorizationpolicies.security.istio.io', ['AuthorizationPolicy']), {
       namespaces: 'all',

@@ -6,7 +6,7 @@ import { resolvePodPort, servicesSelecting } from '../mesh/services.js';
 import { requestFacts, type RequestFacts } from '../mesh/http.js';
 import { InputError, UsageError } from '../errors.js';
 import { compareText } from '../order.js';
-import { liftable } from './verdict.js';
+import { liftableWithoutVariants } from './verdict.js';
 import { candidateLabels } from './missing-namespaces.js';
 import { createContext, type EvalContext } from './context.js';
 import { matrixWorkloads } from './workloads.js';
@@ -143,7 +143,7 @@ export function matrixStream(
   const decide = (src: PodFact, dst: PodFact, dest: ResolvedDestination) => {
     const pair = evaluateCell(ctx, src, dest);
     const unknown =
-      (pair.ok ? !!pair.unknown || unreadable.length > 0 : liftable(pair.decisive, unreadable)) ||
+      (pair.ok ? !!pair.unknown || unreadable.length > 0 : liftableWithoutVariants(pair.decisive, unreadable)) ||
       dependsOnMissingLabels(src, dst, dest, pair.ok);
     return {
       outcome: unknown ? 'unknown' : pair.ok ? 'allowed' : 'denied',

@@ -25,9 +25,12 @@ export function mergeFindings(all: Finding[]): Finding[] {
  * another; STRICT only a PeerAuthentication can relax; a missing ALLOW or a NetworkPolicy rule could be
  * among the objects that were not read.
  */
+/** Matches no resource: a denial only the path itself (PATH_SHAPING) can lift. */
+const ONLY_BY_THE_PATH = /(?!)/;
+
 const LIFTED_BY: Partial<Record<FindingCode, RegExp | null>> = {
   AD705: null,
-  AD401: /^$/,
+  AD401: ONLY_BY_THE_PATH,
   AD114: /^pods$/,
   AD301: /^peerauthentications\./,
   AD704: /^peerauthentications\./,
@@ -64,6 +67,14 @@ export function liftable(decisive: Finding | undefined, unreadable: string[]): b
   if (deciding.some((r) => PATH_SHAPING.test(r))) return true;
   if (by === undefined) return true;
   return deciding.some((r) => by.test(r));
+}
+
+/**
+ * For answers that are not asked again with other settings (matrix cells): refused ConfigMaps lift any
+ * denial too, since only `checkAssumedSettings` can show that the defaults do not matter.
+ */
+export function liftableWithoutVariants(decisive: Finding | undefined, unreadable: string[]): boolean {
+  return liftable(decisive, unreadable) || (!!decisive && unreadable.some((r) => ASSUMED.test(r)));
 }
 
 /** What the verdict assumed because a ConfigMap could not be read, in words; undefined when nothing was. */

@@ -81,8 +81,9 @@ export const toYaml = (obj: unknown): string => yamlText(obj, { lineWidth: 0 }).
  */
 export function printedRemedy(r: Remedy): { manifests: string; commands: string[] } {
   const all = [...(r.commands ?? []), ...(r.delete ?? []).map(deleteCommand)];
-  const lines = all.map((c) => shellLine(c) ?? unsafeCommandNote(c));
-  const unsafe = all.some((c) => shellLine(c) === undefined);
+  const shell = all.map(shellLine);
+  const lines = shell.map((line, i) => line ?? unsafeCommandNote(all[i]));
+  const unsafe = shell.includes(undefined);
   const objects = [...(r.apply ?? []), ...(unsafe ? (r.effects ?? []) : [])];
   return { manifests: objects.map((m) => toYaml(withoutEmptySelectorParts(m))).join('\n---\n'), commands: lines };
 }

@@ -21,9 +21,13 @@ export interface CniAgentCheck {
   object?: ObjectRef;
 }
 
+const agentsOf = new WeakMap<Snapshot, PodFact[]>();
+
 /** Whether the istio-cni agent on the node can capture pods there. */
 export function cniAgentOnNode(snapshot: Snapshot, node: string | undefined): CniAgentCheck {
-  const agents = snapshot.pods.filter(isCniAgent);
+  // Found once per snapshot: a proof asks for every pod a namespace label enrols.
+  let agents = agentsOf.get(snapshot);
+  if (!agents) agentsOf.set(snapshot, (agents = snapshot.pods.filter(isCniAgent)));
   if (agents.length === 0) return { ok: true, assumed: true, detail: 'no istio-cni pods in the input: assumed Ready' };
   const agent = node ? agents.find((p) => p.nodeName === node) : undefined;
   if (!agent)
