@@ -9,7 +9,7 @@ import type {
 } from '../snapshot/types.js';
 import type { Snapshot } from '../snapshot/types.js';
 import { refTo } from '../snapshot/ref.js';
-import { toCidr, toStringMatch, type PredictedCondition } from './authorization.js';
+import { isDryRun, toCidr, toStringMatch, type PredictedCondition } from './authorization.js';
 import { predictedWaypointBound } from './waypoints.js';
 import { cidrContains, parseIdentity, stringMatches } from './ztunnel-rbac.js';
 
@@ -24,6 +24,8 @@ export interface WaypointRequest {
   sourceIp?: string;
   /** The port the client addressed (the Service port). */
   port: number;
+  /** Why the proxy builds this chain for the port (declared protocol, or what sniffing sees). */
+  chainWhy?: string;
 }
 
 /** §4.1: the targetRefs policies a waypoint applies for traffic to this Service or ServiceEntry. */
@@ -111,8 +113,69 @@ function field(pos: string[] | undefined, neg: string[] | undefined, hit: (p: st
 }
 
 const HTTP_OPERATION = ['hosts', 'notHosts', 'methods', 'notMethods', 'paths', 'notPaths'] as const;
+const HTTP_SOURCE = ['requestPrincipals', 'notRequestPrincipals'] as const;
+const WHEN_KEYS = new Set([
+  'source.ip',
+  'remote.ip',
+  'source.namespace',
+  'source.serviceAccount',
+  'source.trustDomain',
+  'source.principal',
+  'request.auth.principal',
+  'request.auth.audiences',
+  'request.auth.presenter',
+  'destination.ip',
+  'destination.port',
+  'connection.sni',
+]);
+const WHEN_PREFIXES = ['request.headers[', 'request.auth.claims[', 'experimental.envoy.filters.'];
 
-function ruleMatches(rule: AuthorizationRule, req: WaypointRequest, policyNamespace: string, action: string): Tri {
+/** Conditions only an HTTP request carries (the generators that refuse forTCP). */
+function httpOnlyKey(key: string): boolean {
+  return key.startsWith('request.headers[') || key.startsWith('request.auth.');
+}
+
+function hasHttpFields(rule: AuthorizationRule): boolean {
+  return (
+    (rule.from ?? []).some(({ source }) => HTTP_SOURCE.some((f) => source?.[f]?.length)) ||
+    (rule.to ?? []).some(({ operation }) => HTTP_OPERATION.some((f) => operation?.[f]?.length)) ||
+    (rule.when ?? []).some((c) => httpOnlyKey(c.key))
+  );
+}
+
+function without<T extends object>(value: T | undefined, fields: readonly string[]): T | undefined {
+  if (!value) return value;
+  const copy: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+  for (const f of fields) delete copy[f];
+  return copy as T;
+}
+
+/**
+ * What one rule becomes on a chain, as istiod's policy builder makes it (pilot/pkg/security/authz/
+ * model/model.go New and Generate, rule.checkError; builder/builder.go Builder.build): a rule with
+ * an unknown `when` key is skipped on every chain; on a TCP chain, an ALLOW rule with any HTTP field
+ * (in any `from`, `to` or `when` entry) is dropped whole, and a DENY, AUDIT or CUSTOM rule keeps its
+ * other fields (an entry left with none matches everything). Undefined: the rule never matches.
+ */
+export function effectiveRule(
+  rule: AuthorizationRule | null | undefined,
+  chain: 'HTTP' | 'TCP',
+  action: string,
+): AuthorizationRule | undefined {
+  if (!rule) return undefined;
+  if ((rule.when ?? []).some((c) => !WHEN_KEYS.has(c.key) && !WHEN_PREFIXES.some((p) => c.key.startsWith(p))))
+    return undefined;
+  if (chain === 'HTTP' || !hasHttpFields(rule)) return rule;
+  if (action === 'ALLOW') return undefined;
+  return {
+    ...rule,
+    ...(rule.from ? { from: rule.from.map((f) => ({ ...f, source: without(f.source, HTTP_SOURCE) })) } : {}),
+    ...(rule.to ? { to: rule.to.map((t) => ({ ...t, operation: without(t.operation, HTTP_OPERATION) })) } : {}),
+    ...(rule.when ? { when: rule.when.filter((c) => !httpOnlyKey(c.key)) } : {}),
+  };
+}
+
+function ruleMatches(rule: AuthorizationRule, req: WaypointRequest, policyNamespace: string): Tri {
   const id = parseIdentity(req.identity);
   const principal = req.identity ?? '';
   const ns = id?.namespace ?? '';
@@ -135,6 +198,7 @@ function ruleMatches(rule: AuthorizationRule, req: WaypointRequest, policyNamesp
             (sa) => (sa.includes('/') ? sa : `${policyNamespace}/${sa}`) === `${id?.namespace}/${id?.serviceAccount}`,
           ),
         );
+      // A JWT's principal is not in the input.
       if (m && (source.requestPrincipals?.length || source.notRequestPrincipals?.length)) m = 'unknown';
       any = or(any, m);
     }
@@ -143,22 +207,16 @@ function ruleMatches(rule: AuthorizationRule, req: WaypointRequest, policyNamesp
   if (rule.to?.length) {
     let any: Tri = false;
     for (const { operation = {} } of rule.to) {
-      const http = HTTP_OPERATION.some((f) => operation[f]?.length);
-      if (http && req.protocol === 'TCP') {
-        // HTTP fields cannot match TCP: an ALLOW rule never matches, a DENY is applied without them.
-        if (action !== 'DENY') continue;
-      }
       const portOk = field(operation.ports, operation.notPorts, (l) => l.includes(String(req.port)));
       const httpOk =
-        req.protocol === 'TCP' ||
-        (field(operation.methods, operation.notMethods, (l) => anyString(l, req.method)) &&
-          field(operation.paths, operation.notPaths, (l) => anyString(l, req.path)) &&
-          field(operation.hosts, operation.notHosts, (l) =>
-            anyString(
-              l.map((h) => h.toLowerCase()),
-              req.host.toLowerCase(),
-            ),
-          ));
+        field(operation.methods, operation.notMethods, (l) => anyString(l, req.method)) &&
+        field(operation.paths, operation.notPaths, (l) => anyString(l, req.path)) &&
+        field(operation.hosts, operation.notHosts, (l) =>
+          anyString(
+            l.map((h) => h.toLowerCase()),
+            req.host.toLowerCase(),
+          ),
+        );
       any = or(any, portOk && httpOk);
     }
     result = and(result, any);
@@ -166,7 +224,7 @@ function ruleMatches(rule: AuthorizationRule, req: WaypointRequest, policyNamesp
   for (const cond of rule.when ?? []) {
     let value: string | undefined;
     const header = cond.key.match(/^request\.headers\[(.+)\]$/i);
-    if (header) value = req.protocol === 'HTTP' ? (req.headers[header[1].toLowerCase()] ?? '') : undefined;
+    if (header) value = req.headers[header[1].toLowerCase()] ?? '';
     else if (cond.key === 'source.namespace') value = ns;
     else if (cond.key === 'source.principal') value = principal;
     else if (cond.key === 'destination.port') value = String(req.port);
@@ -176,7 +234,7 @@ function ruleMatches(rule: AuthorizationRule, req: WaypointRequest, policyNamesp
     }
     if (value === undefined) {
       // JWT claims, SNI and other attributes the input cannot know.
-      result = and(result, req.protocol === 'TCP' && header ? action === 'DENY' : 'unknown');
+      result = and(result, 'unknown');
       continue;
     }
     result = and(
@@ -185,6 +243,21 @@ function ruleMatches(rule: AuthorizationRule, req: WaypointRequest, policyNamesp
     );
   }
   return result;
+}
+
+/** A rule on the request's chain: never matches when the builder drops it. */
+function matchesOnChain(
+  rule: AuthorizationRule | null | undefined,
+  req: WaypointRequest,
+  ap: AuthorizationPolicyFact,
+): Tri {
+  const effective = effectiveRule(rule, req.protocol, ap.action);
+  return effective ? ruleMatches(effective, req, ap.meta.namespace) : false;
+}
+
+/** A policy as an Envoy proxy holds it: dry-run ones are shadow rules. */
+export function policyAtEnvoyText(p: AuthorizationPolicyFact): string {
+  return `${p.action} ${p.meta.namespace}/${p.meta.name}${isDryRun(p) ? ' (dry-run: logged, not enforced)' : ''}`;
 }
 
 export interface WaypointDecision {
@@ -201,10 +274,13 @@ export interface WaypointDecision {
  * once any ALLOW applies). The external authorizer is called only when a CUSTOM rule matches, so a
  * request no CUSTOM rule matches is decided by DENY and ALLOW alone.
  */
-export function evaluateAtEnvoy(policies: AuthorizationPolicyFact[], req: WaypointRequest): WaypointDecision {
+export function evaluateAtEnvoy(attached: AuthorizationPolicyFact[], req: WaypointRequest): WaypointDecision {
+  // Dry-run policies become Envoy shadow rules, logged and never enforced, in every release
+  // (pilot/pkg/security/authz/builder/builder.go isDryRun, Builder.build).
+  const policies = attached.filter((p) => !isDryRun(p));
   const matching = (ap: AuthorizationPolicyFact): Tri =>
     (ap.rules ?? []).reduce<Tri>(
-      (any, rule) => or(any, ruleMatches(rule ?? {}, req, ap.meta.namespace, ap.action)),
+      (any, rule) => or(any, matchesOnChain(rule, req, ap)),
       false,
     );
   const custom = policies.filter((p) => p.action === 'CUSTOM' && matching(p) !== false);
@@ -212,7 +288,7 @@ export function evaluateAtEnvoy(policies: AuthorizationPolicyFact[], req: Waypoi
     let unknown: { ap: AuthorizationPolicyFact; index: number; m: Tri } | undefined;
     for (const ap of policies.filter((p) => p.action === action)) {
       for (const [index, rule] of (ap.rules ?? []).entries()) {
-        const m = ruleMatches(rule ?? {}, req, ap.meta.namespace, action);
+        const m = matchesOnChain(rule, req, ap);
         if (m === true) return { ap, index, m };
         if (m === 'unknown') unknown ??= { ap, index, m };
       }

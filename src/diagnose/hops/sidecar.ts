@@ -8,7 +8,7 @@ import { podRef, refTo } from '../../snapshot/ref.js';
 import { LABEL_TUNNEL } from '../../mesh/constants.js';
 import { identityOf } from '../../mesh/identity.js';
 import type { RequestFacts } from '../../mesh/http.js';
-import { evaluateAtEnvoy } from '../../mesh/waypoint-authorization.js';
+import { evaluateAtEnvoy, policyAtEnvoyText } from '../../mesh/waypoint-authorization.js';
 import { finding, type Remedy } from '../../findings/finding.js';
 import { exemptFromRuleRemedy, undecidedAtEnvoy } from '../authz-explain.js';
 import { allowPrincipalFix, fixTarget } from '../fixes.js';
@@ -128,7 +128,7 @@ function authorizeAtSidecar(
   const policies = policiesAt(ctx, dst);
   const sourceIp = a.via ? a.via.ip : a.client?.podIPs[0];
   run.evidence(hop, () => (identity ? `peer identity ${identity}` : 'plaintext: no peer identity'));
-  const listed = () => policies.map((p) => `${p.action} ${p.meta.namespace}/${p.meta.name}`).join(', ');
+  const listed = () => policies.map(policyAtEnvoyText).join(', ');
   run.evidence(hop, () =>
     policies.length ? `policies at the ${proxyName}: ${listed()}` : 'no AuthorizationPolicy selects the destination',
   );

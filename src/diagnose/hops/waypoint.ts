@@ -3,7 +3,7 @@
 // the client's identity and, for HTTP, the request.
 import type { AuthorizationPolicyFact, PodFact } from '../../snapshot/types.js';
 import { refText, refTo } from '../../snapshot/ref.js';
-import { evaluateAtEnvoy, policiesAtWaypoint } from '../../mesh/waypoint-authorization.js';
+import { evaluateAtEnvoy, policiesAtWaypoint, policyAtEnvoyText } from '../../mesh/waypoint-authorization.js';
 import { waypointPods } from '../../mesh/waypoints.js';
 import type { RequestFacts } from '../../mesh/http.js';
 import { finding, type Manifest, type Remedy } from '../../findings/finding.js';
@@ -87,11 +87,14 @@ export function waypointPolicyHop(
   };
   run.evidence(hop, `peer identity ${clientIdentity}`);
   run.evidence(hop, () =>
-    http ? `request ${request.method} ${request.host}${request.path}` : 'TCP: HTTP rules cannot match',
+    http
+      ? `request ${request.method} ${request.host}${request.path}`
+      : `TCP chain (${request.chainWhy ?? 'not HTTP'}): an ALLOW rule with HTTP fields is dropped, a DENY ` +
+        'rule applies without them',
   );
   run.evidence(hop, () =>
     policies.length
-      ? `policies at the waypoint: ${policies.map((p) => `${p.action} ${p.meta.namespace}/${p.meta.name}`).join(', ')}`
+      ? `policies at the waypoint: ${policies.map(policyAtEnvoyText).join(', ')}`
       : 'no targetRefs AuthorizationPolicy attached',
   );
   for (const p of policies) {
