@@ -66,7 +66,9 @@ export function parseIstioProtocol(name: string | undefined): IstioProtocol {
 const WELL_KNOWN_TCP_PORTS = new Set([25, 53, 3306, 27017]);
 
 /** ConvertProtocol: a Kubernetes Service port's protocol as istiod reads it. */
-export function servicePortProtocol(p: Pick<ServicePortFact, 'port' | 'name' | 'protocol' | 'appProtocol'>): IstioProtocol {
+export function servicePortProtocol(
+  p: Pick<ServicePortFact, 'port' | 'name' | 'protocol' | 'appProtocol'>,
+): IstioProtocol {
   if ((p.protocol ?? 'TCP').toUpperCase() === 'UDP') return 'UDP';
   let name = p.name ?? '';
   if (p.appProtocol !== undefined) {

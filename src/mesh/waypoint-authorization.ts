@@ -279,10 +279,7 @@ export function evaluateAtEnvoy(attached: AuthorizationPolicyFact[], req: Waypoi
   // (pilot/pkg/security/authz/builder/builder.go isDryRun, Builder.build).
   const policies = attached.filter((p) => !isDryRun(p));
   const matching = (ap: AuthorizationPolicyFact): Tri =>
-    (ap.rules ?? []).reduce<Tri>(
-      (any, rule) => or(any, matchesOnChain(rule, req, ap)),
-      false,
-    );
+    (ap.rules ?? []).reduce<Tri>((any, rule) => or(any, matchesOnChain(rule, req, ap)), false);
   const custom = policies.filter((p) => p.action === 'CUSTOM' && matching(p) !== false);
   const first = (action: string): { ap: AuthorizationPolicyFact; index: number; m: Tri } | undefined => {
     let unknown: { ap: AuthorizationPolicyFact; index: number; m: Tri } | undefined;
