@@ -6,7 +6,7 @@ import type { Snapshot } from '../snapshot/types.js';
 import type { Manifest } from '../findings/finding.js';
 import {
   CNI_CONFIGMAP,
-  CNI_KEY_EXCLUDED_NAMESPACES,
+  CNI_KEY_EXCLUDE_NAMESPACES,
   CNI_KEY_PROBE_SNAT_IPV4,
   CNI_KEY_PROBE_SNAT_IPV6,
   MESH_CONFIGMAP_PREFIX,
@@ -41,7 +41,7 @@ function otherSettings(snapshot: Snapshot, onPath: string[]): { what: string; ch
     },
     {
       what: `istio-cni excluding namespace ${[...new Set(onPath)].join(', ')}`,
-      change: configMap(CNI_CONFIGMAP, { [CNI_KEY_EXCLUDED_NAMESPACES]: [...new Set(onPath)].join(',') }),
+      change: configMap(CNI_CONFIGMAP, { [CNI_KEY_EXCLUDE_NAMESPACES]: [...new Set(onPath)].join(',') }),
     },
     ...['1.24.0', '1.28.0', '1.30.0'].map((version) => ({
       what: `Istio ${version}`,

@@ -8,7 +8,7 @@ import { UsageError } from '../errors.js';
 import { createContext } from './context.js';
 import { resolveOrExplainGaps, resolveSource } from './resolve.js';
 import { resolveDestination } from './resolve-destination.js';
-import { bindWaypoint, routeFor, type Binding } from './route.js';
+import { bindWaypoint, routeFor, routeTargets, type Binding } from './route.js';
 import { evaluateRoute, type PairSource } from './paths/index.js';
 import { aggregate, mergeFindings, symptomFinding } from './verdict.js';
 import { summarizePod } from './summary.js';
@@ -71,7 +71,7 @@ export function explain(snapshot: Snapshot, query: ExplainQuery, options: Explai
       if (client || route.kind === 'no-endpoints') pairs.push(evaluateRoute(ctx, route, s, undefined, dest, request));
       continue;
     }
-    for (const t of dest.targets) {
+    for (const t of routeTargets(route, dest)) {
       if (client === t.pod) continue;
       pairs.push(evaluateRoute(ctx, route, s, t, dest, request));
       if (pairs.length >= MAX_PAIRS) break outer;

@@ -168,7 +168,15 @@ export function networkPolicyIngressFix(
   };
 }
 
-export function networkPolicyEgressFix(src: PodFact, to: PodFact | undefined, port: number, name: string): Manifest {
+export function networkPolicyEgressFix(
+  src: PodFact,
+  to: PodFact | undefined,
+  port: number,
+  name: string,
+  toIp?: string,
+): Manifest {
+  // An address outside the input's pods: only that address, not every destination on the port.
+  const ipPeer = !to && toIp ? { ipBlock: { cidr: `${toIp}/${toIp.includes(':') ? 128 : 32}` } } : undefined;
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
@@ -176,7 +184,12 @@ export function networkPolicyEgressFix(src: PodFact, to: PodFact | undefined, po
     spec: {
       podSelector: { matchLabels: stableLabels(src) },
       policyTypes: ['Egress'],
-      egress: [{ ...(to ? { to: [peerFor(to, src.meta.namespace)] } : {}), ports: [{ protocol: 'TCP', port }] }],
+      egress: [
+        {
+          ...(to ? { to: [peerFor(to, src.meta.namespace)] } : ipPeer ? { to: [ipPeer] } : {}),
+          ports: [{ protocol: 'TCP', port }],
+        },
+      ],
     },
   };
 }

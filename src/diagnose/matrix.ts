@@ -12,7 +12,7 @@ import { createContext, type EvalContext } from './context.js';
 import { matrixWorkloads } from './workloads.js';
 import { podClassKeys, relativeSourceClasses } from './pod-classes.js';
 import { podAddressed, serviceAddressed, type ResolvedDestination } from './resolve.js';
-import { bindingFor, routeFor } from './route.js';
+import { bindingFor, routeFor, routeTargets } from './route.js';
 import { evaluateRoute } from './paths/index.js';
 import type { Finding, MatrixCell, MatrixReport, PairResult } from './report.js';
 import { forbiddenLine } from './rbac-gaps.js';
@@ -243,7 +243,7 @@ function evaluateCell(ctx: EvalContext, client: PodFact, dest: ResolvedDestinati
   let request = requests.get(dest);
   if (!request) requests.set(dest, (request = requestFacts(dest, {})));
   const route = routeFor(ctx, binding, client, dest, request, []);
-  return evaluateRoute(ctx, route, { kind: 'pod', pod: client }, dest.targets[0], dest, request);
+  return evaluateRoute(ctx, route, { kind: 'pod', pod: client }, routeTargets(route, dest)[0], dest, request);
 }
 
 /**

@@ -8,7 +8,7 @@ import { workloadName } from '../mesh/connectivity.js';
 import { requestFacts } from '../mesh/http.js';
 import { createContext, type EvalContext } from './context.js';
 import { podAddressed, type ResolvedDestination } from './resolve.js';
-import { bindingFor, routeFor } from './route.js';
+import { bindingFor, routeFor, routeTargets } from './route.js';
 import { evaluateRoute } from './paths/index.js';
 import { matrixWorkloads } from './workloads.js';
 
@@ -34,7 +34,9 @@ function works(ctx: EvalContext, client: PodFact, dest: ResolvedDestination): bo
   const request = requestFacts(dest, {});
   const route = routeFor(ctx, bindingFor(ctx, client, dest), client, dest, request, []);
   const targets =
-    route.kind === 'direct' || route.kind === 'waypoint' ? dest.targets.filter((t) => t.pod !== client) : [undefined];
+    route.kind === 'direct' || route.kind === 'waypoint'
+      ? routeTargets(route, dest).filter((t) => t.pod !== client)
+      : [undefined];
   if (targets.length === 0) return false;
   return targets.every((t) => {
     const pair = evaluateRoute(ctx, route, { kind: 'pod', pod: client }, t, dest, request);

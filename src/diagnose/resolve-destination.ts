@@ -2,7 +2,7 @@
 // the Service, ServiceEntry or pods it means, the port, and how the client addresses it (§6.5).
 import ipaddr from 'ipaddr.js';
 import { splitHostPort, splitRef, type HostPort } from '../address.js';
-import { endpointsOfService, resolvePodPort } from '../mesh/services.js';
+import { endpointsOfService, outsideEndpoints, resolvePodPort } from '../mesh/services.js';
 import { podRef, refText, refTo, type ObjectRef } from '../snapshot/ref.js';
 import type { PodFact, ServiceEntryFact, ServiceFact, ServicePortFact, Snapshot } from '../snapshot/types.js';
 import { UsageError } from '../errors.js';
@@ -29,7 +29,8 @@ export function serviceTargets(
   const notReady: PodFact[] = [];
   for (const pod of endpointsOfService(snapshot, svc)) {
     const tp = resolvePodPort(pod, sp.targetPort, sp.protocol);
-    if (tp === undefined || !pod.ready) notReady.push(pod);
+    // publishNotReadyAddresses: ztunnel's HealthPolicy ALLOW_ALL (pilot/pkg/serviceregistry/ambient/services.go).
+    if (tp === undefined || (!pod.ready && !svc.publishNotReadyAddresses)) notReady.push(pod);
     else targets.push({ pod, targetPort: tp });
   }
   return { targets, notReady };
@@ -59,15 +60,63 @@ function serviceDestination(
   svc: ServiceFact,
   port: string | undefined,
   base: Partial<ResolvedDestination>,
+  seen = new Set<ServiceFact>(),
 ): ResolvedDestination {
+  if (svc.type === 'ExternalName') return externalNameDestination(snapshot, svc, port, base, seen);
   const sp = pickServicePort(svc, port);
   const { targets, notReady } = serviceTargets(snapshot, svc, sp);
-  return serviceAddressed(svc, sp, targets, notReady, {
+  const resolved = serviceAddressed(svc, sp, targets, notReady, {
     input: base.input!,
     host: base.host,
     path: base.path,
     scheme: base.scheme,
   });
+  const outside = outsideEndpoints(snapshot, svc);
+  if (outside.length > 0) Object.assign(resolved, { outside, ...(targets.length ? {} : { externalIp: outside[0] }) });
+  return resolved;
+}
+
+/**
+ * An ExternalName Service is a DNS alias: ambient does not model it (pilot/pkg/serviceregistry/
+ * ambient/services.go skips ExternalName), so the client connects to what the name resolves to: a
+ * Service of the cluster, a ServiceEntry's host, or an address outside the input.
+ */
+function externalNameDestination(
+  snapshot: Snapshot,
+  svc: ServiceFact,
+  port: string | undefined,
+  base: Partial<ResolvedDestination>,
+  seen: Set<ServiceFact>,
+): ResolvedDestination {
+  const name = svc.externalName ?? '';
+  const number = port ?? (svc.ports.length === 1 ? String(svc.ports[0].port) : undefined);
+  const inCluster = name.match(/^([a-z0-9-]+)\.([a-z0-9-]+)\.svc(?:\.cluster\.local)?\.?$/);
+  const aliased = inCluster
+    ? snapshot.services.find((s) => s.meta.namespace === inCluster[2] && s.meta.name === inCluster[1])
+    : undefined;
+  if (aliased && !seen.has(aliased)) {
+    seen.add(svc);
+    return serviceDestination(snapshot, aliased, number, base, seen);
+  }
+  const hp = { host: name, port: number };
+  const se = snapshot.serviceEntries.find((s) =>
+    s.hosts.some((h) => h === name || (h.startsWith('*.') && name.endsWith(h.slice(1)))),
+  );
+  if (se) return serviceEntryDestination(se, hp, { ...base, input: base.input!, host: name });
+  return {
+    input: base.input!,
+    host: name,
+    path: base.path,
+    scheme: base.scheme,
+    kind: 'external',
+    namespace: svc.meta.namespace,
+    object: refTo('Service', svc.meta),
+    addressedBy: 'external',
+    port: toPortNumber(number, base.input!),
+    protocol: 'TCP',
+    targets: [],
+    notReady: [],
+  };
 }
 
 function podDestination(

@@ -34,6 +34,8 @@ export interface ResolvedDestination {
   servicePort?: ServicePortFact;
   serviceEntry?: ServiceEntryFact;
   externalIp?: string;
+  /** Endpoints of a selector-less Service that are not pods (addresses outside the input's pods). */
+  outside?: string[];
   targets: DestinationTarget[];
   /** Selected pods that are not endpoints (not Ready, or the named port is missing). */
   notReady: PodFact[];

@@ -7,7 +7,7 @@ import { egressBypassReason } from '../mesh/egress.js';
 import type { RequestFacts } from '../mesh/http.js';
 import { finding, type Finding, type Remedy } from '../findings/finding.js';
 import { enrollmentOf, type EvalContext } from './context.js';
-import type { ResolvedDestination } from './resolve.js';
+import type { DestinationTarget, ResolvedDestination } from './resolve.js';
 import { computeBinding } from './waypoint-binding.js';
 import { command, note } from '../findings/command.js';
 
@@ -33,12 +33,24 @@ const EXTERNAL: Route = { kind: 'external' };
 /** Routes are shared values: a matrix asks for millions. */
 const viaWaypoint = new WeakMap<WaypointRoute, Route>();
 
+/** The endpoints a route reaches when not all of the destination's (internalTrafficPolicy: Local). */
+interface NodeLocal {
+  targets?: DestinationTarget[];
+  /** Why the endpoints the route reaches cannot be told (the picking node is not in the input). */
+  undecided?: string;
+}
+
 export type Route =
-  | { kind: 'direct' }
-  | { kind: 'waypoint'; waypoint: WaypointRoute }
+  | ({ kind: 'direct' } & NodeLocal)
+  | ({ kind: 'waypoint'; waypoint: WaypointRoute } & NodeLocal)
   | { kind: 'egress-waypoint'; waypoint: WaypointRoute }
   | { kind: 'external' }
-  | { kind: 'no-endpoints'; viaWaypointHttp: boolean };
+  | { kind: 'no-endpoints'; viaWaypointHttp: boolean; nodeLocal?: { nodes: string[]; picker: 'client' | 'waypoint' } };
+
+/** The destination pods a route connects to. */
+export function routeTargets(route: Route, dest: ResolvedDestination): DestinationTarget[] {
+  return route.kind === 'direct' || route.kind === 'waypoint' ? (route.targets ?? dest.targets) : [];
+}
 
 /** §4.8, §6.4: the binding for these clients, and istiod's WaypointBound condition checked against it. */
 export function bindWaypoint(ctx: EvalContext, clients: PodFact[], dest: ResolvedDestination): Binding {
@@ -87,15 +99,53 @@ export function routeFor(
       return { kind: 'egress-waypoint', waypoint };
     return EXTERNAL;
   }
+  const viaWaypointHttp = !!waypoint && request.protocol === 'HTTP' && captured;
   if (dest.targets.length === 0) {
-    return { kind: 'no-endpoints', viaWaypointHttp: !!waypoint && request.protocol === 'HTTP' && captured };
+    // A selector-less Service whose endpoints are not pods: plaintext to those addresses (§9's path).
+    if (dest.outside?.length && client) {
+      return waypoint && captured ? { kind: 'egress-waypoint', waypoint } : EXTERNAL;
+    }
+    return { kind: 'no-endpoints', viaWaypointHttp };
   }
-  if (waypoint && client && (captured || enrollment?.mode === 'gateway')) {
-    let route = viaWaypoint.get(waypoint);
-    if (!route) viaWaypoint.set(waypoint, (route = { kind: 'waypoint', waypoint }));
-    return route;
+  const throughWaypoint = !!waypoint && !!client && (captured || enrollment?.mode === 'gateway');
+  let route: Route = DIRECT;
+  if (throughWaypoint) {
+    route = viaWaypoint.get(waypoint) ?? { kind: 'waypoint', waypoint };
+    viaWaypoint.set(waypoint, route);
   }
-  return DIRECT;
+  if (dest.service?.internalTrafficPolicy !== 'Local' || dest.addressedBy !== 'service') return route;
+  const local = nodeLocalTargets(dest, throughWaypoint ? waypoint!.pods : client ? [client] : []);
+  if (local.undecided) return { ...route, undecided: local.undecided } as Route;
+  if (local.targets.length === 0) {
+    const picker = throughWaypoint ? 'waypoint' : 'client';
+    return { kind: 'no-endpoints', viaWaypointHttp, nodeLocal: { nodes: local.nodes, picker } };
+  }
+  return { ...route, targets: local.targets } as Route;
+}
+
+/**
+ * internalTrafficPolicy: Local. ztunnel gets the Service with routing preference NODE in STRICT
+ * mode (pilot/pkg/serviceregistry/ambient/services.go constructService; ztunnel src/state.rs
+ * load_balance: an endpoint on another node is never picked); Envoy (a waypoint or sidecar) gets only
+ * the endpoints on its own node (pilot/pkg/xds/endpoints/endpoint_builder.go, NodeLocal); kube-proxy
+ * does the same for clients outside the mesh. The node is the picker's: the client's, or the waypoint's.
+ */
+function nodeLocalTargets(
+  dest: ResolvedDestination,
+  pickers: PodFact[],
+): { targets: DestinationTarget[]; nodes: string[]; undecided?: string } {
+  const nodes = [...new Set(pickers.map((p) => p.nodeName ?? ''))];
+  if (pickers.length === 0 || nodes.includes('')) {
+    const who = pickers.length === 0 ? 'the waypoint has no pods in the input' : 'a pod that picks has no node';
+    return {
+      targets: dest.targets,
+      nodes,
+      undecided:
+        `${dest.object ? refText(dest.object) : dest.input} has internalTrafficPolicy: Local, and ${who}: ` +
+        'which endpoints it may use cannot be told.',
+    };
+  }
+  return { targets: dest.targets.filter((t) => nodes.includes(t.pod.nodeName ?? '')), nodes };
 }
 
 /** §9: records AD811 and returns true when the client bypasses the egress waypoint. */

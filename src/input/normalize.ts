@@ -35,7 +35,7 @@ import type {
 import type { SourcedObject, RawObject } from './files.js';
 import {
   CNI_CONFIGMAP,
-  CNI_KEY_EXCLUDED_NAMESPACES,
+  CNI_KEY_EXCLUDE_NAMESPACES,
   CNI_KEY_PROBE_SNAT_IPV4,
   CNI_KEY_PROBE_SNAT_IPV6,
   DEFAULT_EXCLUDED_NAMESPACES,
@@ -289,6 +289,12 @@ function peerAuthentication(obj: RawObject, origin: string): PeerAuthenticationF
   };
 }
 
+/** Charts up to 1.25 wrote the excluded namespaces under a key the agent does not read (see constants.ts). */
+function excludeListNeverRead(istioVersion: string | undefined): boolean {
+  const [major, minor] = (istioVersion ?? '').split('.').map(Number);
+  return major === 1 && minor <= 25;
+}
+
 function service(obj: RawObject, origin: string): ServiceFact {
   const spec = obj.spec ?? {};
   const clusterIPs = asStrings(spec.clusterIPs) ?? (spec.clusterIP ? [String(spec.clusterIP)] : []);
@@ -305,6 +311,9 @@ function service(obj: RawObject, origin: string): ServiceFact {
       targetPort: p.targetPort ?? Number(p.port),
       protocol: String(p.protocol ?? 'TCP').toUpperCase(),
     })),
+    ...(spec.externalName ? { externalName: String(spec.externalName).toLowerCase() } : {}),
+    ...(spec.internalTrafficPolicy ? { internalTrafficPolicy: String(spec.internalTrafficPolicy) } : {}),
+    publishNotReadyAddresses: spec.publishNotReadyAddresses === true,
     conditions: conditions(obj.status),
   };
 }
@@ -318,6 +327,7 @@ function endpointSlice(obj: RawObject, origin: string): EndpointSliceFact {
       addresses: asArray(e.addresses).map(String),
       ready: e.conditions?.ready !== false,
       podName: e.targetRef?.kind === 'Pod' ? e.targetRef.name : undefined,
+      ...(e.nodeName ? { nodeName: String(e.nodeName) } : {}),
     })),
   };
 }
@@ -406,11 +416,11 @@ function meshSettings(configMaps: ConfigMapFact[], pods: PodFact[]): MeshSetting
   if (cni) {
     if (cni.data[CNI_KEY_PROBE_SNAT_IPV4]) settings.probeSnatIPv4 = cni.data[CNI_KEY_PROBE_SNAT_IPV4];
     if (cni.data[CNI_KEY_PROBE_SNAT_IPV6]) settings.probeSnatIPv6 = cni.data[CNI_KEY_PROBE_SNAT_IPV6];
-    if (cni.data[CNI_KEY_EXCLUDED_NAMESPACES] !== undefined) {
-      settings.excludedNamespaces = cni.data[CNI_KEY_EXCLUDED_NAMESPACES].split(',')
-        .map((s) => s.trim())
-        .filter(Boolean);
-    }
+    // The agent's list is this key or nothing (an older chart's EXCLUDED_NAMESPACES is never read).
+    settings.excludedNamespaces = (cni.data[CNI_KEY_EXCLUDE_NAMESPACES] ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     settings.istioVersion = imageTag(`x:${cni.data.CURRENT_AGENT_VERSION ?? ''}`);
     if (settings.istioVersion)
       settings.istioVersionFrom = `CURRENT_AGENT_VERSION of ConfigMap ${cni.meta.namespace}/${cni.meta.name}`;
@@ -423,6 +433,8 @@ function meshSettings(configMaps: ConfigMapFact[], pods: PodFact[]): MeshSetting
     if (settings.istioVersion && istiod)
       settings.istioVersionFrom = `image ${istiod.containers[0].image} of ${istiod.meta.namespace}/${istiod.meta.name}`;
   }
+  // Without the ConfigMap, the chart's default: kube-system from 1.26; before, the list never reached the agent.
+  if (!cni && excludeListNeverRead(settings.istioVersion)) settings.excludedNamespaces = [];
   return settings;
 }
 

@@ -40,8 +40,13 @@ export const DEFAULT_PROBE_SNAT_IPV6 = 'fd16:9254:7127:1337:ffff:ffff:ffff:ffff'
 export const CNI_CONFIGMAP = 'istio-cni-config';
 export const CNI_KEY_PROBE_SNAT_IPV4 = 'HOST_PROBE_SNAT_IP';
 export const CNI_KEY_PROBE_SNAT_IPV6 = 'HOST_PROBE_SNAT_IPV6';
-export const CNI_KEY_EXCLUDED_NAMESPACES = 'EXCLUDED_NAMESPACES';
-/** §1.1: istio-cni `excludeNamespaces` default. */
+/**
+ * §1.1: the agent reads env EXCLUDE_NAMESPACES (viper key exclude-namespaces, cni/pkg/cmd/root.go),
+ * filled from this ConfigMap key. Charts up to 1.25 wrote EXCLUDED_NAMESPACES instead, which nothing
+ * reads (fixed in 1.26, istio/istio#55304): a ConfigMap without EXCLUDE_NAMESPACES excludes nothing.
+ */
+export const CNI_KEY_EXCLUDE_NAMESPACES = 'EXCLUDE_NAMESPACES';
+/** §1.1: the chart's `excludeNamespaces` default, in effect from 1.26 (see above). */
 export const DEFAULT_EXCLUDED_NAMESPACES = ['kube-system'];
 
 /** §4.6 */

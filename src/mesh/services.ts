@@ -22,6 +22,22 @@ export function resolvePodPort(pod: PodFact, port: number | string, protocol = '
   return undefined;
 }
 
+/**
+ * The endpoints of a selector-less Service that are not pods (EndpointSlice entries without a Pod
+ * targetRef): istiod turns them into workloads without HBONE, and ztunnel or a waypoint connects to
+ * them in plaintext (pilot/pkg/serviceregistry/ambient: endpoint-slice workloads).
+ */
+export function outsideEndpoints(snapshot: Snapshot, svc: ServiceFact): string[] {
+  if (svc.selector && Object.keys(svc.selector).length > 0) return [];
+  const out = new Set<string>();
+  for (const slice of snapshot.endpointSlices) {
+    if (slice.meta.namespace !== svc.meta.namespace || slice.serviceName !== svc.meta.name) continue;
+    for (const e of slice.endpoints)
+      if (!e.podName && (e.ready || svc.publishNotReadyAddresses)) for (const a of e.addresses) out.add(a);
+  }
+  return [...out];
+}
+
 export function endpointsOfService(snapshot: Snapshot, svc: ServiceFact): PodFact[] {
   const ns = svc.meta.namespace;
   if (svc.selector && Object.keys(svc.selector).length > 0) {

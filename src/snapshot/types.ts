@@ -92,6 +92,12 @@ export interface ServiceFact {
   headless: boolean;
   type: string;
   ports: ServicePortFact[];
+  /** type ExternalName: the DNS name the Service's name is an alias of. */
+  externalName?: string;
+  /** 'Local': only endpoints on the node of the proxy that picks one (ztunnel, Envoy, kube-proxy). */
+  internalTrafficPolicy?: string;
+  /** Not-ready endpoints are used too (ztunnel's HealthPolicy ALLOW_ALL; EndpointSlices mark them ready). */
+  publishNotReadyAddresses: boolean;
   /** istiod writes istio.io/WaypointBound here (§6.4). */
   conditions: Condition[];
 }
@@ -99,7 +105,7 @@ export interface ServiceFact {
 export interface EndpointSliceFact {
   meta: ObjectMeta;
   serviceName: string;
-  endpoints: { addresses: string[]; ready: boolean; podName?: string }[];
+  endpoints: { addresses: string[]; ready: boolean; podName?: string; nodeName?: string }[];
 }
 
 export interface WorkloadFact {

@@ -112,7 +112,7 @@ function egressDenied(wire: Wire, dir: DirectionVerdict, appPortPasses: (d: 'egr
     }
     const name = wire.to.pod ? `allow-${kind}-to-${fixes.workloadName(wire.to.pod)}` : `allow-egress-${wire.port}`;
     const title = `Allow egress from ${podName(from)} to ${wire.to.label} on TCP ${wire.port}`;
-    return [{ title, apply: [fixes.networkPolicyEgressFix(from, wire.to.pod, wire.port, name)] }];
+    return [{ title, apply: [fixes.networkPolicyEgressFix(from, wire.to.pod, wire.port, name, wire.to.ip)] }];
   };
   return finding(wire.hbone ? 'AD502' : 'AD504', detail, refs, fix);
 }

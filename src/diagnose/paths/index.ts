@@ -23,7 +23,10 @@ export function evaluateRoute(
   request: RequestFacts,
 ): PairResult {
   const client = source.kind === 'pod' ? source.pod : undefined;
-  return seenBehindClientProxy(ctx, client, request, hopsOf(ctx, route, source, client, target, dest, request));
+  const pair = seenBehindClientProxy(ctx, client, request, hopsOf(ctx, route, source, client, target, dest, request));
+  if ((route.kind === 'direct' || route.kind === 'waypoint') && route.undecided && pair.ok)
+    pair.unknown ??= route.undecided;
+  return pair;
 }
 
 function hopsOf(
@@ -37,7 +40,7 @@ function hopsOf(
 ): PairResult {
   switch (route.kind) {
     case 'no-endpoints':
-      return noEndpointsPath(ctx, client, dest, route.viaWaypointHttp);
+      return noEndpointsPath(ctx, client, dest, route.viaWaypointHttp, route.nodeLocal);
     case 'external':
       return externalPath(ctx, client!, dest);
     case 'egress-waypoint':

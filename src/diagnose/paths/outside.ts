@@ -66,7 +66,14 @@ export function externalPath(ctx: EvalContext, src: PodFact, dest: ResolvedDesti
   if (captured) captureHop(ctx, run, src, dest.port);
   if (run.settled) return run.result(podName(src), dest.input);
   const out = networkHop(podLabel(src), dest.externalIp ?? dest.input, dest.port, 'TCP');
-  run.evidence(out, captured ? 'ztunnel passes unknown or external destinations through as plaintext' : 'plain TCP');
+  run.evidence(out, () =>
+    dest.outside?.length
+      ? `the Service's endpoints are not pods (EndpointSlice addresses ${dest.outside.join(', ')}): ` +
+        `${captured ? 'ztunnel connects to them' : 'the client connects'} in plaintext`
+      : captured
+        ? 'ztunnel passes unknown or external destinations through as plaintext'
+        : 'plain TCP',
+  );
   checkWire(ctx, run, out, {
     from: podEnd(src, podLabel(src)),
     to: { label: dest.externalIp ?? dest.input, ip: dest.externalIp },
@@ -91,16 +98,28 @@ export function noEndpointsPath(
   src: PodFact | undefined,
   dest: ResolvedDestination,
   viaWaypointHttp: boolean,
+  nodeLocal?: { nodes: string[]; picker: 'client' | 'waypoint' },
 ): PairResult {
   const captured = src ? enrollmentOf(ctx, src).captured : false;
   const svc = dest.object ? refText(dest.object) : dest.input;
   const notReady = dest.notReady.map((p) => podName(p));
-  const why = notReady.length
-    ? ` (selected but not usable: ${notReady.join(', ')})`
-    : ' (its selector matches no pod in the input)';
-  const consequence = captured
-    ? 'The source ztunnel logs "no healthy upstream" and resets the connection.'
-    : 'kube-proxy rejects connections to a Service without endpoints.';
+  const why = nodeLocal
+    ? ` on ${nodeLocal.picker === 'waypoint' ? "the waypoint's" : "the client's"} node ` +
+      `${nodeLocal.nodes.join(', ')}, and its internalTrafficPolicy is Local: endpoints on other nodes are never ` +
+      `used (${dest.targets.map((t) => `${podName(t.pod)} on ${t.pod.nodeName}`).join(', ')})`
+    : notReady.length
+      ? ` (selected but not usable: ${notReady.join(', ')})`
+      : ' (its selector matches no pod in the input)';
+  const consequence =
+    nodeLocal?.picker === 'waypoint'
+      ? `The waypoint has no endpoint it may use: it answers 503 "no healthy upstream"${
+          viaWaypointHttp ? '' : ' and closes TCP connections'
+        }.`
+      : captured
+        ? 'The source ztunnel logs "no healthy upstream" and resets the connection.'
+        : nodeLocal
+          ? 'kube-proxy drops connections to a Local Service without an endpoint on the node.'
+          : 'kube-proxy rejects connections to a Service without endpoints.';
   const f = finding('AD701', `${svc} has no ready endpoints${why}. ${consequence}`, [
     ...(dest.object ? [dest.object] : []),
     ...dest.notReady.map((p) => podRef(p)),
@@ -110,7 +129,7 @@ export function noEndpointsPath(
     destination: svc,
     ok: false,
     // §5: through a waypoint, HTTP clients get 503 "no healthy upstream" (UH).
-    symptom: viaWaypointHttp ? 'http-503' : captured ? 'reset' : 'refused',
+    symptom: viaWaypointHttp ? 'http-503' : captured ? 'reset' : nodeLocal ? 'timeout' : 'refused',
     enforcedBy: 'dataplane',
     hops: [
       {
