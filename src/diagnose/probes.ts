@@ -1,4 +1,5 @@
 // The probes pipeline (§7): will the kubelet reach every probe of a pod once it is in ambient?
+import { probeSnatAddress } from '../mesh/istio-cni.js';
 import type { PodFact, Snapshot } from '../snapshot/types.js';
 import { podRef, refText } from '../snapshot/ref.js';
 import { resolvePodPort } from '../mesh/services.js';
@@ -77,7 +78,7 @@ export function probes(
         if (path.length === 0 || (!pair.ok && !failure)) path = pair.hops;
         const reason = pair.ok
           ? enrolled.captured
-            ? `from ${snapshot.mesh.probeSnatIPv4} (SNAT), skipping ztunnel; NetworkPolicy allows it`
+            ? `from ${probeSnatAddress(snapshot.mesh, pod.podIPs[0])} (SNAT), skipping ztunnel; NetworkPolicy allows it`
             : 'the pod is not captured: the probe comes from the node as before'
           : (pair.decisive?.title ?? 'blocked');
         results.push({ ...base, port, result: pair.ok ? 'pass' : 'fail', reason });

@@ -4,7 +4,8 @@
 // stalls in sandbox creation because the chained CNI plugin stays installed on purpose.
 // [I:cni/pkg/nodeagent/informers.go reconcilePod, changeNeeded; I:cni/pkg/cmd/root.go ShouldStopCleanup;
 // I:cni/pkg/plugin/plugin.go CmdAdd]
-import type { PodFact, Snapshot } from '../snapshot/types.js';
+import ipaddr from 'ipaddr.js';
+import type { MeshSettings, PodFact, Snapshot } from '../snapshot/types.js';
 import { podRef, type ObjectRef } from '../snapshot/ref.js';
 import { ANNOTATION_REDIRECTION } from './constants.js';
 import { evaluateEnrollment } from './enrollment.js';
@@ -78,4 +79,17 @@ export function captureAfterChange(before: Snapshot, after: Snapshot): Record<st
     } else if (then.shouldBeAmbient && !now.shouldBeAmbient && now.redirection === 'enabled') annotate(null);
   }
   return out;
+}
+
+/**
+ * §7: the address istio-cni SNATs a node-local probe to: the IPv6 one when the pod's primary address
+ * (status.podIP, which the kubelet probes) is IPv6, else the IPv4 one.
+ */
+export function probeSnatAddress(
+  mesh: Pick<MeshSettings, 'probeSnatIPv4' | 'probeSnatIPv6'>,
+  primaryIp: string | undefined,
+): string {
+  return primaryIp && ipaddr.isValid(primaryIp) && ipaddr.parse(primaryIp).kind() === 'ipv6'
+    ? mesh.probeSnatIPv6
+    : mesh.probeSnatIPv4;
 }

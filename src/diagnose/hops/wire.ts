@@ -30,7 +30,8 @@ export interface Wire {
   /** The app port inside the tunnel, for the "your policy names the app port" hint. */
   appPort?: number;
   /** The source is the kubelet (or a host-network pod) SNATed to the probe address (§7). */
-  probeSnat?: { kubelet: boolean; ipv4: string; ipv6: string };
+  /** The probe SNAT address on this wire (by the destination's primary IP family), and both configured ones. */
+  probeSnat?: { kubelet: boolean; used: string; ipv4: string; ipv6: string };
   /** What the client sees when this wire is blocked. */
   symptom: Symptom;
   /** What happens to the sender then, in a sentence that starts with a space. */
@@ -125,12 +126,12 @@ function ingressDenied(wire: Wire, dir: DirectionVerdict, appPortPasses: (d: 'in
   const snat = wire.probeSnat;
   if (snat) {
     const detail =
-      `Ingress to ${podName(to)} from ${snat.ipv4} (the ambient probe SNAT address) on TCP ${wire.port} is not ` +
+      `Ingress to ${podName(to)} from ${snat.used} (the ambient probe SNAT address) on TCP ${wire.port} is not ` +
       `allowed by ${names(refs)}. Whether the CNI enforces this for link-local sources depends on the CNI; most do. ` +
       'The kubelet reports "probe failed: context deadline exceeded".';
     const fix = (): Remedy[] => [
       admin
-        ? fixes.adminNetworkPolicyAllowRemedy(admin, 'ingress', target(), { ip: snat.ipv4 }, wire.port)
+        ? fixes.adminNetworkPolicyAllowRemedy(admin, 'ingress', target(), { ip: snat.used }, wire.port)
         : {
             title: `Allow the kubelet's probes (from ${snat.ipv4} and ${snat.ipv6}) into ${podName(to)}`,
             apply: [

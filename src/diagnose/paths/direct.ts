@@ -1,4 +1,5 @@
 // §11's checklist for a pod (or the kubelet) → a pod without a waypoint.
+import { probeSnatAddress } from '../../mesh/istio-cni.js';
 import type { PodFact } from '../../snapshot/types.js';
 import type { RequestFacts } from '../../mesh/http.js';
 import { podRef } from '../../snapshot/ref.js';
@@ -52,8 +53,11 @@ export function directPath(
   const sameNodeHost = !!src?.hostNetwork && src.nodeName !== undefined && src.nodeName === dst.nodeName;
   const probeSnat = (kubelet || sameNodeHost) && (dstEnr.captured || dstPending);
   const wirePort = hbone ? HBONE_PORT : targetPort;
-  const sourceIp = probeSnat ? mesh.probeSnatIPv4 : src?.hostNetwork ? (src.hostIP ?? src.podIPs[0]) : src?.podIPs[0];
-  const wireFrom = probeSnat ? `${kubelet ? 'kubelet' : srcLabel} SNAT ${mesh.probeSnatIPv4}` : srcLabel;
+  // The kubelet probes the pod's primary IP (status.podIP): an IPv6-primary pod is probed over IPv6,
+  // SNATed to the IPv6 probe address (cni/pkg/iptables, AppendVersionedRule with both addresses).
+  const snatIp = probeSnatAddress(mesh, dst.podIPs[0]);
+  const sourceIp = probeSnat ? snatIp : src?.hostNetwork ? (src.hostIP ?? src.podIPs[0]) : src?.podIPs[0];
+  const wireFrom = probeSnat ? `${kubelet ? 'kubelet' : srcLabel} SNAT ${snatIp}` : srcLabel;
   const wire = networkHop(wireFrom, podLabel(dst), wirePort, hbone ? 'HBONE' : 'TCP');
   if (kubelet && !probeSnat) {
     run.evidence(wire, 'destination not captured: the probe comes from the node, which CNIs let through');
@@ -64,7 +68,7 @@ export function directPath(
       port: wirePort,
       hbone,
       appPort: targetPort,
-      probeSnat: probeSnat ? { kubelet, ipv4: mesh.probeSnatIPv4, ipv6: mesh.probeSnatIPv6 } : undefined,
+      probeSnat: probeSnat ? { kubelet, used: snatIp, ipv4: mesh.probeSnatIPv4, ipv6: mesh.probeSnatIPv6 } : undefined,
       symptom: kubelet ? 'probe-failure' : 'timeout',
       consequence: hbone ? SOURCE_ZTUNNEL_STALLS : PLAINTEXT,
     });
