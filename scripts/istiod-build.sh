@@ -3,7 +3,7 @@
 # real Istio and Gateway API CRDs from the same modules, for the live tests against real Istio
 # (issue 14). The binary is cached outside the checkout, keyed on the version, so a clean clone
 # reuses it; a cold build takes 10-40 minutes (about 140 modules), warm about a minute.
-# Output: .testenv/bin/pilot-discovery, .testenv/crds/*.yaml
+# Output: .testenv/bin/pilot-discovery, .testenv/bin/xds, .testenv/crds/*.yaml
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MOD=test/istiod
@@ -27,6 +27,17 @@ else
   echo "built pilot-discovery in $(( $(date +%s) - start )) s"
 fi
 ln -sf "$CACHED" .testenv/bin/pilot-discovery
+# The xDS client the differential poses as proxies with (test/istiod/xds), cached by the Istio version
+# and its source; it shares the module graph, so a warm build takes seconds.
+XDS_KEY=$(cat "$MOD/xds/main.go" "$MOD/go.mod" | sha256sum | cut -c1-12)
+XDS_CACHED="$CACHE/xds-$ISTIO-$XDS_KEY"
+if [[ ! -x "$XDS_CACHED" ]]; then
+  start=$(date +%s)
+  (cd "$MOD" && go build -trimpath -ldflags "-s -w" -o "$XDS_CACHED.tmp" ./xds)
+  mv "$XDS_CACHED.tmp" "$XDS_CACHED"
+  echo "built the xds client in $(( $(date +%s) - start )) s"
+fi
+ln -sf "$XDS_CACHED" .testenv/bin/xds
 # CRDs from the module zips the build used: Istio's 15 and Gateway API's experimental channel
 # (the ValidatingAdmissionPolicy file beside them is not a CRD).
 ISTIO_DIR=$(cd "$MOD" && go mod download -json "istio.io/istio@$ISTIO" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')

@@ -2,7 +2,7 @@
 // the Service, ServiceEntry or pods it means, the port, and how the client addresses it (§6.5).
 import ipaddr from 'ipaddr.js';
 import { splitHostPort, splitRef, type HostPort } from '../address.js';
-import { endpointsOfService, outsideEndpoints, resolvePodPort } from '../mesh/services.js';
+import { endpointsOfService, externalNameAlias, outsideEndpoints, resolvePodPort } from '../mesh/services.js';
 import { podRef, refText, refTo, type ObjectRef } from '../snapshot/ref.js';
 import type { PodFact, ServiceEntryFact, ServiceFact, ServicePortFact, Snapshot } from '../snapshot/types.js';
 import { UsageError } from '../errors.js';
@@ -90,11 +90,16 @@ function externalNameDestination(
 ): ResolvedDestination {
   const name = svc.externalName ?? '';
   const number = port ?? (svc.ports.length === 1 ? String(svc.ports[0].port) : undefined);
-  const inCluster = name.match(/^([a-z0-9-]+)\.([a-z0-9-]+)\.svc(?:\.cluster\.local)?\.?$/);
-  const aliased = inCluster
-    ? snapshot.services.find((s) => s.meta.namespace === inCluster[2] && s.meta.name === inCluster[1])
-    : undefined;
-  if (aliased && !seen.has(aliased)) {
+  const alias = externalNameAlias(name);
+  if (alias) {
+    // The Service it names decides; without it in the input nothing can be said.
+    requireNamespace(snapshot, alias.namespace);
+    const aliased = snapshot.services.find((s) => s.meta.namespace === alias.namespace && s.meta.name === alias.name);
+    if (!aliased || seen.has(aliased))
+      throw new UsageError(
+        `Service ${svc.meta.namespace}/${svc.meta.name} is an ExternalName alias of ${name}, ` +
+          `${aliased ? 'which aliases it back' : 'which is not in the input'}`,
+      );
     seen.add(svc);
     return serviceDestination(snapshot, aliased, number, base, seen);
   }

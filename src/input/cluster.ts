@@ -1,6 +1,7 @@
 // Reads the live cluster with targeted, parallel GETs and returns the same plain objects a
 // manifest file would hold, so buildSnapshot() and everything after it are shared.
 // Read-only: only get and list. Secrets are never requested.
+import { externalNameAlias } from '../mesh/services.js';
 import ipaddr from 'ipaddr.js';
 import { InputError } from '../errors.js';
 import { checkName, splitHostPort, splitRef } from '../address.js';
@@ -258,9 +259,20 @@ export class ClusterReader {
     if (sel) await this.list(POD, ns, { labelSelector: sel });
   }
 
-  private async servicePods(ns: string, name: string): Promise<void> {
+  /** A Service's pods and EndpointSlices; for an ExternalName alias, those of the Service it names. */
+  private async servicePods(ns: string, name: string, depth = 0): Promise<string> {
     const svc = await this.getOne(SERVICE, ns, name);
-    if (!svc) return;
+    if (!svc) return ns;
+    if (svc.spec?.type === 'ExternalName') {
+      const alias = externalNameAlias(svc.spec.externalName);
+      if (alias && depth < 4) {
+        await this.getOne(NAMESPACE, undefined, alias.namespace);
+        return this.servicePods(alias.namespace, alias.name, depth + 1);
+      }
+      const kinds = this.istioKinds();
+      if (kinds.se) await this.list(kinds.se);
+      return ns;
+    }
     const sel = Object.entries(svc.spec?.selector ?? {})
       .map(([k, v]) => `${k}=${v}`)
       .join(',');
@@ -270,6 +282,7 @@ export class ClusterReader {
     ]);
     // Workloads whose pods do not exist yet are synthesized from their templates, as offline.
     if (sel && pods.length === 0) await Promise.all(Object.values(WORKLOADS).map((k) => this.list(k, ns)));
+    return ns;
   }
 
   /** The destination's objects; returns its namespace when it has one. */
@@ -277,8 +290,8 @@ export class ClusterReader {
     const hp = splitHostPort(input, port);
     if (hp.host.includes('/')) {
       const { ns, kind, name } = splitRef(hp.host, defaultNs);
-      if (kind === 'Service') await this.servicePods(ns, name);
-      else await this.podsOf(ns, kind, name);
+      if (kind === 'Service') return this.servicePods(ns, name);
+      await this.podsOf(ns, kind, name);
       return ns;
     }
     const kinds = this.istioKinds();
@@ -289,10 +302,7 @@ export class ClusterReader {
         this.list(SERVICE),
       ]);
       const svc = services.find((s) => (s.spec?.clusterIPs ?? [s.spec?.clusterIP]).includes(ip));
-      if (svc) {
-        await this.servicePods(svc.metadata!.namespace, svc.metadata!.name);
-        return svc.metadata!.namespace;
-      }
+      if (svc) return this.servicePods(svc.metadata!.namespace, svc.metadata!.name);
       if (pods[0]) return pods[0].metadata?.namespace;
       if (kinds.se) await this.list(kinds.se);
       return undefined;
@@ -301,18 +311,18 @@ export class ClusterReader {
     if (m) {
       const ns = await this.getOne(NAMESPACE, undefined, m[2]);
       if (ns) {
-        await this.servicePods(m[2], m[1]);
+        const target = await this.servicePods(m[2], m[1]);
         if (!this.objects.has(`Service/${m[2]}/${m[1]}`)) {
           await this.list(SERVICE, m[2]);
           if (kinds.se) await this.list(kinds.se);
         }
-        return m[2];
+        return target;
       }
     }
     if (!hp.host.includes('.')) {
-      await this.servicePods(defaultNs, hp.host);
+      const target = await this.servicePods(defaultNs, hp.host);
       if (!this.objects.has(`Service/${defaultNs}/${hp.host}`)) await this.podsOf(defaultNs, 'Pod', hp.host);
-      return defaultNs;
+      return target;
     }
     // A ServiceEntry host: ServiceEntries are few, so list them all and keep the match's namespace.
     const entries = kinds.se ? await this.list(kinds.se) : [];

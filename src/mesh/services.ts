@@ -22,6 +22,12 @@ export function resolvePodPort(pod: PodFact, port: number | string, protocol = '
   return undefined;
 }
 
+/** An ExternalName that names a Service of the cluster (NAME.NS.svc[.cluster.local]): the client resolves to it. */
+export function externalNameAlias(externalName: string | undefined): { namespace: string; name: string } | undefined {
+  const m = (externalName ?? '').toLowerCase().match(/^([a-z0-9-]+)\.([a-z0-9-]+)\.svc(?:\.cluster\.local)?\.?$/);
+  return m ? { namespace: m[2], name: m[1] } : undefined;
+}
+
 /**
  * The endpoints of a selector-less Service that are not pods (EndpointSlice entries without a Pod
  * targetRef): istiod turns them into workloads without HBONE, and ztunnel or a waypoint connects to

@@ -7,6 +7,8 @@ export const TESTENV_BIN = join(import.meta.dirname, '..', '..', '.testenv', 'bi
 /** Istio's and Gateway API's own CRDs, extracted from the pinned modules by scripts/istiod-build.sh. */
 export const REAL_CRDS = join(import.meta.dirname, '..', '..', '.testenv', 'crds');
 export const PILOT_DISCOVERY_BIN = join(import.meta.dirname, '..', '..', '.testenv', 'bin', 'pilot-discovery');
+/** The xDS client that poses as a proxy (test/istiod/xds), built by scripts/istiod-build.sh. */
+export const XDS_BIN = join(import.meta.dirname, '..', '..', '.testenv', 'bin', 'xds');
 
 export function liveSkipReason(): string {
   if (!existsSync(TESTENV_BIN))

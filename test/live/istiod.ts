@@ -7,7 +7,9 @@ import { existsSync, mkdtempSync, openSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PILOT_DISCOVERY_BIN } from './binary.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { PILOT_DISCOVERY_BIN, XDS_BIN } from './binary.js';
 import { freePort, type TestWriter } from './cluster.js';
 
 export interface AmbientzWorkload {
@@ -42,7 +44,25 @@ export interface Istiod {
    * every change there (the rest of the cluster, e.g. the default kubernetes Service, may move).
    */
   settled(namespaces: Set<string>): Promise<Ambientz>;
+  /** What istiod pushes to one proxy, asked over its plaintext xDS port by test/istiod/xds (issue 26). */
+  xds(proxy: XdsProxy): Promise<XdsPush>;
   stop(): Promise<void>;
+}
+
+export interface XdsProxy {
+  type: 'ztunnel' | 'waypoint' | 'sidecar';
+  ip: string;
+  pod: string;
+  namespace: string;
+  serviceAccount?: string;
+  gateway?: string;
+}
+
+/** Resources by type URL, each as protojson. */
+export type XdsPush = Record<string, any[]>;
+
+export function xdsSkipReason(): string {
+  return existsSync(XDS_BIN) ? '' : `${XDS_BIN} is not built (run scripts/istiod-build.sh, which .ci/run always does)`;
 }
 
 export function istiodSkipReason(): string {
@@ -126,9 +146,17 @@ export async function startIstiod(kubeconfig: string, writer: TestWriter): Promi
     const body = JSON.parse(r.text);
     return { workloads: body.workloads ?? [], services: body.services ?? [], policies: body.policies ?? [] };
   };
+  const run = promisify(execFile);
   return {
     dir,
     ambientz,
+    async xds(proxy) {
+      const args = ['-addr', `127.0.0.1:${grpcPort}`, '-type', proxy.type, '-ip', proxy.ip, '-pod', proxy.pod];
+      args.push('-ns', proxy.namespace, '-sa', proxy.serviceAccount ?? 'default', '-gateway', proxy.gateway ?? '');
+      const { stdout } = await run(XDS_BIN, args, { maxBuffer: 256 << 20, timeout: 90_000 });
+      const byType = JSON.parse(stdout) as Record<string, any[]>;
+      return byType;
+    },
     async settled(namespaces) {
       const view = (z: Ambientz) =>
         JSON.stringify([z.workloads, z.services, z.policies].map((l) => l.filter((x) => namespaces.has(x.namespace))));
