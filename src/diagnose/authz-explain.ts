@@ -110,12 +110,18 @@ function header(ap: AuthorizationPolicyFact, name = ap.meta.name) {
   };
 }
 
+/** A rewrite keeps the action and, for CUSTOM, its provider (the API server refuses CUSTOM without one). */
+const actionOf = (ap: AuthorizationPolicyFact) => ({
+  action: ap.action,
+  ...(ap.provider ? { provider: { name: ap.provider } } : {}),
+});
+
 /** §4.3: the same policy with its HTTP fields removed, so ztunnel enforces what is left. */
 export function l4OnlyPolicyFix(ap: AuthorizationPolicyFact): Manifest {
   const rules = (ap.rules ?? []).map(stripL7).filter((r): r is AuthorizationRule => !!r);
   const spec = {
     ...(ap.selector ? { selector: ap.selector } : {}),
-    action: ap.action,
+    ...actionOf(ap),
     rules: rules.length ? rules : [{}],
   };
   return { ...header(ap), spec };
@@ -131,7 +137,7 @@ export function targetRefPolicyFix(
     target?.kind === 'Gateway'
       ? { kind: 'Gateway', group: 'gateway.networking.k8s.io', name: target.name }
       : { kind: 'Service', group: '', name: target?.name ?? '<service>' };
-  return { ...header(ap, name), spec: { targetRefs: [ref], action: ap.action, rules: ap.rules ?? [] } };
+  return { ...header(ap, name), spec: { targetRefs: [ref], ...actionOf(ap), rules: ap.rules ?? [] } };
 }
 
 /** The rule index in the policy for the converted group that decided (dropped rules are not groups). */
@@ -170,7 +176,12 @@ export function exemptFromRuleRemedy(
   const who = client.principal ?? client.ip ?? 'the client';
   return {
     title: `Exempt ${who} from rule ${ruleIndex + 1} of AuthorizationPolicy ${ap.meta.namespace}/${ap.meta.name}`,
-    apply: [{ ...header(ap), spec: { ...where, action: ap.action, rules } }],
+    apply: [
+      {
+        ...header(ap),
+        spec: { ...where, ...actionOf(ap), rules },
+      },
+    ],
   };
 }
 
@@ -188,7 +199,7 @@ export function withoutRuleRemedy(ap: AuthorizationPolicyFact, groupIndex: numbe
       delete: [{ kind: 'AuthorizationPolicy', namespace: ap.meta.namespace, name: ap.meta.name }],
     };
   }
-  const spec = { ...(ap.selector ? { selector: ap.selector } : {}), action: ap.action, rules };
+  const spec = { ...(ap.selector ? { selector: ap.selector } : {}), ...actionOf(ap), rules };
   return { title: `Remove rule ${ruleIndex + 1} from ${name}`, apply: [{ ...header(ap), spec }] };
 }
 

@@ -407,6 +407,15 @@ function meshSettings(configMaps: ConfigMapFact[], pods: PodFact[]): MeshSetting
       else settings.rootNamespace = meshCm.meta.namespace; // §4.6: chart falls back to the istio namespace
       if (mesh.trustDomain) settings.trustDomain = String(mesh.trustDomain);
       if (mesh.outboundTrafficPolicy?.mode) settings.outboundTrafficPolicy = String(mesh.outboundTrafficPolicy.mode);
+      settings.extensionProviders = (Array.isArray(mesh.extensionProviders) ? mesh.extensionProviders : [])
+        .filter((p: any) => p && typeof p === 'object')
+        .map((p: any) => ({
+          name: String(p.name ?? ''),
+          kind: p.envoyExtAuthzHttp ? 'ext_authz_http' : p.envoyExtAuthzGrpc ? 'ext_authz_grpc' : 'other',
+          ...((p.envoyExtAuthzHttp ?? p.envoyExtAuthzGrpc)?.service
+            ? { service: String((p.envoyExtAuthzHttp ?? p.envoyExtAuthzGrpc).service) }
+            : {}),
+        }));
       settings.sources.push(refTo('ConfigMap', meshCm.meta));
     } catch {
       // A mesh config we cannot parse leaves Istio's defaults in place.

@@ -7,7 +7,7 @@ import type {
   ServiceEntryFact,
   ServiceFact,
 } from '../snapshot/types.js';
-import type { Snapshot } from '../snapshot/types.js';
+import type { MeshSettings, Snapshot } from '../snapshot/types.js';
 import { refTo } from '../snapshot/ref.js';
 import { isDryRun, toCidr, toStringMatch, type PredictedCondition } from './authorization.js';
 import { predictedWaypointBound } from './waypoints.js';
@@ -260,6 +260,62 @@ export function policyAtEnvoyText(p: AuthorizationPolicyFact): string {
   return `${p.action} ${p.meta.namespace}/${p.meta.name}${isDryRun(p) ? ' (dry-run: logged, not enforced)' : ''}`;
 }
 
+/**
+ * CUSTOM policies as istiod builds them for one chain (pilot/pkg/security/authz/builder/builder.go
+ * buildHTTP/buildTCP, getBadCustomDenyRules; extauthz.go processExtensionProvider, getExtAuthz): a
+ * provider missing from meshConfig.extensionProviders, or not an ext_authz one, or several providers on
+ * one proxy (PILOT_ENABLE_MULTIPLE_CUSTOM_AUTHZ_PROVIDERS is off by default), turn the CUSTOM rules into
+ * DENY rules; an HTTP ext_authz provider is not applied to a TCP chain at all. Unknown providers
+ * (mesh config not read) leave CUSTOM to the external authorizer.
+ */
+export function customAtEnvoy(
+  policies: AuthorizationPolicyFact[],
+  chain: 'HTTP' | 'TCP',
+  providers: MeshSettings['extensionProviders'],
+  serviceKnown: (service: string) => boolean | 'unknown' = () => 'unknown',
+): { asDeny: Map<AuthorizationPolicyFact, string>; ignored: AuthorizationPolicyFact[] } {
+  const asDeny = new Map<AuthorizationPolicyFact, string>();
+  const ignored: AuthorizationPolicyFact[] = [];
+  const custom = policies.filter((p) => p.action === 'CUSTOM');
+  if (!providers || custom.length === 0) return { asDeny, ignored };
+  const names = [...new Set(custom.map((p) => p.provider ?? ''))];
+  for (const p of custom) {
+    const provider = providers.find((x) => x.name === p.provider);
+    if (names.length > 1)
+      asDeny.set(p, `several CUSTOM providers (${names.join(', ')}) on one proxy, which istiod refuses by default`);
+    else if (!provider) asDeny.set(p, `its provider "${p.provider ?? ''}" is not in meshConfig.extensionProviders`);
+    else if (provider.kind === 'other') asDeny.set(p, `its provider "${provider.name}" is not an ext_authz provider`);
+    else if (serviceKnown(provider.service ?? '') === false)
+      asDeny.set(p, `its provider's service ${provider.service ?? '(none)'} is not in the registry`);
+    else if (provider.kind === 'ext_authz_http' && chain === 'TCP') ignored.push(p);
+  }
+  return { asDeny, ignored };
+}
+
+/**
+ * model.LookupCluster (pilot/pkg/model/telemetry_logging.go): an ext_authz provider's service, "NS/HOST"
+ * or a HOST unique in the registry, must be a Service or ServiceEntry host. Unknown when the namespace
+ * it names is not in the input.
+ */
+export function providerServiceLookup(
+  snapshot: Pick<Snapshot, 'services' | 'serviceEntries' | 'namespaces'>,
+): (service: string) => boolean | 'unknown' {
+  return (service) => {
+    const [namespace, host] = service.includes('/') ? service.split('/', 2) : [undefined, service];
+    const hosts = [
+      ...snapshot.services.map((s) => ({
+        ns: s.meta.namespace,
+        host: `${s.meta.name}.${s.meta.namespace}.svc.cluster.local`,
+      })),
+      ...snapshot.serviceEntries.flatMap((se) => se.hosts.map((h) => ({ ns: se.meta.namespace, host: h }))),
+    ].filter((h) => h.host === host && (!namespace || h.ns === namespace));
+    if (hosts.length > 0) return namespace ? true : new Set(hosts.map((h) => h.ns)).size === 1;
+    const named = namespace ?? host.match(/^[^.]+\.([^.]+)\.svc\./)?.[1];
+    const read = named ? snapshot.namespaces.get(named) : undefined;
+    return read && !read.implied ? false : 'unknown';
+  };
+}
+
 export interface WaypointDecision {
   allowed: Tri;
   reason: 'no-policy' | 'denied' | 'allowed' | 'not-allowed' | 'unknown';
@@ -267,6 +323,8 @@ export interface WaypointDecision {
   ruleIndex?: number;
   /** CUSTOM policies whose rules match (or may match): the external authorizer decides. */
   custom: AuthorizationPolicyFact[];
+  /** The decisive policy is CUSTOM that istiod turned into DENY rules, and why. */
+  customAsDeny?: string;
 }
 
 /**
@@ -274,10 +332,31 @@ export interface WaypointDecision {
  * once any ALLOW applies). The external authorizer is called only when a CUSTOM rule matches, so a
  * request no CUSTOM rule matches is decided by DENY and ALLOW alone.
  */
-export function evaluateAtEnvoy(attached: AuthorizationPolicyFact[], req: WaypointRequest): WaypointDecision {
+export function evaluateAtEnvoy(
+  attached: AuthorizationPolicyFact[],
+  req: WaypointRequest,
+  providers?: MeshSettings['extensionProviders'],
+  serviceKnown?: (service: string) => boolean | 'unknown',
+): WaypointDecision {
   // Dry-run policies become Envoy shadow rules, logged and never enforced, in every release
   // (pilot/pkg/security/authz/builder/builder.go isDryRun, Builder.build).
-  const policies = attached.filter((p) => !isDryRun(p));
+  const enforced = attached.filter((p) => !isDryRun(p));
+  const { asDeny, ignored } = customAtEnvoy(enforced, req.protocol, providers, serviceKnown);
+  const policies = enforced
+    .filter((p) => !ignored.includes(p))
+    .map((p) => (asDeny.has(p) ? { ...p, action: 'DENY' } : p));
+  const original = new Map(policies.map((p, i) => [p, enforced.filter((x) => !ignored.includes(x))[i]]));
+  const decision = decideAtEnvoy(policies, req);
+  const decisive = decision.decisive && original.get(decision.decisive);
+  return {
+    ...decision,
+    decisive,
+    custom: decision.custom.map((p) => original.get(p) ?? p),
+    ...(decisive && asDeny.has(decisive) ? { customAsDeny: asDeny.get(decisive) } : {}),
+  };
+}
+
+function decideAtEnvoy(policies: AuthorizationPolicyFact[], req: WaypointRequest): WaypointDecision {
   const matching = (ap: AuthorizationPolicyFact): Tri =>
     (ap.rules ?? []).reduce<Tri>((any, rule) => or(any, matchesOnChain(rule, req, ap)), false);
   const custom = policies.filter((p) => p.action === 'CUSTOM' && matching(p) !== false);

@@ -27,6 +27,7 @@ import { liveRead } from './live-read.js';
 import { TestWriter } from './cluster.js';
 import { ScenarioCluster } from './scenario-cluster.js';
 import {
+  MESH_CONFIG,
   istiodSkipReason,
   startIstiod,
   xdsSkipReason,
@@ -45,6 +46,13 @@ import {
 
 const kubeconfig = inject('kubeconfig');
 const skip = inject('liveSkip') || istiodSkipReason() || xdsSkipReason();
+
+const ISTIOD_MESH_CONFIGMAP = {
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name: 'istio', namespace: 'istio-system' },
+  data: { mesh: MESH_CONFIG },
+};
 
 /** The minor version of the istiod under test (test/istiod/go.mod: the 1.30/1.31 line). */
 const ISTIOD_MINOR = 30;
@@ -312,7 +320,10 @@ describe.skipIf(!!skip)(`istiod differential${skip ? ` (skipped: ${skip})` : ''}
     add(compareZtunnelPush(name, snapshot, ztunnel));
     // Pods with an injected sidecar: what their Envoy holds inbound.
     const ctx = createContext(snapshot, 'verdict');
-    for (const pod of snapshot.pods.filter((p) => enrollmentOf(ctx, p).mode === 'sidecar' && p.podIPs.length > 0)) {
+    const sidecars = snapshot.pods.filter(
+      (p) => enrollmentOf(ctx, p).mode === 'sidecar' && p.podIPs.length > 0 && p.meta.labels.app !== 'ztunnel',
+    );
+    for (const pod of sidecars) {
       const push = await istiod.xds({
         type: 'sidecar',
         ip: pod.podIPs[0],
@@ -471,7 +482,12 @@ describe.skipIf(!!skip)(`istiod differential${skip ? ` (skipped: ${skip})` : ''}
     all.agree.push(...r.agree);
     all.differ.push(...r.differ);
     all.na.push(...r.na);
-    const x = await xdsDifferential(name, buildSnapshot(s.objects, 'cluster'));
+    // istiod runs with a mesh config whatever the scenario holds (MESH_CONFIG, or the scenario's own):
+    // the tool is told the same, so that settings like extension providers are known, not assumed.
+    const meshed = s.objects.some((o) => o.object.kind === 'ConfigMap' && o.object.metadata?.name === 'istio')
+      ? s.objects
+      : [...s.objects, { origin: 'istiod', object: ISTIOD_MESH_CONFIGMAP }];
+    const x = await xdsDifferential(name, buildSnapshot(meshed, 'cluster'));
     if (process.env.XDS_ROWS) for (const a of x.agree) console.log(`  xds agree: ${a.aspect} ${a.object}: ${a.tool}`);
     xds.agree.push(...x.agree);
     xds.differ.push(...x.differ);

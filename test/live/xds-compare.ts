@@ -8,7 +8,12 @@ import type { AuthorizationPolicyFact, GatewayFact, ServiceFact, Snapshot } from
 import { refTo } from '../../src/snapshot/ref.js';
 import { servicePortProtocol, type IstioProtocol } from '../../src/mesh/http.js';
 import { outsideEndpoints } from '../../src/mesh/services.js';
-import { effectiveRule, policiesAtWaypoint } from '../../src/mesh/waypoint-authorization.js';
+import {
+  customAtEnvoy,
+  effectiveRule,
+  policiesAtWaypoint,
+  providerServiceLookup,
+} from '../../src/mesh/waypoint-authorization.js';
 import { isDryRun } from '../../src/mesh/authorization.js';
 import { bindingProblem, waypointBinding } from '../../src/mesh/waypoints.js';
 import { serviceTargets } from '../../src/diagnose/resolve-destination.js';
@@ -51,12 +56,14 @@ function ipText(b64: string): string {
 
 const sorted = (list: Iterable<string>) => [...new Set(list)].sort().join(', ') || 'none';
 
-function rows(scenario: string): Rows & { note(aspect: string, object: string, tool: string, istiod?: string): void } {
+function rows(
+  scenario: string,
+): Rows & { note(aspect: string, object: string, tool: string, istiod?: string, why?: string): void } {
   const r: Rows = { agree: [], differ: [], na: [] };
   return {
     ...r,
-    note(aspect, object, tool, istiod) {
-      const row = { scenario, aspect, object, tool, istiod: istiod ?? '(not listed)' };
+    note(aspect, object, tool, istiod, why) {
+      const row = { scenario, aspect, object, tool, istiod: istiod ?? why ?? '(not listed)' };
       if (istiod === undefined) r.na.push(row);
       else if (tool === istiod) r.agree.push(row);
       else r.differ.push(row);
@@ -76,12 +83,11 @@ export function compareZtunnelPush(scenario: string, snapshot: Snapshot, push: X
     const x = services.find((s) => s.hostname === host);
     out.note('in ztunnel registry', object, svc.type === 'ExternalName' ? 'no' : 'yes', x ? 'yes' : 'no');
     if (!x || svc.type === 'ExternalName') continue;
-    out.note(
-      'service VIPs',
-      object,
-      sorted(svc.clusterIPs),
-      sorted((x.addresses ?? []).map((a: any) => ipText(a.address))),
-    );
+    const vips = sorted((x.addresses ?? []).map((a: any) => ipText(a.address)));
+    // A Service written without a clusterIP gets one from the API server: the scenario cannot state it.
+    if (svc.clusterIPs.length === 0 && !svc.headless)
+      out.note('service VIPs', object, 'none', undefined, `the API server allocated ${vips}; the scenario states none`);
+    else out.note('service VIPs', object, sorted(svc.clusterIPs), vips);
     out.note(
       'service ports',
       object,
@@ -120,13 +126,26 @@ export function compareZtunnelPush(scenario: string, snapshot: Snapshot, push: X
           ...outsideEndpoints(snapshot, svc).map((a) => `address ${a}`),
         ]
       : [];
-    if (!svc.headless) out.note('service endpoints', object, sorted(toolEndpoints), sorted(istiodEndpoints));
+    const synthesized = sp ? serviceTargets(snapshot, svc, sp).targets.filter((t) => !t.pod.observed) : [];
+    if (synthesized.length > 0) {
+      const names = synthesized.map((t) => t.pod.meta.name).join(', ');
+      out.note(
+        'service endpoints',
+        object,
+        sorted(toolEndpoints),
+        undefined,
+        `${names}: made from a workload template, no pod exists`,
+      );
+    } else if (!svc.headless) out.note('service endpoints', object, sorted(toolEndpoints), sorted(istiodEndpoints));
   }
   for (const pod of snapshot.pods) {
     const w = workloads.find((x) => x.namespace === pod.meta.namespace && x.name === pod.meta.name);
     const object = `Pod ${pod.meta.namespace}/${pod.meta.name}`;
     if (!w) {
-      out.note('workload', object, 'listed', undefined);
+      const why = pod.observed
+        ? 'istiod lists no workload for it (no IP, or not a pod istiod models)'
+        : 'made from a workload template, no pod exists';
+      out.note('workload', object, 'listed', undefined, why);
       continue;
     }
     out.note('workload node', object, pod.nodeName ?? 'none', w.node ?? 'none');
@@ -148,17 +167,27 @@ export function servicesOfWaypoint(snapshot: Snapshot, gateway: GatewayFact): Se
 }
 
 /** The rules the tool puts on one chain, as the builder names them. */
-function toolRules(policies: AuthorizationPolicyFact[], chain: 'HTTP' | 'TCP'): string {
+function toolRules(attached: AuthorizationPolicyFact[], chain: 'HTTP' | 'TCP', snapshot: Snapshot): string {
   const entries: string[] = [];
+  const { asDeny, ignored } = customAtEnvoy(
+    attached.filter((ap) => !isDryRun(ap)),
+    chain,
+    snapshot.mesh.extensionProviders,
+    providerServiceLookup(snapshot),
+  );
+  const policies = attached.filter((ap) => !ignored.includes(ap));
+  const actionOf = (ap: AuthorizationPolicyFact) => (asDeny.has(ap) ? 'DENY' : ap.action);
   // An RBAC filter per action with an enforced policy, even when none of its rules is kept (deny-all for ALLOW).
   for (const action of ['ALLOW', 'DENY', 'AUDIT'])
-    if (policies.some((ap) => ap.action === action && !isDryRun(ap))) entries.push(`${action} filter`);
+    if (policies.some((ap) => actionOf(ap) === action && !isDryRun(ap))) entries.push(`${action} filter`);
   for (const ap of policies) {
-    const section = ap.action === 'CUSTOM' ? 'ext_authz' : isDryRun(ap) ? `shadow ${ap.action}` : ap.action;
+    const action = actionOf(ap);
+    const section = action === 'CUSTOM' ? 'ext_authz' : isDryRun(ap) ? `shadow ${action}` : action;
     const prefix = `ns[${ap.meta.namespace}]-policy[${ap.meta.name}]`;
-    if ((ap.rules ?? []).length === 0) entries.push(`${section} ${prefix}-rule[0]`);
+    const suffix = asDeny.has(ap) ? '-deny-due-to-bad-CUSTOM-action' : '';
+    if ((ap.rules ?? []).length === 0) entries.push(`${section} ${prefix}-rule[0]${suffix}`);
     for (const [i, rule] of (ap.rules ?? []).entries())
-      if (effectiveRule(rule, chain, ap.action)) entries.push(`${section} ${prefix}-rule[${i}]`);
+      if (effectiveRule(rule, chain, ap.action)) entries.push(`${section} ${prefix}-rule[${i}]${suffix}`);
   }
   return sorted(entries);
 }
@@ -173,11 +202,13 @@ function istiodRules(chain: any): string {
     ] as const) {
       const rules = config?.[field];
       if (!rules) continue;
-      if (!shadow && !Object.keys(rules.policies ?? {}).some((n) => n.startsWith('istio-ext-authz')))
-        entries.push(`${rules.action === 'DENY' ? 'DENY' : rules.action === 'LOG' ? 'AUDIT' : 'ALLOW'} filter`);
-      for (const name of Object.keys(rules.policies ?? {})) {
-        const action = rules.action === 'DENY' ? 'DENY' : rules.action === 'LOG' ? 'AUDIT' : 'ALLOW';
-        const custom = name.startsWith('istio-ext-authz');
+      const action = rules.action === 'DENY' ? 'DENY' : rules.action === 'LOG' ? 'AUDIT' : 'ALLOW';
+      // CUSTOM with a provider istiod cannot use becomes a DENY filter (builder.go getBadCustomDenyRules).
+      const bad = (n: string) => n.endsWith('-deny-due-to-bad-CUSTOM-action');
+      const names = Object.keys(rules.policies ?? {});
+      if (!shadow && !names.some((n) => n.startsWith('istio-ext-authz') && !bad(n))) entries.push(`${action} filter`);
+      for (const name of names) {
+        const custom = name.startsWith('istio-ext-authz') && !bad(name);
         entries.push(
           `${custom ? 'ext_authz' : shadow ? `shadow ${action}` : action} ${name.slice(name.indexOf('ns['))}`,
         );
@@ -232,7 +263,7 @@ export function compareWaypointPush(scenario: string, snapshot: Snapshot, gatewa
       );
       for (const c of mine) {
         const chain = c.protocol === 'http' ? 'HTTP' : 'TCP';
-        out.note(`rules on the ${chain} chain`, object, toolRules(policies, chain), istiodRules(c.chain));
+        out.note(`rules on the ${chain} chain`, object, toolRules(policies, chain, snapshot), istiodRules(c.chain));
       }
     }
   }
@@ -259,14 +290,18 @@ export function compareSidecarPush(
   }
   const byKind: Record<'HTTP' | 'TCP', string[]> = { HTTP: [], TCP: [] };
   for (const chain of inbound.filterChains ?? []) {
-    if (String(chain.name ?? '').includes('Blackhole')) continue;
+    if (/blackhole/i.test(String(chain.name ?? ''))) continue;
+    if (process.env.XDS_ROWS)
+      console.log(
+        `  sidecar chain ${chain.name} ${JSON.stringify(chain.filterChainMatch ?? {})}: ${istiodRules(chain)}`,
+      );
     const http = (chain.filters ?? []).some((f: any) => f.name === 'envoy.filters.network.http_connection_manager');
     byKind[http ? 'HTTP' : 'TCP'].push(istiodRules(chain));
   }
   for (const kind of ['HTTP', 'TCP'] as const) {
     const seen = [...new Set(byKind[kind])];
     if (seen.length === 0) continue;
-    out.note(`rules on the sidecar's ${kind} chains`, object, toolRules(policies, kind), seen.join(' | '));
+    out.note(`rules on the sidecar's ${kind} chains`, object, toolRules(policies, kind, snapshot), seen.join(' | '));
   }
   return out;
 }

@@ -8,7 +8,7 @@ import { podRef, refTo } from '../../snapshot/ref.js';
 import { LABEL_TUNNEL } from '../../mesh/constants.js';
 import { identityOf } from '../../mesh/identity.js';
 import type { RequestFacts } from '../../mesh/http.js';
-import { evaluateAtEnvoy, policyAtEnvoyText } from '../../mesh/waypoint-authorization.js';
+import { evaluateAtEnvoy, providerServiceLookup, policyAtEnvoyText } from '../../mesh/waypoint-authorization.js';
 import { finding, type Remedy } from '../../findings/finding.js';
 import { exemptFromRuleRemedy, undecidedAtEnvoy } from '../authz-explain.js';
 import { allowPrincipalFix, fixTarget } from '../fixes.js';
@@ -133,7 +133,12 @@ function authorizeAtSidecar(
     policies.length ? `policies at the ${proxyName}: ${listed()}` : 'no AuthorizationPolicy selects the destination',
   );
   // Envoy's inbound listener sees the container port.
-  const decision = evaluateAtEnvoy(policies, { ...a.request, port: a.targetPort, identity, sourceIp });
+  const decision = evaluateAtEnvoy(
+    policies,
+    { ...a.request, port: a.targetPort, identity, sourceIp },
+    ctx.snapshot.mesh.extensionProviders,
+    providerServiceLookup(ctx.snapshot),
+  );
   const who = identity ?? `plaintext ${a.clientLabel}`;
   if (decision.allowed === false) {
     const denied = decision.reason === 'denied';
@@ -144,8 +149,13 @@ function authorizeAtSidecar(
       ? ` The ${proxyName} answers 403 "RBAC: access denied".`
       : ` The ${proxyName} closes the connection: the client sees a reset.`;
     const through = a.via ? ` (the waypoint's identity: the sidecar sees ${a.via.label}, not the client)` : '';
+    const asDeny = !decisive
+      ? ''
+      : decision.customAsDeny
+        ? `CUSTOM ${apName(decisive)} acts as DENY (${decision.customAsDeny}): its `
+        : `DENY ${apName(decisive)} `;
     const detail = denied
-      ? `DENY ${apName(decisive!)} rule ${(decision.ruleIndex ?? 0) + 1} matches ${what}${who}${through} at the ` +
+      ? `${asDeny}rule ${(decision.ruleIndex ?? 0) + 1} matches ${what}${who}${through} at the ` +
         `${proxyName} of ${podName(dst)}.${answer}`
       : `ALLOW policies at the ${proxyName} of ${podName(dst)} (${refs.map(apName).join(', ')}) apply, and none ` +
         `matches ${what}${who}${through}.${answer}`;

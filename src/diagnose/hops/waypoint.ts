@@ -3,7 +3,12 @@
 // the client's identity and, for HTTP, the request.
 import type { AuthorizationPolicyFact, PodFact } from '../../snapshot/types.js';
 import { refText, refTo } from '../../snapshot/ref.js';
-import { evaluateAtEnvoy, policiesAtWaypoint, policyAtEnvoyText } from '../../mesh/waypoint-authorization.js';
+import {
+  evaluateAtEnvoy,
+  providerServiceLookup,
+  policiesAtWaypoint,
+  policyAtEnvoyText,
+} from '../../mesh/waypoint-authorization.js';
 import { waypointPods } from '../../mesh/waypoints.js';
 import type { RequestFacts } from '../../mesh/http.js';
 import { finding, type Manifest, type Remedy } from '../../findings/finding.js';
@@ -108,7 +113,12 @@ export function waypointPolicyHop(
       );
     }
   }
-  const decision = evaluateAtEnvoy(policies, { ...request, identity: clientIdentity, sourceIp: client.podIPs[0] });
+  const decision = evaluateAtEnvoy(
+    policies,
+    { ...request, identity: clientIdentity, sourceIp: client.podIPs[0] },
+    ctx.snapshot.mesh.extensionProviders,
+    providerServiceLookup(ctx.snapshot),
+  );
   if (decision.allowed === false) {
     const decisive = decision.decisive;
     const refs = decisive ? [decisive] : policies.filter((p) => p.action === 'ALLOW');
@@ -118,8 +128,9 @@ export function waypointPolicyHop(
       ? ' The waypoint answers 403 "RBAC: access denied".'
       : ' The waypoint closes the TCP connection.';
     const denied = decision.reason === 'denied';
+    const asDeny = decision.customAsDeny ? `CUSTOM ${names[0]} acts as DENY (${decision.customAsDeny}): its ` : '';
     const detail = denied
-      ? `DENY ${names[0]} rule ${(decision.ruleIndex ?? 0) + 1} matches ${what}${clientIdentity} at ` +
+      ? `${asDeny || `DENY ${names[0]} `}rule ${(decision.ruleIndex ?? 0) + 1} matches ${what}${clientIdentity} at ` +
         `${gatewayName(route)}.${answer}`
       : `ALLOW policies at ${gatewayName(route)} (${names.join(', ')}) apply, and none matches ` +
         `${what}${clientIdentity}.${answer}`;
