@@ -9,6 +9,7 @@ import { LABEL_USE_WAYPOINT_NAMESPACE } from '../mesh/constants.js';
 import { ApiClient, ApiError } from './api.js';
 import type { RawObject, SourcedObject } from './files.js';
 import { shapeProblem } from './shapes.js';
+import { loadYamlDocuments } from './yaml.js';
 
 /** Something the user's RBAC did not let us read. */
 export interface ReadGap {
@@ -240,7 +241,33 @@ export class ClusterReader {
     const mesh = [...this.objects.values()].find((o) => o.kind === 'ConfigMap' && o.metadata?.name === 'istio');
     const root =
       mesh?.data?.mesh?.match(/^rootNamespace:\s*(\S+)/m)?.[1] ?? mesh?.metadata?.namespace ?? 'istio-system';
+    await this.providerServices(mesh?.data?.mesh);
     return root;
+  }
+
+  /**
+   * The Services ext_authz providers name (a CUSTOM policy whose provider's service is missing acts as
+   * DENY): each one read, with its namespace, so that "missing" is a fact and not an unread object.
+   */
+  private async providerServices(meshText: unknown): Promise<void> {
+    let doc: any;
+    try {
+      doc = typeof meshText === 'string' ? loadYamlDocuments(meshText, 'mesh config')[0] : undefined;
+    } catch {
+      return; // normalize reports nothing either: Istio's defaults apply
+    }
+    const services = (Array.isArray(doc?.extensionProviders) ? doc.extensionProviders : [])
+      .map((p: any) => (p?.envoyExtAuthzHttp ?? p?.envoyExtAuthzGrpc)?.service)
+      .filter((s: unknown): s is string => typeof s === 'string');
+    await Promise.all(
+      services.map(async (service: string) => {
+        const [ns, host] = service.includes('/') ? service.split('/', 2) : [undefined, service];
+        const m = host.match(/^([a-z0-9-]+)\.([a-z0-9-]+)\.svc(?:\.|$)/);
+        const namespace = ns ?? m?.[2];
+        if (!m || !namespace || !/^[a-z0-9-]{1,63}$/.test(namespace)) return;
+        await Promise.all([this.getOne(NAMESPACE, undefined, namespace), this.getOne(SERVICE, namespace, m[1])]);
+      }),
+    );
   }
 
   /** Pods of a NS/KIND/NAME reference; on a miss, the namespace's pods for "did you mean". */
