@@ -2,7 +2,8 @@
 // classes and copies it to the other cells (issue 13: cost grows with what differs, not pods²).
 // A class is everything about a pod that any hop reads: namespace, service account, labels and
 // annotations (without per-pod noise), host networking, readiness, declared ports, the Services
-// that select it, the state of its node's ztunnel; its IPs when any policy matches addresses.
+// that select it, the state of its node's ztunnel; its IPs when any policy matches addresses; its node
+// when a Service keeps traffic on the node (internalTrafficPolicy Local).
 // test/matrix-classes.test.ts compares the result with per-pod evaluation on every scenario and
 // on randomly mutated ones.
 import type { PodFact, Snapshot } from '../snapshot/types.js';
@@ -37,6 +38,9 @@ function addressSensitive(snapshot: Snapshot): boolean {
   );
 }
 
+/** internalTrafficPolicy Local: which endpoints a client reaches depends on its node. */
+const nodeSensitive = (snapshot: Snapshot) => snapshot.services.some((s) => s.internalTrafficPolicy === 'Local');
+
 /** What both kinds of class read of a pod besides labels and identity: annotations, host network,
  * readiness, its node's ztunnel, and its IPs where a policy matches addresses. */
 function ownState(snapshot: Snapshot, pod: PodFact, withAddresses: boolean): unknown[] {
@@ -52,6 +56,7 @@ function ownState(snapshot: Snapshot, pod: PodFact, withAddresses: boolean): unk
     proxyOf(pod)?.kind,
     [zt.ok, zt.assumed],
     withAddresses ? pod.podIPs : null,
+    nodeSensitive(snapshot) ? pod.nodeName : null,
   ];
 }
 
@@ -107,6 +112,7 @@ export function relativeSourceClasses(
   if (snapshot.gateways.length > 0 || snapshot.adminNetworkPolicies.length > 0) return undefined;
   if (snapshot.authorizationPolicies.some((ap) => ap.targetRefs.length > 0)) return undefined;
   if (snapshot.origin !== 'cluster' && [...snapshot.namespaces.values()].some((n) => n.implied)) return undefined;
+  if (nodeSensitive(snapshot)) return undefined;
   const withAddresses = addressSensitive(snapshot);
   const nsLabels = (pod: PodFact) => snapshot.namespaces.get(pod.meta.namespace)?.meta.labels ?? {};
   const byName = (labels: Record<string, string>) =>
