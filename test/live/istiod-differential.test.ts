@@ -302,6 +302,8 @@ describe.skipIf(!!skip)(`istiod differential${skip ? ` (skipped: ${skip})` : ''}
   let cluster: ScenarioCluster;
   const all = { agree: [] as Result[], differ: [] as Result[], na: [] as Result[] };
   const xds = { agree: [] as Result[], differ: [] as Result[], na: [] as Result[] };
+  let xdsSeconds = 0;
+  const phase = { load: 0, settle: 0, compare: 0 };
 
   /** Issue 26: what istiod pushes, asked as ztunnel and as each waypoint of the scenario. */
   async function xdsDifferential(name: string, snapshot: Snapshot) {
@@ -353,7 +355,7 @@ describe.skipIf(!!skip)(`istiod differential${skip ? ` (skipped: ${skip})` : ''}
       // istiod indexes the waypoint's Service asynchronously: ask until the bound Services appear (10 s at most).
       let push = await istiod.xds(waypointProxy(pod, gateway));
       for (const deadline = Date.now() + 10_000; Date.now() < deadline && !serves(push, expected);) {
-        await new Promise((r) => setTimeout(r, 1000));
+        await new Promise((r) => setTimeout(r, 250));
         push = await istiod.xds(waypointProxy(pod, gateway));
       }
       add(compareWaypointPush(name, snapshot, gateway, push));
@@ -411,8 +413,11 @@ describe.skipIf(!!skip)(`istiod differential${skip ? ` (skipped: ${skip})` : ''}
       `istiod agreement: ${all.agree.length} agree, ${all.differ.length} differ, ${all.na.length} not comparable`,
     );
     console.log(
-      `xds agreement: ${xds.agree.length} agree, ${xds.differ.length} differ, ${xds.na.length} not comparable`,
+      `xds agreement: ${xds.agree.length} agree, ${xds.differ.length} differ, ${xds.na.length} not comparable ` +
+        `(asking istiod took ${xdsSeconds.toFixed(0)} s)`,
     );
+    const seconds = Object.entries(phase).map(([k, v]) => `${k} ${Math.round(v / 1000)} s`);
+    console.log(`differential time: ${seconds.join(', ')}`);
     for (const d of xds.na) console.log(`  xds not comparable: ${d.scenario} ${d.aspect} ${d.object}: ${d.istiod}`);
     for (const d of xds.differ)
       console.log(`  xds differ: ${d.scenario} ${d.aspect} ${d.object}: tool ${d.tool}, istiod ${d.istiod}`);
@@ -428,10 +433,15 @@ describe.skipIf(!!skip)(`istiod differential${skip ? ` (skipped: ${skip})` : ''}
     // A cluster holds the last copy of each object (AD904 copies exist only in files).
     const given = { ...s, objects: lastCopies(s.objects) };
     const objects = withoutIstioStatus(given.objects);
+    const t0 = Date.now();
     await cluster.load(objects);
+    phase.load += Date.now() - t0;
     const namespaces = new Set(objects.map((o) => o.object.metadata?.namespace ?? o.object.metadata?.name));
     namespaces.add('istio-system');
+    const t1 = Date.now();
     const z = await istiod.settled(namespaces);
+    phase.settle += Date.now() - t1;
+    const t2 = Date.now();
     if (process.env.AMBIENTZ_DUMP) console.log(JSON.stringify(z, null, 1).slice(0, 6000));
     const r = compare(name, buildSnapshot(s.objects, 'cluster'), z);
     // The tool run live after istiod computed (reading the conditions istiod wrote and the objects
@@ -487,7 +497,10 @@ describe.skipIf(!!skip)(`istiod differential${skip ? ` (skipped: ${skip})` : ''}
     const meshed = s.objects.some((o) => o.object.kind === 'ConfigMap' && o.object.metadata?.name === 'istio')
       ? s.objects
       : [...s.objects, { origin: 'istiod', object: ISTIOD_MESH_CONFIGMAP }];
+    phase.compare += Date.now() - t2;
+    const xdsStart = Date.now();
     const x = await xdsDifferential(name, buildSnapshot(meshed, 'cluster'));
+    xdsSeconds += (Date.now() - xdsStart) / 1000;
     if (process.env.XDS_ROWS) for (const a of x.agree) console.log(`  xds agree: ${a.aspect} ${a.object}: ${a.tool}`);
     xds.agree.push(...x.agree);
     xds.differ.push(...x.differ);

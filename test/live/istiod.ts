@@ -40,8 +40,8 @@ export interface Istiod {
   dir: string;
   ambientz(): Promise<Ambientz>;
   /**
-   * Waits until two reads a second apart are the same in the given namespaces: istiod has handled
-   * every change there (the rest of the cluster, e.g. the default kubernetes Service, may move).
+   * Waits until istiod's view of the given namespaces has not changed for a second: istiod has
+   * handled every change there (the rest of the cluster, e.g. the default kubernetes Service, may move).
    */
   settled(namespaces: Set<string>): Promise<Ambientz>;
   /** What istiod pushes to one proxy, asked over its plaintext xDS port by test/istiod/xds (issue 26). */
@@ -84,6 +84,17 @@ function get(port: number, path: string): Promise<{ status: number; text: string
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** JSON with object keys sorted and arrays sorted by their own canonical text. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).sort().join(',')}]`;
+  if (value && typeof value === 'object')
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  return JSON.stringify(value);
+}
 
 /** The mesh settings istiod starts from (ConfigMap istio-system/istio): ambient's defaults. */
 export const MESH_CONFIG = 'rootNamespace: istio-system\ntrustDomain: cluster.local\n';
@@ -158,15 +169,26 @@ export async function startIstiod(kubeconfig: string, writer: TestWriter): Promi
       return byType;
     },
     async settled(namespaces) {
+      // istiod lists in map order: sorted (and keys sorted) so that only a change is a change.
       const view = (z: Ambientz) =>
-        JSON.stringify([z.workloads, z.services, z.policies].map((l) => l.filter((x) => namespaces.has(x.namespace))));
+        JSON.stringify(
+          [z.workloads, z.services, z.policies].map((l) =>
+            l
+              .filter((x) => namespaces.has(x.namespace))
+              .map(canonicalJson)
+              .sort(),
+          ),
+        );
+      // Unchanged for a whole second, read every 250 ms: stricter than two reads a second apart, and
+      // it ends as soon as istiod is done (its debounce is 100 ms) instead of on the next full second.
       let last = view(await ambientz());
-      for (let i = 0; i < 60; i++) {
-        await sleep(1000);
+      let since = Date.now();
+      for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {
+        await sleep(250);
         const next = await ambientz();
         const text = view(next);
-        if (text === last) return next;
-        last = text;
+        if (text !== last) [last, since] = [text, Date.now()];
+        else if (Date.now() - since >= 1000) return next;
       }
       throw new Error('istiod did not settle within 60 s');
     },

@@ -46,12 +46,23 @@ func main() {
 	gateway := flag.String("gateway", "", "waypoint: the Gateway's name")
 	sa := flag.String("sa", "default", "the proxy's service account")
 	version := flag.String("version", "1.30.0", "ISTIO_VERSION the proxy claims")
-	quiet := flag.Duration("quiet", 700*time.Millisecond, "stop after this long without a response")
+	quiet := flag.Duration("quiet", 3*time.Second, "stop after this long without a response, before every type answered")
 	flag.Parse()
 	if err := run(*addr, *kind, *ip, *pod, *ns, *gateway, *sa, *version, *quiet); err != nil {
 		fmt.Fprintln(os.Stderr, "xds:", err)
 		os.Exit(1)
 	}
+}
+
+// wait is how long to listen for more: istiod answers each type's first request whole, so once every
+// type has answered, only what that answer makes istiod send next (none here) can follow.
+func wait(seen map[string]bool, types []string, quiet time.Duration) time.Duration {
+	for _, t := range types {
+		if !seen[t] {
+			return quiet
+		}
+	}
+	return 150 * time.Millisecond
 }
 
 func run(addr, kind, ip, pod, ns, gateway, sa, version string, quiet time.Duration) error {
@@ -142,7 +153,7 @@ func run(addr, kind, ip, pod, ns, gateway, sa, version string, quiet time.Durati
 			}
 		case err := <-failed:
 			return err
-		case <-time.After(quiet):
+		case <-time.After(wait(seen, types, quiet)):
 			if len(seen) == 0 {
 				continue
 			}
