@@ -1,6 +1,6 @@
 // Words and YAML for AuthorizationPolicy findings: why a rule did not match, and rewrites.
 import type { AuthorizationPolicyFact, AuthorizationRule } from '../snapshot/types.js';
-import type { ConversionResult } from '../mesh/authorization.js';
+import { L7_OPERATION_FIELDS, type ConversionResult } from '../mesh/authorization.js';
 import type { Manifest, Remedy } from '../findings/finding.js';
 import type { WaypointDecision } from '../mesh/waypoint-authorization.js';
 import { refTo, type ObjectRef } from '../snapshot/ref.js';
@@ -82,7 +82,7 @@ export function explainRuleMismatch(ap: AuthorizationPolicyFact, conv: Conversio
 }
 
 const L7_SOURCE = ['requestPrincipals', 'notRequestPrincipals', 'remoteIpBlocks', 'notRemoteIpBlocks'];
-const L7_OPERATION = ['hosts', 'notHosts', 'methods', 'notMethods', 'paths', 'notPaths'];
+const L7_OPERATION: readonly string[] = L7_OPERATION_FIELDS;
 const L4_WHEN = ['source.ip', 'source.namespace', 'source.principal', 'destination.ip', 'destination.port'];
 
 function stripL7(rule: AuthorizationRule): AuthorizationRule | undefined {

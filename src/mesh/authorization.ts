@@ -26,7 +26,8 @@ const L4_WHEN_KEYS = new Set([
   'destination.port',
 ]);
 const L7_SOURCE_FIELDS = ['requestPrincipals', 'notRequestPrincipals', 'remoteIpBlocks', 'notRemoteIpBlocks'] as const;
-const L7_OPERATION_FIELDS = ['hosts', 'notHosts', 'methods', 'notMethods', 'paths', 'notPaths'] as const;
+/** The operation fields only an HTTP request has. */
+export const L7_OPERATION_FIELDS = ['hosts', 'notHosts', 'methods', 'notMethods', 'paths', 'notPaths'] as const;
 
 export function toStringMatch(value: string): StringMatch {
   if (value === '*') return { presence: {} };

@@ -6,6 +6,7 @@
 // listener_waypoint.go buildWaypointInboundVIP): HTTP only when the client speaks plain HTTP.
 import type { ServiceEntryFact, ServiceFact, ServicePortFact } from '../snapshot/types.js';
 import type { WaypointRequest } from './waypoint-authorization.js';
+import { serviceHostname } from './services.js';
 
 export type RequestFacts = Omit<WaypointRequest, 'identity' | 'sourceIp'>;
 
@@ -110,9 +111,7 @@ export function requestFacts(target: RequestTarget, asked: RequestAsked): Reques
     const i = h.indexOf(':');
     if (i > 0) headers[h.slice(0, i).trim().toLowerCase()] = h.slice(i + 1).trim();
   }
-  const host = target.service
-    ? `${target.service.meta.name}.${target.service.meta.namespace}.svc.cluster.local`
-    : (target.serviceEntry?.hosts[0] ?? target.host ?? '');
+  const host = target.service ? serviceHostname(target.service) : (target.serviceEntry?.hosts[0] ?? target.host ?? '');
   const declared = declaredProtocol(target);
   const chainWhy =
     declared === 'Unsupported'

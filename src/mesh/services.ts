@@ -3,6 +3,10 @@
 import type { PodFact, ServiceFact, Snapshot } from '../snapshot/types.js';
 import { mapSelectorMatches } from './labels.js';
 
+/** A Service's cluster-local hostname, as istiod names it. */
+export const serviceHostname = (svc: Pick<ServiceFact, 'meta'>) =>
+  `${svc.meta.name}.${svc.meta.namespace}.svc.cluster.local`;
+
 /** The Services whose (non-empty) selector picks this pod. */
 export function servicesSelecting(snapshot: Snapshot, pod: PodFact): ServiceFact[] {
   return snapshot.services.filter(

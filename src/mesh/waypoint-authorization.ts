@@ -9,8 +9,9 @@ import type {
 } from '../snapshot/types.js';
 import type { MeshSettings, Snapshot } from '../snapshot/types.js';
 import { refTo } from '../snapshot/ref.js';
-import { isDryRun, toCidr, toStringMatch, type PredictedCondition } from './authorization.js';
+import { isDryRun, L7_OPERATION_FIELDS, toCidr, toStringMatch, type PredictedCondition } from './authorization.js';
 import { predictedWaypointBound } from './waypoints.js';
+import { serviceHostname } from './services.js';
 import { cidrContains, parseIdentity, stringMatches } from './ztunnel-rbac.js';
 
 export interface WaypointRequest {
@@ -112,7 +113,6 @@ function field(pos: string[] | undefined, neg: string[] | undefined, hit: (p: st
   return true;
 }
 
-const HTTP_OPERATION = ['hosts', 'notHosts', 'methods', 'notMethods', 'paths', 'notPaths'] as const;
 const HTTP_SOURCE = ['requestPrincipals', 'notRequestPrincipals'] as const;
 const WHEN_KEYS = new Set([
   'source.ip',
@@ -138,7 +138,7 @@ function httpOnlyKey(key: string): boolean {
 function hasHttpFields(rule: AuthorizationRule): boolean {
   return (
     (rule.from ?? []).some(({ source }) => HTTP_SOURCE.some((f) => source?.[f]?.length)) ||
-    (rule.to ?? []).some(({ operation }) => HTTP_OPERATION.some((f) => operation?.[f]?.length)) ||
+    (rule.to ?? []).some(({ operation }) => L7_OPERATION_FIELDS.some((f) => operation?.[f]?.length)) ||
     (rule.when ?? []).some((c) => httpOnlyKey(c.key))
   );
 }
@@ -170,7 +170,7 @@ export function effectiveRule(
   return {
     ...rule,
     ...(rule.from ? { from: rule.from.map((f) => ({ ...f, source: without(f.source, HTTP_SOURCE) })) } : {}),
-    ...(rule.to ? { to: rule.to.map((t) => ({ ...t, operation: without(t.operation, HTTP_OPERATION) })) } : {}),
+    ...(rule.to ? { to: rule.to.map((t) => ({ ...t, operation: without(t.operation, L7_OPERATION_FIELDS) })) } : {}),
     ...(rule.when ? { when: rule.when.filter((c) => !httpOnlyKey(c.key)) } : {}),
   };
 }
@@ -305,7 +305,7 @@ export function providerServiceLookup(
     const hosts = [
       ...snapshot.services.map((s) => ({
         ns: s.meta.namespace,
-        host: `${s.meta.name}.${s.meta.namespace}.svc.cluster.local`,
+        host: serviceHostname(s),
       })),
       ...snapshot.serviceEntries.flatMap((se) => se.hosts.map((h) => ({ ns: se.meta.namespace, host: h }))),
     ].filter((h) => h.host === host && (!namespace || h.ns === namespace));

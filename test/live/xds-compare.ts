@@ -291,10 +291,6 @@ export function compareSidecarPush(
   const byKind: Record<'HTTP' | 'TCP', string[]> = { HTTP: [], TCP: [] };
   for (const chain of inbound.filterChains ?? []) {
     if (/blackhole/i.test(String(chain.name ?? ''))) continue;
-    if (process.env.XDS_ROWS)
-      console.log(
-        `  sidecar chain ${chain.name} ${JSON.stringify(chain.filterChainMatch ?? {})}: ${istiodRules(chain)}`,
-      );
     const http = (chain.filters ?? []).some((f: any) => f.name === 'envoy.filters.network.http_connection_manager');
     byKind[http ? 'HTTP' : 'TCP'].push(istiodRules(chain));
   }
