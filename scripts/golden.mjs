@@ -1,5 +1,5 @@
 // A refactoring guard, not a test: records what the built tool prints for every scenario and
-// example (explain/probes in json and text, and a matrix over each scenario), so that a
+// example (explain/probes in json and text, a matrix and a check over each scenario), so that a
 // restructuring can be checked byte for byte against the commit before it.
 //
 //   node scripts/golden.mjs record DIR     writes one file per run into DIR
@@ -16,6 +16,8 @@ import { matrix } from '../dist/diagnose/matrix.js';
 import { renderExplainText, renderProbesText } from '../dist/render/text.js';
 import { renderJson } from '../dist/render/structured.js';
 import { makeStyle } from '../dist/render/style.js';
+import { check } from '../dist/diagnose/check/index.js';
+import { renderCheckSarif, renderCheckText } from '../dist/render/check.js';
 import { exampleCommands } from './examples.mjs';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -88,14 +90,31 @@ function record(dir) {
       join(dir, `${name}.json`),
       attempt(() => renderJson(run())),
     );
-    writeFileSync(
-      join(dir, `${name}.txt`),
-      attempt(() => text(run(), plain)),
-    );
+    for (const wide of [false, true]) {
+      writeFileSync(
+        join(dir, `${name}${wide ? '.wide' : ''}.txt`),
+        attempt(() => text(run(), { style: plain, width: 100, wide })),
+      );
+    }
     writeFileSync(
       join(dir, `${name}.matrix.json`),
       attempt(() => renderJson(matrix(snapshot(), { namespaces: 'all', servicePorts: true }))),
     );
+    const scan = () => check(snapshot(), { namespaces: 'all' });
+    writeFileSync(
+      join(dir, `${name}.check.json`),
+      attempt(() => renderJson(scan())),
+    );
+    writeFileSync(
+      join(dir, `${name}.check.sarif`),
+      attempt(() => renderJson(renderCheckSarif(scan()))),
+    );
+    for (const wide of [false, true]) {
+      writeFileSync(
+        join(dir, `${name}.check${wide ? '.wide' : ''}.txt`),
+        attempt(() => renderCheckText(scan(), { style: plain, width: 100, wide })),
+      );
+    }
   }
   for (const { file, args } of exampleCommands()) {
     for (const output of ['json', 'text']) {
