@@ -1,26 +1,31 @@
 // Issue 17: explain and check share every rule. For every scenario whose expected decisive finding
-// is about the mesh rather than one connection (not in CONNECTION_SPECIFIC), `check` over the same
+// is about the mesh rather than one connection (its catalogue entry does not call it intended), `check` over the same
 // input must report that finding on the same object; for STRICT against a plaintext client (AD301,
 // AD704) it must report the mesh-wide risk AD305 on the same PeerAuthentication.
 import { describe, expect, it } from 'vitest';
 import { loadScenarios, scenarioSnapshot } from './support/scenarios.js';
 import { runScenarioOn } from './support/run-scenario.js';
 import { check } from '../src/diagnose/check/index.js';
-import { CONNECTION_SPECIFIC, MESH_FORM } from '../src/diagnose/check/connections.js';
+import { decidingPolicy, type FindingCode } from '../src/findings/catalogue.js';
+
+/** The code a scan reports for a connection this code denies, as the catalogue decides; none for intended denials. */
+function meshCodeOf(code: FindingCode): string | undefined {
+  const inCheck = decidingPolicy(code)?.inCheck ?? 'fault';
+  if (inCheck === 'intended') return undefined;
+  return typeof inCheck === 'object' ? inCheck.meshForm : code;
+}
 
 const withDecisive = loadScenarios().filter((s) => s.expect.decisive && !s.expect.error);
 
 describe('check reports what explain decides, on the same object', () => {
   it('covers enough scenarios to mean something', () => {
-    const covered = withDecisive.filter(
-      (s) => !CONNECTION_SPECIFIC.has(s.expect.decisive!) || MESH_FORM[s.expect.decisive!],
-    );
+    const covered = withDecisive.filter((s) => meshCodeOf(s.expect.decisive!));
     expect(covered.length).toBeGreaterThanOrEqual(40);
   });
 
   it.each(withDecisive.map((s) => [s.name, s] as const))('%s', (_name, s) => {
     const code = s.expect.decisive!;
-    const meshCode = CONNECTION_SPECIFIC.has(code) ? MESH_FORM[code] : code;
+    const meshCode = meshCodeOf(code);
     if (!meshCode) return; // an intended denial of one connection: nothing for a scan to report
     const snapshot = scenarioSnapshot(s);
     const decisive = runScenarioOn(s, snapshot).findings[0];

@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FINDINGS } from '../src/findings/catalogue.js';
+import { CHECK_GROUPS, FINDINGS, type FindingDefinition } from '../src/findings/catalogue.js';
 import { renderFindingsIndex } from '../src/findings/docs-index.js';
 import { page, readerClusterRole } from '../src/findings/pages.js';
 import { collectPages } from '../scripts/pages.mjs';
@@ -14,6 +14,13 @@ describe('findings catalogue', () => {
   const pages = readdirSync(DOCS)
     .filter((f) => /^AD\d{3}\.md$/.test(f))
     .map((f) => f.replace('.md', ''));
+  it("a code reported in another form by check names a code of the catalogue, in check's groups", () => {
+    for (const [code, def] of Object.entries(FINDINGS) as [string, FindingDefinition][]) {
+      const inCheck = def.decides?.inCheck;
+      if (typeof inCheck === 'object') expect(codes, code).toContain(inCheck.meshForm);
+      expect(CHECK_GROUPS, code).toContain(def.group);
+    }
+  });
   it('every code has a docs page', () => expect(codes.filter((c) => !pages.includes(c))).toEqual([]));
   it('every docs page has a code', () => expect(pages.filter((p) => !codes.includes(p))).toEqual([]));
   it('the index page is the catalogue (npm run docs:findings)', () => {

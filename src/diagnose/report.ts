@@ -127,19 +127,9 @@ export interface MatrixReport {
   cells: MatrixCell[];
 }
 
-/** The areas check groups its findings by, in the order text output shows them (by code hundred). */
-export const CHECK_GROUPS = {
-  AD2: 'Dataplane',
-  AD1: 'Enrolment',
-  AD8: 'Waypoints',
-  AD3: 'mTLS',
-  AD4: 'Authorization',
-  AD5: 'NetworkPolicy',
-  AD6: 'Probes and CNI',
-  AD7: 'Services and destinations',
-  AD9: 'Input',
-} as const;
-export type CheckGroup = (typeof CHECK_GROUPS)[keyof typeof CHECK_GROUPS];
+// The areas check groups its findings by (each code's entry names its own), in their text order.
+export { CHECK_GROUPS, type CheckGroup } from '../findings/catalogue.js';
+import type { CheckGroup } from '../findings/catalogue.js';
 
 export interface CheckReportFinding {
   code: Finding['code'];

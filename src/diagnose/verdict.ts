@@ -1,6 +1,6 @@
 // Pair results → one verdict, and the check of the user's observed symptom (§5, §11).
 import { finding, orderFindings, type Finding } from '../findings/finding.js';
-import type { FindingCode } from '../findings/catalogue.js';
+import { decidingPolicy } from '../findings/catalogue.js';
 import { SYMPTOM_WORDS, type Hop, type Outcome, type PairResult, type Symptom, type Verdict } from './report.js';
 
 /** Merges findings across pairs: same code and objects once, with a count of repeats. */
@@ -18,29 +18,6 @@ export function mergeFindings(all: Finding[]): Finding[] {
     ),
   );
 }
-
-/**
- * §11 (evidence): which unreadable resources could lift a denial decided by this finding. A client
- * dialling a ztunnel port stands whatever else exists; a matching DENY unless the path itself could be
- * another; STRICT only a PeerAuthentication can relax; a missing ALLOW or a NetworkPolicy rule could be
- * among the objects that were not read.
- */
-/** Matches no resource: a denial only the path itself (PATH_SHAPING) can lift. */
-const ONLY_BY_THE_PATH = /(?!)/;
-
-const LIFTED_BY: Partial<Record<FindingCode, RegExp | null>> = {
-  AD705: null,
-  AD401: ONLY_BY_THE_PATH,
-  AD114: /^pods$/,
-  AD301: /^peerauthentications\./,
-  AD704: /^peerauthentications\./,
-  AD402: /^authorizationpolicies\./,
-  AD403: /^authorizationpolicies\./,
-  AD408: /^authorizationpolicies\./,
-  AD807: /^authorizationpolicies\./,
-  AD808: /^authorizationpolicies\./,
-  AD708: /^authorizationpolicies\./,
-};
 
 /**
  * Resources that decide the path itself (who the ends are, whether they are in the mesh, which
@@ -62,11 +39,12 @@ const ASSUMED = /^configmaps$/;
 export function liftable(decisive: Finding | undefined, unreadable: string[]): boolean {
   const deciding = unreadable.filter((r) => !ASSUMED.test(r));
   if (!decisive || deciding.length === 0) return deciding.length > 0;
-  const by = LIFTED_BY[decisive.code];
-  if (by === null) return false;
-  if (deciding.some((r) => PATH_SHAPING.test(r))) return true;
-  if (by === undefined) return true;
-  return deciding.some((r) => by.test(r));
+  // §11 (evidence): the decisive code's catalogue entry says which unread resources could lift it.
+  const by = decidingPolicy(decisive.code)?.liftedBy ?? 'anything';
+  if (by === 'nothing') return false;
+  if (by === 'anything' || deciding.some((r) => PATH_SHAPING.test(r))) return true;
+  if (by === 'path') return false;
+  return deciding.some((r) => by.or.some((name) => r === name || r.startsWith(`${name}.`)));
 }
 
 /**

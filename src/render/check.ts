@@ -22,7 +22,7 @@ export function renderCheckText(r: CheckReport, o: TextOptions): string {
   const { style: s, width } = o;
   const out: string[] = [];
   const color = { error: 'red', warning: 'yellow', info: 'cyan' } as const;
-  for (const group of Object.values(CHECK_GROUPS)) {
+  for (const group of CHECK_GROUPS) {
     const list = r.findings.filter((f) => f.group === group);
     if (list.length === 0) continue;
     out.push(s('bold', `${group} (${list.length})`));

@@ -2,14 +2,11 @@
 // is listed in check/index.ts; the rules they apply are the ones explain's hops use (src/mesh and
 // the note analyzers), so explain and check never disagree about an object.
 import type { PodFact, Snapshot } from '../../snapshot/types.js';
-import type { FindingCode } from '../../findings/catalogue.js';
+import { FINDINGS, type CheckGroup, type FindingCode } from '../../findings/catalogue.js';
 import type { Finding } from '../../findings/finding.js';
 import type { EvalContext } from '../context.js';
-import { CHECK_GROUPS, type CheckGroup } from '../report.js';
 
-export { CHECK_GROUPS };
-
-export const groupOf = (code: FindingCode): CheckGroup => CHECK_GROUPS[code.slice(0, 3) as keyof typeof CHECK_GROUPS];
+export const groupOf = (code: FindingCode): CheckGroup => FINDINGS[code].group;
 
 /** What every analyzer of one scan shares. */
 export interface Scan {

@@ -6,7 +6,7 @@
 // reported once per decisive object, with the connections it breaks. STRICT mTLS against plaintext
 // clients (AD301, AD704) is reported as the risk AD305 on the PeerAuthentication.
 import { refText, refTo, type ObjectRef } from '../../snapshot/ref.js';
-import type { FindingCode } from '../../findings/catalogue.js';
+import { decidingPolicy } from '../../findings/catalogue.js';
 import { finding, type Finding } from '../../findings/finding.js';
 import { matrixStream, type MatrixCellWithFinding } from '../matrix.js';
 import { matrixWorkloads } from '../workloads.js';
@@ -14,28 +14,6 @@ import { podClassKeys } from '../pod-classes.js';
 import { workloadName } from '../../mesh/connectivity.js';
 import { withExplain, type CheckAnalyzer } from './analyzer.js';
 import { command, shellLine, unsafeCommandNote } from '../../findings/command.js';
-
-/**
- * Findings that are about one connection only: a policy that denies this client on purpose, or a
- * client that dials a port it should not. A scan of the mesh cannot call them faults.
- */
-export const CONNECTION_SPECIFIC: ReadonlySet<FindingCode> = new Set<FindingCode>([
-  'AD401',
-  'AD402',
-  'AD503',
-  'AD504',
-  'AD705',
-  'AD708',
-  'AD808',
-  'AD301',
-  'AD704',
-]);
-
-/** Faults an object analyzer reports already, once per node or pod (dataplane.ts, enrolment.ts). */
-const REPORTED_PER_OBJECT: ReadonlySet<FindingCode> = new Set<FindingCode>(['AD201', 'AD109']);
-
-/** Connection findings a scan reports in another form: STRICT against plaintext is a mesh-wide risk. */
-export const MESH_FORM: Partial<Record<FindingCode, FindingCode>> = { AD301: 'AD305', AD704: 'AD305' };
 
 const EXAMPLES = 3;
 const listed = (items: string[]) =>
@@ -105,7 +83,9 @@ export const connections: CheckAnalyzer = {
       const f = cell.finding;
       if (cell.outcome !== 'denied' || !f || !scan.inScope(namespaceOf(cell.destination))) continue;
       const to = `${cell.service ?? cell.destination}${cell.service ? '' : `:${cell.port}`}`;
-      if (MESH_FORM[f.code] === 'AD305') {
+      // Each decisive code's catalogue entry says what a scan makes of the connections it denies.
+      const inCheck = decidingPolicy(f.code)?.inCheck ?? 'fault';
+      if (typeof inCheck === 'object' && inCheck.meshForm === 'AD305') {
         const objectText = f.objects[0]?.startsWith('PeerAuthentication ') ? f.objects[0] : 'mesh default';
         let risk = strict.get(objectText);
         if (!risk) {
@@ -120,7 +100,7 @@ export const connections: CheckAnalyzer = {
         risk.destinations.add(to);
         continue;
       }
-      if (CONNECTION_SPECIFIC.has(f.code) || REPORTED_PER_OBJECT.has(f.code)) continue;
+      if (inCheck !== 'fault') continue;
       const key = `${f.code} ${f.objects[0] ?? ''}`;
       let entry = broken.get(key);
       if (!entry) broken.set(key, (entry = { finding: f, connections: new Set() }));

@@ -2,7 +2,7 @@
 // Each analyzer is one file; the report is ordered by severity, then group, then object, so the same
 // input always gives the same output whatever order its objects came in.
 import type { Snapshot } from '../../snapshot/types.js';
-import type { Severity } from '../../findings/catalogue.js';
+import { CHECK_GROUPS, type Severity } from '../../findings/catalogue.js';
 import type { Finding } from '../../findings/finding.js';
 import { LABEL_GATEWAY_NAME } from '../../mesh/constants.js';
 import { UsageError } from '../../errors.js';
@@ -11,7 +11,7 @@ import { istioVersionOf } from '../../mesh/versions.js';
 import type { CheckReport, CheckReportFinding } from '../report.js';
 import { createContext } from '../context.js';
 import { NOTES, runNotes } from '../notes/index.js';
-import { CHECK_GROUPS, groupOf, type CheckAnalyzer, type CheckFinding, type Scan } from './analyzer.js';
+import { groupOf, type CheckAnalyzer, type CheckFinding, type Scan } from './analyzer.js';
 import { dataplane } from './dataplane.js';
 import { enrolment } from './enrolment.js';
 import { waypoints } from './waypoints.js';
@@ -53,7 +53,7 @@ export interface CheckQuery {
 }
 
 const SEVERITY_RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
-const GROUP_RANK = new Map(Object.values(CHECK_GROUPS).map((g, i) => [g, i]));
+const GROUP_RANK = new Map(CHECK_GROUPS.map((g, i) => [g, i]));
 
 export function check(snapshot: Snapshot, query: CheckQuery): CheckReport {
   if (query.namespaces !== 'all') {
