@@ -5,11 +5,9 @@
 import type { LabelSelector, PodFact, Snapshot } from '../snapshot/types.js';
 import { selectorMatches, mapSelectorMatches } from '../mesh/labels.js';
 import { workloadName } from '../mesh/connectivity.js';
-import { requestFacts } from '../mesh/http.js';
-import { createContext, type EvalContext } from './context.js';
+import { createContext } from './context.js';
 import { podAddressed, type ResolvedDestination } from './resolve.js';
-import { bindingFor, routeFor, routeTargets } from './route.js';
-import { evaluateRoute } from './paths/index.js';
+import { works } from './pairs.js';
 import { matrixWorkloads } from './workloads.js';
 
 export interface Opened {
@@ -29,20 +27,6 @@ export interface OpensQuery {
 
 const sameWorkload = (a: PodFact, b: PodFact) =>
   a.meta.namespace === b.meta.namespace && workloadName(a) === workloadName(b) && a.serviceAccount === b.serviceAccount;
-
-function works(ctx: EvalContext, client: PodFact, dest: ResolvedDestination): boolean {
-  const request = requestFacts(dest, {});
-  const route = routeFor(ctx, bindingFor(ctx, client, dest), client, dest, request, []);
-  const targets =
-    route.kind === 'direct' || route.kind === 'waypoint'
-      ? routeTargets(route, dest).filter((t) => t.pod !== client)
-      : [undefined];
-  if (targets.length === 0) return false;
-  return targets.every((t) => {
-    const pair = evaluateRoute(ctx, route, { kind: 'pod', pod: client }, t, dest, request);
-    return pair.ok && !pair.unknown;
-  });
-}
 
 /** The selector-bearing fields of the kinds a fix changes, as written in a manifest. */
 interface RawSpec {

@@ -64,9 +64,15 @@ export interface Finding {
 }
 
 const REMEDIES = Symbol('remedies');
-type WithRemedies = Finding & { [REMEDIES]?: () => Remedy[] };
+const REFS = Symbol('refs');
+type WithRemedies = Finding & { [REMEDIES]?: () => Remedy[]; [REFS]?: ObjectRef[] };
 
 type Lazy<T> = T | (() => T);
+
+/** The objects of a finding as references (the decisive one first): `objects` is their text, never parsed back. */
+export function refsOf(f: Finding): ObjectRef[] {
+  return (f as WithRemedies)[REFS] ?? [];
+}
 
 export function remediesOf(f: Finding): Remedy[] {
   return (f as WithRemedies)[REMEDIES]?.() ?? [];
@@ -156,6 +162,7 @@ export function finding(
     docs,
   } as WithRemedies;
   if (remedies) f[REMEDIES] = remediesNow;
+  if (refs.length) f[REFS] = refs;
   return f;
 }
 

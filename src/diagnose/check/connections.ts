@@ -5,11 +5,13 @@
 // dropping HBONE 15008, the waypoint identity pitfall, a ztunnel or waypoint that is down, ...) is
 // reported once per decisive object, with the connections it breaks. STRICT mTLS against plaintext
 // clients (AD301, AD704) is reported as the risk AD305 on the PeerAuthentication.
-import { refText, refTo, type ObjectRef } from '../../snapshot/ref.js';
+import { refText, type ObjectRef } from '../../snapshot/ref.js';
 import { decidingPolicy } from '../../findings/catalogue.js';
-import { finding, type Finding } from '../../findings/finding.js';
-import { matrixStream, type MatrixCellWithFinding } from '../matrix.js';
+import { finding, refsOf, type Finding } from '../../findings/finding.js';
+import { pairCells, type Workload } from '../pairs.js';
+import type { ResolvedDestination } from '../resolve.js';
 import { matrixWorkloads } from '../workloads.js';
+import { createContext } from '../context.js';
 import { podClassKeys } from '../pod-classes.js';
 import { workloadName } from '../../mesh/connectivity.js';
 import { withExplain, type CheckAnalyzer } from './analyzer.js';
@@ -20,7 +22,6 @@ const listed = (items: string[]) =>
   items.length > EXAMPLES
     ? `${items.slice(0, EXAMPLES).join(', ')} and ${items.length - EXAMPLES} more`
     : items.join(', ');
-const namespaceOf = (workload: string) => workload.slice(0, workload.indexOf('/'));
 
 interface Broken {
   finding: Finding;
@@ -31,18 +32,25 @@ interface Broken {
 const KIND_ARG: Record<string, string> = { ReplicaSet: 'rs', StatefulSet: 'sts', DaemonSet: 'ds', Job: 'job' };
 
 /** The workload as explain takes it: NS/POD or NS/KIND/NAME. */
-function workloadArg(workload: string): string {
-  const m = workload.match(/^([^/]+)\/(.+)\[(\w+)\]$/);
-  if (!m) return workload;
-  const [, ns, name, kind] = m;
-  return kind === 'Pod' || !KIND_ARG[kind] ? `${ns}/${name}` : `${ns}/${KIND_ARG[kind]}/${name}`;
+function workloadArg({ pod }: Workload): string {
+  const owner = pod.owner;
+  const ns = pod.meta.namespace;
+  if (!owner) return `${ns}/${pod.meta.name}`;
+  return KIND_ARG[owner.kind] ? `${ns}/${KIND_ARG[owner.kind]}/${owner.name}` : `${ns}/${owner.name}`;
 }
 
+/** The destination as the matrix names it: the Service and its port, or the workload and target port. */
+const destinationText = (dst: Workload, dest: ResolvedDestination) =>
+  dest.service
+    ? `${dest.service.meta.namespace}/${dest.service.meta.name}:${dest.port}`
+    : `${dst.name}:${dest.targets[0].targetPort}`;
+
 /** The explain command that shows one broken connection hop by hop, with its proven fixes. */
-function explainCommand(cell: MatrixCellWithFinding): string {
-  const service = cell.service?.match(/^([^/]+)\/([^:]+):(\d+)$/);
-  const to = service ? `${service[2]}.${service[1]}:${service[3]}` : `${workloadArg(cell.destination)}:${cell.port}`;
-  const line = command(['kubectl', 'ambient-doctor', 'explain', workloadArg(cell.source), to]);
+function explainCommand(src: Workload, dst: Workload, dest: ResolvedDestination): string {
+  const to = dest.service
+    ? `${dest.service.meta.name}.${dest.service.meta.namespace}:${dest.port}`
+    : `${workloadArg(dst)}:${dest.targets[0].targetPort}`;
+  const line = command(['kubectl', 'ambient-doctor', 'explain', workloadArg(src), to]);
   return shellLine(line) ?? unsafeCommandNote(line);
 }
 
@@ -69,34 +77,26 @@ export const connections: CheckAnalyzer = {
       const key = keyOf(w.pod);
       if (!reps.has(key)) reps.set(key, w);
     }
-    const { cells } = matrixStream(snapshot, {
-      namespaces: 'all',
-      servicePorts: true,
-      podPortsWithoutService: true,
-      workloads: [...reps.values()],
-      keepDecisive: true,
-      distinctSources: true,
-    });
+    const cells = pairCells(
+      createContext(snapshot, 'verdict'),
+      { workloads: [...reps.values()], podPortsWithoutService: true, distinctSources: true },
+      (src, dst, dest, answer) => ({ src, dst, dest, answer }),
+    );
     const broken = new Map<string, Broken>();
     const strict = new Map<string, StrictRisk>();
-    for (const cell of cells as Iterable<MatrixCellWithFinding>) {
-      const f = cell.finding;
-      if (cell.outcome !== 'denied' || !f || !scan.inScope(namespaceOf(cell.destination))) continue;
-      const to = `${cell.service ?? cell.destination}${cell.service ? '' : `:${cell.port}`}`;
+    for (const { src, dst, dest, answer } of cells) {
+      const f = answer.decisive;
+      if (answer.outcome !== 'denied' || !f || !scan.inScope(dst.pod.meta.namespace)) continue;
+      const to = destinationText(dst, dest);
       // Each decisive code's catalogue entry says what a scan makes of the connections it denies.
       const inCheck = decidingPolicy(f.code)?.inCheck ?? 'fault';
       if (typeof inCheck === 'object' && inCheck.meshForm === 'AD305') {
-        const objectText = f.objects[0]?.startsWith('PeerAuthentication ') ? f.objects[0] : 'mesh default';
+        const decisiveRef = refsOf(f)[0];
+        const object = decisiveRef?.kind === 'PeerAuthentication' ? decisiveRef : undefined;
+        const objectText = object ? refText(object) : 'mesh default';
         let risk = strict.get(objectText);
-        if (!risk) {
-          // The PeerAuthentication itself (with the file it came from), found by the name the engine gave it.
-          const pa = snapshot.peerAuthentications.find(
-            (p) => refText(refTo('PeerAuthentication', p.meta)) === objectText,
-          );
-          const object = pa ? refTo('PeerAuthentication', pa.meta) : undefined;
-          strict.set(objectText, (risk = { object, objectText, clients: new Set(), destinations: new Set() }));
-        }
-        risk.clients.add(cell.source);
+        if (!risk) strict.set(objectText, (risk = { object, objectText, clients: new Set(), destinations: new Set() }));
+        risk.clients.add(src.name);
         risk.destinations.add(to);
         continue;
       }
@@ -104,8 +104,8 @@ export const connections: CheckAnalyzer = {
       const key = `${f.code} ${f.objects[0] ?? ''}`;
       let entry = broken.get(key);
       if (!entry) broken.set(key, (entry = { finding: f, connections: new Set() }));
-      entry.connections.add(`${cell.source} → ${to}`);
-      entry.explain ??= explainCommand(cell);
+      entry.connections.add(`${src.name} → ${to}`);
+      entry.explain ??= explainCommand(src, dst, dest);
     }
     const out: Finding[] = [];
     for (const { finding: f, connections: list, explain } of broken.values()) {
