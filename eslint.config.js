@@ -39,11 +39,46 @@ export default tseslint.config(
   },
   {
     // Semantics and input sit below the diagnosis: they may not import it.
-    files: ['src/mesh/**/*.ts', 'src/input/**/*.ts', 'src/snapshot/**/*.ts', 'src/findings/**/*.ts'],
+    files: ['src/input/**/*.ts', 'src/findings/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
         { patterns: [{ group: ['**/diagnose/**'], message: 'src/diagnose is a layer above' }] },
+      ],
+    },
+  },
+  {
+    // The snapshot is the one meeting point of files, live reads and evidence: it imports only itself.
+    files: ['src/snapshot/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['../*', '!./*'], message: 'src/snapshot imports nothing above it' }] },
+      ],
+    },
+  },
+  {
+    // Semantics read the snapshot, never the readers that fill it, and sit below the diagnosis.
+    files: ['src/mesh/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/input/**'], message: 'read the snapshot (src/snapshot), not src/input' },
+            { group: ['**/diagnose/**'], message: 'src/diagnose is a layer above' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The diagnosis reads the snapshot, never the readers that fill it.
+    files: ['src/diagnose/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/input/**'], message: 'read the snapshot (src/snapshot), not src/input' }] },
       ],
     },
   },

@@ -7,7 +7,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { addLogText, emptyEvidence } from '../src/input/evidence.js';
 import { buildSnapshot } from '../src/input/normalize.js';
-import { explain } from '../src/diagnose/explain.js';
+import { explainRun } from '../src/diagnose/explain.js';
+import { annotateWithEvidence } from '../src/diagnose/evidence.js';
 import { loadScenarios } from './support/scenarios.js';
 import { fakeKubeconfig } from './support/fake-kubeconfig.js';
 import { tmpdir } from 'node:os';
@@ -229,13 +230,12 @@ describe('evidence of any size', () => {
     ).split('\n')[0];
     const evidence = emptyEvidence();
     expect(addLogText(evidence, `${line}\n`.repeat(130_000), { origin: 'big.log' })).toBe(130_000);
-    const report = explain(buildSnapshot(s.objects), {
+    const run = explainRun(buildSnapshot(s.objects), {
       source: s.args[0],
       destination: s.args[1],
       namespace: 'default',
-      evidence,
-      now: '2026-11-30T21:00:00Z',
     });
+    const report = annotateWithEvidence(run, evidence, '2026-11-30T21:00:00Z');
     expect(report.verdict.outcome).toBe('denied');
     expect(report.findings.find((f) => f.code === 'AD905')?.detail).toMatch(/130,?000/);
   });

@@ -13,7 +13,8 @@ import { dump } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { parseManifestText } from '../src/input/files.js';
 import { buildSnapshot } from '../src/input/normalize.js';
-import { explain } from '../src/diagnose/explain.js';
+import { explain, explainRun } from '../src/diagnose/explain.js';
+import { annotateWithEvidence } from '../src/diagnose/evidence.js';
 import { probes } from '../src/diagnose/probes.js';
 import { UserFacingError } from '../src/errors.js';
 import { addLogText, emptyEvidence } from '../src/input/evidence.js';
@@ -217,14 +218,13 @@ describe(`fuzz: ${EVIDENCE_INPUTS} mutated logs and config dumps (seed ${SEED})`
           }
         }
         const snapshot = buildSnapshot(s.objects);
-        const report = explain(snapshot, {
+        const run = explainRun(snapshot, {
           source: s.args[0],
           destination: s.args[1],
           namespace: s.flags.namespace ?? 'default',
           port: s.flags.port,
-          evidence,
-          now: '2026-11-30T21:00:00Z',
         });
+        const report = annotateWithEvidence(run, evidence, '2026-11-30T21:00:00Z');
         JSON.parse(JSON.stringify(report));
         reports++;
       } catch (err) {

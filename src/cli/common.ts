@@ -5,7 +5,7 @@ import { readManifestFiles } from '../input/files.js';
 import { readText } from '../input/read-text.js';
 import { buildSnapshot } from '../input/normalize.js';
 import { DeadlineError, type ApiClient } from '../input/api.js';
-import { hasEvidence, mergeEvidence, readEvidenceFiles, type RuntimeEvidence } from '../input/evidence.js';
+import { hasEvidence, mergeEvidence, readEvidenceFiles } from '../input/evidence.js';
 import type { EvidencePod } from '../input/live-evidence.js';
 import type { ClusterRead, ReadPlan } from '../input/cluster.js';
 import type { Snapshot } from '../snapshot/types.js';
@@ -23,6 +23,7 @@ import { outputWidth } from '../render/layout.js';
 import { visibleOnOneLine, withVisibleControls } from '../text/controls.js';
 import type { TextOptions } from '../render/text.js';
 import type { Finding, Symptom, Verdict } from '../diagnose/report.js';
+import type { RuntimeEvidence } from '../snapshot/evidence.js';
 
 export const SYMPTOMS = ['reset', 'refused', 'timeout', '503', '403', 'probe'] as const;
 const SYMPTOM_MAP: Record<(typeof SYMPTOMS)[number], Symptom> = {

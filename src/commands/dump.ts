@@ -3,6 +3,7 @@ import { renderDump } from '../input/dump.js';
 import { commonFlags, fail, parseTimeout, readCluster } from '../cli/common.js';
 import { buildSnapshot } from '../input/normalize.js';
 import { evidencePods } from '../diagnose/evidence.js';
+import { explainRun } from '../diagnose/explain.js';
 import type { SourcedObject } from '../input/files.js';
 import { EXIT_OK } from '../errors.js';
 import { visibleOnOneLine } from '../text/controls.js';
@@ -59,12 +60,15 @@ export default class Dump extends Command {
       const objects: SourcedObject[] = [...read.objects];
       if (flags['with-logs']) {
         const snapshot = buildSnapshot(read.objects, 'cluster', { gaps: read.gaps, notes: read.notes });
-        const { pods, gaps } = evidencePods(snapshot, {
-          source: args.source,
-          destination: args.destination,
-          namespace,
-          port: flags.port,
-        });
+        // The proxies on the asked connection, as explain resolves it (no proofs: only its ends and waypoint).
+        let wanted: ReturnType<typeof evidencePods> = { pods: [], gaps: [] };
+        try {
+          const query = { source: args.source, destination: args.destination, namespace, port: flags.port };
+          wanted = evidencePods(explainRun(snapshot, query, { prove: false }).resolved);
+        } catch {
+          // The question itself cannot be resolved: the dump carries the configuration only.
+        }
+        const { pods, gaps } = wanted;
         const { readEvidenceObjects } = await import('../input/live-evidence.js');
         const sinceMs = parseTimeout(flags.since, '--since');
         const carried = await readEvidenceObjects(api, pods, gaps, {

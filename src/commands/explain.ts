@@ -12,8 +12,8 @@ import {
   observedSymptom,
   textOptions,
 } from '../cli/common.js';
-import { explain, type ExplainQuery } from '../diagnose/explain.js';
-import { evidencePods } from '../diagnose/evidence.js';
+import { explainRun, type ExplainQuery } from '../diagnose/explain.js';
+import { evidencePods, annotateWithEvidence } from '../diagnose/evidence.js';
 import { renderExplainText } from '../render/text.js';
 
 export default class Explain extends Command {
@@ -70,9 +70,10 @@ export default class Explain extends Command {
         symptom: observedSymptom(flags.symptom),
       };
       // The question is answered (or refused with its one-line reason) before any evidence is read.
-      let report = explain(snapshot, query);
-      const evidence = await gatherEvidence(flags, snapshot, api, () => evidencePods(snapshot, query));
-      if (evidence) report = explain(snapshot, { ...query, evidence });
+      const run = explainRun(snapshot, query);
+      // The evidence stage annotates that run: it reads the proxies explain found on the path.
+      const evidence = await gatherEvidence(flags, snapshot, api, () => evidencePods(run.resolved));
+      const report = evidence ? annotateWithEvidence(run, evidence) : run.report;
       if (flags.fix !== undefined) {
         process.stdout.write(fixManifests(report.findings, flags.fix));
         return;

@@ -1,21 +1,20 @@
-// Issue 16: the runtime evidence beside the prediction: what could not be read (AD909), what the
-// dataplane logged (AD905/AD906) and ztunnel's own view (AD907/AD908). Never changes the verdict.
-import type { RuntimeEvidence } from '../input/evidence.js';
+// The evidence stage, after explain (issue 16): the runtime evidence beside the prediction: what could not
+// be read (AD909), what the dataplane logged (AD905/AD906) and ztunnel's own view (AD907/AD908). It
+// annotates an explain run with what that run resolved; it never resolves again and never changes the verdict.
 import { finding, type Finding } from '../findings/finding.js';
 import { ztunnelVersion } from '../mesh/versions.js';
-import type { PodFact, Snapshot } from '../snapshot/types.js';
-import { createContext, type EvalContext } from './context.js';
-import type { ExplainQuery } from './explain.js';
-import { resolveSource } from './resolve.js';
-import { resolveDestination } from './resolve-destination.js';
-import { bindWaypoint } from './route.js';
+import type { PodFact } from '../snapshot/types.js';
+import type { EvalContext } from './context.js';
+import type { ExplainRun, Resolved } from './explain.js';
+import { mergeFindings } from './verdict.js';
 import { dumpEvidence } from './dump-evidence.js';
 import { logEvidence } from './log-evidence.js';
-import type { Verdict } from './report.js';
+import type { ExplainReport, Verdict } from './report.js';
 import type { ResolvedDestination } from './resolve.js';
 import type { WaypointRoute } from './route.js';
 import { summarizePod } from './summary.js';
 import { appendAll } from '../arrays.js';
+import type { RuntimeEvidence } from '../snapshot/evidence.js';
 
 export interface EvidenceContext {
   ctx: EvalContext;
@@ -81,22 +80,12 @@ const MAX_EVIDENCE_PODS = 8;
  * The proxies whose records matter for a connection: the ztunnel on each end's node (sources first)
  * and the waypoint pods on the path. Pods without a ztunnel on their node are a gap.
  */
-export function evidencePods(
-  snapshot: Snapshot,
-  query: ExplainQuery,
-): { pods: { pod: PodFact; role: 'ztunnel' | 'waypoint' }[]; gaps: string[] } {
-  const ctx = createContext(snapshot);
-  let src: ReturnType<typeof resolveSource>;
-  let dest: ReturnType<typeof resolveDestination>;
-  try {
-    src = resolveSource(snapshot, query.source, query.namespace);
-    dest = resolveDestination(snapshot, query.destination, query.namespace, query.port);
-  } catch {
-    // The question itself cannot be resolved: explain says why (an error, or unknown from RBAC gaps).
-    return { pods: [], gaps: [] };
-  }
-  const binding = src.kind === 'pods' ? bindWaypoint(ctx, src.pods, dest) : { findings: [] };
-  const ends = [...src.pods, ...dest.targets.map((t) => t.pod)];
+export function evidencePods(resolved: Resolved): {
+  pods: { pod: PodFact; role: 'ztunnel' | 'waypoint' }[];
+  gaps: string[];
+} {
+  const snapshot = resolved.ctx.snapshot;
+  const ends = [...resolved.sources, ...resolved.dest.targets.map((t) => t.pod)];
   const nodes = [...new Set(ends.map((p) => p.nodeName).filter((n): n is string => !!n))];
   const out: { pod: PodFact; role: 'ztunnel' | 'waypoint' }[] = [];
   const gaps: string[] = [];
@@ -105,6 +94,33 @@ export function evidencePods(
     if (z) out.push({ pod: z, role: 'ztunnel' });
     else if (snapshot.ztunnelsKnown) gaps.push(`the logs of the ztunnel on node ${node}: no ztunnel pod runs there`);
   }
-  for (const pod of binding.route?.pods ?? []) out.push({ pod, role: 'waypoint' });
+  for (const pod of resolved.waypoint?.pods ?? []) out.push({ pod, role: 'waypoint' });
   return { pods: out.slice(0, MAX_EVIDENCE_PODS), gaps };
+}
+
+/**
+ * The report of an explain run with the runtime evidence beside its prediction. A disagreement
+ * between the configuration and the dataplane is said first (issue 16).
+ */
+export function annotateWithEvidence(
+  run: ExplainRun,
+  evidence: RuntimeEvidence,
+  now = new Date().toISOString(),
+): ExplainReport {
+  const { report, resolved } = run;
+  const verdict = { ...report.verdict };
+  const found = evidenceFindings(evidence, {
+    ctx: resolved.ctx,
+    sources: resolved.sources,
+    dest: resolved.dest,
+    waypoint: resolved.waypoint,
+    verdict: report.verdict,
+    decisiveObjects: resolved.decisiveObjects,
+    now,
+  });
+  const against = found.filter((f) => f.code === 'AD906' || f.code === 'AD908').map((f) => f.code);
+  if (against.length)
+    verdict.summary =
+      `The dataplane's own evidence disagrees with this prediction (${against.join(', ')}). ` + verdict.summary;
+  return { ...report, verdict, findings: mergeFindings([...report.findings, ...found]) };
 }

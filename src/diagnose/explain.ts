@@ -1,5 +1,6 @@
 // The explain pipeline: resolve the two ends → bind the waypoint → route each pod pair → walk its
-// hops → one verdict → the report. Pure: plain data in, a report out.
+// hops → one verdict → the report, with what it resolved for the evidence stage (evidence.ts), which
+// annotates the run after it. Pure: plain data in, a report out.
 import type { Snapshot } from '../snapshot/types.js';
 import { refText } from '../snapshot/ref.js';
 import { requestFacts } from '../mesh/http.js';
@@ -18,10 +19,12 @@ import { checkAssumedSettings } from './assumed-settings.js';
 import { attachProofs, type Asked } from './proof.js';
 import { checkMissingNamespaces } from './missing-namespaces.js';
 import type { ExplainReport, PairResult, Symptom } from './report.js';
-import type { RuntimeEvidence } from '../input/evidence.js';
-import { evidenceFindings } from './evidence.js';
 import { istioVersionOf } from '../mesh/versions.js';
 import { appendAll } from '../arrays.js';
+import type { PodFact } from '../snapshot/types.js';
+import type { EvalContext } from './context.js';
+import type { ResolvedDestination } from './resolve.js';
+import type { WaypointRoute } from './route.js';
 
 export interface ExplainQuery {
   source: string;
@@ -32,10 +35,22 @@ export interface ExplainQuery {
   path?: string;
   headers?: string[];
   symptom?: Symptom;
-  /** What the dataplane recorded (logs, ztunnel's config dump), shown beside the prediction. */
-  evidence?: RuntimeEvidence;
-  /** When the evidence is judged (certificate expiry); ISO time, default now. */
-  now?: string;
+}
+
+/** What explain resolved, for the stages after it (evidence), which never resolve it again. */
+export interface Resolved {
+  ctx: EvalContext;
+  sources: PodFact[];
+  dest: ResolvedDestination;
+  waypoint?: WaypointRoute;
+  /** The objects of the finding that decides a failure (none when nothing fails). */
+  decisiveObjects: string[];
+}
+
+/** One explain: the report and what it resolved. */
+export interface ExplainRun {
+  report: ExplainReport;
+  resolved: Resolved;
 }
 
 /** Bounds the pairs for very large workloads; pods of one workload share labels and policy. */
@@ -47,6 +62,10 @@ export interface ExplainOptions {
 }
 
 export function explain(snapshot: Snapshot, query: ExplainQuery, options: ExplainOptions = {}): ExplainReport {
+  return explainRun(snapshot, query, options).report;
+}
+
+export function explainRun(snapshot: Snapshot, query: ExplainQuery, options: ExplainOptions = {}): ExplainRun {
   const ctx = createContext(snapshot);
   const src = resolveOrExplainGaps(snapshot, () => resolveSource(snapshot, query.source, query.namespace));
   const dest = resolveOrExplainGaps(snapshot, () =>
@@ -112,26 +131,7 @@ export function explain(snapshot: Snapshot, query: ExplainQuery, options: Explai
     const f = symptomFinding(query.symptom, verdict, path);
     if (f) findings.push(f);
   }
-  if (query.evidence) {
-    const decisive = findings[0]?.severity === 'error' ? findings[0] : undefined;
-    appendAll(
-      findings,
-      evidenceFindings(query.evidence, {
-        ctx,
-        sources: src.pods,
-        dest,
-        waypoint: binding.route,
-        verdict,
-        decisiveObjects: decisive?.objects ?? [],
-        now: query.now ?? new Date().toISOString(),
-      }),
-    );
-    // Issue 16: a disagreement between the configuration and the dataplane is said first.
-    const against = findings.filter((f) => f.code === 'AD906' || f.code === 'AD908').map((f) => f.code);
-    if (against.length)
-      verdict.summary =
-        `The dataplane's own evidence disagrees with this prediction (${against.join(', ')}). ` + verdict.summary;
-  }
+  const decisive = findings[0]?.severity === 'error' ? findings[0] : undefined;
   const merged = mergeFindings(findings);
   if (options.prove !== false) {
     attachProofs(merged, {
@@ -149,7 +149,7 @@ export function explain(snapshot: Snapshot, query: ExplainQuery, options: Explai
       },
     });
   }
-  return {
+  const report: ExplainReport = {
     source: {
       input: src.input,
       kind: src.kind === 'kubelet' ? 'kubelet' : (src.object?.kind.toLowerCase() ?? 'pod'),
@@ -173,11 +173,13 @@ export function explain(snapshot: Snapshot, query: ExplainQuery, options: Explai
     findings: merged,
     istio: istioVersionOf(snapshot),
   };
+  const resolved = { ctx, sources: src.pods, dest, waypoint: binding.route, decisiveObjects: decisive?.objects ?? [] };
+  return { report, resolved };
 }
 
 function askAgain(changed: Snapshot, query: ExplainQuery): Asked {
   try {
-    const r = explain(changed, { ...query, symptom: undefined, evidence: undefined }, { prove: false });
+    const r = explain(changed, { ...query, symptom: undefined }, { prove: false });
     const first = r.findings[0];
     return { outcome: r.verdict.outcome, decisive: first?.severity === 'error' ? first : undefined };
   } catch {

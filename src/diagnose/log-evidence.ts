@@ -3,9 +3,6 @@
 // the asked port count; they are grouped by signature (§2.5) with counts and the newest time, and
 // the prediction is checked against them: agreement confirms the culprit, disagreement is said first
 // with what can explain it.
-import type { ZtunnelLogRecord } from '../input/ztunnel-logs.js';
-import type { EnvoyAccessRecord } from '../input/envoy-access-log.js';
-import type { RuntimeEvidence } from '../input/evidence.js';
 import { signatureOf, type LogVerdict } from '../mesh/ztunnel-log-signatures.js';
 import { envoySignatureOf } from '../mesh/envoy-log-signatures.js';
 import { olderThan } from '../mesh/versions.js';
@@ -13,6 +10,8 @@ import { finding, type Finding } from '../findings/finding.js';
 import type { PodFact } from '../snapshot/types.js';
 import type { ResolvedDestination } from './resolve.js';
 import type { Verdict } from './report.js';
+import type { ZtunnelLogRecord, EnvoyAccessRecord, RuntimeEvidence } from '../snapshot/evidence.js';
+import { ztunnelLogs } from '../mesh/ztunnel-log-signatures.js';
 
 type Layer = 'ztunnel' | 'proxy';
 
@@ -44,7 +43,12 @@ function split(addr: string | undefined): { ip?: string; port?: number } {
   return m ? { ip: m[1], port: Number(m[2]) } : {};
 }
 
-const DETAIL_IN_DENY = /explicitly denied by: (\S+)/;
+/** The policy a DENY rejection names: the word after the signature's text. */
+function deniedBy(error: string): string | undefined {
+  const marker = ztunnelLogs('explicit-deny');
+  const at = error.indexOf(marker);
+  return at < 0 ? undefined : error.slice(at + marker.length).match(/^ (\S+)/)?.[1];
+}
 
 function ztunnelEvent(r: ZtunnelLogRecord, ztunnelVersion: string | undefined): LogEvent | undefined {
   const src = split(r.fields['src.addr']);
@@ -59,7 +63,7 @@ function ztunnelEvent(r: ZtunnelLogRecord, ztunnelVersion: string | undefined): 
     // §2.5: ztunnel 1.22-1.23 print no detail, so a DENY and an unmatched ALLOW read alike.
     if (s?.id === 'policy-rejection' && olderThan(ztunnelVersion, '1.24'))
       cause = `a DENY matched or no ALLOW did: ztunnel ${ztunnelVersion} prints no detail`;
-    const policy = error.match(DETAIL_IN_DENY)?.[1];
+    const policy = deniedBy(error);
     // §2.5: STRICT mTLS (or a port-level mode) shows as a DENY istiod converted from PeerAuthentication.
     if (policy && /\/(istio_converted_static_strict|converted_peer_authentication_)/.test(policy))
       cause = 'STRICT mTLS rejected a plaintext connection (the DENY istiod converts PeerAuthentication into)';

@@ -49,7 +49,7 @@ export const SYMPTOM_WORDS: Record<Symptom, string> = {
   reset: 'connection reset by peer (curl exit 56)',
   refused: 'connection refused (curl exit 7)',
   timeout: 'connect times out (curl exit 28 with -m)',
-  'http-403': 'HTTP 403 "RBAC: access denied"',
+  'http-403': `HTTP 403 "${ENVOY_REPLIES.rbacDenied}"`,
   'http-503': 'HTTP 503 "upstream connect error"',
   'probe-failure': 'probes time out; the pod restarts or never gets Ready',
   unknown: 'cannot be predicted from what could be read',
@@ -130,6 +130,7 @@ export interface MatrixReport {
 // The areas check groups its findings by (each code's entry names its own), in their text order.
 export { CHECK_GROUPS, type CheckGroup } from '../findings/catalogue.js';
 import type { CheckGroup } from '../findings/catalogue.js';
+import { ENVOY_REPLIES } from '../mesh/envoy-log-signatures.js';
 
 export interface CheckReportFinding {
   code: Finding['code'];

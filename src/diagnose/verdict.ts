@@ -2,6 +2,7 @@
 import { finding, orderFindings, type Finding } from '../findings/finding.js';
 import { decidingPolicy } from '../findings/catalogue.js';
 import { SYMPTOM_WORDS, type Hop, type Outcome, type PairResult, type Symptom, type Verdict } from './report.js';
+import { ztunnelLogs } from '../mesh/ztunnel-log-signatures.js';
 
 /** Merges findings across pairs: same code and objects once, with a count of repeats. */
 export function mergeFindings(all: Finding[]): Finding[] {
@@ -115,11 +116,11 @@ const OTHER_CAUSES: Record<Symptom, string[]> = {
     'a DNS problem: the client never resolved the name',
   ],
   reset: [
-    'the app does not listen on the target port (ztunnel: "connection failed: Connection refused")',
+    `the app does not listen on the target port (ztunnel: "${ztunnelLogs('app-refused')}")`,
     'lost dataplane state after a node reboot: the pod is still annotated enabled but its rules are gone ' +
       '(delete the pod)',
-    'an AuthorizationPolicy changed after the input was captured ("connection closed due to policy change")',
-    'ztunnel certificate or CA trouble (ztunnel logs "identity error" or "tls error")',
+    `an AuthorizationPolicy changed after the input was captured ("${ztunnelLogs('policy-change')}")`,
+    `ztunnel certificate or CA trouble (ztunnel logs "${ztunnelLogs('identity')}" or "${ztunnelLogs('tls')}")`,
   ],
   refused: [
     'the app refuses on a non-mesh destination',

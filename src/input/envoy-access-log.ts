@@ -5,24 +5,8 @@
 //   UPSTREAM_LOCAL DOWNSTREAM_LOCAL DOWNSTREAM_REMOTE SNI ROUTE
 // Empty values are written as `-`.
 
-export interface EnvoyAccessRecord {
-  time?: string;
-  method?: string;
-  path?: string;
-  responseCode: number;
-  responseFlags: string;
-  responseCodeDetails: string;
-  terminationDetails: string;
-  transportFailure: string;
-  upstreamHost: string;
-  upstreamCluster: string;
-  downstreamLocal: string;
-  downstreamRemote: string;
-  /** Where the line came from: `file:line`. */
-  at: string;
-}
-
 const TOKEN = /"((?:[^"\\]|\\.)*)"|\[([^\]]*)\]|(\S+)/g;
+import type { EnvoyAccessRecord } from '../snapshot/evidence.js';
 
 const dash = (v: string | undefined) => (v === undefined || v === '-' ? '' : v);
 

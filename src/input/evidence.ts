@@ -4,31 +4,11 @@
 // this one type, which the diagnosis reads.
 import { readText } from './read-text.js';
 import { InputError } from '../errors.js';
-import { parseZtunnelLine, stripLogPrefix, type ZtunnelLogRecord } from './ztunnel-logs.js';
-import { parseEnvoyAccessLine, type EnvoyAccessRecord } from './envoy-access-log.js';
-import { parseZtunnelConfigDump, type ZtunnelView } from './ztunnel-config-dump.js';
+import { parseZtunnelLine, stripLogPrefix } from './ztunnel-logs.js';
+import { parseEnvoyAccessLine } from './envoy-access-log.js';
+import { parseZtunnelConfigDump } from './ztunnel-config-dump.js';
 import { appendAll } from '../arrays.js';
-
-export interface EvidenceSource {
-  /** `file` or `namespace/pod` for a live read. */
-  origin: string;
-  /** The pod the lines or the dump came from, when known (live, or a dump with `--with-logs`). */
-  pod?: string;
-  node?: string;
-  /** The image of the proxy that wrote them: the version the interpretation assumes. */
-  image?: string;
-  lines: number;
-}
-
-export interface RuntimeEvidence {
-  ztunnelLogs: ZtunnelLogRecord[];
-  proxyLogs: EnvoyAccessRecord[];
-  configDumps: ZtunnelView[];
-  /** What was read, for the report. */
-  sources: EvidenceSource[];
-  /** What could not be read, and why (a missing permission, a pod without logs): never a failure. */
-  gaps: string[];
-}
+import type { ZtunnelLogRecord, EnvoyAccessRecord, EvidenceSource, RuntimeEvidence } from '../snapshot/evidence.js';
 
 export function emptyEvidence(): RuntimeEvidence {
   return { ztunnelLogs: [], proxyLogs: [], configDumps: [], sources: [], gaps: [] };

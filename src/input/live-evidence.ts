@@ -5,9 +5,10 @@
 import { PassThrough, Writable } from 'node:stream';
 import type { PodFact } from '../snapshot/types.js';
 import { ApiError, mebibytes, type ApiClient } from './api.js';
-import { addLogText, emptyEvidence, evidenceObject, type EvidenceObject, type RuntimeEvidence } from './evidence.js';
+import { addLogText, emptyEvidence, evidenceObject, type EvidenceObject } from './evidence.js';
 import { parseZtunnelConfigDump } from './ztunnel-config-dump.js';
 import { appendAll } from '../arrays.js';
+import type { RuntimeEvidence } from '../snapshot/evidence.js';
 
 export interface LiveEvidenceOptions {
   /** Only lines newer than this (kubectl logs --since). */

@@ -3,40 +3,7 @@
 // `Workload`, src/rbac.rs `Authorization`; docs/ztunnel-logs.md): only what the evidence uses is kept.
 import { InputError } from '../errors.js';
 import { configDumpProblem } from './shapes.js';
-
-export interface ZtunnelWorkload {
-  workloadIps: string[];
-  name: string;
-  namespace: string;
-  node?: string;
-  /** `HBONE` (captured) or `TCP` (not captured); ztunnel omits nothing here, TCP is its default. */
-  protocol: string;
-  /** `<namespace>/<hostname>` or `<network>/<ip>`. */
-  waypoint?: { destination: string };
-  /** Selector policies istiod attached to the workload, `<namespace>/<name>`. */
-  authorizationPolicies: string[];
-}
-
-export interface ZtunnelPolicy {
-  name: string;
-  namespace: string;
-  /** `Global`, `Namespace` or `WorkloadSelector`. */
-  scope: string;
-  action: string;
-}
-
-export interface ZtunnelView {
-  workloads: ZtunnelWorkload[];
-  services: { hostname: string; vips: string[]; waypoint?: { destination: string } }[];
-  policies: ZtunnelPolicy[];
-  certificates: { identity: string; state: string; certChain: { expirationTime?: string }[] }[];
-  /** ztunnel's Istio version (`version.istioVersion`), when it reports one. */
-  version?: string;
-  /** The node this ztunnel serves: `config.localNode`, or the pod it was read from. */
-  node?: string;
-  /** The file or pod it came from. */
-  origin: string;
-}
+import type { ZtunnelView } from '../snapshot/evidence.js';
 
 /** A config dump's text as ztunnel's view; anything else is an input error naming the origin. */
 export function parseZtunnelConfigDump(text: string, origin: string, node?: string): ZtunnelView {

@@ -3,17 +3,8 @@
 //   JSON: {"level":…,"time":…,"scope":…,"message":…,<field>:…}
 // Lines as `kubectl logs --timestamps` or a CRI log file carry them are accepted too.
 
-export interface ZtunnelLogRecord {
-  time?: string;
-  level: string;
-  target: string;
-  message: string;
-  fields: Record<string, string>;
-  /** Where the line came from, for the evidence: `file:line`. */
-  at: string;
-}
-
 const TIMESTAMP = /^\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:?\d\d)$/;
+import type { ZtunnelLogRecord } from '../snapshot/evidence.js';
 const CRI_PREFIX = /^\S+ (?:stdout|stderr) [FP] /;
 const FIELD = /([\w.]+)=("(?:[^"\\]|\\.)*"|\S+)/g;
 

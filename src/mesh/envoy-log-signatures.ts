@@ -1,8 +1,8 @@
 // What an Envoy access record of a waypoint, gateway or sidecar says about a connection: the response
 // flags and details Envoy writes (Envoy's access log docs, "Response flags"; the RBAC filter's
 // `rbac_access_denied_matched_policy[…]` detail, with Istio's policy names `ns[<ns>]-policy[<name>]-rule[<n>]`).
-import type { EnvoyAccessRecord } from '../input/envoy-access-log.js';
 import type { LogVerdict } from './ztunnel-log-signatures.js';
+import type { EnvoyAccessRecord } from '../snapshot/evidence.js';
 
 export interface EnvoySignature {
   id: string;
@@ -12,6 +12,12 @@ export interface EnvoySignature {
   /** The policy Envoy names, `ns/name`, for an RBAC denial by a DENY (or a named ALLOW) rule. */
   policy?: string;
 }
+
+/**
+ * The bodies of Envoy's own replies that the tool's prose quotes: this table is the only place they are
+ * written (the RBAC filter's denial, the router's reply when no endpoint is usable).
+ */
+export const ENVOY_REPLIES = { rbacDenied: 'RBAC: access denied', noHealthyUpstream: 'no healthy upstream' } as const;
 
 const RBAC = /rbac_access_denied_matched_policy\[(.*)\]$/;
 const ISTIO_POLICY = /^ns\[([^\]]+)\]-policy\[([^\]]+)\]-rule\[\d+\]$/;

@@ -8,20 +8,24 @@ export interface LogSignature {
   id: string;
   /** The error text (or its start) ztunnel writes. */
   text: string;
+  /** The part of the text the tool's prose quotes (what users search their logs for); default the text. */
+  quoted?: string;
   verdict: LogVerdict;
   cause: string;
 }
 
-export const LOG_SIGNATURES: LogSignature[] = [
+export const LOG_SIGNATURES = [
   {
     id: 'explicit-deny',
     text: 'connection closed due to policy rejection: explicitly denied by:',
+    quoted: 'explicitly denied by:',
     verdict: 'policy-denied',
     cause: 'a DENY policy matched at the destination ztunnel (STRICT appears as istio_converted_static_strict)',
   },
   {
     id: 'allow-none-matched',
     text: 'connection closed due to policy rejection: allow policies exist, but none allowed',
+    quoted: 'allow policies exist, but none allowed',
     verdict: 'policy-denied',
     cause: 'ALLOW policies apply at the destination ztunnel and none matched',
   },
@@ -82,6 +86,7 @@ export const LOG_SIGNATURES: LogSignature[] = [
   {
     id: 'app-refused',
     text: 'connection failed: Connection refused (os error 111)',
+    quoted: 'connection failed: Connection refused',
     verdict: 'refused',
     cause: 'nothing listens on the target port in the destination pod',
   },
@@ -127,9 +132,20 @@ export const LOG_SIGNATURES: LogSignature[] = [
     verdict: 'dataplane',
     cause: 'the client dialled a ztunnel port directly',
   },
-];
+] as const satisfies readonly LogSignature[];
+
+export type LogSignatureId = (typeof LOG_SIGNATURES)[number]['id'];
 
 /** The signature of an error string; `undefined` for an error no signature knows. */
 export function signatureOf(error: string): LogSignature | undefined {
-  return LOG_SIGNATURES.find((s) => error.includes(s.text));
+  return (LOG_SIGNATURES as readonly LogSignature[]).find((s) => error.includes(s.text));
+}
+
+/**
+ * What ztunnel logs, as the tool's prose quotes it: this table is the only place a ztunnel text is
+ * written, so prose names the signature by id.
+ */
+export function ztunnelLogs(id: LogSignatureId): string {
+  const s: LogSignature = LOG_SIGNATURES.find((x) => x.id === id)!;
+  return s.quoted ?? s.text;
 }

@@ -1,6 +1,6 @@
 // The typed, normalized facts every later stage reads. Files and the live cluster both
 // produce a Snapshot; nothing downstream knows where the facts came from.
-import type { RuntimeEvidence } from '../input/evidence.js';
+import type { RuntimeEvidence } from './evidence.js';
 
 export type Labels = Record<string, string>;
 

@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { explain } from '../../src/diagnose/explain.js';
-import { evidencePods } from '../../src/diagnose/evidence.js';
+import { explainRun } from '../../src/diagnose/explain.js';
+import { evidencePods, annotateWithEvidence } from '../../src/diagnose/evidence.js';
 import { readEvidenceObjects, readLiveEvidence } from '../../src/input/live-evidence.js';
 import { renderDump } from '../../src/input/dump.js';
 import { parseManifestText } from '../../src/input/files.js';
@@ -67,19 +67,25 @@ async function serveEvidence(kwok: Kwok, s: Scenario): Promise<void> {
 async function explainLive(s: Scenario, context: string, ztunnelAdmin: boolean) {
   const { snapshot, api } = await liveRead(kubeconfig, s, context);
   const query = { source: s.args[0], destination: s.args[1], namespace: s.flags.namespace ?? 'default' };
-  const wanted = evidencePods(snapshot, query);
-  const evidence = await readLiveEvidence(api, wanted.pods, { sinceSeconds: 600, lineCap: 2000, ztunnelAdmin });
-  evidence.gaps.unshift(...wanted.gaps);
-  const run = () =>
-    explain(snapshot, {
+  const ask = () =>
+    explainRun(snapshot, {
       ...query,
       port: s.flags.port,
       method: s.flags.method,
       path: s.flags.path,
       headers: s.flags.header,
-      evidence,
-      now: EVIDENCE_NOW,
     });
+  // Which pods to read comes from the run (as the command does); a question that cannot be answered
+  // reads nothing and is compared by its error.
+  let wanted: ReturnType<typeof evidencePods> = { pods: [], gaps: [] };
+  try {
+    wanted = evidencePods(ask().resolved);
+  } catch {
+    // explain refuses the question: outcomeOf reports the refusal
+  }
+  const evidence = await readLiveEvidence(api, wanted.pods, { sinceSeconds: 600, lineCap: 2000, ztunnelAdmin });
+  evidence.gaps.unshift(...wanted.gaps);
+  const run = () => annotateWithEvidence(ask(), evidence, EVIDENCE_NOW);
   return { report: run(), outcome: outcomeOf(run), evidence };
 }
 
@@ -109,7 +115,7 @@ describe.skipIf(!!skip)(`live runtime evidence through kwok${skip ? ` (skipped: 
     await writer.createOrReplace(documentedClusterRole());
     const { snapshot, api, read } = await liveRead(kubeconfig, s, 'reader');
     const query = { source: s.args[0], destination: s.args[1], namespace: 'default' };
-    const wanted = evidencePods(snapshot, query);
+    const wanted = evidencePods(explainRun(snapshot, query).resolved);
     const options = { sinceSeconds: 600, lineCap: 2000, ztunnelAdmin: false };
     const carried = await readEvidenceObjects(api, wanted.pods, wanted.gaps, options);
     const dumped = parseManifestText(
@@ -120,7 +126,9 @@ describe.skipIf(!!skip)(`live runtime evidence through kwok${skip ? ` (skipped: 
     expect(fromDump.evidence.ztunnelLogs.length).toBeGreaterThan(0);
     const live = await readLiveEvidence(api, wanted.pods, options);
     const codes = (evidence: typeof live) =>
-      explain(snapshot, { ...query, evidence, now: EVIDENCE_NOW }).findings.map((f) => `${f.code} ${f.detail}`);
+      annotateWithEvidence(explainRun(snapshot, query), evidence, EVIDENCE_NOW).findings.map(
+        (f) => `${f.code} ${f.detail}`,
+      );
     // The same records, named by where they came from (the pod, or the pod in the dump).
     const strip = (xs: string[]) => xs.map((x) => x.replace(/e\.g\. [^)]*\)/g, 'e.g. …)'));
     expect(strip(codes(fromDump.evidence))).toEqual(strip(codes(live)));

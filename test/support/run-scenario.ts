@@ -1,6 +1,7 @@
 // Runs one scenario's command on a snapshot, and reduces a report to what must agree between
 // offline and live runs: the verdict and the findings (code and objects), or the error.
-import { explain } from '../../src/diagnose/explain.js';
+import { explainRun } from '../../src/diagnose/explain.js';
+import { annotateWithEvidence } from '../../src/diagnose/evidence.js';
 import { probes } from '../../src/diagnose/probes.js';
 import { UserFacingError } from '../../src/errors.js';
 import { hasEvidence, mergeEvidence, readEvidenceFiles } from '../../src/input/evidence.js';
@@ -40,7 +41,7 @@ export function runScenarioOn(s: Scenario, snapshot: Snapshot) {
   const symptom = s.flags.symptom as Symptom | undefined;
   if (s.command === 'check') return checkAsReport(s, snapshot);
   if (s.command === 'probes') return probes(snapshot, s.args[0], ns, symptom);
-  return explain(snapshot, {
+  const run = explainRun(snapshot, {
     source: s.args[0],
     destination: s.args[1],
     namespace: ns,
@@ -49,13 +50,10 @@ export function runScenarioOn(s: Scenario, snapshot: Snapshot) {
     path: s.flags.path,
     headers: s.flags.header,
     symptom,
-    ...(s.flags.logs || s.flags.configDump || hasEvidence(snapshot.evidence)
-      ? {
-          evidence: mergeEvidence(snapshot.evidence, readEvidenceFiles(s.flags.logs, s.flags.configDump)),
-          now: EVIDENCE_NOW,
-        }
-      : {}),
   });
+  if (!s.flags.logs && !s.flags.configDump && !hasEvidence(snapshot.evidence)) return run.report;
+  const evidence = mergeEvidence(snapshot.evidence, readEvidenceFiles(s.flags.logs, s.flags.configDump));
+  return annotateWithEvidence(run, evidence, EVIDENCE_NOW);
 }
 
 export interface Outcome {

@@ -15,6 +15,7 @@ import { allowPrincipalFix, fixTarget } from '../fixes.js';
 import { enrollmentOf, mtlsOf, podName, policiesAt, type EvalContext } from '../context.js';
 import type { PathRun } from '../path.js';
 import type { Hop } from '../report.js';
+import { ENVOY_REPLIES } from '../../mesh/envoy-log-signatures.js';
 
 export interface SidecarArrival {
   destination: PodFact;
@@ -146,7 +147,7 @@ function authorizeAtSidecar(
     const refs = denied && decisive ? [decisive] : policies.filter((p) => p.action === 'ALLOW');
     const what = http ? `${a.request.method} ${a.request.path} from ` : '';
     const answer = http
-      ? ` The ${proxyName} answers 403 "RBAC: access denied".`
+      ? ` The ${proxyName} answers 403 "${ENVOY_REPLIES.rbacDenied}".`
       : ` The ${proxyName} closes the connection: the client sees a reset.`;
     const through = a.via ? ` (the waypoint's identity: the sidecar sees ${a.via.label}, not the client)` : '';
     const asDeny = !decisive

@@ -19,6 +19,8 @@ import type { Hop } from '../report.js';
 import type { ResolvedDestination } from '../resolve.js';
 import type { WaypointRoute } from '../route.js';
 import { command } from '../../findings/command.js';
+import { ztunnelLogs } from '../../mesh/ztunnel-log-signatures.js';
+import { ENVOY_REPLIES } from '../../mesh/envoy-log-signatures.js';
 
 export const waypointLabel = (route: WaypointRoute): string => {
   const { gateway: gw, pods } = route;
@@ -36,7 +38,7 @@ export function checkWaypointReady(ctx: EvalContext, run: PathRun, hop: Hop, rou
   const detail =
     `${gatewayName(route)} has status.addresses, so the binding stays, but ` +
     `${none ? 'it has no pods at all (scaled to zero or deleted)' : 'none of its pods is Ready'}. ztunnel still ` +
-    'routes to it and fails with "unknown waypoint": clients are reset.';
+    `routes to it and fails with "${ztunnelLogs('unknown-waypoint')}": clients are reset.`;
   const fix: Remedy[] = [
     {
       title: `Scale up or repair the Deployment of waypoint ${namespace}/${name}`,
@@ -125,7 +127,7 @@ export function waypointPolicyHop(
     const names = refs.map(apName);
     const what = http ? `${request.method} ${request.path} from ` : '';
     const answer = http
-      ? ' The waypoint answers 403 "RBAC: access denied".'
+      ? ` The waypoint answers 403 "${ENVOY_REPLIES.rbacDenied}".`
       : ' The waypoint closes the TCP connection.';
     const denied = decision.reason === 'denied';
     const asDeny = decision.customAsDeny ? `CUSTOM ${names[0]} acts as DENY (${decision.customAsDeny}): its ` : '';

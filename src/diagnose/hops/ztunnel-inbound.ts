@@ -13,6 +13,7 @@ import { NOTES, runNotes } from '../notes/index.js';
 import type { PathRun } from '../path.js';
 import type { Hop, Symptom } from '../report.js';
 import { rejection } from './ztunnel-rejection.js';
+import { ztunnelLogs } from '../../mesh/ztunnel-log-signatures.js';
 
 /** The waypoint a connection came through (§4.7). */
 export interface ViaWaypoint {
@@ -93,7 +94,7 @@ export function inboundHop(ctx: EvalContext, run: PathRun, inbound: Inbound): vo
     // §2.5: ztunnel refuses to proxy to its own in-pod ports, so the connection is closed.
     const detail =
       `Port ${inbound.targetPort} is one of ztunnel's in-pod ports (15001, 15006, 15008, 15053, 15080); ztunnel ` +
-      'refuses to proxy to it ("attempted recursive call to ourselves") and the client is reset.';
+      `refuses to proxy to it ("${ztunnelLogs('recursive')}") and the client is reset.`;
     run.fail(hop, finding('AD705', detail, [podRef(dst)]), 'reset', 'dataplane');
   }
   run.add(hop);

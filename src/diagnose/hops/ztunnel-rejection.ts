@@ -19,12 +19,13 @@ import {
 import type { AppliedPolicy, Inbound } from './ztunnel-inbound.js';
 import { command, note } from '../../findings/command.js';
 import { cniAgentOnNode } from '../../mesh/istio-cni.js';
+import { ztunnelLogs } from '../../mesh/ztunnel-log-signatures.js';
 
 type Decision = ReturnType<typeof assertRbac>;
 
 const apName = (ap: { meta: { namespace: string; name: string } }) =>
   `AuthorizationPolicy ${ap.meta.namespace}/${ap.meta.name}`;
-const RESET_LOG = 'ztunnel resets the connection and logs "allow policies exist, but none allowed".';
+const RESET_LOG = `ztunnel resets the connection and logs "${ztunnelLogs('allow-none-matched')}".`;
 
 export function rejection(
   ctx: EvalContext,
@@ -62,7 +63,7 @@ export function rejection(
         `mTLS${pa ? ` (PeerAuthentication ${pa.meta.namespace}/${pa.meta.name})` : ''} and ${who} ` +
         `connects in plaintext. ztunnel accepts the TCP handshake, matches ${p.namespace}/${p.name}, and drops ` +
         `the socket: the ` +
-        `client sees a reset (curl exit 56). The destination ztunnel logs "explicitly denied by: ` +
+        `client sees a reset (curl exit 56). The destination ztunnel logs "${ztunnelLogs('explicit-deny')} ` +
         `${p.namespace}/${p.name}".`;
       return finding('AD301', detail, objects, fix);
     }
@@ -71,7 +72,7 @@ export function rejection(
     const detail =
       `DENY ${apName(ap)} rule ${(decision.groupIndex ?? 0) + 1} matches ` +
       `${who}${conn.identity ? ` (${conn.identity})` : ' (plaintext)'} ` +
-      `on port ${conn.destinationPort}. ztunnel resets the connection and logs "explicitly denied by: ` +
+      `on port ${conn.destinationPort}. ztunnel resets the connection and logs "${ztunnelLogs('explicit-deny')} ` +
       `${ap.meta.namespace}/${ap.meta.name}".`;
     const ruleIndex = ruleIndexOf(ap, decision.groupIndex ?? 0, entry.conversion!);
     return finding('AD401', detail, [refTo('AuthorizationPolicy', ap.meta)], () => [
@@ -118,7 +119,7 @@ export function rejection(
       `${objectNames.join(', ')} admit${objectNames.length > 1 ? '' : 's'} the client ${via.clientName} ` +
       `(${via.clientIdentity}), ` +
       `but traffic reaches ${podName(dst)} through ${who}, so the destination ztunnel sees the waypoint's identity ` +
-      `${conn.identity} and rejects it ("allow policies exist, but none allowed"). HTTP clients get a 503 from ` +
+      `${conn.identity} and rejects it ("${ztunnelLogs('allow-none-matched')}"). HTTP clients get a 503 from ` +
       `the waypoint.`;
     const admitting = allows.filter((a) => assertRbac([a.policy], { ...conn, identity: via.clientIdentity }).allowed);
     const waypointFix = (): Remedy[] => [
@@ -145,7 +146,7 @@ export function rejection(
         : '';
     const detail = () =>
       `${apName(emptyAllow.ap!)} is an ALLOW with no rules${scope}. It matches nothing, so every connection to ` +
-      `${podName(dst)} is denied until another ALLOW admits it; ztunnel logs "allow policies exist, but none allowed".`;
+      `${podName(dst)} is denied until another ALLOW admits it; ztunnel logs "${ztunnelLogs('allow-none-matched')}".`;
     return finding('AD408', detail, objects, fix);
   }
   if (l7Allow && allows.every((a) => a.conversion!.report.droppedRules.length > 0 || a === emptyAllow)) {

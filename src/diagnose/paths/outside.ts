@@ -13,6 +13,8 @@ import { checkWire, podEnd } from '../hops/wire.js';
 import { waypointLabel } from '../hops/waypoint.js';
 import { intoWaypoint } from './waypoint.js';
 import { networkHop } from './wires.js';
+import { ztunnelLogs } from '../../mesh/ztunnel-log-signatures.js';
+import { ENVOY_REPLIES } from '../../mesh/envoy-log-signatures.js';
 
 /** §9: client → egress waypoint (its policies) → the external host, which the waypoint dials itself. */
 export function egressWaypointPath(
@@ -112,11 +114,11 @@ export function noEndpointsPath(
       : ' (its selector matches no pod in the input)';
   const consequence =
     nodeLocal?.picker === 'waypoint'
-      ? `The waypoint has no endpoint it may use: it answers 503 "no healthy upstream"${
+      ? `The waypoint has no endpoint it may use: it answers 503 "${ENVOY_REPLIES.noHealthyUpstream}"${
           viaWaypointHttp ? '' : ' and closes TCP connections'
         }.`
       : captured
-        ? 'The source ztunnel logs "no healthy upstream" and resets the connection.'
+        ? `The source ztunnel logs "${ztunnelLogs('no-healthy-upstream')}" and resets the connection.`
         : nodeLocal
           ? 'kube-proxy drops connections to a Local Service without an endpoint on the node.'
           : 'kube-proxy rejects connections to a Service without endpoints.';
@@ -128,7 +130,7 @@ export function noEndpointsPath(
     source: src ? podName(src) : 'kubelet',
     destination: svc,
     ok: false,
-    // §5: through a waypoint, HTTP clients get 503 "no healthy upstream" (UH).
+    // §5: through a waypoint, HTTP clients get Envoy's 503 (UH).
     symptom: viaWaypointHttp ? 'http-503' : captured ? 'reset' : nodeLocal ? 'timeout' : 'refused',
     enforcedBy: 'dataplane',
     hops: [
