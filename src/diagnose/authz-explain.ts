@@ -1,6 +1,6 @@
 // Words and YAML for AuthorizationPolicy findings: why a rule did not match, and rewrites.
 import type { AuthorizationPolicyFact, AuthorizationRule } from '../snapshot/types.js';
-import { L7_OPERATION_FIELDS, type ConversionResult } from '../mesh/authorization.js';
+import { L4_WHEN_KEYS, L7_OPERATION_FIELDS, L7_SOURCE_FIELDS, type ConversionResult } from '../mesh/authorization.js';
 import type { Manifest, Remedy } from '../findings/finding.js';
 import type { WaypointDecision } from '../mesh/waypoint-authorization.js';
 import { refTo, type ObjectRef } from '../snapshot/ref.js';
@@ -81,9 +81,8 @@ export function explainRuleMismatch(ap: AuthorizationPolicyFact, conv: Conversio
   return `${[...parts, ...dropped].join('; ')}.`;
 }
 
-const L7_SOURCE = ['requestPrincipals', 'notRequestPrincipals', 'remoteIpBlocks', 'notRemoteIpBlocks'];
+const L7_SOURCE: readonly string[] = L7_SOURCE_FIELDS;
 const L7_OPERATION: readonly string[] = L7_OPERATION_FIELDS;
-const L4_WHEN = ['source.ip', 'source.namespace', 'source.principal', 'destination.ip', 'destination.port'];
 
 function stripL7(rule: AuthorizationRule): AuthorizationRule | undefined {
   const out: AuthorizationRule = {};
@@ -95,7 +94,7 @@ function stripL7(rule: AuthorizationRule): AuthorizationRule | undefined {
     .map((t) => Object.fromEntries(Object.entries(t.operation ?? {}).filter(([k]) => !L7_OPERATION.includes(k))))
     .filter((o) => Object.keys(o).length > 0)
     .map((operation) => ({ operation }));
-  const when = (rule.when ?? []).filter((w) => L4_WHEN.includes(w.key));
+  const when = (rule.when ?? []).filter((w) => L4_WHEN_KEYS.has(w.key));
   if (from.length) out.from = from;
   if (to.length) out.to = to;
   if (when.length) out.when = when;

@@ -230,7 +230,7 @@ function adminPeer(pod: PodFact): Record<string, unknown> {
 }
 
 /**
- * §8 (netpol-edge-cases §2.3): a Deny in an AdminNetworkPolicy is decided before any
+ * §8 (§8.2): a Deny in an AdminNetworkPolicy is decided before any
  * NetworkPolicy, so only an AdminNetworkPolicy of higher precedence (a lower priority number) can
  * let this one connection through.
  */

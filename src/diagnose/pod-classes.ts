@@ -11,10 +11,11 @@ import { servicesSelecting } from '../mesh/services.js';
 import { ztunnelOnNode } from '../mesh/ztunnel.js';
 import { LABEL_GATEWAY_NAME } from '../mesh/constants.js';
 import { identityOf } from '../mesh/identity.js';
-import { peerMatches, selectingPolicies } from '../mesh/network-policy.js';
+import { NETWORK_POLICY_SOURCE_KEY, peerMatches } from '../mesh/network-policy.js';
 import { matchMatches, parseIdentity, type RbacMatch } from '../mesh/ztunnel-rbac.js';
 import { conversionOf, enrollmentOf, policiesAt, type EvalContext } from './context.js';
 import { proxyOf } from '../mesh/enrollment.js';
+import { isZtunnel } from '../mesh/components.js';
 
 /** Labels that differ between replicas and that no selector of a diagnosis reads. */
 const NOISE_LABELS = new Set(['pod-template-hash', 'controller-revision-hash', 'pod-template-generation']);
@@ -134,12 +135,12 @@ export function relativeSourceClasses(
     baseId(
       JSON.stringify([
         byName(pod.meta.labels),
-        pod.meta.labels.app === 'ztunnel',
+        isZtunnel(pod),
         byName(nsLabels(pod)),
         ownState(snapshot, pod, withAddresses),
         // §1.1: what its enrolment reads beyond labels (excluded namespaces, the proxy it runs).
         enrolmentKey(ctx, pod),
-        selectingPolicies(ctx.netpols, pod, 'Egress').map((np) => `${np.meta.namespace}/${np.meta.name}`),
+        NETWORK_POLICY_SOURCE_KEY.egress(ctx.netpols, pod),
       ]),
     ),
   );
@@ -190,28 +191,26 @@ export function relativeSourceClasses(
       for (let i = 0; i < group.length; i++) codes[i] = byGroup[group[i]];
       return codes;
     };
-    // §5: the peers of the ingress NetworkPolicies that select the destination. Policies repeat
+    // §8: the peers of the ingress NetworkPolicies that select the destination. Policies repeat
     // the same peer across workloads: its answers are kept by its content.
-    for (const np of selectingPolicies(ctx.netpols, dst, 'Ingress'))
-      for (const rule of np.ingress)
-        for (const peer of rule.peers ?? []) {
-          const same = JSON.stringify([np.meta.namespace, peer]);
-          let codes = peerCodes.get(same);
-          if (!codes) {
-            const answer = (i: number) => peerCode(peerMatches(peer, np.meta.namespace, endpoints[i]));
-            if (peer.podSelector || peer.ipBlock) {
-              codes = new Int8Array(sources.length);
-              for (let i = 0; i < sources.length; i++) codes[i] = answer(i);
-            } else {
-              // A namespaceSelector alone reads only the source's namespace.
-              const byNamespace = new Int8Array(namespaceCount);
-              for (let i = 0; i < sources.length; i++) byNamespace[namespaces[i]] = answer(i);
-              codes = spread(byNamespace, namespaces);
-            }
-            peerCodes.set(same, codes);
-          }
-          fold(codes);
+    for (const { peer, namespace } of NETWORK_POLICY_SOURCE_KEY.ingressPeers(ctx.netpols, dst)) {
+      const same = JSON.stringify([namespace, peer]);
+      let codes = peerCodes.get(same);
+      if (!codes) {
+        const answer = (i: number) => peerCode(peerMatches(peer, namespace, endpoints[i]));
+        if (peer.podSelector || peer.ipBlock) {
+          codes = new Int8Array(sources.length);
+          for (let i = 0; i < sources.length; i++) codes[i] = answer(i);
+        } else {
+          // A namespaceSelector alone reads only the source's namespace.
+          const byNamespace = new Int8Array(namespaceCount);
+          for (let i = 0; i < sources.length; i++) byNamespace[namespaces[i]] = answer(i);
+          codes = spread(byNamespace, namespaces);
         }
+        peerCodes.set(same, codes);
+      }
+      fold(codes);
+    }
     // §4.2: what the AuthorizationPolicies at the destination's ztunnel read of the source's identity.
     for (const ap of policiesAt(ctx, dst))
       for (const group of conversionOf(ctx, ap).policy?.groups ?? [])

@@ -2,13 +2,13 @@
 import { compareText } from '../order.js';
 import type { PodFact, Snapshot } from '../snapshot/types.js';
 import { workloadName } from '../mesh/connectivity.js';
-import { LABEL_GATEWAY_NAME } from '../mesh/constants.js';
+import { isDataplaneProxy } from '../mesh/components.js';
 
 /** One pod stands for each workload, as in the connectivity listing. */
 export function matrixWorkloads(snapshot: Snapshot, namespaces: string[] | 'all'): { name: string; pod: PodFact }[] {
   const seen = new Map<string, PodFact>();
   for (const pod of snapshot.pods) {
-    if (pod.hostNetwork || pod.meta.labels.app === 'ztunnel' || pod.meta.labels[LABEL_GATEWAY_NAME]) continue;
+    if (pod.hostNetwork || isDataplaneProxy(pod)) continue;
     if (namespaces !== 'all' && !namespaces.includes(pod.meta.namespace)) continue;
     const name = workloadName(pod);
     if (!seen.has(name)) seen.set(name, pod);

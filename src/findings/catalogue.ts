@@ -205,7 +205,7 @@ export const FINDINGS = {
     AD411: {
       severity: 'warning',
       title: 'A policy value istiod cannot convert is dropped silently',
-      section: '§4.1 (ztunnel-authz.md §4.1)',
+      section: '§4.1, §4.9',
     },
     AD412: { severity: 'info', title: 'ipBlocks match the pod IP, which the CNI may rewrite', section: '§4.2' },
     AD413: {
@@ -254,7 +254,7 @@ export const FINDINGS = {
     AD506: {
       severity: 'info',
       title: 'ipBlock matched a pod IP: whether it applies depends on the CNI',
-      section: '§8 (netpol-edge-cases.md §3.2)',
+      section: '§8.3',
     },
   }),
   // Probes and CNI, §7

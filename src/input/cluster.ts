@@ -5,11 +5,12 @@ import { externalNameAlias } from '../mesh/services.js';
 import ipaddr from 'ipaddr.js';
 import { InputError } from '../errors.js';
 import { checkName, splitHostPort, splitRef } from '../address.js';
-import { LABEL_USE_WAYPOINT_NAMESPACE } from '../mesh/constants.js';
+import { DEFAULT_ROOT_NAMESPACE, LABEL_USE_WAYPOINT_NAMESPACE } from '../mesh/constants.js';
+import { providerServiceRef } from '../mesh/waypoint-authorization.js';
+import { readMeshConfig, type MeshConfigFacts } from './mesh-config.js';
 import { ApiClient, ApiError } from './api.js';
 import type { RawObject, SourcedObject } from './files.js';
 import { shapeProblem } from './shapes.js';
-import { loadYamlDocuments } from './yaml.js';
 
 /** Something the user's RBAC did not let us read. */
 export interface ReadGap {
@@ -238,34 +239,27 @@ export class ClusterReader {
         .flatMap((ns) => [this.getOne(CONFIGMAP, ns, 'istio-cni-config'), this.getOne(CONFIGMAP, ns, 'istio')])
         .concat([this.getOne(CONFIGMAP, 'kube-system', 'cilium-config')]),
     );
-    const mesh = [...this.objects.values()].find((o) => o.kind === 'ConfigMap' && o.metadata?.name === 'istio');
-    const root =
-      mesh?.data?.mesh?.match(/^rootNamespace:\s*(\S+)/m)?.[1] ?? mesh?.metadata?.namespace ?? 'istio-system';
-    await this.providerServices(mesh?.data?.mesh);
-    return root;
+    const meshCm = [...this.objects.values()].find((o) => o.kind === 'ConfigMap' && o.metadata?.name === 'istio');
+    const text = meshCm?.data?.mesh;
+    const namespace = meshCm?.metadata?.namespace ?? DEFAULT_ROOT_NAMESPACE;
+    const mesh = typeof text === 'string' ? readMeshConfig(text, namespace, 'mesh config') : undefined;
+    await this.providerServices(mesh?.extensionProviders ?? []);
+    return mesh?.rootNamespace ?? namespace;
   }
 
   /**
    * The Services ext_authz providers name (a CUSTOM policy whose provider's service is missing acts as
    * DENY): each one read, with its namespace, so that "missing" is a fact and not an unread object.
    */
-  private async providerServices(meshText: unknown): Promise<void> {
-    let doc: any;
-    try {
-      doc = typeof meshText === 'string' ? loadYamlDocuments(meshText, 'mesh config')[0] : undefined;
-    } catch {
-      return; // normalize reports nothing either: Istio's defaults apply
-    }
-    const services = (Array.isArray(doc?.extensionProviders) ? doc.extensionProviders : [])
-      .map((p: any) => (p?.envoyExtAuthzHttp ?? p?.envoyExtAuthzGrpc)?.service)
-      .filter((s: unknown): s is string => typeof s === 'string');
+  private async providerServices(providers: MeshConfigFacts['extensionProviders']): Promise<void> {
+    const named = providers.flatMap((p) => (p.service ? [providerServiceRef(p.service).service] : []));
     await Promise.all(
-      services.map(async (service: string) => {
-        const [ns, host] = service.includes('/') ? service.split('/', 2) : [undefined, service];
-        const m = host.match(/^([a-z0-9-]+)\.([a-z0-9-]+)\.svc(?:\.|$)/);
-        const namespace = ns ?? m?.[2];
-        if (!m || !namespace || !/^[a-z0-9-]{1,63}$/.test(namespace)) return;
-        await Promise.all([this.getOne(NAMESPACE, undefined, namespace), this.getOne(SERVICE, namespace, m[1])]);
+      named.map(async (service) => {
+        if (!service || !/^[a-z0-9-]{1,63}$/.test(service.namespace) || !/^[a-z0-9-]{1,63}$/.test(service.name)) return;
+        await Promise.all([
+          this.getOne(NAMESPACE, undefined, service.namespace),
+          this.getOne(SERVICE, service.namespace, service.name),
+        ]);
       }),
     );
   }

@@ -1,4 +1,4 @@
-// Loads the kubeconfig the way kubectl does (client-node.md §2): --kubeconfig alone, or every
+// Loads the kubeconfig the way kubectl does (kubectl's loading rules): --kubeconfig alone, or every
 // existing file of KUBECONFIG merged with the first file's definitions winning, or
 // ~/.kube/config; never client-node's silent http://localhost:8080 fallback.
 import { existsSync } from 'node:fs';

@@ -4,7 +4,6 @@ import { refTo } from '../snapshot/ref.js';
 import { applyChange } from './apply.js';
 import { addEvidenceObject, emptyEvidence, EVIDENCE_GROUP, EVIDENCE_KIND } from './evidence.js';
 import { compareText } from '../order.js';
-import { loadYamlDocuments } from './yaml.js';
 import type {
   DuplicateObject,
   AdminNetworkPolicyFact,
@@ -44,11 +43,11 @@ import {
   DEFAULT_ROOT_NAMESPACE,
   DEFAULT_TRUST_DOMAIN,
   LABEL_NAMESPACE_NAME,
-  MESH_CONFIGMAP_PREFIX,
-  ZTUNNEL_APP_LABEL,
-  ZTUNNEL_APP_VALUE,
+  WAYPOINT_GATEWAY_CLASS,
 } from '../mesh/constants.js';
 import { selectorMatches } from '../mesh/labels.js';
+import { isIstiod, isZtunnel } from '../mesh/components.js';
+import { isMeshConfigMap, readMeshConfig } from './mesh-config.js';
 
 const asRecord = (v: unknown): Record<string, string> => {
   if (!v || typeof v !== 'object') return {};
@@ -182,7 +181,7 @@ function networkPolicy(obj: RawObject, origin: string): NetworkPolicyFact {
   const spec = obj.spec ?? {};
   let policyTypes = asStrings(spec.policyTypes) as NetworkPolicyFact['policyTypes'] | undefined;
   if (!policyTypes || policyTypes.length === 0) {
-    // API server default: Ingress always, Egress only when egress rules exist (netpol-edge-cases N19).
+    // API server default: Ingress always, Egress only when egress rules exist (§8.6).
     policyTypes = ['Ingress'];
     if (asArray(spec.egress).length > 0) policyTypes.push('Egress');
   }
@@ -358,7 +357,7 @@ function serviceEntry(obj: RawObject, origin: string): ServiceEntryFact {
 function withBuiltInClasses(classes: Snapshot['gatewayClasses']): Snapshot['gatewayClasses'] {
   const builtIn = [
     { name: 'istio', labels: {}, controllerName: 'istio.io/gateway-controller', builtIn: true },
-    { name: 'istio-waypoint', labels: {}, controllerName: 'istio.io/mesh-controller', builtIn: true },
+    { name: WAYPOINT_GATEWAY_CLASS, labels: {}, controllerName: 'istio.io/mesh-controller', builtIn: true },
   ];
   return [...classes, ...builtIn.filter((b) => !classes.some((c) => c.name === b.name))];
 }
@@ -395,31 +394,17 @@ function meshSettings(configMaps: ConfigMapFact[], pods: PodFact[]): MeshSetting
     probeSnatIPv6: DEFAULT_PROBE_SNAT_IPV6,
     sources: [],
   };
-  const meshCm = configMaps.find(
-    (c) =>
-      (c.meta.name === MESH_CONFIGMAP_PREFIX || c.meta.name.startsWith(`${MESH_CONFIGMAP_PREFIX}-`)) && c.data.mesh,
-  );
-  if (meshCm) {
-    try {
-      const parsed = loadYamlDocuments(meshCm.data.mesh, `ConfigMap ${meshCm.meta.namespace}/${meshCm.meta.name}`)[0];
-      const mesh: any = parsed && typeof parsed === 'object' ? parsed : {};
-      if (mesh.rootNamespace) settings.rootNamespace = String(mesh.rootNamespace);
-      else settings.rootNamespace = meshCm.meta.namespace; // §4.6: chart falls back to the istio namespace
-      if (mesh.trustDomain) settings.trustDomain = String(mesh.trustDomain);
-      if (mesh.outboundTrafficPolicy?.mode) settings.outboundTrafficPolicy = String(mesh.outboundTrafficPolicy.mode);
-      settings.extensionProviders = (Array.isArray(mesh.extensionProviders) ? mesh.extensionProviders : [])
-        .filter((p: any) => p && typeof p === 'object')
-        .map((p: any) => ({
-          name: String(p.name ?? ''),
-          kind: p.envoyExtAuthzHttp ? 'ext_authz_http' : p.envoyExtAuthzGrpc ? 'ext_authz_grpc' : 'other',
-          ...((p.envoyExtAuthzHttp ?? p.envoyExtAuthzGrpc)?.service
-            ? { service: String((p.envoyExtAuthzHttp ?? p.envoyExtAuthzGrpc).service) }
-            : {}),
-        }));
-      settings.sources.push(refTo('ConfigMap', meshCm.meta));
-    } catch {
-      // A mesh config we cannot parse leaves Istio's defaults in place.
-    }
+  const meshCm = configMaps.find((c) => isMeshConfigMap(c.meta.name) && c.data.mesh);
+  const mesh = meshCm
+    ? readMeshConfig(meshCm.data.mesh, meshCm.meta.namespace, `ConfigMap ${meshCm.meta.namespace}/${meshCm.meta.name}`)
+    : undefined;
+  // A mesh config we cannot parse leaves Istio's defaults in place.
+  if (meshCm && mesh) {
+    settings.rootNamespace = mesh.rootNamespace;
+    if (mesh.trustDomain) settings.trustDomain = mesh.trustDomain;
+    if (mesh.outboundTrafficPolicy) settings.outboundTrafficPolicy = mesh.outboundTrafficPolicy;
+    settings.extensionProviders = mesh.extensionProviders;
+    settings.sources.push(refTo('ConfigMap', meshCm.meta));
   }
   const cni = configMaps.find((c) => c.meta.name === CNI_CONFIGMAP);
   if (cni) {
@@ -437,7 +422,7 @@ function meshSettings(configMaps: ConfigMapFact[], pods: PodFact[]): MeshSetting
     settings.sources.push(refTo('ConfigMap', cni.meta));
   }
   if (!settings.istioVersion) {
-    const istiod = pods.find((p) => p.meta.labels.app === 'istiod' || p.meta.labels.app === ZTUNNEL_APP_VALUE);
+    const istiod = pods.find((p) => isIstiod(p) || isZtunnel(p));
     settings.istioVersion = imageTag(istiod?.containers[0]?.image);
     if (settings.istioVersion && istiod)
       settings.istioVersionFrom = `image ${istiod.containers[0].image} of ${istiod.meta.namespace}/${istiod.meta.name}`;
@@ -660,7 +645,7 @@ export function buildSnapshot(
     }
   }
 
-  const ztunnels = pods.filter((p) => p.meta.labels[ZTUNNEL_APP_LABEL] === ZTUNNEL_APP_VALUE);
+  const ztunnels = pods.filter(isZtunnel);
   return {
     namespaces,
     pods,

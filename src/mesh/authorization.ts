@@ -18,14 +18,22 @@ import type {
 } from './ztunnel-rbac.js';
 
 /** §4.2: the only `when` keys ztunnel can evaluate. */
-const L4_WHEN_KEYS = new Set([
+export const L4_WHEN_KEYS: ReadonlySet<string> = new Set([
   'source.ip',
   'source.namespace',
   'source.principal',
   'destination.ip',
   'destination.port',
 ]);
-const L7_SOURCE_FIELDS = ['requestPrincipals', 'notRequestPrincipals', 'remoteIpBlocks', 'notRemoteIpBlocks'] as const;
+/** §4.2: the source fields ztunnel cannot evaluate. */
+export const L7_SOURCE_FIELDS = [
+  'requestPrincipals',
+  'notRequestPrincipals',
+  'remoteIpBlocks',
+  'notRemoteIpBlocks',
+] as const;
+/** §4.4, §12.5: the source fields only an HTTP request has (a JWT), so an Envoy TCP chain cannot match them. */
+export const HTTP_ONLY_SOURCE_FIELDS = ['requestPrincipals', 'notRequestPrincipals'] as const;
 /** The operation fields only an HTTP request has. */
 export const L7_OPERATION_FIELDS = ['hosts', 'notHosts', 'methods', 'notMethods', 'paths', 'notPaths'] as const;
 

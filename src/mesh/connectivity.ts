@@ -7,7 +7,7 @@ import {
   evaluateNetworkPolicy,
   indexNetworkPolicies,
   peerMatches,
-  selectingPolicies,
+  NETWORK_POLICY_SOURCE_KEY,
   type NetEndpoint,
 } from './network-policy.js';
 
@@ -244,19 +244,14 @@ export function peersOf(snapshot: Snapshot): Peer[] {
 function sourceKeys(snapshot: Snapshot, dst: PodFact, options: ConnectivityOptions) {
   const index = contextOf(snapshot).index;
   if (index.admin.length > 0 || index.baseline.length > 0) return undefined;
-  const peers = selectingPolicies(index, dst, 'Ingress').flatMap((np) =>
-    np.ingress.flatMap((rule) => (rule.peers ?? []).map((peer) => ({ peer, namespace: np.meta.namespace }))),
-  );
+  const peers = NETWORK_POLICY_SOURCE_KEY.ingressPeers(index, dst);
   return (src: PodFact): string => {
     const ep: NetEndpoint = {
       pod: src,
       ip: options.ipBlocksMatchPods ? src.podIPs[0] : undefined,
       namespaceLabels: snapshot.namespaces.get(src.meta.namespace)?.meta.labels,
     };
-    let key = selectingPolicies(index, src, 'Egress')
-      .map((np) => `${np.meta.namespace}/${np.meta.name}`)
-      .join(',');
-    key += '|';
+    let key = `${NETWORK_POLICY_SOURCE_KEY.egress(index, src)}|`;
     for (const { peer, namespace } of peers) key += String(peerMatches(peer, namespace, ep));
     return key;
   };

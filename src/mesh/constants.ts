@@ -1,5 +1,5 @@
 // Every label, annotation, port and address the semantics rely on, named once.
-// The section numbers refer to ../shared/docs/ambient-semantics.md.
+// The section numbers refer to the project's specification, docs/spec.md.
 
 /** §1.1: enrolment label on Pod or Namespace; only `ambient` and `none` mean anything. */
 export const LABEL_DATAPLANE_MODE = 'istio.io/dataplane-mode';
@@ -25,6 +25,8 @@ export const ANNOTATION_BYPASS_INBOUND = 'ambient.istio.io/bypass-inbound-captur
 
 /** §2.1: ztunnel pods are found by label, not by name. */
 export const ZTUNNEL_APP_LABEL = 'app';
+/** §6.1: the GatewayClass istiod creates for waypoints (controller istio.io/mesh-controller). */
+export const WAYPOINT_GATEWAY_CLASS = 'istio-waypoint';
 export const ZTUNNEL_APP_VALUE = 'ztunnel';
 
 /** §2.2, §8 */

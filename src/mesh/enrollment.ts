@@ -9,12 +9,11 @@ import {
   LABEL_ISTIO_INJECTION,
   LABEL_ISTIO_REV,
   LABEL_SIDECAR_INJECT,
-  ZTUNNEL_APP_LABEL,
-  ZTUNNEL_APP_VALUE,
   LABEL_GATEWAY_NAME,
 } from './constants.js';
 import type { FindingCode } from '../findings/catalogue.js';
 import { namespaceRef, podRef as podObject, refText, type ObjectRef } from '../snapshot/ref.js';
+import { isDataplaneProxy } from './components.js';
 
 export type DataplaneMode = 'ambient' | 'sidecar' | 'gateway' | 'none' | 'host-network';
 export type Redirection = 'enabled' | 'pending' | 'absent' | 'disabled' | 'unobserved' | string;
@@ -260,7 +259,7 @@ export function evaluateEnrollment(
     }
     shouldBeAmbient = false;
     reason = `namespace ${nsName} is excluded by istio-cni`;
-  } else if (pod.meta.labels[ZTUNNEL_APP_LABEL] === ZTUNNEL_APP_VALUE || pod.meta.labels[LABEL_GATEWAY_NAME]) {
+  } else if (isDataplaneProxy(pod)) {
     shouldBeAmbient = false;
     reason = 'ztunnel and waypoint pods are never captured';
   }

@@ -9,10 +9,7 @@ import type { MeshSettings, PodFact, Snapshot } from '../snapshot/types.js';
 import { podRef, type ObjectRef } from '../snapshot/ref.js';
 import { ANNOTATION_REDIRECTION } from './constants.js';
 import { evaluateEnrollment } from './enrollment.js';
-
-/** The istio-cni node agent's pods: the chart labels them k8s-app=istio-cni-node. */
-export const isCniAgent = (p: PodFact) =>
-  p.meta.labels['k8s-app'] === 'istio-cni-node' || p.meta.labels.app === 'istio-cni-node';
+import { isCniAgent } from './components.js';
 
 export interface CniAgentCheck {
   ok: boolean;

@@ -1,4 +1,4 @@
-// Label selectors with apimachinery semantics (netpol-edge-cases.md §3.1: NotIn and
+// Label selectors with apimachinery semantics (§8.4: NotIn and
 // DoesNotExist match an object that lacks the key).
 import type { LabelSelector, Labels } from '../snapshot/types.js';
 

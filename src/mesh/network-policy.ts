@@ -1,5 +1,5 @@
 // Kubernetes NetworkPolicy, evaluated for the packets that really cross the CNI (§8).
-// Semantics follow Kubernetes (netpol-edge-cases.md §2.1, §3), including ipBlocks that match
+// Semantics follow Kubernetes (§8.1-§8.4), including ipBlocks that match
 // pod IPs, which real CNIs often do; such matches are flagged because they are CNI-dependent.
 import type {
   AdminNetworkPolicyFact,
@@ -120,7 +120,7 @@ export function peerMatches(
   return 'selector';
 }
 
-/** A named port resolves on the pod that receives the packet (netpol-edge-cases N5, N14). */
+/** A named port resolves on the pod that receives the packet (§8.5). */
 function portMatches(p: NetworkPolicyPort, port: number, protocol: string, receiver: PodFact | undefined): boolean {
   if ((p.protocol ?? 'TCP') !== protocol) return false;
   if (p.port === undefined || p.port === null) return true;
@@ -210,6 +210,25 @@ export function selectingPolicies(
     (p) => p.policyTypes.includes(direction) && selectorMatches(p.podSelector, pod.meta.labels),
   ));
 }
+
+/**
+ * §8: what NetworkPolicy reads of a source pod, for one destination: the egress policies that select
+ * the source (by name: they are evaluated against the fixed destination), and whether each peer of the
+ * ingress policies selecting the destination matches it. Sources equal on both are allowed the same
+ * connections to that destination; the matrix (pod classes) and the connectivity list key sources by it.
+ */
+export const NETWORK_POLICY_SOURCE_KEY = {
+  /** The egress side of a source's key. */
+  egress: (index: NetworkPolicyIndex, src: PodFact): string =>
+    selectingPolicies(index, src, 'Egress')
+      .map((np) => `${np.meta.namespace}/${np.meta.name}`)
+      .join(','),
+  /** The peers a source is matched against, for one destination. */
+  ingressPeers: (index: NetworkPolicyIndex, dst: PodFact): { peer: NetworkPolicyPeer; namespace: string }[] =>
+    selectingPolicies(index, dst, 'Ingress').flatMap((np) =>
+      np.ingress.flatMap((rule) => (rule.peers ?? []).map((peer) => ({ peer, namespace: np.meta.namespace }))),
+    ),
+};
 
 function evaluateDirection(
   index: NetworkPolicyIndex,

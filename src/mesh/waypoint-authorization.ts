@@ -9,7 +9,14 @@ import type {
 } from '../snapshot/types.js';
 import type { MeshSettings, Snapshot } from '../snapshot/types.js';
 import { refTo } from '../snapshot/ref.js';
-import { isDryRun, L7_OPERATION_FIELDS, toCidr, toStringMatch, type PredictedCondition } from './authorization.js';
+import {
+  HTTP_ONLY_SOURCE_FIELDS,
+  isDryRun,
+  L7_OPERATION_FIELDS,
+  toCidr,
+  toStringMatch,
+  type PredictedCondition,
+} from './authorization.js';
 import { predictedWaypointBound } from './waypoints.js';
 import { serviceHostname } from './services.js';
 import { cidrContains, parseIdentity, stringMatches } from './ztunnel-rbac.js';
@@ -113,7 +120,6 @@ function field(pos: string[] | undefined, neg: string[] | undefined, hit: (p: st
   return true;
 }
 
-const HTTP_SOURCE = ['requestPrincipals', 'notRequestPrincipals'] as const;
 const WHEN_KEYS = new Set([
   'source.ip',
   'remote.ip',
@@ -137,7 +143,7 @@ function httpOnlyKey(key: string): boolean {
 
 function hasHttpFields(rule: AuthorizationRule): boolean {
   return (
-    (rule.from ?? []).some(({ source }) => HTTP_SOURCE.some((f) => source?.[f]?.length)) ||
+    (rule.from ?? []).some(({ source }) => HTTP_ONLY_SOURCE_FIELDS.some((f) => source?.[f]?.length)) ||
     (rule.to ?? []).some(({ operation }) => L7_OPERATION_FIELDS.some((f) => operation?.[f]?.length)) ||
     (rule.when ?? []).some((c) => httpOnlyKey(c.key))
   );
@@ -169,7 +175,9 @@ export function effectiveRule(
   if (action === 'ALLOW') return undefined;
   return {
     ...rule,
-    ...(rule.from ? { from: rule.from.map((f) => ({ ...f, source: without(f.source, HTTP_SOURCE) })) } : {}),
+    ...(rule.from
+      ? { from: rule.from.map((f) => ({ ...f, source: without(f.source, HTTP_ONLY_SOURCE_FIELDS) })) }
+      : {}),
     ...(rule.to ? { to: rule.to.map((t) => ({ ...t, operation: without(t.operation, L7_OPERATION_FIELDS) })) } : {}),
     ...(rule.when ? { when: rule.when.filter((c) => !httpOnlyKey(c.key)) } : {}),
   };
@@ -293,6 +301,24 @@ export function customAtEnvoy(
 }
 
 /**
+ * An ext_authz provider's service as written: "NS/HOST" or "HOST"; for a cluster host
+ * (NAME.NAMESPACE.svc…), the Service it names.
+ */
+export function providerServiceRef(service: string): {
+  namespace?: string;
+  host: string;
+  service?: { name: string; namespace: string };
+} {
+  const [namespace, host] = service.includes('/') ? service.split('/', 2) : [undefined, service];
+  const m = host.match(/^([^.]+)\.([^.]+)\.svc(?:\.|$)/);
+  return {
+    ...(namespace ? { namespace } : {}),
+    host,
+    ...(m ? { service: { name: m[1], namespace: namespace ?? m[2] } } : {}),
+  };
+}
+
+/**
  * model.LookupCluster (pilot/pkg/model/telemetry_logging.go): an ext_authz provider's service, "NS/HOST"
  * or a HOST unique in the registry, must be a Service or ServiceEntry host. Unknown when the namespace
  * it names is not in the input.
@@ -301,7 +327,7 @@ export function providerServiceLookup(
   snapshot: Pick<Snapshot, 'services' | 'serviceEntries' | 'namespaces'>,
 ): (service: string) => boolean | 'unknown' {
   return (service) => {
-    const [namespace, host] = service.includes('/') ? service.split('/', 2) : [undefined, service];
+    const { namespace, host, service: named } = providerServiceRef(service);
     const hosts = [
       ...snapshot.services.map((s) => ({
         ns: s.meta.namespace,
@@ -310,8 +336,8 @@ export function providerServiceLookup(
       ...snapshot.serviceEntries.flatMap((se) => se.hosts.map((h) => ({ ns: se.meta.namespace, host: h }))),
     ].filter((h) => h.host === host && (!namespace || h.ns === namespace));
     if (hosts.length > 0) return namespace ? true : new Set(hosts.map((h) => h.ns)).size === 1;
-    const named = namespace ?? host.match(/^[^.]+\.([^.]+)\.svc\./)?.[1];
-    const read = named ? snapshot.namespaces.get(named) : undefined;
+    const inNamespace = namespace ?? named?.namespace;
+    const read = inNamespace ? snapshot.namespaces.get(inNamespace) : undefined;
     return read && !read.implied ? false : 'unknown';
   };
 }

@@ -1,4 +1,4 @@
-// The policy model ztunnel evaluates and its matcher (§4.2, §4.4; ztunnel-authz.md §1-§3):
+// The policy model ztunnel evaluates and its matcher (§4.2, §4.4; §4.9):
 // groups OR → rules (clauses) AND → matches OR → fields AND. An empty match never matches.
 import ipaddr from 'ipaddr.js';
 

@@ -16,6 +16,7 @@ import { podClassKeys } from '../pod-classes.js';
 import { workloadName } from '../../mesh/connectivity.js';
 import { withExplain, type CheckAnalyzer } from './analyzer.js';
 import { command, shellLine, unsafeCommandNote } from '../../findings/command.js';
+import { isNodeAgent } from '../../mesh/components.js';
 
 const EXAMPLES = 3;
 const listed = (items: string[]) =>
@@ -71,7 +72,7 @@ export const connections: CheckAnalyzer = {
     const reps = new Map<string, { name: string; pod: (typeof snapshot.pods)[number] }>();
     // Node agents on the host network are clients too (plaintext, §1.1): the matrix leaves them out.
     const hostClients = snapshot.pods
-      .filter((p) => p.hostNetwork && p.meta.labels.app !== 'ztunnel' && p.meta.labels['k8s-app'] !== 'istio-cni-node')
+      .filter((p) => p.hostNetwork && !isNodeAgent(p))
       .map((pod) => ({ name: workloadName(pod), pod }));
     for (const w of [...matrixWorkloads(snapshot, 'all'), ...hostClients]) {
       const key = keyOf(w.pod);

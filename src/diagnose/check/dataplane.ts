@@ -11,9 +11,8 @@ import { ztunnelRemedy } from '../fixes.js';
 import { NOTES, runNotes } from '../notes/index.js';
 import type { CheckAnalyzer, Scan } from './analyzer.js';
 import { appendAll } from '../../arrays.js';
-import { isCniAgent } from '../../mesh/istio-cni.js';
+import { isCniAgent, isIstiod } from '../../mesh/components.js';
 
-const isIstiod = (p: PodFact) => p.meta.labels.app === 'istiod';
 const nodeRef = (name: string): ObjectRef => ({ kind: 'Node', name });
 const listed = (names: string[], max = 5) =>
   names.length > max ? `${names.slice(0, max).join(', ')} and ${names.length - max} more` : names.join(', ');

@@ -4,7 +4,6 @@
 import type { Snapshot } from '../../snapshot/types.js';
 import { CHECK_GROUPS, type Severity } from '../../findings/catalogue.js';
 import type { Finding } from '../../findings/finding.js';
-import { LABEL_GATEWAY_NAME } from '../../mesh/constants.js';
 import { UsageError } from '../../errors.js';
 import { compareText } from '../../order.js';
 import { istioVersionOf } from '../../mesh/versions.js';
@@ -23,6 +22,7 @@ import { probeReachability } from './probes.js';
 import { serviceEndpoints } from './services.js';
 import { connections } from './connections.js';
 import { suppressionOf, type Suppression } from './suppress.js';
+import { isMeshComponent } from '../../mesh/components.js';
 
 const input: CheckAnalyzer = {
   name: 'input',
@@ -68,14 +68,7 @@ export function check(snapshot: Snapshot, query: CheckQuery): CheckReport {
     snapshot,
     namespaces: query.namespaces,
     inScope,
-    pods: snapshot.pods.filter(
-      (p) =>
-        inScope(p.meta.namespace) &&
-        p.meta.labels.app !== 'ztunnel' &&
-        !p.meta.labels[LABEL_GATEWAY_NAME] &&
-        p.meta.labels.app !== 'istiod' &&
-        p.meta.labels['k8s-app'] !== 'istio-cni-node',
-    ),
+    pods: snapshot.pods.filter((p) => inScope(p.meta.namespace) && !isMeshComponent(p)),
   };
   const all: CheckFinding[] = CHECK_ANALYZERS.flatMap((a) => a.run(scan));
   // One finding per code and decisive object: an object is judged once, whichever analyzer saw it first.

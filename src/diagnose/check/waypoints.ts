@@ -1,7 +1,7 @@
 // §6: every waypoint binding in the scanned namespaces, judged by the rule explain routes with
 // (route.ts bindWaypoint): labels Istio ignores, waypoints that are missing, not ready, of the wrong
 // traffic type or closed to the namespace; and (§6.3) waypoints nothing is bound to.
-import type { GatewayFact, ObjectMeta } from '../../snapshot/types.js';
+import type { ObjectMeta } from '../../snapshot/types.js';
 import { namespaceRef, podRef, refTo, type ObjectRef } from '../../snapshot/ref.js';
 import { ignoredWaypointLabels, waypointBinding, waypointFor } from '../../mesh/waypoints.js';
 import { LABEL_USE_WAYPOINT, LABEL_USE_WAYPOINT_NAMESPACE } from '../../mesh/constants.js';
@@ -12,6 +12,7 @@ import { serviceTargets } from '../resolve-destination.js';
 import { bindWaypoint } from '../route.js';
 import type { CheckAnalyzer, Scan } from './analyzer.js';
 import { appendAll } from '../../arrays.js';
+import { isWaypointGateway } from '../../mesh/components.js';
 
 const BINDING_CODES = new Set(['AD802', 'AD805', 'AD806', 'AD813']);
 
@@ -68,8 +69,6 @@ export const waypoints: CheckAnalyzer = {
 /** §6.3: a waypoint Gateway that no Namespace, Service, ServiceEntry or Pod names, and no policy targets. */
 function unusedWaypoints(scan: Scan): Finding[] {
   const { snapshot } = scan;
-  const isWaypoint = (g: GatewayFact) =>
-    g.gatewayClassName === 'istio-waypoint' || g.listeners.some((l) => l.protocol === 'HBONE' && l.port === 15008);
   const used = new Set<string>();
   const mark = (meta: ObjectMeta) => {
     const name = meta.labels[LABEL_USE_WAYPOINT];
@@ -86,7 +85,7 @@ function unusedWaypoints(scan: Scan): Finding[] {
   // A live read of some namespaces cannot see bindings from the others.
   if (scan.namespaces !== 'all' && snapshot.origin === 'cluster') return [];
   return snapshot.gateways
-    .filter((g) => scan.inScope(g.meta.namespace) && isWaypoint(g))
+    .filter((g) => scan.inScope(g.meta.namespace) && isWaypointGateway(g))
     .filter((g) => !used.has(`${g.meta.namespace}/${g.meta.name}`))
     .map((g) => {
       const serves = waypointFor(g, snapshot.gatewayClasses);

@@ -20,6 +20,7 @@ import type { AppliedPolicy, Inbound } from './ztunnel-inbound.js';
 import { command, note } from '../../findings/command.js';
 import { cniAgentOnNode } from '../../mesh/istio-cni.js';
 import { ztunnelLogs } from '../../mesh/ztunnel-log-signatures.js';
+import { isWaypointGateway } from '../../mesh/components.js';
 
 type Decision = ReturnType<typeof assertRbac>;
 
@@ -183,10 +184,7 @@ function l7Remedies(ctx: EvalContext, inbound: Inbound, ap: AuthorizationPolicyF
   };
   const service = inbound.service ?? servicesSelecting(ctx.snapshot, dst)[0];
   const gateway = ctx.snapshot.gateways.find(
-    (g) =>
-      g.meta.namespace === dst.meta.namespace &&
-      g.gatewayClassName === 'istio-waypoint' &&
-      g.statusAddresses.length > 0,
+    (g) => g.meta.namespace === dst.meta.namespace && isWaypointGateway(g) && g.statusAddresses.length > 0,
   );
   if (!service || !gateway) return [l4];
   // The whole policy at the waypoint; ztunnel then admits only the waypoint (§4.7).

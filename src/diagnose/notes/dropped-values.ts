@@ -1,4 +1,4 @@
-// ztunnel-authz.md §4.1: values istiod cannot convert are dropped without a warning.
+// §4.9: values istiod cannot convert are dropped without a warning.
 import { refTo } from '../../snapshot/ref.js';
 import { finding } from '../../findings/finding.js';
 import type { Analyzer, PolicySubject } from './analyzer.js';
