@@ -184,24 +184,6 @@ export function exemptFromRuleRemedy(
   };
 }
 
-/** §4.4: the policy without the rule that matched, or its deletion when that was its only rule. */
-export function withoutRuleRemedy(ap: AuthorizationPolicyFact, groupIndex: number, conv: ConversionResult): Remedy {
-  const keptIndexes = (ap.rules ?? [])
-    .map((_, i) => i)
-    .filter((i) => !conv.report.droppedRules.some((d) => d.index === i));
-  const ruleIndex = keptIndexes[groupIndex] ?? groupIndex;
-  const rules = (ap.rules ?? []).filter((_, i) => i !== ruleIndex);
-  const name = `AuthorizationPolicy ${ap.meta.namespace}/${ap.meta.name}`;
-  if (rules.length === 0) {
-    return {
-      title: `Delete ${name}: the matching rule is its only rule`,
-      delete: [{ kind: 'AuthorizationPolicy', namespace: ap.meta.namespace, name: ap.meta.name }],
-    };
-  }
-  const spec = { ...(ap.selector ? { selector: ap.selector } : {}), ...actionOf(ap), rules };
-  return { title: `Remove rule ${ruleIndex + 1} from ${name}`, apply: [{ ...header(ap), spec }] };
-}
-
 /** §4.4, §12.5: what an Envoy decision (waypoint or sidecar) that cannot be made waits on, and which policies. */
 export function undecidedAtEnvoy(decision: WaypointDecision): { names: string; depends: string; objects: ObjectRef[] } {
   const refs = [...(decision.decisive ? [decision.decisive] : []), ...decision.custom];

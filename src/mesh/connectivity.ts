@@ -257,7 +257,10 @@ function sourceKeys(snapshot: Snapshot, dst: PodFact, options: ConnectivityOptio
   };
 }
 
-/** np-guard-style list: `src => dst : connections`, one line per pair with anything allowed. */
+/**
+ * np-guard-style list: `src => dst : connections`, one line per pair with anything allowed.
+ * @public (the NetworkPolicy conformance script and the matrix benchmark import it from dist/)
+ */
 export function connectivityList(snapshot: Snapshot, options: ConnectivityOptions): string[] {
   const workloads = peersOf(snapshot);
   const lines: string[] = [];

@@ -3,7 +3,7 @@
 // last. `-o wide` adds the other objects, the explain command and the docs page under each line.
 // SARIF 2.1.0 for code-scanning UIs: one rule per code, one result per finding, located in the file
 // the object came from (-f) or, live, by the object's name.
-import { CHECK_GROUPS, type CheckReport, type CheckReportFinding } from '../diagnose/report.js';
+import { CHECK_GROUPS, type CheckReport } from '../diagnose/report.js';
 import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { FINDINGS } from '../findings/catalogue.js';
@@ -12,11 +12,6 @@ import { wrap } from './layout.js';
 import type { TextOptions } from './text.js';
 
 const LEVEL = { error: 'Error', warning: 'Warning', info: 'Info' } as const;
-
-export function findingLine(f: CheckReportFinding): string {
-  const object = f.objects[0] ? ` (${f.objects[0]})` : '';
-  return `${LEVEL[f.severity]} [${f.code}]${object} ${f.detail}`;
-}
 
 export function renderCheckText(r: CheckReport, o: TextOptions): string {
   const { style: s, width } = o;
