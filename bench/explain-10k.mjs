@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { stringify } from 'yaml';
 import { readManifestFiles } from '../dist/input/files.js';
 import { buildSnapshot } from '../dist/input/normalize.js';
-import { explain } from '../dist/diagnose/explain.js';
+import { explain } from '../dist/diagnose/explain/explain.js';
 import { generateCluster, NAMESPACES, QUERY } from './generate.mjs';
 
 const objects = generateCluster();

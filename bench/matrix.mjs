@@ -8,7 +8,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { dump } from 'js-yaml';
 import { buildSnapshot } from '../dist/input/normalize.js';
-import { matrix, matrixStream } from '../dist/diagnose/matrix.js';
+import { matrix, matrixStream } from '../dist/diagnose/matrix/matrix.js';
 import { connectivityList } from '../dist/mesh/connectivity.js';
 
 if (process.argv[2] === '--5k') {

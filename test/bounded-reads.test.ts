@@ -7,8 +7,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { addLogText, emptyEvidence } from '../src/input/evidence.js';
 import { buildSnapshot } from '../src/input/normalize.js';
-import { explainRun } from '../src/diagnose/explain.js';
-import { annotateWithEvidence } from '../src/diagnose/evidence.js';
+import { explainRun } from '../src/diagnose/explain/explain.js';
+import { annotateWithEvidence } from '../src/diagnose/evidence/index.js';
 import { loadScenarios } from './support/scenarios.js';
 import { fakeKubeconfig } from './support/fake-kubeconfig.js';
 import { tmpdir } from 'node:os';

@@ -13,7 +13,7 @@ import { command, isNote, shellLine, unsafeWords, type CommandLine } from '../sr
 import { hasControlCharacters } from '../src/text/controls.js';
 import { buildSnapshot } from '../src/input/normalize.js';
 import { UserFacingError } from '../src/errors.js';
-import { forbiddenLine, forbiddenUser } from '../src/diagnose/rbac-gaps.js';
+import { forbiddenLine, forbiddenUser } from '../src/diagnose/explain/rbac-gaps.js';
 import { loadScenarios, type Scenario } from './support/scenarios.js';
 import { runScenarioOn } from './support/run-scenario.js';
 import { taintScenario } from './support/taint.js';

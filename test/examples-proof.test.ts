@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseManifestText } from '../src/input/files.js';
 import { buildSnapshot } from '../src/input/normalize.js';
-import { explain } from '../src/diagnose/explain.js';
-import { probes } from '../src/diagnose/probes.js';
+import { explain } from '../src/diagnose/explain/explain.js';
+import { probes } from '../src/diagnose/explain/probes.js';
 import { exampleCommands } from '../scripts/examples.mjs';
 import { decidingPolicy, FINDINGS, type FindingCode } from '../src/findings/catalogue.js';
 

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 const calls = vi.hoisted(() => ({ explain: 0, explainRun: 0 }));
-vi.mock('../src/diagnose/explain.js', async (importOriginal) => {
-  const real = await importOriginal<typeof import('../src/diagnose/explain.js')>();
+vi.mock('../src/diagnose/explain/explain.js', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../src/diagnose/explain/explain.js')>();
   return {
     ...real,
     explain: (...args: Parameters<typeof real.explain>) => (calls.explain++, real.explain(...args)),

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { dumpList } from '../src/input/dump.js';
 import { printedRemedy, withoutEmptySelectorParts } from '../src/findings/finding.js';
-import { fixTarget, targetName } from '../src/diagnose/fixes.js';
+import { fixTarget, targetName } from '../src/diagnose/fixes/fixes.js';
 import type { PodFact } from '../src/snapshot/types.js';
 import { applyChange } from '../src/input/apply.js';
 import { buildSnapshot } from '../src/input/normalize.js';

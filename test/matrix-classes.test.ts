@@ -7,13 +7,13 @@
 // sources classed by what each destination's rules read (relativeSourceClasses).
 import { describe, expect, it } from 'vitest';
 import { buildSnapshot } from '../src/input/normalize.js';
-import { matrix, type MatrixQuery } from '../src/diagnose/matrix.js';
+import { matrix, type MatrixQuery } from '../src/diagnose/matrix/matrix.js';
 import type { SourcedObject } from '../src/input/files.js';
 import { loadScenarios, scenarioSnapshot } from './support/scenarios.js';
 import { seededRandom } from './support/random.js';
-import { podClassKeys, relativeSourceClasses } from '../src/diagnose/pod-classes.js';
+import { podClassKeys, relativeSourceClasses } from '../src/diagnose/matrix/pod-classes.js';
 import { createContext } from '../src/diagnose/context.js';
-import { matrixWorkloads } from '../src/diagnose/workloads.js';
+import { matrixWorkloads } from '../src/diagnose/matrix/workloads.js';
 
 const SEED = 7127;
 

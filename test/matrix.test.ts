@@ -2,8 +2,8 @@
 // equals `explain A B:port` (B addressed by pod, as the matrix does).
 import { describe, expect, it } from 'vitest';
 import { buildSnapshot } from '../src/input/normalize.js';
-import { explain } from '../src/diagnose/explain.js';
-import { matrix } from '../src/diagnose/matrix.js';
+import { explain } from '../src/diagnose/explain/explain.js';
+import { matrix } from '../src/diagnose/matrix/matrix.js';
 import { UserFacingError } from '../src/errors.js';
 import { loadScenarios } from './support/scenarios.js';
 

@@ -9,7 +9,7 @@ import { UserFacingError } from '../src/errors.js';
 import type { SourcedObject } from '../src/input/files.js';
 import { loadScenarios } from './support/scenarios.js';
 import { runScenarioOn } from './support/run-scenario.js';
-import { matrix } from '../src/diagnose/matrix.js';
+import { matrix } from '../src/diagnose/matrix/matrix.js';
 
 /** Each resource the reader asks for (docs/rbac.md), and the kinds of object it returns. */
 const RESOURCES: [string, string[]][] = [

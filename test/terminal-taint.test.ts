@@ -16,7 +16,7 @@ import { renderCheckText } from '../src/render/check.js';
 import { renderMatrixText } from '../src/render/matrix.js';
 import { makeStyle } from '../src/render/style.js';
 import { buildSnapshot } from '../src/input/normalize.js';
-import { matrix } from '../src/diagnose/matrix.js';
+import { matrix } from '../src/diagnose/matrix/matrix.js';
 import type { CheckReport, ExplainReport, ProbesReport } from '../src/diagnose/report.js';
 import { loadScenarios, type Scenario } from './support/scenarios.js';
 import { runScenarioOn } from './support/run-scenario.js';

@@ -12,8 +12,8 @@ import {
   observedSymptom,
   textOptions,
 } from '../cli/common.js';
-import { explainRun, type ExplainQuery } from '../diagnose/explain.js';
-import { evidencePods, annotateWithEvidence } from '../diagnose/evidence.js';
+import { explainRun, type ExplainQuery } from '../diagnose/explain/explain.js';
+import { evidencePods, annotateWithEvidence } from '../diagnose/evidence/index.js';
 import { renderExplainText } from '../render/text.js';
 
 export default class Explain extends Command {

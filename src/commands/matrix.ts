@@ -1,6 +1,6 @@
 import { Command, Flags } from '@oclif/core';
 import { commonFlags, emit, fail, loadSnapshot, textOptions } from '../cli/common.js';
-import { MATRIX_MAX_CELLS, matrix, matrixStream, type MatrixQuery } from '../diagnose/matrix.js';
+import { MATRIX_MAX_CELLS, matrix, matrixStream, type MatrixQuery } from '../diagnose/matrix/matrix.js';
 import { renderMatrixDot, renderMatrixText } from '../render/matrix.js';
 import { ChunkedWriter, writeJsonLines, writeMatrixJson } from '../render/structured.js';
 import { withVisibleControls } from '../text/controls.js';

@@ -10,7 +10,7 @@ import {
   observedSymptom,
   textOptions,
 } from '../cli/common.js';
-import { probes } from '../diagnose/probes.js';
+import { probes } from '../diagnose/explain/probes.js';
 import { renderProbesText } from '../render/text.js';
 
 export default class Probes extends Command {

@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { explainRun } from '../../src/diagnose/explain.js';
-import { evidencePods, annotateWithEvidence } from '../../src/diagnose/evidence.js';
+import { explainRun } from '../../src/diagnose/explain/explain.js';
+import { evidencePods, annotateWithEvidence } from '../../src/diagnose/evidence/index.js';
 import { readEvidenceObjects, readLiveEvidence } from '../../src/input/live-evidence.js';
 import { renderDump } from '../../src/input/dump.js';
 import { parseManifestText } from '../../src/input/files.js';

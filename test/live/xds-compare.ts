@@ -16,7 +16,7 @@ import {
 } from '../../src/mesh/waypoint-authorization.js';
 import { isDryRun } from '../../src/mesh/authorization.js';
 import { bindingProblem, waypointBinding } from '../../src/mesh/waypoints.js';
-import { serviceTargets } from '../../src/diagnose/resolve-destination.js';
+import { serviceTargets } from '../../src/diagnose/explain/resolve-destination.js';
 import type { XdsPush } from './istiod.js';
 
 export type Row = { scenario: string; aspect: string; object: string; tool: string; istiod: string };

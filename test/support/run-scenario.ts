@@ -1,8 +1,8 @@
 // Runs one scenario's command on a snapshot, and reduces a report to what must agree between
 // offline and live runs: the verdict and the findings (code and objects), or the error.
-import { explainRun } from '../../src/diagnose/explain.js';
-import { annotateWithEvidence } from '../../src/diagnose/evidence.js';
-import { probes } from '../../src/diagnose/probes.js';
+import { explainRun } from '../../src/diagnose/explain/explain.js';
+import { annotateWithEvidence } from '../../src/diagnose/evidence/index.js';
+import { probes } from '../../src/diagnose/explain/probes.js';
 import { UserFacingError } from '../../src/errors.js';
 import { hasEvidence, mergeEvidence, readEvidenceFiles } from '../../src/input/evidence.js';
 import type { Finding, Hop, Symptom, Verdict } from '../../src/diagnose/report.js';

@@ -8,11 +8,11 @@
 import { refText, type ObjectRef } from '../../snapshot/ref.js';
 import { decidingPolicy } from '../../findings/catalogue.js';
 import { finding, refsOf, type Finding } from '../../findings/finding.js';
-import { pairCells, type Workload } from '../pairs.js';
-import type { ResolvedDestination } from '../resolve.js';
-import { matrixWorkloads } from '../workloads.js';
+import { pairCells, type Workload } from '../matrix/pairs.js';
+import type { ResolvedDestination } from '../explain/resolve.js';
+import { matrixWorkloads } from '../matrix/workloads.js';
 import { createContext } from '../context.js';
-import { podClassKeys } from '../pod-classes.js';
+import { podClassKeys } from '../matrix/pod-classes.js';
 import { workloadName } from '../../mesh/connectivity.js';
 import { withExplain, type CheckAnalyzer } from './analyzer.js';
 import { command, shellLine, unsafeCommandNote } from '../../findings/command.js';

@@ -7,7 +7,7 @@ import { versionOfImage } from '../../mesh/versions.js';
 import { LABEL_GATEWAY_NAME } from '../../mesh/constants.js';
 import { finding, type Finding } from '../../findings/finding.js';
 import { enrollmentOf, podName } from '../context.js';
-import { ztunnelRemedy } from '../fixes.js';
+import { ztunnelRemedy } from '../fixes/fixes.js';
 import { NOTES, runNotes } from '../notes/index.js';
 import type { CheckAnalyzer, Scan } from './analyzer.js';
 import { appendAll } from '../../arrays.js';

@@ -2,7 +2,7 @@
 // kubelet's SNAT address (169.254.7.127 by default) fails the probes of captured pods.
 import { workloadName } from '../../mesh/connectivity.js';
 import type { Finding } from '../../findings/finding.js';
-import { probes } from '../probes.js';
+import { probes } from '../explain/probes.js';
 import type { CheckAnalyzer } from './analyzer.js';
 import { appendAll } from '../../arrays.js';
 

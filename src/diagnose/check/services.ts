@@ -1,8 +1,8 @@
 // §11 row 23: a Service with a selector whose pods are none ready: every client is reset or refused.
 // The finding is the one explain's no-endpoints path builds.
 import type { Finding } from '../../findings/finding.js';
-import { serviceAddressed } from '../resolve.js';
-import { serviceTargets } from '../resolve-destination.js';
+import { serviceAddressed } from '../explain/resolve.js';
+import { serviceTargets } from '../explain/resolve-destination.js';
 import { noEndpointsPath } from '../paths/outside.js';
 import type { CheckAnalyzer } from './analyzer.js';
 

@@ -7,9 +7,9 @@ import { ignoredWaypointLabels, waypointBinding, waypointFor } from '../../mesh/
 import { LABEL_USE_WAYPOINT, LABEL_USE_WAYPOINT_NAMESPACE } from '../../mesh/constants.js';
 import { finding, type Finding } from '../../findings/finding.js';
 import { enrollmentOf } from '../context.js';
-import { podAddressed, serviceAddressed } from '../resolve.js';
-import { serviceTargets } from '../resolve-destination.js';
-import { bindWaypoint } from '../route.js';
+import { podAddressed, serviceAddressed } from '../explain/resolve.js';
+import { serviceTargets } from '../explain/resolve-destination.js';
+import { bindWaypoint } from '../explain/route.js';
 import type { CheckAnalyzer, Scan } from './analyzer.js';
 import { appendAll } from '../../arrays.js';
 import { isWaypointGateway } from '../../mesh/components.js';

@@ -6,9 +6,9 @@ import { ztunnelOnNode } from '../../mesh/ztunnel.js';
 import { ZTUNNEL_CONNECT_TIMEOUT_SECONDS } from '../../mesh/constants.js';
 import { finding } from '../../findings/finding.js';
 import { enrollmentFindings, enrollmentOf, podName, type EvalContext } from '../context.js';
-import type { PathRun } from '../path.js';
+import type { PathRun } from '../explain/path.js';
 import type { Hop, Symptom } from '../report.js';
-import { ztunnelRemedy } from '../fixes.js';
+import { ztunnelRemedy } from '../fixes/fixes.js';
 
 /** Who waits when the destination drops the packets: words for the finding. */
 export type Sender = 'source ztunnel' | 'waypoint' | 'plaintext client';

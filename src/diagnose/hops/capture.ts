@@ -5,9 +5,9 @@ import { podRef } from '../../snapshot/ref.js';
 import { ztunnelOnNode } from '../../mesh/ztunnel.js';
 import { finding } from '../../findings/finding.js';
 import { enrollmentFindings, enrollmentOf, podLabel, podName, type EvalContext } from '../context.js';
-import type { PathRun } from '../path.js';
+import type { PathRun } from '../explain/path.js';
 import type { Hop } from '../report.js';
-import { ztunnelRemedy } from '../fixes.js';
+import { ztunnelRemedy } from '../fixes/fixes.js';
 
 /** Captured (or pending) source: the capture hop. `context` adds the route's own evidence. */
 export function captureHop(ctx: EvalContext, run: PathRun, src: PodFact, port: number, context: string[] = []): void {

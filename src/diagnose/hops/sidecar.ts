@@ -10,10 +10,10 @@ import { identityOf } from '../../mesh/identity.js';
 import type { RequestFacts } from '../../mesh/http.js';
 import { evaluateAtEnvoy, providerServiceLookup, policyAtEnvoyText } from '../../mesh/waypoint-authorization.js';
 import { finding, type Remedy } from '../../findings/finding.js';
-import { exemptFromRuleRemedy, undecidedAtEnvoy } from '../authz-explain.js';
-import { allowPrincipalFix, fixTarget } from '../fixes.js';
+import { exemptFromRuleRemedy, undecidedAtEnvoy } from '../explain/authz-explain.js';
+import { allowPrincipalFix, fixTarget } from '../fixes/fixes.js';
 import { enrollmentOf, mtlsOf, podName, policiesAt, type EvalContext } from '../context.js';
-import type { PathRun } from '../path.js';
+import type { PathRun } from '../explain/path.js';
 import type { Hop } from '../report.js';
 import { ENVOY_REPLIES } from '../../mesh/envoy-log-signatures.js';
 

@@ -12,12 +12,12 @@ import {
 import { waypointPods } from '../../mesh/waypoints.js';
 import type { RequestFacts } from '../../mesh/http.js';
 import { finding, type Manifest, type Remedy } from '../../findings/finding.js';
-import { exemptFromRuleRemedy, undecidedAtEnvoy } from '../authz-explain.js';
+import { exemptFromRuleRemedy, undecidedAtEnvoy } from '../explain/authz-explain.js';
 import type { EvalContext } from '../context.js';
-import type { PathRun } from '../path.js';
+import type { PathRun } from '../explain/path.js';
 import type { Hop } from '../report.js';
-import type { ResolvedDestination } from '../resolve.js';
-import type { WaypointRoute } from '../route.js';
+import type { ResolvedDestination } from '../explain/resolve.js';
+import type { WaypointRoute } from '../explain/route.js';
 import { command } from '../../findings/command.js';
 import { ztunnelLogs } from '../../mesh/ztunnel-log-signatures.js';
 import { ENVOY_REPLIES } from '../../mesh/envoy-log-signatures.js';

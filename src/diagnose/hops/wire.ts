@@ -8,9 +8,9 @@ import { evaluateNetworkPolicy, type DirectionVerdict, type NetEndpoint } from '
 import { finding, type Finding, type Remedy } from '../../findings/finding.js';
 import type { EvalContext } from '../context.js';
 import { podName } from '../context.js';
-import type { PathRun } from '../path.js';
+import type { PathRun } from '../explain/path.js';
 import type { Hop, Symptom } from '../report.js';
-import * as fixes from '../fixes.js';
+import * as fixes from '../fixes/fixes.js';
 
 export interface WireEnd {
   /** How the hop table names this end. */

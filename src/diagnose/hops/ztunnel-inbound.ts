@@ -10,7 +10,7 @@ import type { GatewayFact, ServiceFact } from '../../snapshot/types.js';
 import { finding } from '../../findings/finding.js';
 import { conversionOf, mtlsOf, policiesAt, type EvalContext } from '../context.js';
 import { NOTES, runNotes } from '../notes/index.js';
-import type { PathRun } from '../path.js';
+import type { PathRun } from '../explain/path.js';
 import type { Hop, Symptom } from '../report.js';
 import { rejection } from './ztunnel-rejection.js';
 import { ztunnelLogs } from '../../mesh/ztunnel-log-signatures.js';

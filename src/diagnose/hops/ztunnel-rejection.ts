@@ -8,14 +8,14 @@ import { finding, type Finding, type Remedy } from '../../findings/finding.js';
 import { enrollmentOf, mtlsOf, podName, type EvalContext } from '../context.js';
 import type { AuthorizationPolicyFact, PodFact } from '../../snapshot/types.js';
 import { waypointIdentity } from '../../mesh/identity.js';
-import * as fixes from '../fixes.js';
+import * as fixes from '../fixes/fixes.js';
 import {
   exemptFromRuleRemedy,
   explainRuleMismatch,
   l4OnlyPolicyFix,
   ruleIndexOf,
   targetRefPolicyFix,
-} from '../authz-explain.js';
+} from '../explain/authz-explain.js';
 import type { AppliedPolicy, Inbound } from './ztunnel-inbound.js';
 import { command, note } from '../../findings/command.js';
 import { cniAgentOnNode } from '../../mesh/istio-cni.js';

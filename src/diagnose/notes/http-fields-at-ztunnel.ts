@@ -5,7 +5,7 @@ import { finding, type Finding, type Remedy } from '../../findings/finding.js';
 import { servicesSelecting } from '../../mesh/services.js';
 import type { PodFact } from '../../snapshot/types.js';
 import type { EvalContext } from '../context.js';
-import { targetRefPolicyFix } from '../authz-explain.js';
+import { targetRefPolicyFix } from '../explain/authz-explain.js';
 import type { Analyzer, PolicySubject } from './analyzer.js';
 import { note } from '../../findings/command.js';
 

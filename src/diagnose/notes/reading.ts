@@ -4,7 +4,7 @@ import type { Snapshot } from '../../snapshot/types.js';
 import { namespaceRef, refText, refTo } from '../../snapshot/ref.js';
 import { finding, type Finding, type Remedy } from '../../findings/finding.js';
 import type { Analyzer } from './analyzer.js';
-import { canICommand, forbiddenUser, grantCommand, missingPermissions, permissionText } from '../rbac-gaps.js';
+import { canICommand, forbiddenUser, grantCommand, missingPermissions, permissionText } from '../explain/rbac-gaps.js';
 
 export const ztunnelsMissing: Analyzer<Snapshot> = {
   codes: ['AD202'],

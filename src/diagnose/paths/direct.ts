@@ -7,9 +7,9 @@ import { ANNOTATION_BYPASS_INBOUND, HBONE_PORT, LABEL_TUNNEL } from '../../mesh/
 import { identityOf } from '../../mesh/identity.js';
 import { finding } from '../../findings/finding.js';
 import { enrollmentFindings, enrollmentOf, podLabel, podName, type EvalContext } from '../context.js';
-import { PathRun } from '../path.js';
+import { PathRun } from '../explain/path.js';
 import type { PairResult } from '../report.js';
-import type { ResolvedDestination } from '../resolve.js';
+import type { ResolvedDestination } from '../explain/resolve.js';
 import { captureHop, notCapturedNote } from '../hops/capture.js';
 import { checkWire, podEnd } from '../hops/wire.js';
 import { checkArrival } from '../hops/arrival.js';

@@ -2,16 +2,16 @@
 // read, Istio's defaults are assumed (trust domain, root namespace, istio-cni's probe addresses and
 // excluded namespaces, its version). The question is asked again with each setting otherwise; when
 // any changes the answer the verdict is unknown, else it stands and names what it assumed.
-import type { Snapshot } from '../snapshot/types.js';
-import type { Manifest } from '../findings/finding.js';
+import type { Snapshot } from '../../snapshot/types.js';
+import type { Manifest } from '../../findings/finding.js';
 import {
   CNI_CONFIGMAP,
   CNI_KEY_EXCLUDE_NAMESPACES,
   CNI_KEY_PROBE_SNAT_IPV4,
   CNI_KEY_PROBE_SNAT_IPV6,
   MESH_CONFIGMAP_PREFIX,
-} from '../mesh/constants.js';
-import type { Asked } from './proof.js';
+} from '../../mesh/constants.js';
+import type { Asked } from '../fixes/proof.js';
 
 const configMap = (name: string, data: Record<string, string>): Manifest => ({
   apiVersion: 'v1',

@@ -1,11 +1,11 @@
 // "helloworld.hello:5000", "hello/deploy/web:http", "10.0.0.5:80", "https://api.example.com/x" →
 // the Service, ServiceEntry or pods it means, the port, and how the client addresses it (§6.5).
 import ipaddr from 'ipaddr.js';
-import { splitHostPort, splitRef, type HostPort } from '../address.js';
-import { endpointsOfService, externalNameAlias, outsideEndpoints, resolvePodPort } from '../mesh/services.js';
-import { podRef, refText, refTo, type ObjectRef } from '../snapshot/ref.js';
-import type { PodFact, ServiceEntryFact, ServiceFact, ServicePortFact, Snapshot } from '../snapshot/types.js';
-import { UsageError } from '../errors.js';
+import { splitHostPort, splitRef, type HostPort } from '../../address.js';
+import { endpointsOfService, externalNameAlias, outsideEndpoints, resolvePodPort } from '../../mesh/services.js';
+import { podRef, refText, refTo, type ObjectRef } from '../../snapshot/ref.js';
+import type { PodFact, ServiceEntryFact, ServiceFact, ServicePortFact, Snapshot } from '../../snapshot/types.js';
+import { UsageError } from '../../errors.js';
 import { suggest } from './suggest.js';
 import {
   findPod,

@@ -2,19 +2,19 @@
 // explain routes and evaluates it, and the generator of typed cells over pod classes that the matrix,
 // check and the proofs of fixes consume. Outside explain's own loop, this is the only caller of
 // binding, routing and evaluation.
-import type { PodFact, Snapshot } from '../snapshot/types.js';
-import { resolvePodPort, servicesSelecting } from '../mesh/services.js';
-import { requestFacts, type RequestFacts } from '../mesh/http.js';
-import { compareText } from '../order.js';
-import type { Finding } from '../findings/finding.js';
-import { liftableWithoutVariants } from './verdict.js';
-import { candidateLabels } from './missing-namespaces.js';
-import { createContext, type EvalContext } from './context.js';
+import type { PodFact, Snapshot } from '../../snapshot/types.js';
+import { resolvePodPort, servicesSelecting } from '../../mesh/services.js';
+import { requestFacts, type RequestFacts } from '../../mesh/http.js';
+import { compareText } from '../../order.js';
+import type { Finding } from '../../findings/finding.js';
+import { liftableWithoutVariants } from '../explain/verdict.js';
+import { candidateLabels } from '../explain/missing-namespaces.js';
+import { createContext, type EvalContext } from '../context.js';
 import { podClassKeys, relativeSourceClasses } from './pod-classes.js';
-import { podAddressed, serviceAddressed, type ResolvedDestination } from './resolve.js';
-import { bindingFor, routeFor, routeTargets } from './route.js';
-import { evaluateRoute } from './paths/index.js';
-import type { EnforcedBy, PairResult, Symptom } from './report.js';
+import { podAddressed, serviceAddressed, type ResolvedDestination } from '../explain/resolve.js';
+import { bindingFor, routeFor, routeTargets } from '../explain/route.js';
+import { evaluateRoute } from '../paths/index.js';
+import type { EnforcedBy, PairResult, Symptom } from '../report.js';
 
 /** One pod standing for a workload, with the workload's name as the matrix shows it. */
 export interface Workload {

@@ -1,12 +1,12 @@
 // Issue 16: ztunnel's own view (its config dump) of the connection asked, against what the input
 // says it should hold: does it know both pods, as HBONE (captured, §1) or TCP, with which waypoint
 // (§6), which policies it enforces at the destination (§4.1), and is the source's certificate good.
-import { convertAuthorizationPolicy, policiesInScope } from '../mesh/authorization.js';
-import { finding, type Finding } from '../findings/finding.js';
-import type { GatewayFact, PodFact, Snapshot } from '../snapshot/types.js';
-import type { PodSummary } from './report.js';
-import type { ResolvedDestination } from './resolve.js';
-import type { ZtunnelView, ZtunnelWorkload } from '../snapshot/evidence.js';
+import { convertAuthorizationPolicy, policiesInScope } from '../../mesh/authorization.js';
+import { finding, type Finding } from '../../findings/finding.js';
+import type { GatewayFact, PodFact, Snapshot } from '../../snapshot/types.js';
+import type { PodSummary } from '../report.js';
+import type { ResolvedDestination } from '../explain/resolve.js';
+import type { ZtunnelView, ZtunnelWorkload } from '../../snapshot/evidence.js';
 
 export interface DumpContext {
   snapshot: Snapshot;

@@ -2,13 +2,13 @@
 // for every workload towards the asked destination, and from the asked source towards every pod
 // the changed objects select (§ "Trust before features" in the project's rules: a fix may open
 // nothing beyond the asker's own workload).
-import type { LabelSelector, PodFact, Snapshot } from '../snapshot/types.js';
-import { selectorMatches, mapSelectorMatches } from '../mesh/labels.js';
-import { workloadName } from '../mesh/connectivity.js';
-import { createContext } from './context.js';
-import { podAddressed, type ResolvedDestination } from './resolve.js';
-import { works } from './pairs.js';
-import { matrixWorkloads } from './workloads.js';
+import type { LabelSelector, PodFact, Snapshot } from '../../snapshot/types.js';
+import { selectorMatches, mapSelectorMatches } from '../../mesh/labels.js';
+import { workloadName } from '../../mesh/connectivity.js';
+import { createContext } from '../context.js';
+import { podAddressed, type ResolvedDestination } from '../explain/resolve.js';
+import { works } from '../matrix/pairs.js';
+import { matrixWorkloads } from '../matrix/workloads.js';
 
 export interface Opened {
   source: string;

@@ -1,8 +1,8 @@
 // One pod stands for each workload: what the matrix lists and what a fix's proof checks.
-import { compareText } from '../order.js';
-import type { PodFact, Snapshot } from '../snapshot/types.js';
-import { workloadName } from '../mesh/connectivity.js';
-import { isDataplaneProxy } from '../mesh/components.js';
+import { compareText } from '../../order.js';
+import type { PodFact, Snapshot } from '../../snapshot/types.js';
+import { workloadName } from '../../mesh/connectivity.js';
+import { isDataplaneProxy } from '../../mesh/components.js';
 
 /** One pod stands for each workload, as in the connectivity listing. */
 export function matrixWorkloads(snapshot: Snapshot, namespaces: string[] | 'all'): { name: string; pod: PodFact }[] {

@@ -1,7 +1,7 @@
 // Every remedy the tool prints is applied to a copy of the input and the question is asked again
 // (project rule "Trust before features"). The proof says whether the connection then works, what
 // still stops it, and which other connections the change opens.
-import type { Snapshot } from '../snapshot/types.js';
+import type { Snapshot } from '../../snapshot/types.js';
 import {
   printedRemedy,
   remediesOf,
@@ -9,10 +9,10 @@ import {
   type FixAlternative,
   type FixProof,
   type Remedy,
-} from '../findings/finding.js';
+} from '../../findings/finding.js';
 import { opensAfter, type OpensQuery } from './opens.js';
-import { captureAfterChange } from '../mesh/istio-cni.js';
-import type { Outcome } from './report.js';
+import { captureAfterChange } from '../../mesh/istio-cni.js';
+import type { Outcome } from '../report.js';
 
 export interface Asked {
   outcome: Outcome;

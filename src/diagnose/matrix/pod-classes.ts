@@ -6,16 +6,16 @@
 // when a Service keeps traffic on the node (internalTrafficPolicy Local).
 // test/matrix-classes.test.ts compares the result with per-pod evaluation on every scenario and
 // on randomly mutated ones.
-import type { PodFact, Snapshot } from '../snapshot/types.js';
-import { servicesSelecting } from '../mesh/services.js';
-import { ztunnelOnNode } from '../mesh/ztunnel.js';
-import { LABEL_GATEWAY_NAME } from '../mesh/constants.js';
-import { identityOf } from '../mesh/identity.js';
-import { NETWORK_POLICY_SOURCE_KEY, peerMatches } from '../mesh/network-policy.js';
-import { matchMatches, parseIdentity, type RbacMatch } from '../mesh/ztunnel-rbac.js';
-import { conversionOf, enrollmentOf, policiesAt, type EvalContext } from './context.js';
-import { proxyOf } from '../mesh/enrollment.js';
-import { isZtunnel } from '../mesh/components.js';
+import type { PodFact, Snapshot } from '../../snapshot/types.js';
+import { servicesSelecting } from '../../mesh/services.js';
+import { ztunnelOnNode } from '../../mesh/ztunnel.js';
+import { LABEL_GATEWAY_NAME } from '../../mesh/constants.js';
+import { identityOf } from '../../mesh/identity.js';
+import { NETWORK_POLICY_SOURCE_KEY, peerMatches } from '../../mesh/network-policy.js';
+import { matchMatches, parseIdentity, type RbacMatch } from '../../mesh/ztunnel-rbac.js';
+import { conversionOf, enrollmentOf, policiesAt, type EvalContext } from '../context.js';
+import { proxyOf } from '../../mesh/enrollment.js';
+import { isZtunnel } from '../../mesh/components.js';
 
 /** Labels that differ between replicas and that no selector of a diagnosis reads. */
 const NOISE_LABELS = new Set(['pod-template-hash', 'controller-revision-hash', 'pod-template-generation']);

@@ -1,5 +1,5 @@
 // "Did you mean": the nearest names to one the input does not have.
-import { compareText } from '../order.js';
+import { compareText } from '../../order.js';
 
 /** Edit distance, for "did you mean" suggestions. */
 function distance(a: string, b: string): number {

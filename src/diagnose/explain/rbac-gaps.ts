@@ -1,8 +1,8 @@
 // What RBAC hid, said the way an on-call engineer can act on it: who the API server thinks the
 // user is, one entry per missing permission (verb and resource, with every namespace it was
 // missing in), the `kubectl auth can-i` that shows it, and the command that grants the read role.
-import type { Snapshot } from '../snapshot/types.js';
-import { command, shellLine, unsafeCommandNote, type Command } from '../findings/command.js';
+import type { Snapshot } from '../../snapshot/types.js';
+import { command, shellLine, unsafeCommandNote, type Command } from '../../findings/command.js';
 
 type Gap = Snapshot['gaps'][number];
 

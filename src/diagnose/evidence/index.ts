@@ -1,20 +1,20 @@
 // The evidence stage, after explain (issue 16): the runtime evidence beside the prediction: what could not
 // be read (AD909), what the dataplane logged (AD905/AD906) and ztunnel's own view (AD907/AD908). It
 // annotates an explain run with what that run resolved; it never resolves again and never changes the verdict.
-import { finding, type Finding } from '../findings/finding.js';
-import { ztunnelVersion } from '../mesh/versions.js';
-import type { PodFact } from '../snapshot/types.js';
-import type { EvalContext } from './context.js';
-import type { ExplainRun, Resolved } from './explain.js';
-import { mergeFindings } from './verdict.js';
-import { dumpEvidence } from './dump-evidence.js';
-import { logEvidence } from './log-evidence.js';
-import type { ExplainReport, Verdict } from './report.js';
-import type { ResolvedDestination } from './resolve.js';
-import type { WaypointRoute } from './route.js';
-import { summarizePod } from './summary.js';
-import { appendAll } from '../arrays.js';
-import type { RuntimeEvidence } from '../snapshot/evidence.js';
+import { finding, type Finding } from '../../findings/finding.js';
+import { ztunnelVersion } from '../../mesh/versions.js';
+import type { PodFact } from '../../snapshot/types.js';
+import type { EvalContext } from '../context.js';
+import type { ExplainRun, Resolved } from '../explain/explain.js';
+import { mergeFindings } from '../explain/verdict.js';
+import { dumpEvidence } from './config-dump.js';
+import { logEvidence } from './logs.js';
+import type { ExplainReport, Verdict } from '../report.js';
+import type { ResolvedDestination } from '../explain/resolve.js';
+import type { WaypointRoute } from '../explain/route.js';
+import { summarizePod } from '../explain/summary.js';
+import { appendAll } from '../../arrays.js';
+import type { RuntimeEvidence } from '../../snapshot/evidence.js';
 
 export interface EvidenceContext {
   ctx: EvalContext;

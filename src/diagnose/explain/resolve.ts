@@ -1,11 +1,11 @@
 // "test/curl", "helloworld.hello:5000" → the pods, service and ports they mean.
 import { forbiddenLine } from './rbac-gaps.js';
-import { splitRef } from '../address.js';
+import { splitRef } from '../../address.js';
 import { suggest } from './suggest.js';
-import { podRef, refText, refTo, type ObjectRef } from '../snapshot/ref.js';
-import type { PodFact, ServiceEntryFact, ServiceFact, ServicePortFact, Snapshot } from '../snapshot/types.js';
-import { InputError, UsageError } from '../errors.js';
-import { selectorMatches } from '../mesh/labels.js';
+import { podRef, refText, refTo, type ObjectRef } from '../../snapshot/ref.js';
+import type { PodFact, ServiceEntryFact, ServiceFact, ServicePortFact, Snapshot } from '../../snapshot/types.js';
+import { InputError, UsageError } from '../../errors.js';
+import { selectorMatches } from '../../mesh/labels.js';
 
 export interface ResolvedSource {
   kind: 'pods' | 'kubelet';

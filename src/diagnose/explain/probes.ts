@@ -1,20 +1,20 @@
 // The probes pipeline (§7): will the kubelet reach every probe of a pod once it is in ambient?
-import { probeSnatAddress } from '../mesh/istio-cni.js';
-import type { PodFact, Snapshot } from '../snapshot/types.js';
-import { podRef, refText } from '../snapshot/ref.js';
-import { resolvePodPort } from '../mesh/services.js';
-import { finding, type Finding } from '../findings/finding.js';
-import { createContext, enrollmentOf, podName, type EvalContext } from './context.js';
+import { probeSnatAddress } from '../../mesh/istio-cni.js';
+import type { PodFact, Snapshot } from '../../snapshot/types.js';
+import { podRef, refText } from '../../snapshot/ref.js';
+import { resolvePodPort } from '../../mesh/services.js';
+import { finding, type Finding } from '../../findings/finding.js';
+import { createContext, enrollmentOf, podName, type EvalContext } from '../context.js';
 import { podAddressed, resolveOrExplainGaps, resolveSource } from './resolve.js';
-import { directPath } from './paths/index.js';
+import { directPath } from '../paths/index.js';
 import { assumedDefaults, liftable, mergeFindings, symptomFinding } from './verdict.js';
-import { attachProofs, type Asked } from './proof.js';
+import { attachProofs, type Asked } from '../fixes/proof.js';
 import { summarizePod } from './summary.js';
-import { NOTES, runNotes } from './notes/index.js';
-import { assumedSettings, unreadReason } from './notes/reading.js';
+import { NOTES, runNotes } from '../notes/index.js';
+import { assumedSettings, unreadReason } from '../notes/reading.js';
 import { checkAssumedSettings } from './assumed-settings.js';
-import type { Hop, ProbeResult, ProbesReport, Symptom, Verdict } from './report.js';
-import { appendAll } from '../arrays.js';
+import type { Hop, ProbeResult, ProbesReport, Symptom, Verdict } from '../report.js';
+import { appendAll } from '../../arrays.js';
 
 export function probes(
   snapshot: Snapshot,

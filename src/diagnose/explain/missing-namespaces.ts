@@ -1,12 +1,12 @@
 // §1.1, §6.3, §8: a Namespace the input does not contain has unknown labels. Instead of reading
 // it as unlabelled, ask again with each label that matters in this input; if any changes the
 // answer, the verdict is unknown (project rule: never a confident verdict from missing data).
-import type { LabelSelector, Snapshot } from '../snapshot/types.js';
-import { namespaceRef } from '../snapshot/ref.js';
-import { LABEL_DATAPLANE_MODE, LABEL_USE_WAYPOINT } from '../mesh/constants.js';
-import { finding, type Finding } from '../findings/finding.js';
-import type { Asked } from './proof.js';
-import { command } from '../findings/command.js';
+import type { LabelSelector, Snapshot } from '../../snapshot/types.js';
+import { namespaceRef } from '../../snapshot/ref.js';
+import { LABEL_DATAPLANE_MODE, LABEL_USE_WAYPOINT } from '../../mesh/constants.js';
+import { finding, type Finding } from '../../findings/finding.js';
+import type { Asked } from '../fixes/proof.js';
+import { command } from '../../findings/command.js';
 
 type Labels = Record<string, string>;
 

@@ -1,15 +1,15 @@
 // The path stage: which hops a connection takes. Direct (pod → pod), through the waypoint bound
 // to the destination (§6), through an egress waypoint or straight out (§9), or nowhere (no
 // endpoints). explain, probes and matrix all ask here.
-import type { GatewayFact, PodFact } from '../snapshot/types.js';
-import { refText, refTo, type ObjectRef } from '../snapshot/ref.js';
-import { egressBypassReason } from '../mesh/egress.js';
-import type { RequestFacts } from '../mesh/http.js';
-import { finding, type Finding, type Remedy } from '../findings/finding.js';
-import { enrollmentOf, type EvalContext } from './context.js';
+import type { GatewayFact, PodFact } from '../../snapshot/types.js';
+import { refText, refTo, type ObjectRef } from '../../snapshot/ref.js';
+import { egressBypassReason } from '../../mesh/egress.js';
+import type { RequestFacts } from '../../mesh/http.js';
+import { finding, type Finding, type Remedy } from '../../findings/finding.js';
+import { enrollmentOf, type EvalContext } from '../context.js';
 import type { DestinationTarget, ResolvedDestination } from './resolve.js';
 import { computeBinding } from './waypoint-binding.js';
-import { command, note } from '../findings/command.js';
+import { command, note } from '../../findings/command.js';
 
 export interface WaypointRoute {
   gateway: GatewayFact;

@@ -2,10 +2,10 @@
 // still shown (as "skip" when they would pass) so the user sees the whole path. In a verdict-only
 // run (the matrix) nothing after the first failure can change the answer, so paths stop there,
 // and evidence and notes are never built.
-import type { Finding } from '../findings/finding.js';
-import type { EvalContext } from './context.js';
-import type { EnforcedBy, Hop, PairResult, Symptom } from './report.js';
-import { appendAll } from '../arrays.js';
+import type { Finding } from '../../findings/finding.js';
+import type { EvalContext } from '../context.js';
+import type { EnforcedBy, Hop, PairResult, Symptom } from '../report.js';
+import { appendAll } from '../../arrays.js';
 
 export interface Failure {
   symptom: Symptom;

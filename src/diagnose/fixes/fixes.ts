@@ -1,10 +1,10 @@
 // Remedies as objects a user can apply: each builder returns a complete manifest (or, where no
 // object can express it, commands). The proof stage applies the same objects to the snapshot.
-import type { Labels, PodFact } from '../snapshot/types.js';
-import { LABEL_DATAPLANE_MODE, LABEL_GATEWAY_NAME, LABEL_NAMESPACE_NAME } from '../mesh/constants.js';
-import type { Manifest, Remedy } from '../findings/finding.js';
-import type { ObjectRef } from '../snapshot/ref.js';
-import { command, note } from '../findings/command.js';
+import type { Labels, PodFact } from '../../snapshot/types.js';
+import { LABEL_DATAPLANE_MODE, LABEL_GATEWAY_NAME, LABEL_NAMESPACE_NAME } from '../../mesh/constants.js';
+import type { Manifest, Remedy } from '../../findings/finding.js';
+import type { ObjectRef } from '../../snapshot/ref.js';
+import { command, note } from '../../findings/command.js';
 
 /** The pods a fix should select: the Service's selector when traffic is addressed to one. */
 export interface FixTarget {

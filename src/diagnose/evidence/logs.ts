@@ -3,15 +3,15 @@
 // the asked port count; they are grouped by signature (§2.5) with counts and the newest time, and
 // the prediction is checked against them: agreement confirms the culprit, disagreement is said first
 // with what can explain it.
-import { signatureOf, type LogVerdict } from '../mesh/ztunnel-log-signatures.js';
-import { envoySignatureOf } from '../mesh/envoy-log-signatures.js';
-import { olderThan } from '../mesh/versions.js';
-import { finding, type Finding } from '../findings/finding.js';
-import type { PodFact } from '../snapshot/types.js';
-import type { ResolvedDestination } from './resolve.js';
-import type { Verdict } from './report.js';
-import type { ZtunnelLogRecord, EnvoyAccessRecord, RuntimeEvidence } from '../snapshot/evidence.js';
-import { ztunnelLogs } from '../mesh/ztunnel-log-signatures.js';
+import { signatureOf, type LogVerdict } from '../../mesh/ztunnel-log-signatures.js';
+import { envoySignatureOf } from '../../mesh/envoy-log-signatures.js';
+import { olderThan } from '../../mesh/versions.js';
+import { finding, type Finding } from '../../findings/finding.js';
+import type { PodFact } from '../../snapshot/types.js';
+import type { ResolvedDestination } from '../explain/resolve.js';
+import type { Verdict } from '../report.js';
+import type { ZtunnelLogRecord, EnvoyAccessRecord, RuntimeEvidence } from '../../snapshot/evidence.js';
+import { ztunnelLogs } from '../../mesh/ztunnel-log-signatures.js';
 
 type Layer = 'ztunnel' | 'proxy';
 

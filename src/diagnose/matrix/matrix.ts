@@ -1,15 +1,15 @@
 // Reachability among all workloads of some namespaces: every cell is the verdict `explain`
 // would give for "one pod of A → one pod of B on the port", computed with the same engine
 // (one shared context, so a large matrix stays fast).
-import type { Snapshot } from '../snapshot/types.js';
-import { InputError, UsageError } from '../errors.js';
-import { createContext } from './context.js';
+import type { Snapshot } from '../../snapshot/types.js';
+import { InputError, UsageError } from '../../errors.js';
+import { createContext } from '../context.js';
 import { matrixWorkloads } from './workloads.js';
 import { pairCells } from './pairs.js';
-import type { ResolvedDestination } from './resolve.js';
-import type { MatrixCell, MatrixReport } from './report.js';
-import { forbiddenLine } from './rbac-gaps.js';
-import { unreadReason } from './notes/reading.js';
+import type { ResolvedDestination } from '../explain/resolve.js';
+import type { MatrixCell, MatrixReport } from '../report.js';
+import { forbiddenLine } from '../explain/rbac-gaps.js';
+import { unreadReason } from '../notes/reading.js';
 
 export interface MatrixQuery {
   namespaces: string[] | 'all';

@@ -1,9 +1,9 @@
 // How reports describe a pod: where it runs, whether it is in the mesh, and its identity.
-import type { PodFact } from '../snapshot/types.js';
-import { identityOf } from '../mesh/identity.js';
-import { proxyOf } from '../mesh/enrollment.js';
-import { enrollmentOf, type EvalContext } from './context.js';
-import type { PodSummary } from './report.js';
+import type { PodFact } from '../../snapshot/types.js';
+import { identityOf } from '../../mesh/identity.js';
+import { proxyOf } from '../../mesh/enrollment.js';
+import { enrollmentOf, type EvalContext } from '../context.js';
+import type { PodSummary } from '../report.js';
 
 export function summarizePod(ctx: EvalContext, pod: PodFact): PodSummary {
   const e = enrollmentOf(ctx, pod);

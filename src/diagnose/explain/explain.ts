@@ -1,28 +1,28 @@
 // The explain pipeline: resolve the two ends → bind the waypoint → route each pod pair → walk its
 // hops → one verdict → the report, with what it resolved for the evidence stage (evidence.ts), which
 // annotates the run after it. Pure: plain data in, a report out.
-import type { Snapshot } from '../snapshot/types.js';
-import { refText } from '../snapshot/ref.js';
-import { requestFacts } from '../mesh/http.js';
-import type { Finding } from '../findings/finding.js';
-import { UsageError } from '../errors.js';
-import { createContext } from './context.js';
+import type { Snapshot } from '../../snapshot/types.js';
+import { refText } from '../../snapshot/ref.js';
+import { requestFacts } from '../../mesh/http.js';
+import type { Finding } from '../../findings/finding.js';
+import { UsageError } from '../../errors.js';
+import { createContext } from '../context.js';
 import { resolveOrExplainGaps, resolveSource } from './resolve.js';
 import { resolveDestination } from './resolve-destination.js';
 import { bindWaypoint, routeFor, routeTargets, type Binding } from './route.js';
-import { evaluateRoute, type PairSource } from './paths/index.js';
+import { evaluateRoute, type PairSource } from '../paths/index.js';
 import { aggregate, mergeFindings, symptomFinding } from './verdict.js';
 import { summarizePod } from './summary.js';
-import { NOTES, runNotes } from './notes/index.js';
-import { assumedSettings, unreadReason } from './notes/reading.js';
+import { NOTES, runNotes } from '../notes/index.js';
+import { assumedSettings, unreadReason } from '../notes/reading.js';
 import { checkAssumedSettings } from './assumed-settings.js';
-import { attachProofs, type Asked } from './proof.js';
+import { attachProofs, type Asked } from '../fixes/proof.js';
 import { checkMissingNamespaces } from './missing-namespaces.js';
-import type { ExplainReport, PairResult, Symptom } from './report.js';
-import { istioVersionOf } from '../mesh/versions.js';
-import { appendAll } from '../arrays.js';
-import type { PodFact } from '../snapshot/types.js';
-import type { EvalContext } from './context.js';
+import type { ExplainReport, PairResult, Symptom } from '../report.js';
+import { istioVersionOf } from '../../mesh/versions.js';
+import { appendAll } from '../../arrays.js';
+import type { PodFact } from '../../snapshot/types.js';
+import type { EvalContext } from '../context.js';
 import type { ResolvedDestination } from './resolve.js';
 import type { WaypointRoute } from './route.js';
 

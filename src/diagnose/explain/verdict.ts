@@ -1,8 +1,8 @@
 // Pair results → one verdict, and the check of the user's observed symptom (§5, §11).
-import { finding, orderFindings, type Finding } from '../findings/finding.js';
-import { decidingPolicy } from '../findings/catalogue.js';
-import { SYMPTOM_WORDS, type Hop, type Outcome, type PairResult, type Symptom, type Verdict } from './report.js';
-import { ztunnelLogs } from '../mesh/ztunnel-log-signatures.js';
+import { finding, orderFindings, type Finding } from '../../findings/finding.js';
+import { decidingPolicy } from '../../findings/catalogue.js';
+import { SYMPTOM_WORDS, type Hop, type Outcome, type PairResult, type Symptom, type Verdict } from '../report.js';
+import { ztunnelLogs } from '../../mesh/ztunnel-log-signatures.js';
 
 /** Merges findings across pairs: same code and objects once, with a count of repeats. */
 export function mergeFindings(all: Finding[]): Finding[] {

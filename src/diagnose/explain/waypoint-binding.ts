@@ -1,7 +1,7 @@
 // §6.3-§6.6: the waypoint that serves a destination for these clients, or why none does. Labels
 // Istio ignores (§6.7) are reported here too, since they are why a user expected a waypoint.
-import type { GatewayFact, ObjectMeta, PodFact, Snapshot } from '../snapshot/types.js';
-import { namespaceRef, podRef, refText, refTo, type ObjectRef } from '../snapshot/ref.js';
+import type { GatewayFact, ObjectMeta, PodFact, Snapshot } from '../../snapshot/types.js';
+import { namespaceRef, podRef, refText, refTo, type ObjectRef } from '../../snapshot/ref.js';
 import {
   attachmentListener,
   bindingProblem,
@@ -9,13 +9,13 @@ import {
   ingressUsesWaypoint,
   waypointBinding,
   waypointPods,
-} from '../mesh/waypoints.js';
-import { waypointIdentity } from '../mesh/identity.js';
-import { finding, type Finding, type Remedy } from '../findings/finding.js';
-import { enrollmentOf, type EvalContext } from './context.js';
+} from '../../mesh/waypoints.js';
+import { waypointIdentity } from '../../mesh/identity.js';
+import { finding, type Finding, type Remedy } from '../../findings/finding.js';
+import { enrollmentOf, type EvalContext } from '../context.js';
 import type { ResolvedDestination } from './resolve.js';
 import type { Binding } from './route.js';
-import { command, note } from '../findings/command.js';
+import { command, note } from '../../findings/command.js';
 
 export function computeBinding(ctx: EvalContext, clients: PodFact[], dest: ResolvedDestination): Binding {
   const { snapshot } = ctx;

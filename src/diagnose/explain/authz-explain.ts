@@ -1,9 +1,14 @@
 // Words and YAML for AuthorizationPolicy findings: why a rule did not match, and rewrites.
-import type { AuthorizationPolicyFact, AuthorizationRule } from '../snapshot/types.js';
-import { L4_WHEN_KEYS, L7_OPERATION_FIELDS, L7_SOURCE_FIELDS, type ConversionResult } from '../mesh/authorization.js';
-import type { Manifest, Remedy } from '../findings/finding.js';
-import type { WaypointDecision } from '../mesh/waypoint-authorization.js';
-import { refTo, type ObjectRef } from '../snapshot/ref.js';
+import type { AuthorizationPolicyFact, AuthorizationRule } from '../../snapshot/types.js';
+import {
+  L4_WHEN_KEYS,
+  L7_OPERATION_FIELDS,
+  L7_SOURCE_FIELDS,
+  type ConversionResult,
+} from '../../mesh/authorization.js';
+import type { Manifest, Remedy } from '../../findings/finding.js';
+import type { WaypointDecision } from '../../mesh/waypoint-authorization.js';
+import { refTo, type ObjectRef } from '../../snapshot/ref.js';
 import {
   cidrContains,
   clauseMatches,
@@ -12,7 +17,7 @@ import {
   type RbacConnection,
   type RbacMatch,
   type StringMatch,
-} from '../mesh/ztunnel-rbac.js';
+} from '../../mesh/ztunnel-rbac.js';
 
 const show = (m: StringMatch) =>
   'exact' in m ? m.exact : 'prefix' in m ? `${m.prefix}*` : 'suffix' in m ? `*${m.suffix}` : '*';
