@@ -3,19 +3,18 @@
 // selector, namespace and mesh-wide AuthorizationPolicies are evaluated with full L7 matching
 // (CUSTOM, DENY, ALLOW) against the identity of whoever opened the connection: the client, or the
 // waypoint in front of it. HTTP denials are a 403, TCP denials a closed connection.
-import type { AuthorizationPolicyFact, PodFact } from '../../snapshot/types.js';
+import type { PodFact } from '../../snapshot/types.js';
 import { podRef, refTo } from '../../snapshot/ref.js';
 import { LABEL_TUNNEL } from '../../mesh/constants.js';
 import { identityOf } from '../../mesh/identity.js';
 import type { RequestFacts } from '../../mesh/http.js';
-import { evaluateAtEnvoy, providerServiceLookup, policyAtEnvoyText } from '../../mesh/waypoint-authorization.js';
-import { finding, type Remedy } from '../../findings/finding.js';
-import { exemptFromRuleRemedy, undecidedAtEnvoy } from '../explain/authz-explain.js';
+import { policyAtEnvoyText } from '../../mesh/waypoint-authorization.js';
+import { finding } from '../../findings/finding.js';
 import { allowPrincipalFix, fixTarget } from '../fixes/fixes.js';
 import { enrollmentOf, mtlsOf, podName, policiesAt, type EvalContext } from '../context.js';
 import type { PathRun } from '../explain/path.js';
 import type { Hop } from '../report.js';
-import { ENVOY_REPLIES } from '../../mesh/envoy-log-signatures.js';
+import { authorizeAtEnvoy } from './envoy-authorization.js';
 
 export interface SidecarArrival {
   destination: PodFact;
@@ -32,8 +31,6 @@ export interface SidecarArrival {
   /** A waypoint opened the connection: its identity is the one the sidecar sees (§4.7, §12.8). */
   via?: { identity: string; label: string; ip?: string };
 }
-
-const apName = (ap: AuthorizationPolicyFact) => `AuthorizationPolicy ${ap.meta.namespace}/${ap.meta.name}`;
 
 export function sidecarHop(ctx: EvalContext, run: PathRun, a: SidecarArrival): void {
   const dst = a.destination;
@@ -124,7 +121,6 @@ function authorizeAtSidecar(
   identity: string | undefined,
 ): void {
   const dst = a.destination;
-  const http = a.request.protocol === 'HTTP';
   const proxyName = enrollmentOf(ctx, dst).mode === 'gateway' ? 'gateway proxy' : 'sidecar';
   const policies = policiesAt(ctx, dst);
   const sourceIp = a.via ? a.via.ip : a.client?.podIPs[0];
@@ -133,52 +129,23 @@ function authorizeAtSidecar(
   run.evidence(hop, () =>
     policies.length ? `policies at the ${proxyName}: ${listed()}` : 'no AuthorizationPolicy selects the destination',
   );
-  // Envoy's inbound listener sees the container port.
-  const decision = evaluateAtEnvoy(
+  const through = a.via ? ` (the waypoint's identity: the sidecar sees ${a.via.label}, not the client)` : '';
+  authorizeAtEnvoy(ctx, run, hop, {
+    proxy: proxyName,
+    where: `the ${proxyName} of ${podName(dst)}`,
     policies,
-    { ...a.request, port: a.targetPort, identity, sourceIp },
-    ctx.snapshot.mesh.extensionProviders,
-    providerServiceLookup(ctx.snapshot),
-  );
-  const who = identity ?? `plaintext ${a.clientLabel}`;
-  if (decision.allowed === false) {
-    const denied = decision.reason === 'denied';
-    const decisive = decision.decisive;
-    const refs = denied && decisive ? [decisive] : policies.filter((p) => p.action === 'ALLOW');
-    const what = http ? `${a.request.method} ${a.request.path} from ` : '';
-    const answer = http
-      ? ` The ${proxyName} answers 403 "${ENVOY_REPLIES.rbacDenied}".`
-      : ` The ${proxyName} closes the connection: the client sees a reset.`;
-    const through = a.via ? ` (the waypoint's identity: the sidecar sees ${a.via.label}, not the client)` : '';
-    const asDeny = !decisive
-      ? ''
-      : decision.customAsDeny
-        ? `CUSTOM ${apName(decisive)} acts as DENY (${decision.customAsDeny}): its `
-        : `DENY ${apName(decisive)} `;
-    const detail = denied
-      ? `${asDeny}rule ${(decision.ruleIndex ?? 0) + 1} matches ${what}${who}${through} at the ` +
-        `${proxyName} of ${podName(dst)}.${answer}`
-      : `ALLOW policies at the ${proxyName} of ${podName(dst)} (${refs.map(apName).join(', ')}) apply, and none ` +
-        `matches ${what}${who}${through}.${answer}`;
-    const fix = (): Remedy[] => {
-      if (denied && decisive)
-        return [exemptFromRuleRemedy(decisive, decision.ruleIndex ?? 0, { principal: identity, ip: sourceIp })];
+    // Envoy's inbound listener sees the container port.
+    request: { ...a.request, port: a.targetPort, identity, sourceIp },
+    who: `${identity ?? `plaintext ${a.clientLabel}`}${through}`,
+    tcpAnswer: `The ${proxyName} closes the connection: the client sees a reset.`,
+    codes: { denied: 'AD708', undecided: 'AD706' },
+    enforcedBy: 'sidecar',
+    allowFix: () => {
       if (!identity) return [];
-      const target = fixTarget(dst, a.selector);
-      const manifest = allowPrincipalFix(target, identity, a.targetPort);
+      const manifest = allowPrincipalFix(fixTarget(dst, a.selector), identity, a.targetPort);
       return [
         { title: `Allow ${identity} at the sidecar of ${podName(dst)} on port ${a.targetPort}`, apply: [manifest] },
       ];
-    };
-    const objects = refs.map((p) => refTo('AuthorizationPolicy', p.meta));
-    run.fail(hop, finding('AD708', detail, objects, fix), http ? 'http-403' : 'reset', 'sidecar');
-  } else if (decision.allowed === 'unknown') {
-    const { names, depends, objects } = undecidedAtEnvoy(decision);
-    const detail = `The decision at the ${proxyName} of ${podName(dst)} depends on ${depends}: ${names}.`;
-    run.note(finding('AD706', detail, objects));
-    run.unknown ??= `The ${proxyName}'s decision depends on facts the input cannot know (${names}).`;
-  } else if (decision.decisive) {
-    const p = decision.decisive;
-    run.evidence(hop, `allowed by ${p.meta.namespace}/${p.meta.name} rule ${(decision.ruleIndex ?? 0) + 1}`);
-  }
+    },
+  });
 }

@@ -1,18 +1,12 @@
 // The waypoint's own hop (§4.1, §4.4, §6.4): it must have Ready pods, and it applies the
 // targetRefs AuthorizationPolicies of the Service, ServiceEntry, its Gateway or GatewayClass to
 // the client's identity and, for HTTP, the request.
-import type { AuthorizationPolicyFact, PodFact } from '../../snapshot/types.js';
+import type { PodFact } from '../../snapshot/types.js';
 import { refText, refTo } from '../../snapshot/ref.js';
-import {
-  evaluateAtEnvoy,
-  providerServiceLookup,
-  policiesAtWaypoint,
-  policyAtEnvoyText,
-} from '../../mesh/waypoint-authorization.js';
+import { policiesAtWaypoint, policyAtEnvoyText } from '../../mesh/waypoint-authorization.js';
 import { waypointPods } from '../../mesh/waypoints.js';
 import type { RequestFacts } from '../../mesh/http.js';
 import { finding, type Manifest, type Remedy } from '../../findings/finding.js';
-import { exemptFromRuleRemedy, undecidedAtEnvoy } from '../explain/authz-explain.js';
 import type { EvalContext } from '../context.js';
 import type { PathRun } from '../explain/path.js';
 import type { Hop } from '../report.js';
@@ -20,7 +14,7 @@ import type { ResolvedDestination } from '../explain/resolve.js';
 import type { WaypointRoute } from '../explain/route.js';
 import { command } from '../../findings/command.js';
 import { ztunnelLogs } from '../../mesh/ztunnel-log-signatures.js';
-import { ENVOY_REPLIES } from '../../mesh/envoy-log-signatures.js';
+import { authorizeAtEnvoy } from './envoy-authorization.js';
 
 export const waypointLabel = (route: WaypointRoute): string => {
   const { gateway: gw, pods } = route;
@@ -28,7 +22,6 @@ export const waypointLabel = (route: WaypointRoute): string => {
 };
 
 const gatewayName = (route: WaypointRoute) => `Gateway ${route.gateway.meta.namespace}/${route.gateway.meta.name}`;
-const apName = (ap: AuthorizationPolicyFact) => `AuthorizationPolicy ${ap.meta.namespace}/${ap.meta.name}`;
 
 /** §6.4: a waypoint with status.addresses but no Ready pod keeps the binding and fails closed. */
 export function checkWaypointReady(ctx: EvalContext, run: PathRun, hop: Hop, route: WaypointRoute): void {
@@ -115,42 +108,17 @@ export function waypointPolicyHop(
       );
     }
   }
-  const decision = evaluateAtEnvoy(
+  authorizeAtEnvoy(ctx, run, hop, {
+    proxy: 'waypoint',
+    where: gatewayName(route),
     policies,
-    { ...request, identity: clientIdentity, sourceIp: client.podIPs[0] },
-    ctx.snapshot.mesh.extensionProviders,
-    providerServiceLookup(ctx.snapshot),
-  );
-  if (decision.allowed === false) {
-    const decisive = decision.decisive;
-    const refs = decisive ? [decisive] : policies.filter((p) => p.action === 'ALLOW');
-    const names = refs.map(apName);
-    const what = http ? `${request.method} ${request.path} from ` : '';
-    const answer = http
-      ? ` The waypoint answers 403 "${ENVOY_REPLIES.rbacDenied}".`
-      : ' The waypoint closes the TCP connection.';
-    const denied = decision.reason === 'denied';
-    const asDeny = decision.customAsDeny ? `CUSTOM ${names[0]} acts as DENY (${decision.customAsDeny}): its ` : '';
-    const detail = denied
-      ? `${asDeny || `DENY ${names[0]} `}rule ${(decision.ruleIndex ?? 0) + 1} matches ${what}${clientIdentity} at ` +
-        `${gatewayName(route)}.${answer}`
-      : `ALLOW policies at ${gatewayName(route)} (${names.join(', ')}) apply, and none matches ` +
-        `${what}${clientIdentity}.${answer}`;
-    const fix = (): Remedy[] => [
-      denied && decisive
-        ? exemptFromRuleRemedy(decisive, decision.ruleIndex ?? 0, { principal: clientIdentity, ip: client.podIPs[0] })
-        : waypointAllow(route, dest, clientIdentity, http ? request : undefined),
-    ];
-    const objects = refs.map((p) => refTo('AuthorizationPolicy', p.meta));
-    run.fail(hop, finding('AD808', detail, objects, fix), http ? 'http-403' : 'reset', 'waypoint');
-  } else if (decision.allowed === 'unknown') {
-    const { names, depends, objects } = undecidedAtEnvoy(decision);
-    run.note(finding('AD809', `The decision at ${gatewayName(route)} depends on ${depends}: ${names}.`, objects));
-    run.unknown ??= `The waypoint's decision depends on facts the input cannot know (${names}).`;
-  } else if (decision.decisive) {
-    const p = decision.decisive;
-    run.evidence(hop, `allowed by ${p.meta.namespace}/${p.meta.name} rule ${(decision.ruleIndex ?? 0) + 1}`);
-  }
+    request: { ...request, identity: clientIdentity, sourceIp: client.podIPs[0] },
+    who: clientIdentity,
+    tcpAnswer: 'The waypoint closes the TCP connection.',
+    codes: { denied: 'AD808', undecided: 'AD809' },
+    enforcedBy: 'waypoint',
+    allowFix: () => [waypointAllow(route, dest, clientIdentity, http ? request : undefined)],
+  });
   run.add(hop);
 }
 
