@@ -174,7 +174,7 @@ export async function loadSnapshot(
   }
   const { read, namespace, api } = await readCluster(flags, plan);
   return {
-    snapshot: buildSnapshot(read.objects, 'cluster', { gaps: read.gaps, notes: read.notes }),
+    snapshot: buildSnapshot(read.objects, 'cluster', read),
     namespace,
     api,
   };

@@ -59,7 +59,7 @@ export default class Dump extends Command {
       }));
       const objects: SourcedObject[] = [...read.objects];
       if (flags['with-logs']) {
-        const snapshot = buildSnapshot(read.objects, 'cluster', { gaps: read.gaps, notes: read.notes });
+        const snapshot = buildSnapshot(read.objects, 'cluster', read);
         // The proxies on the asked connection, as explain resolves it (no proofs: only its ends and waypoint).
         let wanted: ReturnType<typeof evidencePods> = { pods: [], gaps: [] };
         try {

@@ -74,6 +74,13 @@ export function refsOf(f: Finding): ObjectRef[] {
   return (f as WithRemedies)[REFS] ?? [];
 }
 
+/** A copy made field by field keeps the object references of the finding it copies. */
+export function withRefsOf<T extends Finding>(copy: T, from: Finding): T {
+  const refs = (from as WithRemedies)[REFS];
+  if (refs) (copy as WithRemedies)[REFS] = refs;
+  return copy;
+}
+
 export function remediesOf(f: Finding): Remedy[] {
   return (f as WithRemedies)[REMEDIES]?.() ?? [];
 }

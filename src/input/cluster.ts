@@ -25,6 +25,8 @@ export interface ClusterRead {
   gaps: ReadGap[];
   /** Facts about the cluster worth telling the user (Gateway API missing, …). */
   notes: string[];
+  /** The namespaces the read covers: every one, or those a scan was scoped to (`check -n`). */
+  scope: 'all' | string[];
 }
 
 export type ReadPlan =
@@ -475,7 +477,7 @@ export class ClusterReader {
       ...extra.map((ns) => this.list(POD, ns)),
       ...(kinds.gw ? waypointNamespaces.filter((ns) => extra.includes(ns)).map((ns) => this.list(kinds.gw!, ns)) : []),
     ]);
-    return this.result();
+    return this.result(plan.namespaces);
   }
 
   /** An unknown namespace gets the list of namespaces, so the error can name the nearest. */
@@ -484,9 +486,9 @@ export class ClusterReader {
     if (missing) await this.list(NAMESPACE);
   }
 
-  private result(): ClusterRead {
+  private result(scope: ClusterRead['scope'] = 'all'): ClusterRead {
     const objects = [...this.objects.values()].map((object) => ({ object, origin: 'cluster' }));
-    return { objects, gaps: this.gaps, notes: this.notes };
+    return { objects, gaps: this.gaps, notes: this.notes, scope };
   }
 }
 

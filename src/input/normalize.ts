@@ -488,8 +488,14 @@ const byName = (a: { meta: ObjectMeta }, b: { meta: ObjectMeta }) =>
 export function buildSnapshot(
   objects: SourcedObject[],
   origin: Snapshot['origin'] = 'files',
-  extra: Pick<Snapshot, 'gaps' | 'notes'> = { gaps: [], notes: [] },
+  extra: Pick<Snapshot, 'gaps' | 'notes'> & { scope?: Snapshot['scope'] } = { gaps: [], notes: [] },
 ): Snapshot {
+  const scope = extra.scope ?? 'all';
+  const inScope = (ns: string | undefined) => scope === 'all' || (ns !== undefined && scope.includes(ns));
+  const isAbsenceFact = (resource: string, namespace?: string) =>
+    origin === 'cluster' &&
+    inScope(namespace) &&
+    !extra.gaps.some((g) => g.resource === resource && (!g.namespace || !namespace || g.namespace === namespace));
   const namespaces = new Map<string, NamespaceFact>();
   const pods: PodFact[] = [];
   const services: ServiceFact[] = [];
@@ -665,9 +671,11 @@ export function buildSnapshot(
       autoAllowWaypointPolicy: istiodFlag(workloads, 'PILOT_AUTO_ALLOW_WAYPOINT_POLICY'),
     },
     // Live, the ztunnel list is a fact (§2.3) unless RBAC hid the pods; in files it may be missing.
-    ztunnelsKnown: ztunnels.length > 0 || (origin === 'cluster' && !extra.gaps.some((g) => g.resource === 'pods')),
+    ztunnelsKnown: ztunnels.length > 0 || isAbsenceFact('pods'),
     ztunnels,
     origin,
+    isAbsenceFact,
+    scope,
     gaps: stableGaps(extra.gaps),
     notes: [...new Set(extra.notes)].sort(compareText),
     duplicates: conflicts,

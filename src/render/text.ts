@@ -13,6 +13,8 @@ import {
 } from '../diagnose/report.js';
 import { compactYaml, field, fittedTable, mark, wrap, type Mark } from './layout.js';
 import type { Style } from './style.js';
+import { refsOf } from '../findings/finding.js';
+import { visibleControls } from '../text/controls.js';
 
 export interface TextOptions {
   style: Style;
@@ -124,7 +126,9 @@ function markOf(hop: Hop, line: string, culprits: string[]): Mark {
 /** `namespace/name` of the objects that decide, to spot the evidence line that names them. */
 function culpritNames(decisive: Finding | undefined, ends: string[]): string[] {
   if (!decisive) return [];
-  return decisive.objects.map((ref) => ref.split(' ').pop() ?? ref).filter((name) => !ends.includes(name));
+  return refsOf(decisive)
+    .map((r) => visibleControls(r.namespace ? `${r.namespace}/${r.name}` : r.name))
+    .filter((name) => !ends.includes(name));
 }
 
 function hopResult(h: Hop, s: Style): string {

@@ -330,6 +330,13 @@ export interface Snapshot {
   ztunnelsKnown: boolean;
   ztunnels: PodFact[];
   origin: 'files' | 'cluster';
+  /**
+   * §11 (evidence): whether a missing object is a fact, decided by the reader. In a live read it is, for
+   * every resource listed without refusal in the namespaces read (`scope`); files may leave anything out.
+   */
+  isAbsenceFact(resource: string, namespace?: string): boolean;
+  /** The namespaces the input covers: every one (files, a live `-A`), or those a live read was scoped to. */
+  scope: 'all' | string[];
   /** What the live reader was not allowed to read (RBAC); empty for files. */
   gaps: { verb: string; resource: string; namespace?: string; message: string }[];
   /** Facts about the cluster itself, e.g. Gateway API CRDs missing. */

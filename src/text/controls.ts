@@ -35,8 +35,10 @@ export function withVisibleControls<T>(value: T): T {
   if (typeof value === 'string') return visibleControls(value) as T;
   if (Array.isArray(value)) return value.map((v) => withVisibleControls(v)) as T;
   if (value === null || typeof value !== 'object') return value;
-  const out: Record<string, unknown> = {};
+  const out: Record<string | symbol, unknown> = {};
   for (const [k, v] of Object.entries(value)) out[visibleControls(k)] = withVisibleControls(v);
+  // What the diagnosis attached under symbols (a finding's object references) is never printed: kept as is.
+  for (const k of Object.getOwnPropertySymbols(value)) out[k] = (value as Record<symbol, unknown>)[k];
   return out as T;
 }
 

@@ -23,5 +23,5 @@ export async function liveRead(kubeconfig: string, s: Scenario, context = 'teste
             namespace: ns,
             port: s.flags.port,
           });
-  return { read, api, snapshot: buildSnapshot(read.objects, 'cluster', { gaps: read.gaps, notes: read.notes }) };
+  return { read, api, snapshot: buildSnapshot(read.objects, 'cluster', read) };
 }

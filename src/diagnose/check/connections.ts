@@ -7,7 +7,7 @@
 // clients (AD301, AD704) is reported as the risk AD305 on the PeerAuthentication.
 import { refText, type ObjectRef } from '../../snapshot/ref.js';
 import { decidingPolicy } from '../../findings/catalogue.js';
-import { finding, refsOf, type Finding } from '../../findings/finding.js';
+import { finding, refsOf, withRefsOf, type Finding } from '../../findings/finding.js';
 import { pairCells, type Workload } from '../matrix/pairs.js';
 import type { ResolvedDestination } from '../explain/resolve.js';
 import { matrixWorkloads } from '../matrix/workloads.js';
@@ -121,7 +121,7 @@ export const connections: CheckAnalyzer = {
         docs: f.docs,
       };
       if (f.origins) copy.origins = f.origins;
-      out.push(withExplain(copy, explain));
+      out.push(withExplain(withRefsOf(copy, f), explain));
     }
     for (const risk of strict.values()) {
       const clients = [...risk.clients];

@@ -37,7 +37,7 @@ export const dataplane: CheckAnalyzer = {
     const { snapshot, ctx } = scan;
     const out: Finding[] = [...runNotes(ctx, NOTES.dataplane, snapshot), ...runNotes(ctx, NOTES.cni, snapshot)];
     // Absence is known only from a live read that could list pods (§11: a hidden object is unknown).
-    const live = snapshot.origin === 'cluster' && !snapshot.gaps.some((g) => g.resource === 'pods');
+    const live = snapshot.isAbsenceFact('pods');
     const byNode = ambientPodsByNode(scan);
     // §2.3: every node with ambient pods needs a ready ztunnel; one finding per node.
     for (const [node, pods] of [...byNode].sort(([a], [b]) => a.localeCompare(b))) {

@@ -23,7 +23,7 @@ function unknownSources(scan: Scan, ap: AuthorizationPolicyFact, known: ReturnTy
   const namespaceKnown = (ns: string) => known.namespaces.has(ns);
   const out = new Set<string>();
   // Files may simply leave a namespace out; a live -A read sees every namespace.
-  const live = snapshot.origin === 'cluster';
+  const live = snapshot.isAbsenceFact('namespaces');
   const checkAccount = (ns: string, sa: string, as: string) => {
     if (!namespaceKnown(ns)) {
       if (live) out.add(`${as}: namespace ${ns} does not exist ${where}`);
@@ -54,8 +54,8 @@ export const identities: CheckAnalyzer = {
   name: 'identities',
   codes: ['AD414'],
   run: (scan) => {
-    // A live read of some namespaces sees only their pods: names elsewhere cannot be judged.
-    if (scan.snapshot.origin === 'cluster' && scan.namespaces !== 'all') return [];
+    // A read of some namespaces sees only their pods: names elsewhere cannot be judged.
+    if (scan.snapshot.scope !== 'all') return [];
     const out: Finding[] = [];
     const known = accountsOf(scan);
     for (const ap of scan.snapshot.authorizationPolicies) {

@@ -2,9 +2,9 @@
 // (or `all`) hides those findings about it; a Namespace's annotation covers the objects in it.
 // `--ignore CODE` hides a code everywhere, `--ignore CODE:NAMESPACE` or `CODE:NAMESPACE/NAME` on those objects.
 import type { ObjectMeta, Snapshot } from '../../snapshot/types.js';
-import { refText, refTo } from '../../snapshot/ref.js';
+import { namespaceRef, refText, refTo } from '../../snapshot/ref.js';
 import { FINDINGS } from '../../findings/catalogue.js';
-import type { Finding } from '../../findings/finding.js';
+import { refsOf, type Finding } from '../../findings/finding.js';
 import { UsageError } from '../../errors.js';
 
 export const IGNORE_ANNOTATION = 'ambient-doctor.io/ignore';
@@ -51,17 +51,17 @@ export function suppressionOf(snapshot: Snapshot, ignore: string[]): Suppression
       for (const flag of flags) {
         if (flag.code !== f.code) continue;
         if (!flag.where) return `--ignore ${flag.text}`;
-        const hit = f.objects.some((o) => {
-          const nsName = o.slice(o.indexOf(' ') + 1);
-          return nsName === flag.where || nsName.startsWith(`${flag.where}/`);
-        });
+        // NAMESPACE names a namespace or a namespaced object's namespace, NAMESPACE/NAME one object.
+        const hit = refsOf(f).some((r) =>
+          r.namespace ? r.namespace === flag.where || `${r.namespace}/${r.name}` === flag.where : r.name === flag.where,
+        );
         if (hit) return `--ignore ${flag.text}`;
       }
-      for (const o of f.objects) {
-        if (hides(annotated.get(o), f.code)) return `annotation on ${o}`;
-        const ns = o.slice(o.indexOf(' ') + 1).split('/');
-        if (ns.length === 2 && hides(annotated.get(`Namespace ${ns[0]}`), f.code))
-          return `annotation on Namespace ${ns[0]}`;
+      for (const r of refsOf(f)) {
+        const text = refText(r);
+        if (hides(annotated.get(text), f.code)) return `annotation on ${text}`;
+        if (r.namespace && hides(annotated.get(refText(namespaceRef(r.namespace))), f.code))
+          return `annotation on Namespace ${r.namespace}`;
       }
       return undefined;
     },

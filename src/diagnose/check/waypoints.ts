@@ -82,8 +82,8 @@ function unusedWaypoints(scan: Scan): Finding[] {
   for (const p of snapshot.pods) mark(p.meta);
   for (const ap of snapshot.authorizationPolicies)
     for (const t of ap.targetRefs) if (t.kind === 'Gateway') used.add(`${ap.meta.namespace}/${t.name}`);
-  // A live read of some namespaces cannot see bindings from the others.
-  if (scan.namespaces !== 'all' && snapshot.origin === 'cluster') return [];
+  // A read of some namespaces cannot see bindings from the others.
+  if (snapshot.scope !== 'all') return [];
   return snapshot.gateways
     .filter((g) => scan.inScope(g.meta.namespace) && isWaypointGateway(g))
     .filter((g) => !used.has(`${g.meta.namespace}/${g.meta.name}`))

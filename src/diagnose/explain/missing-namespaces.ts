@@ -42,7 +42,7 @@ export function checkMissingNamespaces(
   const findings: Finding[] = [];
   let unknown: string | undefined;
   // Live, a namespace on the path is read (or its read failed: AD902); only files can lack one.
-  if (snapshot.origin === 'cluster') return { findings };
+  if (snapshot.origin !== 'files') return { findings };
   for (const ns of [...new Set(onPath)].sort()) {
     if (!snapshot.namespaces.get(ns)?.implied) continue;
     const tried = candidateLabels(snapshot, ns);

@@ -142,7 +142,7 @@ export function computeBinding(ctx: EvalContext, clients: PodFact[], dest: Resol
       gateway: gw,
       pods: ready,
       // §6.4: live, a waypoint with no pods at all (scaled to zero, deleted) fails closed too.
-      noReadyPods: ready.length === 0 && (pods.length > 0 || snapshot.origin === 'cluster'),
+      noReadyPods: ready.length === 0 && (pods.length > 0 || snapshot.isAbsenceFact('pods', gw.meta.namespace)),
       identity: waypointIdentity(gw, snapshot.mesh.trustDomain),
       labelledObject: binding.labelledObject,
       evidence: conditions.map(

@@ -209,7 +209,7 @@ function classIds<W extends { pod: PodFact }>(
  */
 function missingNamespaceProbe(snapshot: Snapshot, addressing: Addressing) {
   const implied =
-    snapshot.origin === 'cluster'
+    snapshot.origin !== 'files'
       ? []
       : [...snapshot.namespaces.values()].filter((n) => n.implied).map((n) => n.meta.name);
   const variants = implied.flatMap((ns) =>

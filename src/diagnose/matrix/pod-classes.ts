@@ -112,7 +112,7 @@ export function relativeSourceClasses(
   const snapshot = ctx.snapshot;
   if (snapshot.gateways.length > 0 || snapshot.adminNetworkPolicies.length > 0) return undefined;
   if (snapshot.authorizationPolicies.some((ap) => ap.targetRefs.length > 0)) return undefined;
-  if (snapshot.origin !== 'cluster' && [...snapshot.namespaces.values()].some((n) => n.implied)) return undefined;
+  if (snapshot.origin === 'files' && [...snapshot.namespaces.values()].some((n) => n.implied)) return undefined;
   if (nodeSensitive(snapshot)) return undefined;
   const withAddresses = addressSensitive(snapshot);
   const nsLabels = (pod: PodFact) => snapshot.namespaces.get(pod.meta.namespace)?.meta.labels ?? {};
