@@ -218,6 +218,12 @@ export const FINDINGS = {
       title: 'A policy names a namespace or service account no pod in the input has',
       section: '§4.2, §4.6',
     },
+    AD415: {
+      severity: 'error',
+      title: "A CUSTOM policy's external authorizer has no ready endpoint: the requests it checks are refused",
+      section: '§4.4, §12.5',
+      decides: { liftedBy: BY_AUTHORIZATION_POLICY, inCheck: 'fault' },
+    },
   }),
   // NetworkPolicy, §8
   ...area('NetworkPolicy', {

@@ -251,16 +251,18 @@ export class ClusterReader {
 
   /**
    * The Services ext_authz providers name (a CUSTOM policy whose provider's service is missing acts as
-   * DENY): each one read, with its namespace, so that "missing" is a fact and not an unread object.
+   * DENY, one whose service has no ready endpoint fails closed): each one read, with its namespace and
+   * endpoints, so that "missing" and "not ready" are facts and not unread objects.
    */
   private async providerServices(providers: MeshConfigFacts['extensionProviders']): Promise<void> {
     const named = providers.flatMap((p) => (p.service ? [providerServiceRef(p.service).service] : []));
     await Promise.all(
       named.map(async (service) => {
         if (!service || !/^[a-z0-9-]{1,63}$/.test(service.namespace) || !/^[a-z0-9-]{1,63}$/.test(service.name)) return;
+        // The Service, its EndpointSlices and pods: whether the authorizer has a ready endpoint (§12.5).
         await Promise.all([
           this.getOne(NAMESPACE, undefined, service.namespace),
-          this.getOne(SERVICE, service.namespace, service.name),
+          this.servicePods(service.namespace, service.name),
         ]);
       }),
     );

@@ -40,6 +40,7 @@ export function readMeshConfig(text: string, configMapNamespace: string, where: 
           name: String(p.name ?? ''),
           kind: p.envoyExtAuthzHttp ? 'ext_authz_http' : p.envoyExtAuthzGrpc ? 'ext_authz_grpc' : 'other',
           ...(authz?.service ? { service: String(authz.service) } : {}),
+          ...(authz?.failOpen === true ? { failOpen: true } : {}),
         };
       }),
   };

@@ -18,7 +18,7 @@ import {
   type PredictedCondition,
 } from './authorization.js';
 import { predictedWaypointBound } from './waypoints.js';
-import { serviceHostname } from './services.js';
+import { endpointsOfService, serviceHostname } from './services.js';
 import { cidrContains, parseIdentity, stringMatches } from './ztunnel-rbac.js';
 
 export interface WaypointRequest {
@@ -349,8 +349,40 @@ export interface WaypointDecision {
   ruleIndex?: number;
   /** CUSTOM policies whose rules match (or may match): the external authorizer decides. */
   custom: AuthorizationPolicyFact[];
-  /** The decisive policy is CUSTOM that istiod turned into DENY rules, and why. */
+  /** The decisive policy is CUSTOM that istiod turned into DENY rules, or whose authorizer is down, and why. */
   customAsDeny?: string;
+  /** The decisive CUSTOM policy's external authorizer has no ready endpoint (its Service, as written). */
+  authorizerDown?: string;
+}
+
+/**
+ * §12.5: whether an ext_authz provider's Service has a ready endpoint: its EndpointSlices when the input
+ * holds them, else the pods its selector matches. Unknown when neither is there and their absence is
+ * not a fact (files), or when the service is not a cluster Service of the input.
+ */
+export function providerServiceReady(
+  snapshot: Pick<Snapshot, 'services' | 'endpointSlices' | 'pods' | 'isAbsenceFact'>,
+): (service: string) => boolean | 'unknown' {
+  return (service) => {
+    const named = providerServiceRef(service).service;
+    const svc = named
+      ? snapshot.services.find((s) => s.meta.namespace === named.namespace && s.meta.name === named.name)
+      : undefined;
+    if (!svc || svc.externalName) return 'unknown';
+    const ns = svc.meta.namespace;
+    const slices = snapshot.endpointSlices.filter((s) => s.meta.namespace === ns && s.serviceName === svc.meta.name);
+    if (slices.length > 0)
+      return slices.some((s) =>
+        s.endpoints.some((e) => e.addresses.length > 0 && (e.ready || svc.publishNotReadyAddresses)),
+      );
+    if (svc.selector && Object.keys(svc.selector).length > 0) {
+      const pods = endpointsOfService(snapshot as Snapshot, svc);
+      if (pods.some((p) => p.ready || svc.publishNotReadyAddresses)) return true;
+      if (pods.length > 0 || snapshot.isAbsenceFact('pods', ns)) return false;
+      return 'unknown';
+    }
+    return snapshot.isAbsenceFact('endpointslices', ns) ? false : 'unknown';
+  };
 }
 
 /**
@@ -363,11 +395,31 @@ export function evaluateAtEnvoy(
   req: WaypointRequest,
   providers?: MeshSettings['extensionProviders'],
   serviceKnown?: (service: string) => boolean | 'unknown',
+  serviceReady: (service: string) => boolean | 'unknown' = () => 'unknown',
 ): WaypointDecision {
   // Dry-run policies become Envoy shadow rules, logged and never enforced, in every release
   // (pilot/pkg/security/authz/builder/builder.go isDryRun, Builder.build).
   const enforced = attached.filter((p) => !isDryRun(p));
   const { asDeny, ignored } = customAtEnvoy(enforced, req.protocol, providers, serviceKnown);
+  // §12.5: an authorizer Envoy cannot reach fails the requests it checks, unless the provider fails open
+  // (pilot/pkg/security/authz/builder/extauthz.go: FailureModeAllow is the provider's failOpen; Envoy then
+  // answers status_on_error, 403 by default, or closes a TCP connection).
+  // With failOpen, Envoy passes the request on unchecked: the policy then decides nothing.
+  const down = new Map<AuthorizationPolicyFact, string>();
+  for (const p of [...enforced]) {
+    if (p.action !== 'CUSTOM' || asDeny.has(p) || ignored.includes(p)) continue;
+    const provider = providers?.find((x) => x.name === p.provider);
+    if (!provider?.service || serviceReady(provider.service) !== false) continue;
+    if (provider.failOpen) {
+      ignored.push(p);
+      continue;
+    }
+    down.set(p, provider.service);
+    asDeny.set(
+      p,
+      `its external authorizer ${provider.service} has no ready endpoint and the provider does not fail open`,
+    );
+  }
   const policies = enforced
     .filter((p) => !ignored.includes(p))
     .map((p) => (asDeny.has(p) ? { ...p, action: 'DENY' } : p));
@@ -379,6 +431,7 @@ export function evaluateAtEnvoy(
     decisive,
     custom: decision.custom.map((p) => original.get(p) ?? p),
     ...(decisive && asDeny.has(decisive) ? { customAsDeny: asDeny.get(decisive) } : {}),
+    ...(decisive && down.has(decisive) ? { authorizerDown: down.get(decisive) } : {}),
   };
 }
 

@@ -294,7 +294,13 @@ export interface MeshSettings {
   /** istio-cni AMBIENT_DNS_CAPTURE; the default is on from 1.25 (§9). */
   dnsCapture?: boolean;
   /** meshConfig.extensionProviders by name and kind; undefined when the mesh config was not read. */
-  extensionProviders?: { name: string; kind: 'ext_authz_http' | 'ext_authz_grpc' | 'other'; service?: string }[];
+  extensionProviders?: {
+    name: string;
+    kind: 'ext_authz_http' | 'ext_authz_grpc' | 'other';
+    service?: string;
+    /** `failOpen`: Envoy lets a request through when the authorizer cannot be reached (default false). */
+    failOpen?: boolean;
+  }[];
   /** The objects the settings came from (ConfigMaps, the istiod Deployment). */
   sources: ObjectRef[];
 }

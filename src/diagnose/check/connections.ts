@@ -64,7 +64,7 @@ interface StrictRisk {
 
 export const connections: CheckAnalyzer = {
   name: 'connections',
-  codes: ['AD114', 'AD305', 'AD403', 'AD408', 'AD501', 'AD502', 'AD505', 'AD701', 'AD807', 'AD810'],
+  codes: ['AD114', 'AD305', 'AD403', 'AD408', 'AD415', 'AD501', 'AD502', 'AD505', 'AD701', 'AD807', 'AD810'],
   run: (scan) => {
     const { snapshot } = scan;
     // One pod per class stands for every pod no rule can tell apart from it (pod-classes.ts).

@@ -3,9 +3,16 @@
 // ALLOW; an HTTP denial is a 403, a TCP one closes the connection. Each hop keeps its own finding codes.
 import type { AuthorizationPolicyFact } from '../../snapshot/types.js';
 import { refTo } from '../../snapshot/ref.js';
-import { evaluateAtEnvoy, providerServiceLookup, type WaypointRequest } from '../../mesh/waypoint-authorization.js';
+import {
+  evaluateAtEnvoy,
+  providerServiceLookup,
+  providerServiceReady,
+  providerServiceRef,
+  type WaypointRequest,
+} from '../../mesh/waypoint-authorization.js';
 import { ENVOY_REPLIES } from '../../mesh/envoy-log-signatures.js';
-import { finding, type Remedy } from '../../findings/finding.js';
+import { finding, type Finding, type Remedy } from '../../findings/finding.js';
+import { command } from '../../findings/command.js';
 import { exemptFromRuleRemedy, undecidedAtEnvoy } from '../explain/authz-explain.js';
 import type { EvalContext } from '../context.js';
 import type { PathRun } from '../explain/path.js';
@@ -38,6 +45,7 @@ export function authorizeAtEnvoy(ctx: EvalContext, run: PathRun, hop: Hop, e: En
     request,
     ctx.snapshot.mesh.extensionProviders,
     providerServiceLookup(ctx.snapshot),
+    providerServiceReady(ctx.snapshot),
   );
   if (decision.allowed === false) {
     const denied = decision.reason === 'denied';
@@ -64,6 +72,11 @@ export function authorizeAtEnvoy(ctx: EvalContext, run: PathRun, hop: Hop, e: En
           ]
         : e.allowFix();
     const objects = refs.map((p) => refTo('AuthorizationPolicy', p.meta));
+    if (decision.authorizerDown && decisive) {
+      const found = authorizerDown(decisive, decision.ruleIndex ?? 0, decision.authorizerDown, e, `${what}${e.who}`);
+      run.fail(hop, found, http ? 'http-403' : 'reset', e.enforcedBy);
+      return;
+    }
     run.fail(hop, finding(e.codes.denied, detail, objects, fix), http ? 'http-403' : 'reset', e.enforcedBy);
   } else if (decision.allowed === 'unknown') {
     const { names, depends, objects } = undecidedAtEnvoy(decision);
@@ -73,4 +86,29 @@ export function authorizeAtEnvoy(ctx: EvalContext, run: PathRun, hop: Hop, e: En
     const p = decision.decisive;
     run.evidence(hop, `allowed by ${p.meta.namespace}/${p.meta.name} rule ${(decision.ruleIndex ?? 0) + 1}`);
   }
+}
+
+/** §12.5: the external authorizer is down; the policy is right, the service behind it is not. */
+function authorizerDown(
+  decisive: AuthorizationPolicyFact,
+  ruleIndex: number,
+  down: string,
+  e: EnvoyAuthorization,
+  what: string,
+): Finding {
+  const answer = e.request.protocol === 'HTTP' ? ` The ${e.proxy} answers 403.` : ` ${e.tcpAnswer}`;
+  const detail =
+    `CUSTOM ${apName(decisive)} rule ${ruleIndex + 1} sends ${what} to the external authorizer ${down}, ` +
+    `which has no ready endpoint; its provider does not fail open, so ${e.where} refuses the request.${answer}`;
+  const service = providerServiceRef(down).service;
+  const objects = [refTo('AuthorizationPolicy', decisive.meta)];
+  if (!service) return finding('AD415', detail, objects);
+  const { namespace, name } = service;
+  objects.push(refTo('Service', { namespace, name }));
+  const slices = ['kubectl', 'get', 'endpointslices', '-n', namespace, '-l', `kubernetes.io/service-name=${name}`];
+  const remedy: Remedy = {
+    title: `Bring the external authorizer ${namespace}/${name} back: find why no endpoint is ready`,
+    commands: [command(slices), command(['kubectl', 'describe', 'service', '-n', namespace, name])],
+  };
+  return finding('AD415', detail, objects, () => [remedy]);
 }
