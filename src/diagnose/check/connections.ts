@@ -80,7 +80,7 @@ export const connections: CheckAnalyzer = {
     }
     const cells = pairCells(
       createContext(snapshot, 'verdict'),
-      { workloads: [...reps.values()], podPortsWithoutService: true, distinctSources: true },
+      { workloads: [...reps.values()], podPortsWithoutService: true, distinctSources: true, keepDecisive: true },
       (src, dst, dest, answer) => ({ src, dst, dest, answer }),
     );
     const broken = new Map<string, Broken>();

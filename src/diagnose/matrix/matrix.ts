@@ -84,7 +84,7 @@ export function matrixStream(
       symptom: answer.symptom,
       enforcedBy: answer.enforcedBy,
     };
-    if (answer.decisive !== undefined) cell.code = answer.decisive.code;
+    if (answer.code !== undefined) cell.code = answer.code;
     if (dest.service !== undefined) {
       let service = serviceText.get(dest);
       if (service === undefined)

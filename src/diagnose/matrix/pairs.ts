@@ -7,6 +7,7 @@ import { resolvePodPort, servicesSelecting } from '../../mesh/services.js';
 import { requestFacts, type RequestFacts } from '../../mesh/http.js';
 import { compareText } from '../../order.js';
 import type { Finding } from '../../findings/finding.js';
+import type { FindingCode } from '../../findings/catalogue.js';
 import { liftableWithoutVariants } from '../explain/verdict.js';
 import { candidateLabels } from '../explain/missing-namespaces.js';
 import { createContext, type EvalContext } from '../context.js';
@@ -27,7 +28,9 @@ export interface PairAnswer {
   outcome: 'allowed' | 'denied' | 'unknown';
   symptom: Symptom;
   enforcedBy: EnforcedBy;
-  /** The finding that decides a denied answer. */
+  /** The code of the finding that decides a denied answer. */
+  code?: FindingCode;
+  /** That finding itself, when the query keeps it (check reads it; a matrix would only hold memory). */
   decisive?: Finding;
 }
 
@@ -104,6 +107,8 @@ export interface PairCellsQuery extends Addressing {
   classes?: boolean;
   /** One cell per destination and kind of source the destination's rules tell apart (check). */
   distinctSources?: boolean;
+  /** Keep each denied answer's decisive finding, not only its code. */
+  keepDecisive?: boolean;
 }
 
 /**
@@ -147,7 +152,8 @@ export function* pairCells<T>(
       symptom: pair.symptom,
       enforcedBy: pair.enforcedBy,
     };
-    if (pair.decisive) answer.decisive = pair.decisive;
+    if (pair.decisive) answer.code = pair.decisive.code;
+    if (pair.decisive && query.keepDecisive) answer.decisive = pair.decisive;
     return answer;
   };
   for (const [index, dst] of workloads.entries()) {
