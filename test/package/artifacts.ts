@@ -1,6 +1,6 @@
 // Where `npm run package` leaves the release, and how the tests run both builds: the Node build
 // (bin/kubectl-ambient_doctor) and the compiled binary as krew installed it, through kubectl.
-import { spawn } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
@@ -84,3 +84,40 @@ export const runNode = (args: string[], env?: NodeJS.ProcessEnv) =>
 /** The compiled binary, as a krew user runs it: `kubectl ambient-doctor …`. */
 export const runPlugin = (krewRoot: string, args: string[], env: Record<string, string> = {}) =>
   exec('kubectl', ['ambient-doctor', ...args], { env: krewEnv(krewRoot, env) });
+
+/**
+ * The Node build run in long-lived processes (node-harness.mjs): the same entry point the bin file calls,
+ * without a Node start per run. For comparisons that run the Node build hundreds of times.
+ */
+export function nodeHarness(processes = 2): { run: (args: string[]) => Promise<Ran>; close: () => void } {
+  const children: { child: ChildProcess; busy: number }[] = [];
+  const waiting = new Map<number, (r: Ran) => void>();
+  let next = 0;
+  for (let i = 0; i < processes; i++) {
+    const child = fork(join(import.meta.dirname, 'node-harness.mjs'), [], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    child.on('message', (m: Ran & { id: number }) => {
+      const done = waiting.get(m.id);
+      waiting.delete(m.id);
+      done?.({ code: m.code, stdout: m.stdout, stderr: m.stderr });
+    });
+    children.push({ child, busy: 0 });
+  }
+  return {
+    run: (args) =>
+      new Promise<Ran>((resolve) => {
+        const slot = children.reduce((a, b) => (b.busy < a.busy ? b : a));
+        const id = next++;
+        slot.busy++;
+        waiting.set(id, (r) => {
+          slot.busy--;
+          resolve(r);
+        });
+        slot.child.send({ id, args });
+      }),
+    close: () => children.forEach(({ child }) => child.kill()),
+  };
+}
