@@ -7,7 +7,7 @@ import { loadScenarios, scenarioSnapshot } from './support/scenarios.js';
 import { checkNamespaces } from './support/run-scenario.js';
 import { check, CHECK_ANALYZERS } from '../src/diagnose/check/index.js';
 import { createContext } from '../src/diagnose/context.js';
-import { LABEL_GATEWAY_NAME } from '../src/mesh/constants.js';
+import { isMeshComponent } from '../src/mesh/components.js';
 import { renderCheckSarif } from '../src/render/check.js';
 import { FINDINGS } from '../src/findings/catalogue.js';
 import { buildSnapshot } from '../src/input/normalize.js';
@@ -28,9 +28,7 @@ describe('check analyzers', () => {
       const namespaces = checkNamespaces(s);
       const scoped = namespaces === 'all' ? undefined : new Set(namespaces);
       const inScope = (ns: string | undefined) => !scoped || !ns || scoped.has(ns);
-      const pods = snapshot.pods.filter(
-        (p) => inScope(p.meta.namespace) && p.meta.labels.app !== 'ztunnel' && !p.meta.labels[LABEL_GATEWAY_NAME],
-      );
+      const pods = snapshot.pods.filter((p) => inScope(p.meta.namespace) && !isMeshComponent(p));
       const found = analyzer.run({ ctx: createContext(snapshot), snapshot, namespaces, inScope, pods });
       return found.map((f) => `${s.name}: ${f.code}`);
     });

@@ -6,7 +6,7 @@
 // reported once per decisive object, with the connections it breaks. STRICT mTLS against plaintext
 // clients (AD301, AD704) is reported as the risk AD305 on the PeerAuthentication.
 import { refText, type ObjectRef } from '../../snapshot/ref.js';
-import { decidingPolicy } from '../../findings/catalogue.js';
+import { decidingPolicy, FINDINGS, type FindingCode } from '../../findings/catalogue.js';
 import { finding, refsOf, withRefsOf, type Finding } from '../../findings/finding.js';
 import { pairCells, type Workload } from '../matrix/pairs.js';
 import type { ResolvedDestination } from '../explain/resolve.js';
@@ -62,9 +62,20 @@ interface StrictRisk {
   destinations: Set<string>;
 }
 
+const CONNECTION_CODES: FindingCode[] = [
+  ...new Set(
+    (Object.keys(FINDINGS) as FindingCode[]).flatMap((code) => {
+      const inCheck = decidingPolicy(code)?.inCheck;
+      if (inCheck === 'fault') return [code];
+      return typeof inCheck === 'object' ? [inCheck.meshForm as FindingCode] : [];
+    }),
+  ),
+];
+
 export const connections: CheckAnalyzer = {
   name: 'connections',
-  codes: ['AD114', 'AD305', 'AD403', 'AD408', 'AD415', 'AD501', 'AD502', 'AD505', 'AD701', 'AD807', 'AD810'],
+  // The codes the catalogue calls faults a scan reports per object, and the mesh forms of the others.
+  codes: CONNECTION_CODES,
   run: (scan) => {
     const { snapshot } = scan;
     // One pod per class stands for every pod no rule can tell apart from it (pod-classes.ts).
