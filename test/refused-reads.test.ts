@@ -133,3 +133,25 @@ describe('matrix with a refused read', () => {
     expect(report.unreadable).toContain('authorizationpolicies');
   });
 });
+
+describe('what a scoped live read may call absent (check -n)', () => {
+  // check -n test reads test's objects and, beside them, the pods of the mesh's own namespaces.
+  const snapshot = buildSnapshot([], 'cluster', {
+    gaps: [],
+    notes: [],
+    scope: ['test'],
+    listed: ['pods@istio-system'],
+  });
+  it.each([
+    ['services', 'test', true],
+    ['pods', 'istio-system', true],
+    ['services', 'istio-system', false],
+    ['pods', 'other', false],
+    ['pods', undefined, false],
+  ] as const)('%s in %s: absence is a fact = %s', (resource, namespace, fact) => {
+    expect(snapshot.isAbsenceFact(resource, namespace)).toBe(fact);
+  });
+  it('files never prove an absence', () => {
+    expect(buildSnapshot([], 'files').isAbsenceFact('pods', 'test')).toBe(false);
+  });
+});

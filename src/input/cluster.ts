@@ -27,6 +27,8 @@ export interface ClusterRead {
   notes: string[];
   /** The namespaces the read covers: every one, or those a scan was scoped to (`check -n`). */
   scope: 'all' | string[];
+  /** Outside the scope, each `resource@namespace` listed whole (check -n reads the mesh's own pods). */
+  listed: string[];
 }
 
 export type ReadPlan =
@@ -106,6 +108,7 @@ export class ClusterReader {
   private readonly objects = new Map<string, RawObject>();
   private readonly gaps: ReadGap[] = [];
   private readonly notes: string[] = [];
+  private readonly listed = new Set<string>();
   private istio?: { security: string; networking?: string };
   private gatewayVersion?: string;
 
@@ -127,7 +130,7 @@ export class ClusterReader {
     if (err instanceof ApiError && err.status === 403) {
       this.gaps.push({
         verb,
-        resource: `${k.plural}${k.base.startsWith('/apis/') ? `.${k.base.split('/')[2]}` : ''}`,
+        resource: resourceName(k),
         namespace,
         message: err.detail,
       });
@@ -154,7 +157,9 @@ export class ClusterReader {
 
   async list(k: Kind, namespace?: string, query: Record<string, string | undefined> = {}): Promise<RawObject[]> {
     try {
-      return this.add(await this.api.list(path(k, namespace), k.kind, k.apiVersion, query));
+      const items = this.add(await this.api.list(path(k, namespace), k.kind, k.apiVersion, query));
+      if (namespace && !Object.values(query).some(Boolean)) this.listed.add(`${resourceName(k)}@${namespace}`);
+      return items;
     } catch (err) {
       return this.gap(err, 'list', k, namespace);
     }
@@ -490,8 +495,13 @@ export class ClusterReader {
 
   private result(scope: ClusterRead['scope'] = 'all'): ClusterRead {
     const objects = [...this.objects.values()].map((object) => ({ object, origin: 'cluster' }));
-    return { objects, gaps: this.gaps, notes: this.notes, scope };
+    return { objects, gaps: this.gaps, notes: this.notes, scope, listed: [...this.listed].sort() };
   }
+}
+
+/** How gaps and completeness name a resource: `pods`, `authorizationpolicies.security.istio.io`. */
+function resourceName(k: Kind): string {
+  return `${k.plural}${k.base.startsWith('/apis/') ? `.${k.base.split('/')[2]}` : ''}`;
 }
 
 /** The versions an API group document lists, whatever shape the server gave it. */

@@ -488,13 +488,18 @@ const byName = (a: { meta: ObjectMeta }, b: { meta: ObjectMeta }) =>
 export function buildSnapshot(
   objects: SourcedObject[],
   origin: Snapshot['origin'] = 'files',
-  extra: Pick<Snapshot, 'gaps' | 'notes'> & { scope?: Snapshot['scope'] } = { gaps: [], notes: [] },
+  extra: Pick<Snapshot, 'gaps' | 'notes'> & { scope?: Snapshot['scope']; listed?: string[] } = {
+    gaps: [],
+    notes: [],
+  },
 ): Snapshot {
   const scope = extra.scope ?? 'all';
-  const inScope = (ns: string | undefined) => scope === 'all' || (ns !== undefined && scope.includes(ns));
+  const listed = new Set(extra.listed ?? []);
+  const inScope = (resource: string, ns: string | undefined) =>
+    scope === 'all' || (ns !== undefined && (scope.includes(ns) || listed.has(`${resource}@${ns}`)));
   const isAbsenceFact = (resource: string, namespace?: string) =>
     origin === 'cluster' &&
-    inScope(namespace) &&
+    inScope(resource, namespace) &&
     !extra.gaps.some((g) => g.resource === resource && (!g.namespace || !namespace || g.namespace === namespace));
   const namespaces = new Map<string, NamespaceFact>();
   const pods: PodFact[] = [];

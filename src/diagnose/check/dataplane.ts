@@ -4,7 +4,7 @@ import type { PodFact } from '../../snapshot/types.js';
 import { podRef, refText, type ObjectRef } from '../../snapshot/ref.js';
 import { ztunnelOnNode } from '../../mesh/ztunnel.js';
 import { versionOfImage } from '../../mesh/versions.js';
-import { LABEL_GATEWAY_NAME } from '../../mesh/constants.js';
+import { DEFAULT_ROOT_NAMESPACE, LABEL_GATEWAY_NAME } from '../../mesh/constants.js';
 import { finding, type Finding } from '../../findings/finding.js';
 import { enrollmentOf, podName } from '../context.js';
 import { ztunnelRemedy } from '../fixes/fixes.js';
@@ -36,8 +36,10 @@ export const dataplane: CheckAnalyzer = {
   run: (scan) => {
     const { snapshot, ctx } = scan;
     const out: Finding[] = [...runNotes(ctx, NOTES.dataplane, snapshot), ...runNotes(ctx, NOTES.cni, snapshot)];
-    // Absence is known only from a live read that could list pods (§11: a hidden object is unknown).
-    const live = snapshot.isAbsenceFact('pods');
+    // Absence is known only from a live read that listed the pods of the mesh's own namespaces, which
+    // check -n reads beside the scanned ones (§11: a hidden object is unknown).
+    const meshNamespaces = [...new Set([DEFAULT_ROOT_NAMESPACE, ...snapshot.ztunnels.map((z) => z.meta.namespace)])];
+    const live = snapshot.isAbsenceFact('pods') || meshNamespaces.every((ns) => snapshot.isAbsenceFact('pods', ns));
     const byNode = ambientPodsByNode(scan);
     // §2.3: every node with ambient pods needs a ready ztunnel; one finding per node.
     for (const [node, pods] of [...byNode].sort(([a], [b]) => a.localeCompare(b))) {
@@ -57,7 +59,11 @@ export const dataplane: CheckAnalyzer = {
     if ((live || istiods.length > 0) && !istiods.some((p) => p.ready)) {
       const detail = istiods.length
         ? `No istiod pod is Ready (${listed(istiods.map((p) => refText(podRef(p))))}).`
-        : 'No istiod pod (label app=istiod) was found in the cluster.';
+        : `No istiod pod (label app=istiod) was found in ${
+            snapshot.scope === 'all'
+              ? 'the cluster'
+              : `${listed(meshNamespaces)} (check -n reads no other namespace's pods)`
+          }.`;
       out.push(
         finding(
           'AD203',
