@@ -97,7 +97,7 @@ describe('explain exit codes and output', () => {
     expect(lines[1]).toMatch(/^ {2}client sees {2}connection reset by peer/);
     expect(lines[2]).toContain('cause        AD301 STRICT mTLS rejects the plaintext connection');
     expect(lines[3]).toContain('culprit      PeerAuthentication istio-system/default');
-    expect(lines).toContain('kubectl label namespace test istio.io/dataplane-mode=ambient');
+    expect(lines).toContain('kubectl label ns test istio.io/dataplane-mode=ambient --overwrite');
     expect(r.stdout).toContain('✗ mTLS mode STRICT from PeerAuthentication istio-system/default');
     expect(r.stdout).toContain('source       test/curl (not in the mesh, node-a)');
     // Only the failing hop's evidence by default; § references stay in the docs.

@@ -59,6 +59,8 @@ function checkFirstScreen(lines: string[], report: ExplainReport | ProbesReport,
   const fixLines = [
     ...(fix.manifests ? compactYaml(fix.manifests, WIDTH).split('\n') : []),
     ...fix.commands.flatMap((c) => commandText(c, WIDTH).split('\n')),
+    ...(fix.checks.length ? ['# check (read only):'] : []),
+    ...fix.checks.flatMap((c) => commandText(c, WIDTH).split('\n')),
   ];
   const start = screen.indexOf(fixLines[0]);
   expect(start, `${label}: the first fix starts in column 0 on the first screen`).toBeGreaterThanOrEqual(0);

@@ -187,19 +187,37 @@ export const fixFlag = {
   }),
 };
 
-/** `--fix N`: the manifests of alternative N of the decisive finding, or one clear line why not. */
-export function fixManifests(findings: Finding[], n: number): string {
-  const decisive = findings[0];
+/**
+ * `--fix N`: alternative N of the decisive finding, whole. Manifests alone print as YAML for
+ * `kubectl apply -f -`; with commands, as a POSIX shell script for `sh` (the manifests applied from a
+ * here-document, then the commands), which kubectl refuses as YAML instead of applying half of it. An
+ * alternative that only reads (checks) or a verdict with no fix is one line, exit 1.
+ */
+export function fixOutput(report: { verdict: Verdict; findings: Finding[] }, n: number): string {
+  const decisive = report.findings[0];
+  if (report.verdict.outcome === 'allowed') throw new UsageError('no fix to print: nothing stops the connection');
   if (!decisive || decisive.severity !== 'error' || !decisive.fixes?.length) {
-    throw new UsageError('no fix to print: nothing stops the connection');
+    const what = decisive ? `${decisive.code} has no fix the tool can print` : 'no finding decides it';
+    throw new UsageError(`no fix to print: the connection is ${report.verdict.outcome} but ${what}`);
   }
   const alt = decisive.fixes[n - 1];
   if (!alt) throw new UsageError(`${decisive.code} has ${decisive.fixes.length} fix(es); --fix ${n} does not exist`);
-  if (!alt.manifests) {
-    const run = alt.commands.filter((c) => !c.startsWith('#')).join(' && ');
-    throw new UsageError(`fix ${n} of ${decisive.code} is not a manifest${run ? `; run: ${run}` : ''}`);
+  const runs = alt.commands.filter((c) => !c.startsWith('#'));
+  if (!alt.manifests && runs.length === 0) {
+    const look = alt.checks.filter((c) => !c.startsWith('#'));
+    throw new UsageError(
+      `fix ${n} of ${decisive.code} changes nothing the tool can print (${alt.title})` +
+        (look.length ? `; check with: ${look.join('; ')}` : ''),
+    );
   }
-  return `${alt.manifests}\n`;
+  if (runs.length === 0) return `${alt.manifests}\n`;
+  const lines = ['#!/bin/sh', `# ${decisive.code}, fix ${n}: ${visibleOnOneLine(alt.title)}`, 'set -e'];
+  if (alt.manifests) {
+    let end = 'EOF';
+    while (alt.manifests.split('\n').includes(end)) end += '_';
+    lines.push(`kubectl apply -f - <<'${end}'`, alt.manifests, end);
+  }
+  return `${[...lines, ...alt.commands].join('\n')}\n`;
 }
 
 export function exitCodeFor(verdict: Verdict): number {

@@ -5,7 +5,7 @@ import {
   gatherEvidence,
   emit,
   fixFlag,
-  fixManifests,
+  fixOutput,
   exitCodeFor,
   fail,
   loadSnapshot,
@@ -75,7 +75,7 @@ export default class Explain extends Command {
       const evidence = await gatherEvidence(flags, snapshot, api, () => evidencePods(run.resolved));
       const report = evidence ? annotateWithEvidence(run, evidence) : run.report;
       if (flags.fix !== undefined) {
-        process.stdout.write(fixManifests(report.findings, flags.fix));
+        process.stdout.write(fixOutput(report, flags.fix));
         return;
       }
       emit(flags.output, report, (safe) => renderExplainText(safe, textOptions(flags)));

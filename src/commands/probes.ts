@@ -3,7 +3,7 @@ import {
   commonFlags,
   emit,
   fixFlag,
-  fixManifests,
+  fixOutput,
   exitCodeFor,
   fail,
   loadSnapshot,
@@ -31,7 +31,7 @@ export default class Probes extends Command {
       }));
       const report = probes(snapshot, args.pod, namespace, observedSymptom(flags.symptom));
       if (flags.fix !== undefined) {
-        process.stdout.write(fixManifests(report.findings, flags.fix));
+        process.stdout.write(fixOutput(report, flags.fix));
         return;
       }
       emit(flags.output, report, (safe) => renderProbesText(safe, textOptions(flags)));

@@ -51,3 +51,46 @@ export function unsafeCommandNote(c: CommandLine): string {
   const shown = unsafeWords(c).map((w) => `"${visibleOnOneLine(w)}"`);
   return comment(`not printed as a command: ${shown.join(', ')} holds control characters`);
 }
+
+/**
+ * The resource a command names: kubectl's short names where they exist (lines fit 80 columns), and the
+ * Gateway API's Gateway by its group, which a bare `gateway` could resolve to Istio's own Gateway kind.
+ */
+export function resourceFor(kind: string): string {
+  const names: Record<string, string> = {
+    Service: 'svc',
+    Namespace: 'ns',
+    Gateway: 'gateways.gateway.networking.k8s.io',
+  };
+  return names[kind] ?? kind.toLowerCase();
+}
+
+/**
+ * `kubectl label` that sets the values whatever the object has now: without `--overwrite` kubectl refuses a
+ * key that already has another value, which is the very case a fix is offered for.
+ */
+export function labelCommand(
+  target: { kind: string; namespace?: string; name: string },
+  labels: Record<string, string>,
+): Command {
+  const where = target.namespace ? ['-n', target.namespace] : [];
+  const pairs = Object.entries(labels).map(([k, v]) => `${k}=${v}`);
+  return command(['kubectl', 'label', resourceFor(target.kind), ...where, target.name, ...pairs, '--overwrite']);
+}
+
+/** kubectl verbs that only read: a remedy line running one is a check, not a change. */
+const READ_VERBS = new Set(['get', 'describe', 'logs', 'top', 'explain', 'events', 'auth', 'version', 'api-resources']);
+
+/** Whether a command only reads (kubectl get, describe, logs, …): shown as a check, never as a fix. */
+export function isReadOnly(c: CommandLine): boolean {
+  if (isNote(c)) return false;
+  const [program, ...rest] = c.argv;
+  if (program !== 'kubectl') return false;
+  // The verb is the first word that is neither a flag nor the value of -n/--namespace/--context.
+  for (let i = 0; i < rest.length; i++) {
+    const w = rest[i];
+    if (['-n', '--namespace', '--context', '--kubeconfig', '-l'].includes(w)) i++;
+    else if (!w.startsWith('-')) return READ_VERBS.has(w);
+  }
+  return false;
+}

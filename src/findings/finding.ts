@@ -4,7 +4,7 @@ import { yamlText } from '../text/yaml-text.js';
 import { refText, type ObjectRef } from '../snapshot/ref.js';
 import { docsUrl } from '../version.js';
 import { FINDINGS, type FindingCode, type Severity } from './catalogue.js';
-import { command, shellLine, unsafeCommandNote, type CommandLine } from './command.js';
+import { command, isNote, isReadOnly, shellLine, unsafeCommandNote, type CommandLine } from './command.js';
 
 /** A manifest as kubectl applies it. */
 export type Manifest = Record<string, unknown> & {
@@ -38,11 +38,17 @@ export interface FixProof {
   note?: string;
 }
 
+/** The proof note of a remedy whose printed lines only read: proven on the state its title describes. */
+export const STATE_ONLY = 'proven on the state the title describes; the checks only read, they change nothing';
+
 /** A remedy in the JSON contract: YAML in column 0, ready for `kubectl apply -f -`, commands apart. */
 export interface FixAlternative {
   title: string;
   manifests: string;
+  /** Shell lines that change something (a label, a restart, a delete), with their comments. */
   commands: string[];
+  /** Read-only commands (kubectl get, describe, logs) that show the state the fix needs: never a change. */
+  checks: string[];
   scope?: string;
   proof?: FixProof;
 }
@@ -88,17 +94,29 @@ export function remediesOf(f: Finding): Remedy[] {
 export const toYaml = (obj: unknown): string => yamlText(obj, { lineWidth: 0 }).trimEnd();
 
 /**
- * What is printed of a remedy: its manifests and its commands as shell lines. A command with a word
- * no quoting makes safe (a control character) is replaced by a comment, and the objects it would have
- * changed are printed as manifests instead.
+ * What is printed of a remedy: its manifests, the commands that change something and the checks (read-only
+ * commands), as shell lines; a comment goes with the line it introduces. A command with a word no quoting
+ * makes safe (a control character) is replaced by a comment, and the objects it would have changed are
+ * printed as manifests instead.
  */
-export function printedRemedy(r: Remedy): { manifests: string; commands: string[] } {
+export function printedRemedy(r: Remedy): { manifests: string; commands: string[]; checks: string[] } {
   const all = [...(r.commands ?? []), ...(r.delete ?? []).map(deleteCommand)];
   const shell = all.map(shellLine);
   const lines = shell.map((line, i) => line ?? unsafeCommandNote(all[i]));
   const unsafe = shell.includes(undefined);
   const objects = [...(r.apply ?? []), ...(unsafe ? (r.effects ?? []) : [])];
-  return { manifests: objects.map((m) => toYaml(withoutEmptySelectorParts(m))).join('\n---\n'), commands: lines };
+  const commands: string[] = [];
+  const checks: string[] = [];
+  all.forEach((c, i) => {
+    const next = all.slice(i).find((n) => !isNote(n)) ?? [...all.slice(0, i)].reverse().find((n) => !isNote(n));
+    const introduces = isNote(c) ? next : c;
+    (introduces && isReadOnly(introduces) ? checks : commands).push(lines[i]);
+  });
+  return {
+    manifests: objects.map((m) => toYaml(withoutEmptySelectorParts(m))).join('\n---\n'),
+    commands,
+    checks,
+  };
 }
 
 function deleteCommand(d: ObjectRef): CommandLine {
@@ -121,17 +139,20 @@ export function withoutEmptySelectorParts(value: unknown): unknown {
   return out;
 }
 
-/** The compatibility text: every alternative, numbered, manifests and commands. */
-function renderFix(remedies: Remedy[]): string | undefined {
-  if (remedies.length === 0) return undefined;
-  return remedies
-    .map((r, i) => {
-      const head = remedies.length > 1 ? `# ${i + 1}. ${r.title}` : `# ${r.title}`;
-      const printed = printedRemedy(r);
-      const body = [printed.manifests, ...printed.commands].filter(Boolean).join('\n');
-      return `${head}\n${body}`;
+/** The compatibility text: every alternative, numbered, manifests, commands and checks as printed. */
+function renderFix(printed: { title: string; manifests: string; commands: string[]; checks: string[] }[]) {
+  if (printed.length === 0) return undefined;
+  return printed
+    .map((p, i) => {
+      const head = printed.length > 1 ? `# ${i + 1}. ${p.title}` : `# ${p.title}`;
+      return [head, p.manifests, ...p.commands, ...p.checks].filter(Boolean).join('\n');
     })
     .join('\n\n');
+}
+
+/** `fix` once the alternatives are final (complete objects): the same text as `fixes`. */
+export function setFixText(f: Finding, alternatives: FixAlternative[]): void {
+  Object.defineProperty(f, 'fix', { value: renderFix(alternatives), enumerable: true, writable: true });
 }
 
 /**
@@ -163,7 +184,7 @@ export function finding(
     objects,
     ...(origins ? { origins } : {}),
     get fix() {
-      if (fixText === null) fixText = renderFix(remediesNow());
+      if (fixText === null) fixText = renderFix(remediesNow().map((r) => ({ title: r.title, ...printedRemedy(r) })));
       return fixText;
     },
     docs,

@@ -42,3 +42,43 @@ export function applyChange(objects: SourcedObject[], change: ObjectChange): Sou
   }
   return out;
 }
+
+/** What the API server sets and keeps itself: a printed object leaves it out. */
+const SERVER_METADATA = [
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'managedFields',
+  'selfLink',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+];
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/** An object as a user would write it: without status, server-managed metadata and kubectl's last-applied copy. */
+export function withoutServerFields(object: Record<string, unknown>): Record<string, unknown> {
+  const { status: _status, ...rest } = structuredClone(object);
+  const meta = isMap(rest.metadata) ? rest.metadata : {};
+  for (const key of SERVER_METADATA) delete meta[key];
+  if (isMap(meta.annotations)) {
+    delete meta.annotations[LAST_APPLIED];
+    if (Object.keys(meta.annotations).length === 0) delete meta.annotations;
+  }
+  return rest;
+}
+
+/**
+ * The complete object a manifest leaves behind: the existing one (last copy) with the manifest applied,
+ * or the manifest itself when the object is new. Printed whole, `kubectl apply` gives the same object
+ * whether the live one was made by create, by apply (its last-applied copy omits nothing printed) or by
+ * server-side apply under another manager.
+ */
+export function objectAfter(objects: SourcedObject[], manifest: Record<string, unknown>): Record<string, unknown> {
+  const meta = (manifest.metadata ?? {}) as { name?: string; namespace?: string };
+  const key = keyOf(manifest.kind, meta.namespace, meta.name);
+  const existing = [...objects]
+    .reverse()
+    .find((o) => keyOf(o.object.kind, o.object.metadata?.namespace, o.object.metadata?.name) === key);
+  return withoutServerFields(existing ? (mergeObject(existing.object, manifest) as Record<string, unknown>) : manifest);
+}

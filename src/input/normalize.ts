@@ -1,7 +1,7 @@
 // Plain Kubernetes objects → Snapshot. Shared by file input and (later) the live reader,
 // so both give the same facts for the same objects.
 import { refTo } from '../snapshot/ref.js';
-import { applyChange } from './apply.js';
+import { applyChange, objectAfter } from './apply.js';
 import { addEvidenceObject, emptyEvidence, EVIDENCE_GROUP, EVIDENCE_KIND } from './evidence.js';
 import { compareText } from '../order.js';
 import type {
@@ -686,6 +686,7 @@ export function buildSnapshot(
     duplicates: conflicts,
     evidence,
     withChange: (change) => buildSnapshot(applyChange(objects, change), origin, extra),
+    objectAfter: (manifest) => objectAfter(objects, manifest),
   };
 }
 

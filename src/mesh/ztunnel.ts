@@ -9,6 +9,8 @@ export interface ZtunnelCheck {
   detail: string;
   /** The ztunnel pod that decided, when there is one. */
   object?: ObjectRef;
+  /** When it fails: what must change, the unready ztunnel pod or the node that has none. */
+  culprit?: ObjectRef;
 }
 
 const checks = new WeakMap<Snapshot, Map<string, ZtunnelCheck>>();
@@ -34,9 +36,18 @@ function checkNode(snapshot: Snapshot, node: string | undefined): ZtunnelCheck {
     return { ok: anyReady, assumed: true, detail };
   }
   const z = snapshot.ztunnels.find((p) => p.nodeName === node);
-  if (!z) return { ok: false, assumed: false, detail: `no ztunnel pod runs on node ${node}` };
+  if (!z) {
+    const culprit = { kind: 'Node', name: node };
+    return { ok: false, assumed: false, detail: `no ztunnel pod runs on node ${node}`, culprit };
+  }
   const name = `${z.meta.namespace}/${z.meta.name}`;
   if (!z.ready)
-    return { ok: false, assumed: false, detail: `ztunnel ${name} on node ${node} is not Ready`, object: podRef(z) };
+    return {
+      ok: false,
+      assumed: false,
+      detail: `ztunnel ${name} on node ${node} is not Ready`,
+      object: podRef(z),
+      culprit: podRef(z),
+    };
   return { ok: true, assumed: false, detail: `ztunnel ${name} is Ready on node ${node}`, object: podRef(z) };
 }

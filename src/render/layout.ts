@@ -52,14 +52,17 @@ export function fittedTable(head: string[], rows: string[][], width: number, s: 
   const t = new Table({
     head: head.map((h) => s('bold', h)),
     colWidths: widths,
-    style: s.enabled ? { head: [], border: ['gray'] } : { head: [], border: [] },
+    // cli-table3 colours borders only where its optional colour library loads and detects a terminal,
+    // which differs between the Node build and the compiled binary: borders are coloured here instead.
+    style: { head: [], border: [] },
   });
   // Wrapped here, at word boundaries where there are some and inside long names where not: the
   // table's own wrapping cuts long names short with an ellipsis.
   const fit = (cell: string, i: number) =>
     wrapAnsi(cutCell(cell), Math.max(1, widths[i] - 2), { hard: true, trim: true });
   for (const r of rows) t.push(r.map(fit));
-  return t.toString();
+  const text = t.toString();
+  return s.enabled ? text.replace(/[─│┌┐└┘├┤┬┴┼]+/g, (run) => s('gray', run)) : text;
 }
 
 /**
@@ -84,7 +87,7 @@ function longestLine(text: string): number {
  */
 export function compactYaml(manifests: string, width: number): string {
   if (!manifests) return manifests;
-  return parseAllDocuments(manifests)
+  return parseAllDocuments(manifests, { version: '1.1' })
     .map((doc) => {
       if (isMap(doc.contents)) {
         for (const pair of doc.contents.items as Pair[]) {

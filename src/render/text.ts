@@ -13,7 +13,7 @@ import {
 } from '../diagnose/report.js';
 import { compactYaml, field, fittedTable, mark, wrap, type Mark } from './layout.js';
 import type { Style } from './style.js';
-import { refsOf } from '../findings/finding.js';
+import { refsOf, STATE_ONLY } from '../findings/finding.js';
 import { visibleControls } from '../text/controls.js';
 
 export interface TextOptions {
@@ -80,7 +80,8 @@ function docsLink(f: Finding, o: TextOptions): string {
 
 function proofText(p: FixAlternative['proof'], wide: boolean): string {
   if (!p || p.outcome === 'not-checked') return 'not checked (not an object change the tool can apply)';
-  const works = p.outcome === 'allowed' ? 'works' : `then ${p.outcome}, next cause ${p.next ?? '?'}`;
+  const once = p.note === STATE_ONLY ? ' once that is done (the checks only read)' : '';
+  const works = p.outcome === 'allowed' ? `works${once}` : `then ${p.outcome}${once}, next cause ${p.next ?? '?'}`;
   if (p.opens.length === 0) return `${works}; opens nothing else`;
   if (!wide) return `${works}; also opens ${p.opens.length} other connection(s):`;
   return `${works}; also opens ${opensText(p)}`;
@@ -89,13 +90,47 @@ function proofText(p: FixAlternative['proof'], wide: boolean): string {
 const opensText = (p: NonNullable<FixAlternative['proof']>) =>
   p.opens.map((o) => `${o.source} → ${o.destination}`).join(', ');
 
-/** A command line that fits: comments wrap as comments, commands continue with a backslash. */
+/**
+ * A shell line that fits and still means the same: a comment wraps with `# ` on every line; a command
+ * breaks only between words (never inside a quoted one) with a backslash, and its trailing comment moves
+ * to a line of its own above it (a backslash inside a comment does not continue the line).
+ */
 export function commandText(command: string, width: number): string {
   if (command.length <= width) return command;
-  if (command.startsWith('#')) return wrap(command.replace(/^#\s*/, ''), width, '# ');
-  return wrap(command, width - 2, '', '    ')
-    .split('\n')
-    .join(' \\\n');
+  if (command.startsWith('#')) return wrap(command.replace(/^#\s*/, ''), width, '# ', '# ');
+  const words = shellWords(command);
+  const at = words.indexOf('#');
+  const comment = at >= 0 ? [commandText(words.slice(at).join(' '), width)] : [];
+  const lines: string[] = [];
+  for (const w of at >= 0 ? words.slice(0, at) : words) {
+    const last = lines.length - 1;
+    if (last >= 0 && lines[last].length + 1 + w.length + 2 <= width) lines[last] += ` ${w}`;
+    else lines.push(last >= 0 ? `    ${w}` : w);
+  }
+  return [...comment, lines.join(' \\\n')].join('\n');
+}
+
+/** A printed shell line split at the spaces outside quotes (the quoting of findings/command.ts). */
+function shellWords(line: string): string[] {
+  const words: string[] = [];
+  let word = '';
+  let quote: string | undefined;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (ch === '\\' && quote !== "'") word += ch + (line[++i] ?? '');
+    else if (quote) {
+      if (ch === quote) quote = undefined;
+      word += ch;
+    } else if (ch === ' ') {
+      if (word) words.push(word);
+      word = '';
+    } else {
+      if (ch === "'" || ch === '"') quote = ch;
+      word += ch;
+    }
+  }
+  if (word) words.push(word);
+  return words;
 }
 
 /** Alternative 1 with its manifests and commands in column 0, ready to paste; the others by title. */
@@ -107,6 +142,8 @@ function fixBlock(f: Finding, o: TextOptions): string {
   const lines = [wrap(first.title, width, `${s('bold', `Fix 1 of ${fixes.length}:`)} `, '  ')];
   if (first.manifests) lines.push(o.wide ? first.manifests : compactYaml(first.manifests, width));
   for (const c of first.commands) lines.push(o.wide ? c : commandText(c, width));
+  if (first.checks.length) lines.push('# check (read only):');
+  for (const c of first.checks) lines.push(o.wide ? c : commandText(c, width));
   // What the tool proved comes right after the fix, so the fix itself stays on the first screen.
   lines.push(wrap(proofText(first.proof, o.wide), width, '  proven: ', '    '));
   if (!o.wide && first.proof?.opens.length) lines.push(wrap(opensText(first.proof), width, '  also opens: ', '    '));

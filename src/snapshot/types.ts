@@ -351,6 +351,8 @@ export interface Snapshot {
   duplicates: DuplicateObject[];
   /** Logs and config dumps a `dump --with-logs` carried (kind RuntimeEvidence); empty otherwise. */
   evidence: RuntimeEvidence;
+  /** The complete object a manifest leaves once applied, as a fix prints it (input/apply.ts objectAfter). */
+  objectAfter(manifest: Record<string, unknown>): Record<string, unknown>;
   /** The same input with objects applied (kubectl apply semantics) or deleted: how fixes are proven. */
   withChange(change: {
     apply: Record<string, unknown>[];

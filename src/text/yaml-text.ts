@@ -1,4 +1,5 @@
-// YAML for output: every string holding a control character is double-quoted, and what the yaml
+// YAML for output, as YAML 1.1 readers read it (below): every string holding a control character is
+// double-quoted, and what the yaml
 // library leaves raw in double quotes (C1, bidirectional overrides) is escaped, so printed YAML
 // carries the same values and nothing a terminal acts on.
 import { Document, isScalar, visit, type ToStringOptions } from 'yaml';
@@ -22,7 +23,11 @@ export function documentText(doc: Document.Parsed | Document, options: ToStringO
   return escapeControlsInQuotes(doc.toString(options));
 }
 
-/** `stringify(value)` with control characters escaped. */
+/**
+ * `stringify(value)` with control characters escaped, written for a YAML 1.1 reader (kubectl's decoder,
+ * sigs.k8s.io/yaml): a string such as `yes`, `on`, `y`, `1_000` or `2001-12-14`, which 1.1 reads as a bool,
+ * number or timestamp, is quoted, so every reader gets the same string.
+ */
 export function yamlText(value: unknown, options: ToStringOptions = {}): string {
-  return documentText(new Document(value), options);
+  return documentText(new Document(value, { version: '1.1' }), options);
 }

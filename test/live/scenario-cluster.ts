@@ -20,7 +20,7 @@ function withImages(spec: any): any {
   };
 }
 
-function prepare(obj: any): any {
+export function prepare(obj: any): any {
   const { status: _status, ...rest } = obj;
   const metadata = { ...(obj.metadata ?? {}) };
   delete metadata.creationTimestamp;

@@ -50,7 +50,7 @@ export const dataplane: CheckAnalyzer = {
         `${zt.detail}, and ${pods.length} ambient pod(s) run there (${listed(names)}): their connections are ` +
         'refused outbound and time out inbound, and new ambient pods there never start (§2.3).';
       out.push(
-        finding('AD201', detail, [nodeRef(node), ...pods.map(podRef), ...(zt.object ? [zt.object] : [])], () => [
+        finding('AD201', detail, [zt.culprit ?? nodeRef(node), ...pods.map(podRef)], () => [
           ztunnelRemedy(node, zt.object),
         ]),
       );

@@ -15,7 +15,7 @@ import { finding, type Finding, type Remedy } from '../../findings/finding.js';
 import { enrollmentOf, type EvalContext } from '../context.js';
 import type { ResolvedDestination } from './resolve.js';
 import type { Binding } from './route.js';
-import { command, note } from '../../findings/command.js';
+import { command, labelCommand, note, resourceFor } from '../../findings/command.js';
 
 export function computeBinding(ctx: EvalContext, clients: PodFact[], dest: ResolvedDestination): Binding {
   const { snapshot } = ctx;
@@ -87,7 +87,7 @@ export function computeBinding(ctx: EvalContext, clients: PodFact[], dest: Resol
         title: `Find out why waypoint ${namespace}/${name} was never programmed`,
         commands: [
           note('see status.conditions, Programmed'),
-          command(['kubectl', '-n', namespace, 'get', 'gateway', name, '-o', 'yaml']),
+          command(['kubectl', '-n', namespace, 'get', resourceFor('Gateway'), name, '-o', 'yaml']),
         ],
       },
     ];
@@ -105,9 +105,7 @@ export function computeBinding(ctx: EvalContext, clients: PodFact[], dest: Resol
       const fix: Remedy[] = [
         {
           title: `Let waypoint ${namespace}/${name} serve both Service and pod-IP traffic`,
-          commands: [
-            command(['kubectl', '-n', namespace, 'label', 'gateway', name, 'istio.io/waypoint-for=all', '--overwrite']),
-          ],
+          commands: [labelCommand({ kind: 'Gateway', namespace, name }, label)],
           effects: [
             {
               apiVersion: 'gateway.networking.k8s.io/v1',
@@ -167,16 +165,7 @@ function attachmentRemedy(gw: GatewayFact, namespace: string): Remedy {
     const labels = wanted.matchLabels;
     return {
       title: `Label namespace ${namespace} so that waypoint ${gwNamespace}/${name} admits it`,
-      commands: [
-        command([
-          'kubectl',
-          'label',
-          'namespace',
-          namespace,
-          ...Object.entries(labels).map(([k, v]) => `${k}=${v}`),
-          '--overwrite',
-        ]),
-      ],
+      commands: [labelCommand({ kind: 'Namespace', name: namespace }, labels)],
       effects: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels } }],
     };
   }
@@ -220,7 +209,18 @@ function attachmentRemedy(gw: GatewayFact, namespace: string): Remedy {
   return {
     title: `Let waypoint ${gwNamespace}/${name} accept routes from namespace ${namespace} (and its own)`,
     commands: [
-      command(['kubectl', '-n', gwNamespace, 'patch', 'gateway', name, '--type', 'merge', '-p', JSON.stringify(patch)]),
+      command([
+        'kubectl',
+        '-n',
+        gwNamespace,
+        'patch',
+        resourceFor('Gateway'),
+        name,
+        '--type',
+        'merge',
+        '-p',
+        JSON.stringify(patch),
+      ]),
     ],
     effects: [
       {

@@ -4,7 +4,7 @@ import type { Labels, PodFact } from '../../snapshot/types.js';
 import { LABEL_DATAPLANE_MODE, LABEL_GATEWAY_NAME, LABEL_NAMESPACE_NAME } from '../../mesh/constants.js';
 import type { Manifest, Remedy } from '../../findings/finding.js';
 import type { ObjectRef } from '../../snapshot/ref.js';
-import { command, note } from '../../findings/command.js';
+import { command, labelCommand, note } from '../../findings/command.js';
 
 /** The pods a fix should select: the Service's selector when traffic is addressed to one. */
 export interface FixTarget {
@@ -73,7 +73,7 @@ export function enrolNamespaceRemedy(namespace: string): Remedy {
   };
   return {
     title: `Enrol namespace ${namespace} in ambient`,
-    commands: [command(['kubectl', 'label', 'namespace', namespace, `${LABEL_DATAPLANE_MODE}=ambient`])],
+    commands: [labelCommand({ kind: 'Namespace', name: namespace }, label.metadata.labels)],
     effects: [label],
     scope: `Enrolling is per namespace (or per pod label): every pod in ${namespace} joins the mesh.`,
   };

@@ -5,9 +5,12 @@ import type { Snapshot } from '../../snapshot/types.js';
 import {
   printedRemedy,
   remediesOf,
+  setFixText,
+  STATE_ONLY,
   type Finding,
   type FixAlternative,
   type FixProof,
+  type Manifest,
   type Remedy,
 } from '../../findings/finding.js';
 import { opensAfter, type OpensQuery } from './opens.js';
@@ -45,18 +48,33 @@ function prove(subject: ProofSubject, remedy: Remedy): FixProof {
   };
 }
 
+/**
+ * Each manifest as the complete object after the fix, so the proof applies exactly what is printed and
+ * `kubectl apply` of it cannot drop a field, label or annotation the object had (README, JSON contract).
+ */
+function asPrinted(snapshot: Snapshot, r: Remedy): Remedy {
+  // `effects` model the state commands bring about (a label, a Ready pod) and are merged as they are.
+  return r.apply ? { ...r, apply: r.apply.map((m) => snapshot.objectAfter(m) as Manifest) } : r;
+}
+
 /** Sets `fixes` (alternatives with their proofs) on every finding that has remedies. */
 export function attachProofs(findings: Finding[], subject: ProofSubject): void {
   const cache = new Map<string, FixProof>();
   for (const f of findings) {
     const remedies = remediesOf(f);
     if (remedies.length === 0) continue;
-    f.fixes = remedies.map((r): FixAlternative => {
-      const { manifests, commands } = printedRemedy(r);
+    f.fixes = remedies.map((given): FixAlternative => {
+      const r = asPrinted(subject.snapshot, given);
+      const { manifests, commands, checks } = printedRemedy(r);
       const key = JSON.stringify([r.apply, r.effects, r.delete]);
       let proof = cache.get(key);
       if (!proof) cache.set(key, (proof = prove(subject, r)));
-      return { title: r.title, manifests, commands, ...(r.scope ? { scope: r.scope } : {}), proof };
+      // Nothing printed changes an object: the proof is of the state the checks look for, not of a command.
+      if (proof.outcome !== 'not-checked' && !manifests && !commands.some((c) => !c.startsWith('#'))) {
+        proof = { ...proof, note: STATE_ONLY };
+      }
+      return { title: r.title, manifests, commands, checks, ...(r.scope ? { scope: r.scope } : {}), proof };
     });
+    setFixText(f, f.fixes);
   }
 }

@@ -37,7 +37,7 @@ export function checkArrival(
   const detail = () =>
     `${zt.detail}. Inbound packets to ${podName(dst)} hit in-pod TPROXY rules with no listener and are dropped, ` +
     `so the connection stalls${until}.`;
-  const objects = [podRef(dst), ...(zt.object ? [zt.object] : [])];
+  const objects = zt.culprit ? [zt.culprit, podRef(dst)] : [podRef(dst)];
   run.fail(
     hop,
     finding('AD201', detail, objects, () => [ztunnelRemedy(dst.nodeName, zt.object)]),

@@ -32,7 +32,7 @@ export function captureHop(ctx: EvalContext, run: PathRun, src: PodFact, port: n
     const detail = () =>
       `${zt.detail}. Outbound traffic of ${podName(src)} is redirected in-pod to a ztunnel listener that no ` +
       'longer exists, so connect() is refused (curl exit 7).';
-    const objects = [podRef(src), ...(zt.object ? [zt.object] : [])];
+    const objects = zt.culprit ? [zt.culprit, podRef(src)] : [podRef(src)];
     run.fail(
       hop,
       finding('AD201', detail, objects, () => [ztunnelRemedy(src.nodeName, zt.object)]),

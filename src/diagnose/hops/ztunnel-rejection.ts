@@ -1,7 +1,12 @@
 // Why the destination ztunnel rejected a connection, as the finding that names the policy and
 // the fix (§3.2 STRICT, §4.4 DENY, §4.2/§4.5 no ALLOW matched, §4.3 HTTP rules, §4.7 waypoint identity).
 import { refTo } from '../../snapshot/ref.js';
-import { ANNOTATION_REDIRECTION, CONVERTED_PA_PREFIX, STATIC_STRICT_POLICY } from '../../mesh/constants.js';
+import {
+  ANNOTATION_REDIRECTION,
+  CONVERTED_PA_PREFIX,
+  LABEL_USE_WAYPOINT,
+  STATIC_STRICT_POLICY,
+} from '../../mesh/constants.js';
 import { assertRbac, type RbacConnection } from '../../mesh/ztunnel-rbac.js';
 import { servicesSelecting } from '../../mesh/services.js';
 import { finding, type Finding, type Remedy } from '../../findings/finding.js';
@@ -17,7 +22,7 @@ import {
   targetRefPolicyFix,
 } from '../explain/authz-explain.js';
 import type { AppliedPolicy, Inbound } from './ztunnel-inbound.js';
-import { command, note } from '../../findings/command.js';
+import { command, labelCommand, note } from '../../findings/command.js';
 import { cniAgentOnNode } from '../../mesh/istio-cni.js';
 import { ztunnelLogs } from '../../mesh/ztunnel-log-signatures.js';
 import { isWaypointGateway } from '../../mesh/components.js';
@@ -220,15 +225,10 @@ function l7Remedies(ctx: EvalContext, inbound: Inbound, ap: AuthorizationPolicyF
         ? {}
         : {
             commands: [
-              command([
-                'kubectl',
-                'label',
-                'service',
-                '-n',
-                service.meta.namespace,
-                service.meta.name,
-                `istio.io/use-waypoint=${gateway.meta.name}`,
-              ]),
+              labelCommand(
+                { kind: 'Service', namespace: service.meta.namespace, name: service.meta.name },
+                { [LABEL_USE_WAYPOINT]: gateway.meta.name },
+              ),
             ],
             effects: [bind],
           }),
