@@ -79,7 +79,9 @@ export function labelCommand(
 }
 
 /** kubectl verbs that only read: a remedy line running one is a check, not a change. */
-const READ_VERBS = new Set(['get', 'describe', 'logs', 'top', 'explain', 'events', 'auth', 'version', 'api-resources']);
+const READ_VERBS = new Set(['get', 'describe', 'logs', 'top', 'explain', 'events', 'version', 'api-resources']);
+/** `kubectl auth` reads with these and writes with `reconcile`. */
+const READ_AUTH = new Set(['can-i', 'whoami']);
 
 /** Whether a command only reads (kubectl get, describe, logs, …): shown as a check, never as a fix. */
 export function isReadOnly(c: CommandLine): boolean {
@@ -90,7 +92,7 @@ export function isReadOnly(c: CommandLine): boolean {
   for (let i = 0; i < rest.length; i++) {
     const w = rest[i];
     if (['-n', '--namespace', '--context', '--kubeconfig', '-l'].includes(w)) i++;
-    else if (!w.startsWith('-')) return READ_VERBS.has(w);
+    else if (!w.startsWith('-')) return READ_VERBS.has(w) || (w === 'auth' && READ_AUTH.has(rest[i + 1] ?? ''));
   }
   return false;
 }

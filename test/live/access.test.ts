@@ -94,9 +94,9 @@ describe.skipIf(!!skip)(`live CLI${skip ? ` (skipped: ${skip})` : ''}`, () => {
     expect(gaps[0].detail).toContain(
       'user "viewer" cannot list authorizationpolicies.security.istio.io in hello, istio-system',
     );
-    expect(gaps[0].fixes[0].commands).toEqual([
+    expect(gaps[0].fixes[0].commands).toEqual(['kubectl ambient-doctor rbac --user viewer | kubectl apply -f -']);
+    expect(gaps[0].fixes[0].checks).toEqual([
       'kubectl auth can-i list authorizationpolicies.security.istio.io -n hello',
-      'kubectl ambient-doctor rbac --user viewer | kubectl apply -f -',
     ]);
     noStack(r.stderr);
   });
