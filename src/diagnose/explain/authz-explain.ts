@@ -176,14 +176,15 @@ export function exemptFromRuleRemedy(
       }),
     };
   });
-  const where = ap.targetRefs.length ? { targetRefs: ap.targetRefs } : ap.selector ? { selector: ap.selector } : {};
   const who = client.principal ?? client.ip ?? 'the client';
   return {
     title: `Exempt ${who} from rule ${ruleIndex + 1} of AuthorizationPolicy ${ap.meta.namespace}/${ap.meta.name}`,
     apply: [
       {
+        // Only the rules change: the printed object is the existing one with them replaced (fixes/proof.ts),
+        // so its selector or targetRef(s), as written, stay.
         ...header(ap),
-        spec: { ...where, ...actionOf(ap), rules },
+        spec: { ...actionOf(ap), rules },
       },
     ],
   };
