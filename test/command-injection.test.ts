@@ -3,7 +3,7 @@
 // print is run by bash, as a user pasting it would, against a stub kubectl that records its argv.
 // The argv must be exactly the one the remedy meant, and nothing else may run.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -21,12 +21,13 @@ import { taintScenario } from './support/taint.js';
 const SANDBOX = mkdtempSync(join(tmpdir(), 'ambient-doctor-shell-'));
 const MARKER = join(SANDBOX, 'PWNED');
 const RECORD = join(SANDBOX, 'argv');
-// A stub for each program a printed command may start: it records its name and argv, NUL-separated.
+// A stub for each program a printed command may start: it records its name and argv, NUL-separated, in a
+// file of its own (the two sides of a pipe run at once: one shared file would interleave their writes).
 const STUBS = join(SANDBOX, 'bin');
 spawnSync('mkdir', ['-p', STUBS]);
 for (const program of ['kubectl']) {
   const stub = join(STUBS, program);
-  writeFileSync(stub, `#!/bin/bash\n{ printf '%s\\0' "${program}" "$@"; printf '\\036\\0'; } >> "$RECORD"\n`);
+  writeFileSync(stub, `#!/bin/bash\n{ printf '%s\\0' "${program}" "$@"; printf '\\036\\0'; } > "$RECORD.$$"\n`);
   chmodSync(stub, 0o755);
 }
 
@@ -46,7 +47,8 @@ interface Ran {
 
 /** Runs one printed line in bash as a paste would, in a sandbox; returns every stub's argv. */
 function paste(line: string): Ran {
-  rmSync(RECORD, { force: true });
+  const records = () => readdirSync(SANDBOX).filter((f) => f.startsWith('argv.'));
+  for (const f of records()) rmSync(join(SANDBOX, f), { force: true });
   const r = spawnSync('bash', ['-c', line], {
     cwd: SANDBOX,
     env: { PATH: `${STUBS}:/usr/bin:/bin`, RECORD, HOME: SANDBOX },
@@ -54,7 +56,9 @@ function paste(line: string): Ran {
     timeout: 10_000,
   });
   expect(r.error, line).toBeUndefined();
-  const text = existsSync(RECORD) ? readFileSync(RECORD, 'utf8') : '';
+  const text = records()
+    .map((f) => readFileSync(join(SANDBOX, f), 'utf8'))
+    .join('');
   const argvs = text
     .split('\u001e\0')
     .filter((chunk) => chunk !== '')
