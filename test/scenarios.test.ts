@@ -37,7 +37,9 @@ function checkProofs(findings: Finding[], e: ScenarioExpectation) {
     if (proof.outcome === 'not-checked') return;
     if (want.next) expect(proof.next?.split(' ')[0], `${label}: next cause`).toBe(want.next);
     else expect(proof.outcome, `${label}: ${proof.next ?? ''}`).toBe('allowed');
-    const opened = proof.opens.map((o) => `${o.source} -> ${o.destination}:${o.port}`);
+    const opened = proof.opens.map(
+      (o) => `${o.source} -> ${o.destination}:${o.port}${o.request ? ` ${o.request}` : ''}`,
+    );
     if (!want.opens) expect(opened, `${label} opens only the asker's workload`).toEqual([]);
     else expect(opened.length, `${label}: the justification is stale`).toBeGreaterThan(0);
   });

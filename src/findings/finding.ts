@@ -33,8 +33,11 @@ export interface FixProof {
   outcome: 'allowed' | 'denied' | 'partial' | 'unknown' | 'not-checked';
   /** The finding that still decides, when the connection still fails: `CODE Kind ns/name`. */
   next?: string;
-  /** Connections of other workloads that were denied before and are allowed after. */
-  opens: { source: string; destination: string; port: number }[];
+  /**
+   * Connections of other workloads that were denied before and are allowed after, and the asker's other
+   * requests (`request`, at an L7 hop) that were denied before and are allowed after.
+   */
+  opens: { source: string; destination: string; port: number; request?: string }[];
   note?: string;
 }
 

@@ -88,7 +88,7 @@ function proofText(p: FixAlternative['proof'], wide: boolean): string {
 }
 
 const opensText = (p: NonNullable<FixAlternative['proof']>) =>
-  p.opens.map((o) => `${o.source} → ${o.destination}`).join(', ');
+  p.opens.map((o) => `${o.source} → ${o.destination}${o.request ? ` ${o.request}` : ''}`).join(', ');
 
 /**
  * A shell line that fits and still means the same: a comment wraps with `# ` on every line; a command

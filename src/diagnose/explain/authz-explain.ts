@@ -159,26 +159,38 @@ export function ruleIndexOf(ap: AuthorizationPolicyFact, groupIndex: number, con
 export function exemptFromRuleRemedy(
   ap: AuthorizationPolicyFact,
   ruleIndex: number,
-  client: { principal?: string; ip?: string },
+  client: { principal?: string; ip?: string; path?: string },
 ): Remedy {
-  const exempt = client.principal
-    ? { notPrincipals: [client.principal] }
-    : { notIpBlocks: [`${client.ip ?? '0.0.0.0'}/32`] };
   const key = client.principal ? 'notPrincipals' : 'notIpBlocks';
-  const rules = (ap.rules ?? []).map((rule, i) => {
-    if (i !== ruleIndex) return rule;
+  const positive = client.principal ? 'principals' : 'ipBlocks';
+  const id = client.principal ?? `${client.ip ?? '0.0.0.0'}/32`;
+  const rules = (ap.rules ?? []).flatMap((rule, i) => {
+    if (i !== ruleIndex) return [rule];
     const from = rule.from?.length ? rule.from : [{ source: {} }];
-    return {
+    const others = {
       ...rule,
       from: from.map((f) => {
         const source = (f.source ?? {}) as Record<string, string[] | undefined>;
-        return { source: { ...source, [key]: [...(source[key] ?? []), ...Object.values(exempt)[0]] } };
+        return { source: { ...source, [key]: [...(source[key] ?? []), id] } };
       }),
     };
+    if (!client.path) return [others];
+    // §4.1: at a proxy that decides per request, the client keeps the rule for every other path: a copy of
+    // the rule for the client alone, with the asked path excepted (fields of one rule AND together).
+    const to = rule.to?.length ? rule.to : [{ operation: {} }];
+    const mine = {
+      ...rule,
+      from: [{ source: { [positive]: [id] } }],
+      to: to.map((t) => ({
+        operation: { ...t.operation, notPaths: [...(t.operation?.notPaths ?? []), client.path!] },
+      })),
+    };
+    return [others, mine];
   });
   const who = client.principal ?? client.ip ?? 'the client';
+  const what = client.path ? `${who} on ${client.path}` : who;
   return {
-    title: `Exempt ${who} from rule ${ruleIndex + 1} of AuthorizationPolicy ${ap.meta.namespace}/${ap.meta.name}`,
+    title: `Exempt ${what} from rule ${ruleIndex + 1} of AuthorizationPolicy ${ap.meta.namespace}/${ap.meta.name}`,
     apply: [
       {
         // Only the rules change: the printed object is the existing one with them replaced (fixes/proof.ts),

@@ -139,6 +139,10 @@ export function explainRun(snapshot: Snapshot, query: ExplainQuery, options: Exp
       ask: (changed) => askAgain(changed, query),
       opens: {
         asker: src.pods,
+        // Where a proxy decided per request (a waypoint, a sidecar), the fix is checked request by request.
+        ...(verdict.enforcedBy === 'waypoint' || verdict.enforcedBy === 'sidecar'
+          ? { request: { method: query.method, path: query.path, headers: query.headers } }
+          : {}),
         destination: (s) => {
           try {
             return resolveDestination(s, query.destination, query.namespace, query.port);

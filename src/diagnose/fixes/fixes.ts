@@ -113,8 +113,18 @@ export function workloadName(pod: PodFact): string {
   return (pod.owner?.name ?? pod.meta.name).replace(/-[a-f0-9]{8,10}$/, '');
 }
 
-export function allowPrincipalFix(target: FixTarget, principal: string, port: number, name?: string): Manifest {
+export function allowPrincipalFix(
+  target: FixTarget,
+  principal: string,
+  port: number,
+  name?: string,
+  request?: { method: string; path: string },
+): Manifest {
   const dst = target.pod;
+  // At a proxy that decides per request, the rule admits the asked request only (§4.1).
+  const operation = request
+    ? { ports: [String(port)], methods: [request.method], paths: [request.path] }
+    : { ports: [String(port)] };
   return {
     apiVersion: 'security.istio.io/v1',
     kind: 'AuthorizationPolicy',
@@ -122,7 +132,7 @@ export function allowPrincipalFix(target: FixTarget, principal: string, port: nu
     spec: {
       selector: { matchLabels: target.labels },
       action: 'ALLOW',
-      rules: [{ from: [{ source: { principals: [principal] } }], to: [{ operation: { ports: [String(port)] } }] }],
+      rules: [{ from: [{ source: { principals: [principal] } }], to: [{ operation }] }],
     },
   };
 }

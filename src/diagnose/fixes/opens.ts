@@ -9,11 +9,15 @@ import { createContext } from '../context.js';
 import { podAddressed, type ResolvedDestination } from '../explain/resolve.js';
 import { works } from '../matrix/pairs.js';
 import { matrixWorkloads } from '../matrix/workloads.js';
+import { requestFacts, type RequestAsked } from '../../mesh/http.js';
+import type { AuthorizationOperation } from '../../snapshot/types.js';
 
 export interface Opened {
   source: string;
   destination: string;
   port: number;
+  /** An HTTP request of the asker that was denied and is allowed after (`DELETE /admin`). */
+  request?: string;
 }
 
 export interface OpensQuery {
@@ -23,6 +27,8 @@ export interface OpensQuery {
   destination: (s: Snapshot) => ResolvedDestination | undefined;
   /** The objects the fix applies or changes. */
   changed: Record<string, unknown>[];
+  /** The request asked where a proxy decides per request: other requests the fix lets through are widenings. */
+  request?: RequestAsked;
 }
 
 const sameWorkload = (a: PodFact, b: PodFact) =>
@@ -107,6 +113,24 @@ export function opensAfter(before: Snapshot, after: Snapshot, q: OpensQuery): Op
   const asker = q.asker[0];
   const askerAfter = asker && podsIn(after).get(`${asker.meta.namespace}/${asker.meta.name}`);
   if (!asker || !askerAfter) return out;
+  // The asker's other requests to the asked destination: a fix at an L7 hop must not let through what the
+  // policies denied before (each method, path and header value they mention, and one none mentions).
+  if (destBefore && destAfter && q.request && requestFacts(destAfter, q.request).protocol === 'HTTP') {
+    // The asked path is the flag's, else the URL's (http://svc/path), else /.
+    const asked = { ...q.request, path: q.request.path ?? destAfter.path };
+    for (const request of otherRequests([before, after], asked)) {
+      if (!works(ctxBefore, asker, destBefore, request) && works(ctxAfter, askerAfter, destAfter, request)) {
+        const headers = (request.headers ?? []).map((h) => ` [${h}]`).join('');
+        const label = `${request.method ?? 'GET'} ${request.path ?? '/'}${headers}`;
+        out.push({
+          source: workloadName(askerAfter),
+          destination: destAfter.input,
+          port: destAfter.port,
+          request: label,
+        });
+      }
+    }
+  }
   const targets = new Map<string, PodFact>();
   for (const obj of q.changed) for (const p of selectedPods(after, obj)) targets.set(workloadName(p), p);
   for (const [name, pod] of targets) {
@@ -123,5 +147,58 @@ export function opensAfter(before: Snapshot, after: Snapshot, q: OpensQuery): Op
       }
     }
   }
+  return out;
+}
+
+const PATH_PLACEHOLDER = 'ambient-doctor';
+const COMMON_METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'];
+
+/** A concrete value an Istio string match (exact, `prefix*`, `*suffix`, `*`) accepts. */
+function matchingValue(pattern: string): string | undefined {
+  if (pattern === '*') return undefined;
+  if (pattern.endsWith('*')) return `${pattern.slice(0, -1)}${PATH_PLACEHOLDER}`;
+  if (pattern.startsWith('*')) return `/${PATH_PLACEHOLDER}${pattern.slice(1)}`;
+  return pattern;
+}
+
+/**
+ * Requests that differ from the asked one in one attribute: each method, path and header value the
+ * snapshots' AuthorizationPolicies mention, and a method and a path none mentions.
+ */
+export function otherRequests(snapshots: Snapshot[], asked: RequestAsked): RequestAsked[] {
+  const methods = new Set<string>();
+  const paths = new Set<string>();
+  const headers = new Set<string>();
+  for (const s of snapshots) {
+    for (const ap of s.authorizationPolicies) {
+      for (const rule of ap.rules ?? []) {
+        for (const op of (rule.to ?? []).map((t) => t.operation ?? ({} as AuthorizationOperation))) {
+          for (const m of [...(op.methods ?? []), ...(op.notMethods ?? [])]) methods.add(m.toUpperCase());
+          for (const p of [...(op.paths ?? []), ...(op.notPaths ?? [])]) {
+            const value = matchingValue(p);
+            if (value) paths.add(value);
+          }
+        }
+        for (const c of rule.when ?? []) {
+          const name = /^request\.headers\[(.+)\]$/.exec(c.key)?.[1];
+          if (!name) continue;
+          for (const v of [...(c.values ?? []), ...(c.notValues ?? [])]) {
+            const value = matchingValue(v);
+            if (value) headers.add(`${name}: ${value}`);
+          }
+        }
+      }
+    }
+  }
+  const unlisted = COMMON_METHODS.find((m) => !methods.has(m));
+  if (unlisted) methods.add(unlisted);
+  paths.add(`/${PATH_PLACEHOLDER}-unlisted`);
+  const method = (asked.method ?? 'GET').toUpperCase();
+  const path = asked.path ?? '/';
+  const out: RequestAsked[] = [];
+  for (const m of methods) if (m !== method) out.push({ ...asked, method: m });
+  for (const p of paths) if (p !== path) out.push({ ...asked, path: p });
+  for (const h of headers)
+    if (!(asked.headers ?? []).includes(h)) out.push({ ...asked, headers: [...(asked.headers ?? []), h] });
   return out;
 }

@@ -75,6 +75,12 @@ export function attachProofs(findings: Finding[], subject: ProofSubject): void {
       }
       return { title: r.title, manifests, commands, checks, ...(r.scope ? { scope: r.scope } : {}), proof };
     });
+    // A fix that opens more than the asked connection or request is never offered before one that does not.
+    const widens = (a: FixAlternative) => (a.proof?.opens.length ? 1 : 0);
+    f.fixes = f.fixes
+      .map((a, i) => ({ a, i }))
+      .sort((x, y) => widens(x.a) - widens(y.a) || x.i - y.i)
+      .map(({ a }) => a);
     setFixText(f, f.fixes);
   }
 }

@@ -68,6 +68,7 @@ export function authorizeAtEnvoy(ctx: EvalContext, run: PathRun, hop: Hop, e: En
             exemptFromRuleRemedy(decisive, decision.ruleIndex ?? 0, {
               principal: request.identity,
               ip: request.sourceIp,
+              ...(http ? { path: request.path } : {}),
             }),
           ]
         : e.allowFix();

@@ -142,10 +142,10 @@ function authorizeAtSidecar(
     enforcedBy: 'sidecar',
     allowFix: () => {
       if (!identity) return [];
-      const manifest = allowPrincipalFix(fixTarget(dst, a.selector), identity, a.targetPort);
-      return [
-        { title: `Allow ${identity} at the sidecar of ${podName(dst)} on port ${a.targetPort}`, apply: [manifest] },
-      ];
+      const http = a.request.protocol === 'HTTP' ? { method: a.request.method, path: a.request.path } : undefined;
+      const manifest = allowPrincipalFix(fixTarget(dst, a.selector), identity, a.targetPort, undefined, http);
+      const what = http ? `${http.method} ${http.path} from ${identity}` : identity;
+      return [{ title: `Allow ${what} at the sidecar of ${podName(dst)} on port ${a.targetPort}`, apply: [manifest] }];
     },
   });
 }

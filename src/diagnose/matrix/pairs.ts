@@ -4,7 +4,7 @@
 // binding, routing and evaluation.
 import type { PodFact, Snapshot } from '../../snapshot/types.js';
 import { resolvePodPort, servicesSelecting } from '../../mesh/services.js';
-import { requestFacts, type RequestFacts } from '../../mesh/http.js';
+import { requestFacts, type RequestAsked, type RequestFacts } from '../../mesh/http.js';
 import { compareText } from '../../order.js';
 import type { Finding } from '../../findings/finding.js';
 import type { FindingCode } from '../../findings/catalogue.js';
@@ -46,8 +46,9 @@ export function askPair(
   client: PodFact,
   dest: ResolvedDestination,
   targets: 'first' | 'every',
+  asked?: RequestAsked,
 ): PairResult[] {
-  let request = requests.get(dest);
+  let request = asked ? requestFacts(dest, asked) : requests.get(dest);
   if (!request) requests.set(dest, (request = requestFacts(dest, {})));
   const route = routeFor(ctx, bindingFor(ctx, client, dest), client, dest, request, []);
   const source = { kind: 'pod', pod: client } as const;
@@ -60,8 +61,8 @@ export function askPair(
 }
 
 /** True when the client reaches the destination, wherever the route lands, with nothing unknown. */
-export function works(ctx: EvalContext, client: PodFact, dest: ResolvedDestination): boolean {
-  const pairs = askPair(ctx, client, dest, 'every');
+export function works(ctx: EvalContext, client: PodFact, dest: ResolvedDestination, asked?: RequestAsked): boolean {
+  const pairs = askPair(ctx, client, dest, 'every', asked);
   return pairs.length > 0 && pairs.every((p) => p.ok && !p.unknown);
 }
 
