@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { buildSnapshot } from '../src/input/normalize.js';
 import { parseManifestText } from '../src/input/files.js';
 import { otherRequests } from '../src/diagnose/fixes/opens.js';
+import type { RequestAsked } from '../src/mesh/http.js';
 import { lastCopies, loadScenarios } from './support/scenarios.js';
 import { runScenarioOn } from './support/run-scenario.js';
 
@@ -43,7 +44,7 @@ describe('L7 fixes, request by request', () => {
     });
     // The asked path is the flag's, else the URL's (http://svc/path).
     const url = /^https?:\/\//.test(s.args[1]) ? new URL(s.args[1]).pathname : undefined;
-    const asked = { method: s.flags.method, path: s.flags.path ?? url, headers: s.flags.header };
+    const asked: RequestAsked = { method: s.flags.method, path: s.flags.path ?? url, headers: s.flags.header };
     const outcome = (snap: typeof snapshot, r: typeof asked) =>
       (runScenarioOn({ ...s, flags: { ...s.flags, method: r.method, path: r.path, header: r.headers } }, snap) as any)
         .verdict.outcome;
