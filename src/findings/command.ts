@@ -86,6 +86,8 @@ const READ_AUTH = new Set(['can-i', 'whoami']);
 /** Whether a command only reads (kubectl get, describe, logs, …): shown as a check, never as a fix. */
 export function isReadOnly(c: CommandLine): boolean {
   if (isNote(c)) return false;
+  // `kubectl get … | kubectl replace …` writes: every command of a pipe must be read-only.
+  if (c.pipeTo && !isReadOnly(command(c.pipeTo))) return false;
   const [program, ...rest] = c.argv;
   if (program !== 'kubectl') return false;
   // The verb is the first word that is neither a flag nor the value of -n/--namespace/--context.
@@ -95,4 +97,34 @@ export function isReadOnly(c: CommandLine): boolean {
     else if (!w.startsWith('-')) return READ_VERBS.has(w) || (w === 'auth' && READ_AUTH.has(rest[i + 1] ?? ''));
   }
   return false;
+}
+
+/**
+ * The command that starts a pod again the way its owner would start it. A Deployment's ReplicaSet is named
+ * `<deployment>-<pod-template-hash>` (the pod carries the hash as a label), so the Deployment is restarted;
+ * a ReplicaSet, Job or other owner recreates a deleted pod itself; a pod nothing owns is replaced from its
+ * own spec (`kubectl replace --force` deletes it and creates it again), since deleting it alone loses it.
+ */
+export function restartCommand(pod: {
+  namespace: string;
+  name: string;
+  labels: Record<string, string>;
+  owner?: { kind: string; name: string };
+}): Command {
+  const { namespace, name, owner } = pod;
+  const hash = pod.labels['pod-template-hash'];
+  if (owner?.kind === 'ReplicaSet' && hash && owner.name.endsWith(`-${hash}`)) {
+    const deployment = owner.name.slice(0, -hash.length - 1);
+    return command(['kubectl', '-n', namespace, 'rollout', 'restart', 'deployment', deployment]);
+  }
+  if (owner && ['StatefulSet', 'DaemonSet'].includes(owner.kind))
+    return command(['kubectl', '-n', namespace, 'rollout', 'restart', owner.kind.toLowerCase(), owner.name]);
+  if (owner)
+    return command(['kubectl', '-n', namespace, 'delete', 'pod', name], {
+      comment: `${owner.kind} ${owner.name} starts it again`,
+    });
+  return command(['kubectl', '-n', namespace, 'get', 'pod', name, '-o', 'yaml'], {
+    pipeTo: ['kubectl', 'replace', '--force', '-f', '-'],
+    comment: 'nothing owns it: replaced from its own spec',
+  });
 }

@@ -4,7 +4,7 @@ import { yamlText } from '../text/yaml-text.js';
 import { refText, type ObjectRef } from '../snapshot/ref.js';
 import { docsUrl } from '../version.js';
 import { FINDINGS, type FindingCode, type Severity } from './catalogue.js';
-import { command, isNote, isReadOnly, shellLine, unsafeCommandNote, type CommandLine } from './command.js';
+import { command, isNote, isReadOnly, resourceFor, shellLine, unsafeCommandNote, type CommandLine } from './command.js';
 
 /** A manifest as kubectl applies it. */
 export type Manifest = Record<string, unknown> & {
@@ -123,7 +123,7 @@ export function printedRemedy(r: Remedy): { manifests: string; commands: string[
 }
 
 function deleteCommand(d: ObjectRef): CommandLine {
-  return command(['kubectl', 'delete', d.kind.toLowerCase(), ...(d.namespace ? ['-n', d.namespace] : []), d.name]);
+  return command(['kubectl', 'delete', resourceFor(d.kind), ...(d.namespace ? ['-n', d.namespace] : []), d.name]);
 }
 
 /**

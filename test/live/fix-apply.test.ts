@@ -7,7 +7,11 @@
 //   ssa:    the same objects applied with server-side apply under another field manager (a GitOps tool).
 // No istio-cni node agent runs here: where the proof models its reaction (it captures the running pods
 // a label change enrols, §13.1), the test writes that reaction, as the agent would, before asking again.
-import { spawnSync } from 'node:child_process';
+// Nor do a controller-manager or a kubelet: a pod a fix recreates (`kubectl replace --force`, a deleted
+// pod its owner starts again, a restarted Deployment's pods) is started here as they would start it, with
+// the status it had and the annotation istio-cni's plugin gives a pod as it starts (startedAgain below).
+import { spawn, spawnSync } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { inject, describe, expect, it, beforeAll, afterAll } from 'vitest';
 import { lastCopies, loadScenarios, type Scenario } from '../support/scenarios.js';
 import { runScenarioOn } from '../support/run-scenario.js';
@@ -38,10 +42,118 @@ function notApplicable(s: Scenario, alt: any): string | undefined {
   if (!alt) return 'no fix';
   if (alt.proof?.outcome === 'not-checked') return 'changes no object';
   if (alt.proof?.note === STATE_ONLY) return 'a state to reach (its lines only read)';
-  const runs = alt.commands.filter((c: string) => !c.startsWith('#'));
-  if (runs.some((c: string) => /\b(rollout|delete pod|delete pods)\b/.test(c)))
-    return 'recreates pods (no controller-manager or kubelet here)';
   return undefined;
+}
+
+/**
+ * The fix's script, with a kubelet's part in a pod deletion: a pod on a node is only marked for deletion
+ * until its kubelet confirms the containers stopped, so `kubectl replace --force` would wait for ever here.
+ */
+async function runWithKubelet(script: string): Promise<{ status: number | null; stderr: string }> {
+  const child = spawn('sh', [], { env: { ...process.env, KUBECONFIG: kubeconfig } });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  child.stdout.resume();
+  child.stdin.end(script);
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  const deadline = Date.now() + 60_000;
+  for (let done = false; !done && Date.now() < deadline;) {
+    for (const p of pods().filter((p) => p.metadata.deletionTimestamp)) {
+      kubectl(['delete', 'pod', '-n', p.metadata.namespace, p.metadata.name, '--grace-period=0', '--force']);
+    }
+    done = await Promise.race([exited.then(() => true), sleep(300).then(() => false)]);
+  }
+  if (child.exitCode === null) child.kill();
+  return { status: await exited, stderr };
+}
+
+const pods = (): any[] => {
+  const got = kubectl(['get', 'pods', '-A', '-o', 'json']);
+  expect(got.status, got.stderr).toBe(0);
+  return JSON.parse(got.stdout).items;
+};
+
+/**
+ * What istio-cni's CNI plugin decides as a pod starts, read from its source at the pinned version, not from
+ * this tool [I:cni/pkg/plugin/plugin.go CmdAdd (ExcludeNamespaces), isAmbientPod;
+ * I:cni/pkg/util/enablement_selector.go Matches; the chart's default enablementSelectors]: excluded
+ * namespaces (the key EXCLUDE_NAMESPACES of istio-cni-config) and hostNetwork or sidecar pods are not
+ * captured; a pod labelled istio.io/dataplane-mode=ambient is, and so is one not labelled `none` in a
+ * namespace labelled ambient.
+ */
+function pluginCaptures(pod: any, namespace: any, cniConfig: any): boolean {
+  const excluded = String(cniConfig?.data?.EXCLUDE_NAMESPACES ?? '')
+    .split(',')
+    .map((n) => n.trim());
+  if (excluded.includes(pod.metadata.namespace) || pod.spec.hostNetwork) return false;
+  if (pod.metadata.annotations?.['sidecar.istio.io/status']) return false;
+  const mode = pod.metadata.labels?.['istio.io/dataplane-mode'];
+  return (
+    mode === 'ambient' || (mode !== 'none' && namespace?.metadata?.labels?.['istio.io/dataplane-mode'] === 'ambient')
+  );
+}
+
+/**
+ * Pods the fix restarted, started as a kubelet and the owner's controller would: a pod replaced or deleted
+ * comes back under its name (for an owned pod, a stand-in for the owner's new pod), a restarted Deployment's
+ * pods are replaced, and each new pod gets the status the old one had (same node and address) and, where
+ * the plugin captures it, ambient.istio.io/redirection=enabled.
+ */
+function startedAgain(before: any[], printed: string): void {
+  const now = new Map(pods().map((p) => [`${p.metadata.namespace}/${p.metadata.name}`, p]));
+  const restarted = new Set(
+    [...printed.matchAll(/kubectl -n (\S+) rollout restart deployment (\S+)/g)].map(([, ns, d]) => `${ns}/${d}`),
+  );
+  const fromDeployment = (p: any) =>
+    p.metadata.ownerReferences?.some(
+      (o: any) => o.kind === 'ReplicaSet' && restarted.has(`${p.metadata.namespace}/${o.name.replace(/-[^-]+$/, '')}`),
+    );
+  for (const old of before) {
+    const key = `${old.metadata.namespace}/${old.metadata.name}`;
+    const current = now.get(key);
+    if (current && current.metadata.uid === old.metadata.uid && !fromDeployment(old)) continue;
+    if (current && current.metadata.uid === old.metadata.uid) {
+      const gone = kubectl(['delete', 'pod', '-n', old.metadata.namespace, old.metadata.name, '--wait=false']);
+      expect(gone.status, gone.stderr).toBe(0);
+    }
+    let pod = current && current.metadata.uid !== old.metadata.uid ? current : undefined;
+    if (!pod) {
+      const { uid: _u, resourceVersion: _r, creationTimestamp: _c, managedFields: _m, ...meta } = old.metadata;
+      const made = kubectl(
+        ['create', '-f', '-', '-o', 'json'],
+        JSON.stringify({ ...old, metadata: meta, status: undefined }),
+      );
+      expect(made.status, made.stderr).toBe(0);
+      pod = JSON.parse(made.stdout);
+    }
+    const namespace = JSON.parse(kubectl(['get', 'ns', old.metadata.namespace, '-o', 'json']).stdout);
+    const config = kubectl(['get', 'configmap', '-n', 'istio-system', 'istio-cni-config', '-o', 'json']);
+    if (pluginCaptures(pod, namespace, config.status === 0 ? JSON.parse(config.stdout) : undefined)) {
+      const annotated = kubectl([
+        'annotate',
+        'pod',
+        '-n',
+        old.metadata.namespace,
+        old.metadata.name,
+        'ambient.istio.io/redirection=enabled',
+        '--overwrite',
+      ]);
+      expect(annotated.status, annotated.stderr).toBe(0);
+    }
+    const status = kubectl([
+      'patch',
+      'pod',
+      '-n',
+      old.metadata.namespace,
+      old.metadata.name,
+      '--subresource=status',
+      '--type',
+      'merge',
+      '-p',
+      JSON.stringify({ status: old.status }),
+    ]);
+    expect(status.status, status.stderr).toBe(0);
+  }
 }
 
 /** The decisive finding's alternatives as the same objects read as files give them. */
@@ -101,6 +213,7 @@ describe.skipIf(!!skip)(`printed fixes applied with kubectl${skip ? ` (skipped: 
       .filter((o) => o.kind !== 'Pod' && o.kind !== EVIDENCE_KIND)
       .map(prepare);
     const stream = originals.map((o) => JSON.stringify(o)).join('\n');
+    const podsBefore = pods();
     const made =
       mode === 'apply'
         ? kubectl(['apply', '-f', '-'], stream)
@@ -113,14 +226,10 @@ describe.skipIf(!!skip)(`printed fixes applied with kubectl${skip ? ` (skipped: 
     expect(notApplicable(s, alt), `read live, the same fix ${n} as read from files`).toBeUndefined();
     const printed = fixOutput(report, n);
     const ran = printed.startsWith('#!/bin/sh')
-      ? spawnSync('sh', [], {
-          input: printed,
-          encoding: 'utf8',
-          timeout: 60_000,
-          env: { ...process.env, KUBECONFIG: kubeconfig },
-        })
+      ? await runWithKubelet(printed)
       : kubectl(['apply', '-f', '-'], printed);
     expect(ran.status, `${printed}\n${ran.stderr}`).toBe(0);
+    startedAgain(podsBefore, printed);
     // istio-cni's node agent, where the proof says it acts.
     const edited = await liveRead(kubeconfig, s);
     for (const r of captureAfterChange(before.snapshot, edited.snapshot) as any[]) {

@@ -22,7 +22,7 @@ import {
   targetRefPolicyFix,
 } from '../explain/authz-explain.js';
 import type { AppliedPolicy, Inbound } from './ztunnel-inbound.js';
-import { command, labelCommand, note } from '../../findings/command.js';
+import { command, labelCommand, note, restartCommand } from '../../findings/command.js';
 import { cniAgentOnNode } from '../../mesh/istio-cni.js';
 import { ztunnelLogs } from '../../mesh/ztunnel-log-signatures.js';
 import { isWaypointGateway } from '../../mesh/components.js';
@@ -282,14 +282,7 @@ function notCapturedClient(ctx: EvalContext, src: PodFact, dst: PodFact): Findin
     };
     return finding('AD114', detail, [refTo('Pod', src.meta), ...(agent.object ? [agent.object] : [])], [remedy]);
   }
-  const owner = src.owner;
-  const ns = src.meta.namespace;
-  const restart =
-    owner?.kind === 'ReplicaSet'
-      ? command(['kubectl', '-n', ns, 'rollout', 'restart', 'deployment', owner.name.replace(/-[a-z0-9]+$/, '')])
-      : owner && ['StatefulSet', 'DaemonSet'].includes(owner.kind)
-        ? command(['kubectl', '-n', ns, 'rollout', 'restart', owner.kind.toLowerCase(), owner.name])
-        : command(['kubectl', '-n', ns, 'delete', 'pod', src.meta.name], { comment: 'nothing owns it: recreate it' });
+  const restart = restartCommand({ ...src.meta, owner: src.owner });
   const detail =
     `${plaintext} The istio-cni node agent captures running pods live when their labels change` +
     `${agent.assumed ? ' (its agent on the node is assumed Ready: the input holds no istio-cni pods)' : ''}, so ` +
