@@ -1,7 +1,12 @@
 // The shapes of ztunnel's log lines (docs/ztunnel-logs.md, from ztunnel's src/telemetry.rs and
 // src/proxy/metrics.rs) and the meaning of its error strings (§2.5).
 import { describe, expect, it } from 'vitest';
-import { parseZtunnelLogs } from '../src/input/ztunnel-logs.js';
+import { parseLogText } from '../src/input/evidence.js';
+
+const parseZtunnelLogs = (text: string, origin: string) => {
+  const parsed = parseLogText(text, origin);
+  return { records: parsed.ztunnel, skipped: parsed.unread };
+};
 import { signatureOf } from '../src/mesh/ztunnel-log-signatures.js';
 
 const TEXT =

@@ -5,7 +5,7 @@ import { readManifestFiles } from '../input/files.js';
 import { readText } from '../input/read-text.js';
 import { buildSnapshot } from '../input/normalize.js';
 import { DeadlineError, type ApiClient } from '../input/api.js';
-import { hasEvidence, mergeEvidence, readEvidenceFiles } from '../input/evidence.js';
+import { evidenceTime, hasEvidence, mergeEvidence, readEvidenceFiles } from '../input/evidence.js';
 import type { EvidencePod } from '../input/live-evidence.js';
 import type { ClusterRead, ReadPlan } from '../input/cluster.js';
 import type { Snapshot } from '../snapshot/types.js';
@@ -232,7 +232,13 @@ export function styleFor(color: string): Style {
 
 /** How text output looks: colour, the terminal's width, and whether -o wide asked for everything. */
 export function textOptions(flags: { color: string; output: string }): TextOptions {
-  return { style: styleFor(flags.color), width: outputWidth(process.stdout), wide: flags.output === 'wide' };
+  const out = process.stdout;
+  return {
+    style: styleFor(flags.color),
+    width: outputWidth(out),
+    wide: flags.output === 'wide',
+    ...(out.isTTY && out.rows ? { height: out.rows } : {}),
+  };
 }
 
 /**
@@ -284,6 +290,10 @@ export const evidenceFlags = {
   }),
   since: Flags.string({ default: '5m', description: 'live evidence: only log lines newer than this' }),
   'log-lines': Flags.integer({ default: 2000, min: 1, description: 'live evidence: at most this many lines per pod' }),
+  at: Flags.string({
+    description:
+      'judge the evidence as of this RFC 3339 time (default: the time of a live read, else the newest log record)',
+  }),
   'ztunnel-admin': Flags.boolean({
     default: false,
     description: "live: also read ztunnel's config dump through a port-forward (needs create on pods/portforward)",
@@ -296,8 +306,16 @@ interface EvidenceFlagValues {
   evidence: boolean;
   since: string;
   'log-lines': number;
+  at?: string;
   'ztunnel-admin': boolean;
   verbose?: boolean;
+}
+
+/** When the evidence is judged (issue 29): `--at`, else the evidence's own time (input/evidence.ts). */
+export function evidenceJudgedAt(flags: { at?: string }, evidence: RuntimeEvidence): string {
+  if (flags.at !== undefined && Number.isNaN(Date.parse(flags.at)))
+    throw new UsageError(`--at ${JSON.stringify(flags.at)}: not an RFC 3339 time (e.g. 2026-12-07T10:00:00Z)`);
+  return evidenceTime(evidence, flags.at && new Date(flags.at).toISOString()).time;
 }
 
 /**
@@ -328,6 +346,7 @@ export async function gatherEvidence(
       }),
     );
     live.gaps = [...wanted.gaps, ...live.gaps];
+    live.readAt = new Date().toISOString();
     if (flags.verbose)
       process.stderr.write(
         `evidence: ${api.requests - before.requests} more requests, ${api.bytes - before.bytes} bytes ` +

@@ -2,6 +2,7 @@ import { Args, Command, Flags } from '@oclif/core';
 import {
   commonFlags,
   evidenceFlags,
+  evidenceJudgedAt,
   gatherEvidence,
   emit,
   fixFlag,
@@ -73,7 +74,7 @@ export default class Explain extends Command {
       const run = explainRun(snapshot, query);
       // The evidence stage annotates that run: it reads the proxies explain found on the path.
       const evidence = await gatherEvidence(flags, snapshot, api, () => evidencePods(run.resolved));
-      const report = evidence ? annotateWithEvidence(run, evidence) : run.report;
+      const report = evidence ? annotateWithEvidence(run, evidence, evidenceJudgedAt(flags, evidence)) : run.report;
       if (flags.fix !== undefined) {
         process.stdout.write(fixOutput(report, flags.fix));
         return;

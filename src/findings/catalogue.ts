@@ -379,6 +379,13 @@ export const FINDINGS = {
       title: "ztunnel's view disagrees with the input",
       section: '§1, §4.1, §6, §11',
     },
+    AD910: {
+      severity: 'error',
+      title: "The dataplane's log names the policy that denied, not the one the input blames",
+      section: '§2.5, §11 (evidence)',
+      // Only from runtime evidence, which check does not read.
+      decides: { liftedBy: BY_AUTHORIZATION_POLICY, inCheck: 'intended' },
+    },
     AD909: {
       severity: 'info',
       title: 'Runtime evidence that could not be read: the verdict is from the configuration alone',

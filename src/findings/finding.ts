@@ -70,6 +70,21 @@ export interface Finding {
   docs: string;
   /** The alternatives, each with its proof; set on the findings of a report. */
   fixes?: FixAlternative[];
+  /** For findings from runtime evidence: the logged line they rest on, what it means and what to do. */
+  logged?: LoggedLine;
+}
+
+export interface LoggedLine {
+  /** The record as read. */
+  line: string;
+  /** The part of it that says what happened (the error, Envoy's code and details). */
+  quote: string;
+  /** `file:line` or `namespace/pod:line` of that record. */
+  at: string;
+  /** How many records say the same. */
+  count: number;
+  means: string;
+  next: string;
 }
 
 const REMEDIES = Symbol('remedies');

@@ -7,17 +7,32 @@
 
 const TOKEN = /"((?:[^"\\]|\\.)*)"|\[([^\]]*)\]|(\S+)/g;
 import type { EnvoyAccessRecord } from '../snapshot/evidence.js';
+import { jsonPart } from './ztunnel-logs.js';
 
 const dash = (v: string | undefined) => (v === undefined || v === '-' ? '' : v);
 
-function parseText(line: string, at: string): EnvoyAccessRecord | undefined {
-  if (!line.startsWith('[')) return undefined;
+/**
+ * Where a text record starts inside a pasted line: `[<start time>] "`, after any paste prefix, or the request
+ * line itself when the paste left the time out (istio/istio#45802).
+ */
+const TEXT_START = /\[\d{4}-\d\d-\d\dT[^\]\s]*\]\s+"|(?:^|\s)"(?:[A-Z]+ \S+ [A-Z]+\/[\d.]+|- - -)" \d{1,3} /;
+
+export function startsEnvoyRecord(line: string): boolean {
+  return TEXT_START.test(line) || line.includes('"response_code"');
+}
+
+function parseText(pasted: string, at: string): EnvoyAccessRecord | undefined {
+  const start = pasted.search(TEXT_START);
+  if (start < 0) return undefined;
+  const found = pasted.slice(start).replace(/\s+\|\s*$/, '');
+  // Without its start time the record is read as if it had an empty one.
+  const line = found.trimStart().startsWith('"') ? `[] ${found.trimStart()}` : found;
   const t = [...line.matchAll(TOKEN)].map((m) => m[1] ?? m[2] ?? m[3]);
   // The start time, the request line, then 20 fields.
   if (t.length < 22 || !/^\d+$/.test(t[2])) return undefined;
   const [method, path] = t[1].split(' ');
   return {
-    time: t[0],
+    time: t[0] || undefined,
     method: dash(method) || undefined,
     path: dash(path) || undefined,
     responseCode: Number(t[2]),
@@ -61,5 +76,6 @@ function parseJson(line: string, at: string): EnvoyAccessRecord | undefined {
 
 /** An Envoy access record, or undefined when the line is not one. */
 export function parseEnvoyAccessLine(line: string, at: string): EnvoyAccessRecord | undefined {
-  return line.startsWith('{') ? parseJson(line, at) : parseText(line, at);
+  const json = jsonPart(line);
+  return json !== undefined ? parseJson(json, at) : parseText(line, at);
 }

@@ -4,10 +4,10 @@
 // this one type, which the diagnosis reads.
 import { readText } from './read-text.js';
 import { InputError } from '../errors.js';
-import { parseZtunnelLine, stripLogPrefix } from './ztunnel-logs.js';
-import { parseEnvoyAccessLine } from './envoy-access-log.js';
+import { parseZtunnelLine, startsZtunnelRecord } from './ztunnel-logs.js';
+import { parseEnvoyAccessLine, startsEnvoyRecord } from './envoy-access-log.js';
 import { parseZtunnelConfigDump } from './ztunnel-config-dump.js';
-import { appendAll } from '../arrays.js';
+import { appendAll, maxOf } from '../arrays.js';
 import type { ZtunnelLogRecord, EnvoyAccessRecord, EvidenceSource, RuntimeEvidence } from '../snapshot/evidence.js';
 
 export function emptyEvidence(): RuntimeEvidence {
@@ -18,53 +18,150 @@ export function hasEvidence(e: RuntimeEvidence | undefined): e is RuntimeEvidenc
   return !!e && e.ztunnelLogs.length + e.proxyLogs.length + e.configDumps.length + e.gaps.length > 0;
 }
 
-/** The ztunnel and Envoy records of one log text; other lines are counted. */
-export function parseLogText(
-  text: string,
-  origin: string,
-): { ztunnel: ZtunnelLogRecord[]; envoy: EnvoyAccessRecord[]; skipped: number } {
-  const ztunnel: ZtunnelLogRecord[] = [];
-  const envoy: EnvoyAccessRecord[] = [];
-  let skipped = 0;
-  text.split(/\r?\n/).forEach((raw, i) => {
-    const line = stripLogPrefix(raw);
-    if (!line.trim()) return;
-    const at = `${origin}:${i + 1}`;
-    const z = parseZtunnelLine(line, at);
-    if (z) return void ztunnel.push(z);
-    const e = parseEnvoyAccessLine(line, at);
-    if (e) return void envoy.push(e);
-    skipped++;
-  });
-  return { ztunnel, envoy, skipped };
-}
+/** Physical lines a wrapped record may span: a record wrapped at 80 columns needs about 8. */
+const MAX_WRAPPED_LINES = 12;
 
-/** Adds one log text (a file or a pod's logs) to the evidence. */
-export function addLogText(into: RuntimeEvidence, text: string, source: Omit<EvidenceSource, 'lines'>): number {
-  const { ztunnel, envoy } = parseLogText(text, source.origin);
-  appendAll(into.ztunnelLogs, ztunnel);
-  appendAll(into.proxyLogs, envoy);
-  into.sources.push({ ...source, lines: ztunnel.length + envoy.length });
-  return ztunnel.length + envoy.length;
+export interface ParsedLogText {
+  ztunnel: ZtunnelLogRecord[];
+  envoy: EnvoyAccessRecord[];
+  /** Non-blank lines that are part of no record, and the first of them. */
+  unread: number;
+  example?: { at: string; text: string };
+  /** Records put back together from wrapped lines. */
+  joined: number;
 }
 
 /**
- * `--logs` and `--config-dump` files. A log file without one ztunnel or Envoy record, or a dump
- * that is not ztunnel's, is an input error (exit 2) naming the file.
+ * The width a text was hard-wrapped at (a terminal copy, `fold`): the longest line length, when at least two
+ * lines have it; a wrapped record's lines of that width go on in the next line.
+ */
+function wrapWidth(lines: string[]): number | undefined {
+  const lengths = lines.map((l) => l.length);
+  const widest = maxOf(lengths, 0);
+  return widest >= 40 && lengths.filter((n) => n === widest).length >= 2 ? widest : undefined;
+}
+
+/** Whether a record so far is cut short: an open quote or JSON object, or too few columns to be one. */
+function cutShort(text: string, at: string): boolean {
+  const quotes = (text.match(/(?<!\\)"/g) ?? []).length;
+  if (quotes % 2 === 1) return true;
+  return !parseZtunnelLine(text, at) && !parseEnvoyAccessLine(text, at);
+}
+
+/**
+ * The ztunnel and Envoy records of one log text as people paste it (docs/log-pastes.md): CRLF or CR line
+ * ends, any paste prefix, and records wrapped over several lines. A line that starts no record goes on the
+ * record before it when that one was cut at the text's wrap width, is cut short (an open quote, too few
+ * columns) or the line goes on with fields or indentation; it is joined verbatim, since a wrap keeps the
+ * spaces where it breaks. Other lines are counted, with an example.
+ */
+export function parseLogText(text: string, origin: string): ParsedLogText {
+  const out: ParsedLogText = { ztunnel: [], envoy: [], unread: 0, joined: 0 };
+  const unread = (at: string, line: string, n = 1) => {
+    out.unread += n;
+    out.example ??= { at, text: line.trim() };
+  };
+  let current: { text: string; at: string; parts: number; last: string } | undefined;
+  const flush = () => {
+    if (!current) return;
+    const z = parseZtunnelLine(current.text, current.at);
+    const e = z ? undefined : parseEnvoyAccessLine(current.text, current.at);
+    const text = current.text.trim().replace(/\s+/g, ' ');
+    if (z) out.ztunnel.push({ ...z, text });
+    else if (e) out.envoy.push({ ...e, text });
+    else unread(current.at, current.text, current.parts);
+    if ((z || e) && current.parts > 1) out.joined++;
+    current = undefined;
+  };
+  const lines = text.split(/\r\n|\r|\n/);
+  const width = wrapWidth(lines);
+  const goesOn = (line: string) =>
+    !!current &&
+    current.parts < MAX_WRAPPED_LINES &&
+    (current.last.length === width || /^\s|^[\w.]+=/.test(line) || cutShort(current.text, current.at));
+  lines.forEach((line, i) => {
+    const at = `${origin}:${i + 1}`;
+    if (!line.trim()) return flush();
+    if (startsZtunnelRecord(line) || startsEnvoyRecord(line)) {
+      flush();
+      current = { text: line, at, parts: 1, last: line };
+    } else if (goesOn(line)) {
+      current!.text += line;
+      current!.parts++;
+      current!.last = line;
+    } else {
+      flush();
+      unread(at, line);
+    }
+  });
+  flush();
+  return out;
+}
+
+/** Adds one log text (a file or a pod's logs) to the evidence; lines that are no record become a gap. */
+export function addLogText(into: RuntimeEvidence, text: string, source: Omit<EvidenceSource, 'lines'>): number {
+  const parsed = parseLogText(text, source.origin);
+  appendAll(into.ztunnelLogs, parsed.ztunnel);
+  appendAll(into.proxyLogs, parsed.envoy);
+  const read = parsed.ztunnel.length + parsed.envoy.length;
+  into.sources.push({ ...source, lines: read });
+  if (parsed.example) {
+    const shown = parsed.example.text.length > 60 ? `${parsed.example.text.slice(0, 57)}...` : parsed.example.text;
+    into.gaps.push(
+      `${parsed.unread} line${parsed.unread === 1 ? '' : 's'} of ${source.origin} ${
+        parsed.unread === 1 ? 'is' : 'are'
+      } no ztunnel or Envoy record (e.g. ${parsed.example.at}: ${JSON.stringify(shown)})`,
+    );
+  }
+  return read;
+}
+
+/**
+ * `--logs` and `--config-dump` files. A file that cannot be read, or holds no record, is a gap beside the
+ * verdict (AD909), never an abort: the configuration's answer and the other files' evidence still stand.
  */
 export function readEvidenceFiles(logs: string[] = [], dumps: string[] = []): RuntimeEvidence {
   const evidence = emptyEvidence();
-  for (const file of logs) {
-    const text = readText(file);
-    if (addLogText(evidence, text, { origin: file }) === 0 && text.trim())
-      throw new InputError(`${file} holds no ztunnel or Envoy access log lines`);
-  }
-  for (const file of dumps) {
-    const view = parseZtunnelConfigDump(readText(file), file);
-    evidence.configDumps.push(view);
-    evidence.sources.push({ origin: file, node: view.node, lines: 0 });
-  }
+  const attempt = (file: string, read: () => void) => {
+    try {
+      read();
+    } catch (e) {
+      evidence.gaps.push(`${file}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
+  for (const file of logs) attempt(file, () => addLogText(evidence, readText(file), { origin: file }));
+  for (const file of dumps)
+    attempt(file, () => {
+      const view = parseZtunnelConfigDump(readText(file), file);
+      evidence.configDumps.push(view);
+      evidence.sources.push({ origin: file, node: view.node, lines: 0 });
+    });
   return evidence;
+}
+
+/**
+ * The time evidence describes, for judging it (a certificate is expired only if it was then): `--at` when
+ * given; the time of a live read; else the newest log record; else the newest certificate's start, as a
+ * config dump records no time of its own (the dump was taken after every certificate in it was issued).
+ */
+export function evidenceTime(e: RuntimeEvidence, at?: string): { time: string; from: string } {
+  if (at) return { time: at, from: '--at' };
+  if (e.readAt) return { time: e.readAt, from: 'read now' };
+  const newest = (times: (string | undefined)[]) => {
+    let best: number | undefined;
+    for (const t of times) {
+      const ms = t ? Date.parse(t) : NaN;
+      if (!Number.isNaN(ms) && (best === undefined || ms > best)) best = ms;
+    }
+    return best === undefined ? undefined : new Date(best).toISOString();
+  };
+  const logged = newest([...e.ztunnelLogs.map((r) => r.time), ...e.proxyLogs.map((r) => r.time)]);
+  if (logged) return { time: logged, from: 'the newest log record' };
+  const issued = newest(
+    e.configDumps.flatMap((v) => v.certificates.flatMap((c) => c.certChain.map((x) => x.validFrom))),
+  );
+  if (issued) return { time: issued, from: "the newest certificate's start in the config dump" };
+  return { time: new Date().toISOString(), from: 'now (the evidence records no time)' };
 }
 
 export function mergeEvidence(...parts: (RuntimeEvidence | undefined)[]): RuntimeEvidence {
@@ -76,6 +173,7 @@ export function mergeEvidence(...parts: (RuntimeEvidence | undefined)[]): Runtim
     appendAll(out.configDumps, p.configDumps);
     appendAll(out.sources, p.sources);
     appendAll(out.gaps, p.gaps);
+    if (p.readAt && (!out.readAt || p.readAt > out.readAt)) out.readAt = p.readAt;
   }
   return out;
 }

@@ -67,6 +67,7 @@ function meta(obj: RawObject, origin: string, defaultNamespace = 'default'): Obj
     labels: asRecord(m.labels),
     annotations: asRecord(m.annotations),
     creationTimestamp: m.creationTimestamp ? String(m.creationTimestamp) : undefined,
+    ...(typeof m.uid === 'string' && m.uid ? { uid: m.uid } : {}),
     origin,
   };
 }

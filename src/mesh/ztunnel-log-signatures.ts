@@ -1,8 +1,10 @@
 // §2.5: what a ztunnel error string means. Substring matches, most specific first; the strings are
-// ztunnel's (src/proxy.rs `Error`, `AuthorizationRejectionError`; src/proxy/inbound.rs, outbound.rs).
+// ztunnel's (src/proxy.rs `Error`, `AuthorizationRejectionError`; src/proxy/inbound.rs, outbound.rs), and the
+// wordings of older and newer releases users quote in public issues (each cited where it is not in §2.5;
+// docs/log-pastes.md lists the corpus). An error no signature knows is `unknown`: its text is shown as it is.
 
 /** What a signature says about a connection, for reconciling with the prediction. */
-export type LogVerdict = 'policy-denied' | 'blocked-network' | 'refused' | 'dataplane' | 'ok';
+export type LogVerdict = 'policy-denied' | 'blocked-network' | 'refused' | 'dataplane' | 'closed' | 'unknown' | 'ok';
 
 export interface LogSignature {
   id: string;
@@ -115,6 +117,64 @@ export const LOG_SIGNATURES = [
     text: 'no healthy upstream',
     verdict: 'dataplane',
     cause: 'the Service has no healthy endpoints',
+  },
+  {
+    id: 'connect-timeout-os',
+    text: 'Connection timed out (os error 110)',
+    verdict: 'blocked-network',
+    cause: 'the kernel gave up on a TCP connection: packets were dropped on the way (istio/ztunnel#1446)',
+  },
+  {
+    id: 'deadline-elapsed',
+    text: 'deadline has elapsed',
+    verdict: 'blocked-network',
+    cause: 'a connect did not finish within its deadline: something drops the packets (istio/istio#55937)',
+  },
+  {
+    id: 'peer-reset',
+    text: 'Connection reset by peer (os error 104)',
+    verdict: 'closed',
+    cause: 'the other end reset a connection that was already set up',
+  },
+  {
+    id: 'broken-pipe',
+    text: 'Broken pipe (os error 32)',
+    verdict: 'closed',
+    cause: 'the other end closed the connection while data was still being written (istio/ztunnel#490)',
+  },
+  {
+    id: 'unexpected-eof',
+    text: 'UnexpectedEof',
+    verdict: 'closed',
+    cause: 'the HBONE peer closed the connection without ending it (istio/istio#57374)',
+  },
+  {
+    id: 'peer-certificate',
+    text: 'invalid peer certificate',
+    verdict: 'dataplane',
+    cause:
+      "the peer's certificate is not trusted: another CA or root (UnknownIssuer, BadSignature), expired, or an " +
+      'identity the peer did not expect (SanError) (istio/ztunnel#1061, #1613, #1316)',
+  },
+  {
+    id: 'h2-frame',
+    text: 'FRAME_SIZE_ERROR',
+    verdict: 'dataplane',
+    cause:
+      'HBONE (HTTP/2) broke between the two proxies: the peer on 15008 does not speak HBONE as ztunnel does ' +
+      '(a sidecar, a version skew) (istio/istio#57259)',
+  },
+  {
+    id: 'h2-failed',
+    text: 'h2 failed',
+    verdict: 'dataplane',
+    cause: 'HBONE (HTTP/2) broke between the two proxies (istio/istio#57259)',
+  },
+  {
+    id: 'address-in-use',
+    text: 'Address already in use',
+    verdict: 'dataplane',
+    cause: "ztunnel could not listen in the pod: the app already uses one of ztunnel's ports (15001, 15006, 15008)",
   },
   { id: 'ip-mismatch', text: 'ip mismatch', verdict: 'dataplane', cause: 'the HBONE target is not the receiving pod' },
   { id: 'tls', text: 'tls error', verdict: 'dataplane', cause: 'mTLS, certificate or CA trouble' },

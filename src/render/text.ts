@@ -21,6 +21,8 @@ export interface TextOptions {
   /** Terminal columns. */
   width: number;
   wide: boolean;
+  /** Terminal rows, on a terminal: an answer longer than the screen ends with a one-line recap. */
+  height?: number;
 }
 
 const OUTCOME_LABEL: Record<Verdict['outcome'], string> = {
@@ -67,8 +69,26 @@ function summaryBlock(v: Verdict, title: string, findings: Finding[], hops: Hop[
     const withOrigin = origin && culprit.length + origin.length + 18 <= width ? ` in ${origin}` : '';
     if (culprit) lines.push(field('culprit', `${s('bold', culprit)}${withOrigin}`, width));
   }
+  // What the dataplane logged leads where it disagrees with the input or names the culprit (issue 29).
+  const leads = decisive?.logged !== undefined;
+  const logged = (leads ? decisive : findings.find((f) => f.logged && f.code !== 'AD905'))?.logged;
+  if (logged) {
+    // The part that says what happened; the whole record is in -o wide and the JSON report.
+    lines.push(field('logged', s('bold', o.wide ? logged.line : cutToWidth(logged.quote, width - 15)), width));
+    const times = logged.count > 1 ? `${logged.count}×, first at ` : '';
+    lines.push(field('means', `${logged.means} (${times}${logged.at})`, width));
+    // When the logged line decides, its fix says what to do.
+    if (logged.next && !leads) lines.push(field('next', logged.next, width));
+  }
+  // The answer to --symptom: the causes of what was seen that the input cannot rule out.
+  const seen = findings.find((f) => f.code === 'AD901');
+  if (seen) lines.push(field('you saw', seen.detail.replace(/^You observed /, ''), width));
   return lines.join('\n');
 }
+
+/** A line cut to a width with an ellipsis: the logged record is quoted whole in -o wide and JSON. */
+const cutToWidth = (text: string, width: number) =>
+  text.length <= width ? text : `${text.slice(0, Math.max(10, width - 1))}…`;
 
 /** The docs page: the URL where it fits, else the command that prints the page (linked on a TTY). */
 function docsLink(f: Finding, o: TextOptions): string {
@@ -280,7 +300,7 @@ export function renderExplainText(r: ExplainReport, o: TextOptions): string {
   const ends = [...r.source.pods, ...dst.pods].map((p) => `${p.namespace}/${p.name}`);
   // The fix follows the summary without a blank line: both belong on the first screen.
   const top = [summaryBlock(r.verdict, title, r.findings, r.path, o), decisive ? fixBlock(decisive, o) : ''];
-  return sections([
+  const text = sections([
     top.filter(Boolean).join('\n'),
     whyBlock(decisive, o),
     pathBlock(r.path, decisive, ends, o, endsOf(r, o)),
@@ -288,6 +308,28 @@ export function renderExplainText(r: ExplainReport, o: TextOptions): string {
     o.wide ? istioLine(r.istio) : '',
     moreHint(o),
   ]);
+  return withRecap(text, recapLine(r.verdict, title, decisive, r.findings), o);
+}
+
+/**
+ * Issue 29: a denied answer runs to 40-60 rows, so when the command returns the screen shows its end. On a
+ * terminal an answer longer than the screen ends with the verdict, the culprit and the fix in one line (a
+ * pager was the other choice; a recap keeps the output plain for scrollback, tmux and CI logs).
+ */
+function withRecap(text: string, recap: string, o: TextOptions): string {
+  if (!o.height || text.split('\n').length <= o.height) return text;
+  return `${text}${o.style('bold', cutToWidth(recap, o.width))}\n`;
+}
+
+function recapLine(v: Verdict, title: string, decisive: Finding | undefined, findings: Finding[]): string {
+  // Verdict, culprit and fix first: the line is cut to the width, and the question is at the top.
+  const head = decisive ? OUTCOME_LABEL[v.outcome] : `${OUTCOME_LABEL[v.outcome]} ${title}`;
+  if (decisive) {
+    const fix = decisive.fixes?.[0] ? ` · Fix 1: ${decisive.fixes[0].title}` : '';
+    return `${head} · ${decisive.code} ${decisive.objects[0] ?? decisive.title}${fix}`;
+  }
+  const disagrees = findings.some((f) => f.code === 'AD906' || f.code === 'AD908');
+  return disagrees ? `${head} · but the dataplane's evidence disagrees (see "logged" at the top)` : head;
 }
 
 /** -o wide: the release the version-dependent rules assumed. */

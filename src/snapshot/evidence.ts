@@ -11,6 +11,8 @@ export interface ZtunnelLogRecord {
   fields: Record<string, string>;
   /** Where the line came from, for the evidence: `file:line`. */
   at: string;
+  /** The record as read (runs of whitespace made one space), to quote it. */
+  text?: string;
 }
 
 /** One Envoy access log line of a waypoint, gateway or sidecar, in Istio's default layouts. */
@@ -29,6 +31,8 @@ export interface EnvoyAccessRecord {
   downstreamRemote: string;
   /** Where the line came from: `file:line`. */
   at: string;
+  /** The record as logged, to quote it. */
+  text?: string;
 }
 
 /** ztunnel's own view, from its admin `/config_dump` (only what the evidence uses). */
@@ -57,7 +61,7 @@ export interface ZtunnelView {
   workloads: ZtunnelWorkload[];
   services: { hostname: string; vips: string[]; waypoint?: { destination: string } }[];
   policies: ZtunnelPolicy[];
-  certificates: { identity: string; state: string; certChain: { expirationTime?: string }[] }[];
+  certificates: { identity: string; state: string; certChain: { validFrom?: string; expirationTime?: string }[] }[];
   /** ztunnel's Istio version (`version.istioVersion`), when it reports one. */
   version?: string;
   /** The node this ztunnel serves: `config.localNode`, or the pod it was read from. */
@@ -85,4 +89,6 @@ export interface RuntimeEvidence {
   sources: EvidenceSource[];
   /** What could not be read, and why (a missing permission, a pod without logs): never a failure. */
   gaps: string[];
+  /** When the evidence was read from the cluster (live reads); files are judged at their own time. */
+  readAt?: string;
 }

@@ -24,6 +24,8 @@ export interface ObjectMeta {
   annotations: Labels;
   /** ISO timestamp; used where Istio picks "the oldest" (§3.1). */
   creationTimestamp?: string;
+  /** The API server's uid, which ztunnel's own log lines name a pod by (`proxy{uid=…}`). */
+  uid?: string;
   /** Where the object came from (file name or "cluster"), for messages. */
   origin?: string;
 }

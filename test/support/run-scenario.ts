@@ -4,13 +4,13 @@ import { explainRun } from '../../src/diagnose/explain/explain.js';
 import { annotateWithEvidence } from '../../src/diagnose/evidence/index.js';
 import { probes } from '../../src/diagnose/explain/probes.js';
 import { UserFacingError } from '../../src/errors.js';
-import { hasEvidence, mergeEvidence, readEvidenceFiles } from '../../src/input/evidence.js';
+import { evidenceTime, hasEvidence, mergeEvidence, readEvidenceFiles } from '../../src/input/evidence.js';
 import type { Finding, Hop, Symptom, Verdict } from '../../src/diagnose/report.js';
 import { check } from '../../src/diagnose/check/index.js';
 import type { Snapshot } from '../../src/snapshot/types.js';
 import type { Scenario } from './scenarios.js';
 
-/** The time scenarios' evidence is judged at (certificate expiry), fixed so results do not drift. */
+/** The time the live evidence tests judge served records at (they compare live and offline reads). */
 export const EVIDENCE_NOW = '2026-11-30T21:00:00Z';
 
 /** check's namespaces from the scenario's CLI args: -A, or each -n NAME. */
@@ -53,7 +53,8 @@ export function runScenarioOn(s: Scenario, snapshot: Snapshot) {
   });
   if (!s.flags.logs && !s.flags.configDump && !hasEvidence(snapshot.evidence)) return run.report;
   const evidence = mergeEvidence(snapshot.evidence, readEvidenceFiles(s.flags.logs, s.flags.configDump));
-  return annotateWithEvidence(run, evidence, EVIDENCE_NOW);
+  // As the CLI judges it: at the evidence's own time, never the clock of the machine running the tests.
+  return annotateWithEvidence(run, evidence, evidenceTime(evidence, (s.flags as { at?: string }).at).time);
 }
 
 export interface Outcome {

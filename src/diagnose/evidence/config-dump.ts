@@ -111,7 +111,7 @@ export function dumpEvidence(views: ZtunnelView[], c: DumpContext): Finding[] {
     const expiry = cert.certChain[0]?.expirationTime;
     if (cert.state !== 'Available') differs.push(`${at} has no usable certificate for ${id}: ${cert.state}`);
     else if (expiry && Date.parse(expiry) < Date.parse(c.now))
-      differs.push(`${at} holds an expired certificate for ${id} (${expiry})`);
+      differs.push(`${at} holds an expired certificate for ${id} (${expiry}, judged as of ${c.now})`);
     else seen.push(`certificate for ${id} ${cert.state}${expiry ? ` until ${expiry}` : ''}`);
   }
   const out: Finding[] = [];

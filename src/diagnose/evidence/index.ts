@@ -6,6 +6,7 @@ import { ztunnelVersion } from '../../mesh/versions.js';
 import type { PodFact } from '../../snapshot/types.js';
 import type { EvalContext } from '../context.js';
 import type { ExplainRun, Resolved } from '../explain/explain.js';
+import { attachUnproven } from '../fixes/proof.js';
 import { mergeFindings } from '../explain/verdict.js';
 import { dumpEvidence } from './config-dump.js';
 import { logEvidence } from './logs.js';
@@ -122,5 +123,9 @@ export function annotateWithEvidence(
   if (against.length)
     verdict.summary =
       `The dataplane's own evidence disagrees with this prediction (${against.join(', ')}). ` + verdict.summary;
-  return { ...report, verdict, findings: mergeFindings([...report.findings, ...found]) };
+  attachUnproven(found);
+  // A policy the logs name as the one that denied leads: it comes before the predicted cause (issue 29).
+  const leading = found.filter((f) => f.code === 'AD910');
+  const rest = found.filter((f) => f.code !== 'AD910');
+  return { ...report, verdict, findings: mergeFindings([...leading, ...report.findings, ...rest]) };
 }

@@ -6,7 +6,8 @@
 import { signatureOf, type LogVerdict } from '../../mesh/ztunnel-log-signatures.js';
 import { envoySignatureOf } from '../../mesh/envoy-log-signatures.js';
 import { olderThan } from '../../mesh/versions.js';
-import { finding, type Finding } from '../../findings/finding.js';
+import { finding, type Finding, type Remedy } from '../../findings/finding.js';
+import { command, note } from '../../findings/command.js';
 import type { PodFact } from '../../snapshot/types.js';
 import type { ResolvedDestination } from '../explain/resolve.js';
 import type { Verdict } from '../report.js';
@@ -17,13 +18,22 @@ type Layer = 'ztunnel' | 'proxy';
 
 interface LogEvent {
   layer: Layer;
-  srcIp: string;
+  /** The addresses the record names as where it came from (a gateway's own address for its upstream hop). */
+  srcIps: string[];
+  /**
+   * For ztunnel's own lines that name no address: the workload its span names (`wl=ns/pod` or `uid=…`),
+   * and whether the span is the outbound (the workload is the client) or inbound side.
+   */
+  workload?: { key: string; side: 'outbound' | 'inbound' | 'either' };
+  /** downstream_remote of a proxy's record (the client of the hop it describes). */
+  remote?: string;
   /** The addresses the record names as where it went: outer and inner (HBONE) destination, upstream host. */
   dstIps: string[];
   port?: number;
   signature?: { id: string; label: string; verdict: LogVerdict; cause: string; policy?: string };
   time?: string;
   at: string;
+  text?: string;
 }
 
 interface Group {
@@ -35,6 +45,7 @@ interface Group {
   count: number;
   newest?: string;
   example: string;
+  exampleText?: string;
 }
 
 /** "10.0.0.1:8080", "[fd00::1]:8080" or "envoy://…/10.0.0.1:8080" → address and port. */
@@ -50,16 +61,28 @@ function deniedBy(error: string): string | undefined {
   return at < 0 ? undefined : error.slice(at + marker.length).match(/^ (\S+)/)?.[1];
 }
 
-function ztunnelEvent(r: ZtunnelLogRecord, ztunnelVersion: string | undefined): LogEvent | undefined {
+/** The workload a ztunnel line's span names, when the line names no address. */
+function spanWorkload(r: ZtunnelLogRecord): LogEvent['workload'] {
+  const key = r.fields.wl ?? (r.fields.uid ? `uid:${r.fields.uid}` : undefined);
+  const side = /inbound/.test(r.target) ? 'inbound' : /outbound/.test(r.target) ? 'outbound' : 'either';
+  return key ? { key, side } : undefined;
+}
+
+export function ztunnelEvent(r: ZtunnelLogRecord, ztunnelVersion?: string): LogEvent | undefined {
   const src = split(r.fields['src.addr']);
   const dst = split(r.fields['dst.addr']);
   const inner = split(r.fields['dst.hbone_addr']);
-  if (!src.ip || !dst.ip) return undefined;
-  const error = r.fields.error;
+  // ztunnel 1.19-1.21 named the error `err` (istio/ztunnel#691); ztunnel's own error lines about one
+  // connection (a span names its workload) carry the error as their message (istio/istio#57259).
+  const span = src.ip ? undefined : spanWorkload(r);
+  const ownError = span && /^(error|warn)$/.test(r.level) && signatureOf(r.message) ? r.message : undefined;
+  const error = r.fields.error ?? r.fields.err ?? ownError;
+  const workload = error ? span : undefined;
+  if ((!src.ip || !dst.ip) && !workload) return undefined;
   let signature: LogEvent['signature'];
   if (error) {
     const s = signatureOf(error);
-    let cause = s?.cause ?? 'an error no signature knows';
+    let cause = s?.cause ?? 'an error this tool has no signature for';
     // §2.5: ztunnel 1.22-1.23 print no detail, so a DENY and an unmatched ALLOW read alike.
     if (s?.id === 'policy-rejection' && olderThan(ztunnelVersion, '1.24'))
       cause = `a DENY matched or no ALLOW did: ztunnel ${ztunnelVersion} prints no detail`;
@@ -70,35 +93,45 @@ function ztunnelEvent(r: ZtunnelLogRecord, ztunnelVersion: string | undefined): 
     signature = {
       id: s?.id ?? `other:${error}`,
       label: `"${s?.text ?? error}${policy ? ` ${policy}` : ''}"`,
-      verdict: s?.verdict ?? 'dataplane',
+      verdict: s?.verdict ?? 'unknown',
       cause,
       policy,
     };
   }
   return {
     layer: 'ztunnel',
-    srcIp: src.ip,
+    remote: src.ip,
+    srcIps: src.ip ? [src.ip] : [],
+    ...(workload ? { workload } : {}),
     dstIps: [dst.ip, inner.ip].filter((ip): ip is string => !!ip),
     port: inner.port ?? dst.port,
     signature,
     time: r.time,
     at: r.at,
+    text: r.text,
   };
 }
 
-function proxyEvent(r: EnvoyAccessRecord): LogEvent | undefined {
+/**
+ * A proxy's record: the client is downstream_remote; for a gateway or sidecar that is itself the client of
+ * the asked hop, downstream_local is its own address and the upstream host the destination.
+ */
+export function proxyEvent(r: EnvoyAccessRecord): LogEvent | undefined {
   const src = split(r.downstreamRemote);
   const local = split(r.downstreamLocal);
   const upstream = split(r.upstreamHost);
-  if (!src.ip || !local.ip) return undefined;
+  // A record of a hop with no address on it (`envoy://internal_client_address/`) still says what failed.
+  if (!src.ip && !local.ip && !upstream.ip) return undefined;
   return {
     layer: 'proxy',
-    srcIp: src.ip,
+    remote: src.ip,
+    srcIps: [src.ip, local.ip].filter((ip): ip is string => !!ip),
     dstIps: [local.ip, upstream.ip].filter((ip): ip is string => !!ip),
     port: local.port,
     signature: envoySignatureOf(r),
     time: r.time,
     at: r.at,
+    text: r.text,
   };
 }
 
@@ -125,12 +158,25 @@ export function logEvidence(evidence: RuntimeEvidence, c: LogContext): Finding[]
     ...evidence.proxyLogs.map(proxyEvent),
   ];
   const groups = new Map<string, Group>();
+  const names = (pods: PodFact[]) =>
+    new Set(pods.flatMap((p) => [`${p.meta.namespace}/${p.meta.name}`, ...(p.meta.uid ? [`uid:${p.meta.uid}`] : [])]));
+  const srcNames = names(c.sources);
+  const dstNames = names(c.dest.targets.map((t) => t.pod));
   for (const e of events) {
     if (!e) continue;
-    const fromWaypoint = wpIps.has(e.srcIp);
-    if (!srcIps.has(e.srcIp) && !fromWaypoint) continue;
-    const hit = (ip: string) => dstIps.has(ip) || vips.has(ip) || (!fromWaypoint && wpIps.has(ip));
-    if (!e.dstIps.some(hit)) continue;
+    if (e.workload) {
+      // A line of ztunnel's own about one side of a connection: it counts when that side is an end asked about.
+      const { key, side } = e.workload;
+      if (!((side !== 'inbound' && srcNames.has(key)) || (side !== 'outbound' && dstNames.has(key)))) continue;
+    } else {
+      // A gateway's upstream record names the gateway itself (downstream_local) as the client of the hop.
+      const fromWaypoint = wpIps.has(e.remote ?? e.srcIps[0] ?? '');
+      const asClient = e.srcIps.find((ip) => srcIps.has(ip));
+      if (!asClient && !fromWaypoint) continue;
+      const hit = (ip: string) =>
+        ip !== asClient && (dstIps.has(ip) || vips.has(ip) || (!fromWaypoint && wpIps.has(ip)));
+      if (!e.dstIps.some(hit)) continue;
+    }
     if (e.port !== undefined && !ports.has(e.port) && e.port !== 15008) continue;
     const s = e.signature;
     const key = `${e.layer}:${s ? `${s.id}:${s.policy ?? ''}` : 'complete'}`;
@@ -145,6 +191,7 @@ export function logEvidence(evidence: RuntimeEvidence, c: LogContext): Finding[]
             policy: s.policy,
             count: 0,
             example: e.at,
+            exampleText: e.text,
           }
         : {
             layer: e.layer,
@@ -186,7 +233,11 @@ export function logEvidence(evidence: RuntimeEvidence, c: LogContext): Finding[]
       `The input blames ${c.decisiveObjects.join(', ') || 'another object'}, but the dataplane logged a denial by ` +
       `${otherPolicy.policy} (${otherPolicy.count}×): the cluster holds a policy the input lacks, or a stale one.`;
   }
-  if (disagreement) out.push(finding('AD906', disagreement));
+  // The record the disagreement rests on: the policy named, a failure, or (predicted failure, logged success)
+  // a completed connection.
+  const quoted = otherPolicy ?? (disagreement ? (failures[0] ?? list[0]) : undefined);
+  if (disagreement) out.push(withLogged(finding('AD906', disagreement), quoted));
+  if (otherPolicy?.policy) out.push(withLogged(loggedPolicyFinding(otherPolicy, c), otherPolicy));
   const confirms = confirming.length > 0 && !otherPolicy ? ' They confirm the predicted cause.' : '';
   const version = c.ztunnelVersion ? ` Read as ztunnel ${c.ztunnelVersion.version} (${c.ztunnelVersion.from}).` : '';
   out.push(
@@ -196,6 +247,56 @@ export function logEvidence(evidence: RuntimeEvidence, c: LogContext): Finding[]
     ),
   );
   return out;
+}
+
+/** What to do about each kind of logged failure, in one line for the first screen. */
+const NEXT_STEP: Record<LogVerdict, string> = {
+  'policy-denied': "compare the cluster's AuthorizationPolicies and PeerAuthentications with the input",
+  'blocked-network': 'look for a NetworkPolicy or firewall outside the input on the path (port 15008 too)',
+  refused: 'check that the app listens on the target port',
+  dataplane: 'check ztunnel and istio-cni on both nodes (their logs, kubectl get pods -n istio-system)',
+  closed: 'not a setup failure: look at the app or proxy restarts and idle timeouts at that time',
+  unknown: 'read the logged line: this tool knows no cause for it',
+  ok: 'the input may hold a change the cluster does not have yet, or the logs predate it: read the cluster live',
+};
+
+/** The logged line a finding rests on, for the first screen (issue 29): the line, its meaning, what to do. */
+function withLogged(f: Finding, g: Group | undefined): Finding {
+  if (!g) return f;
+  const where = g.layer === 'proxy' ? 'a proxy' : 'ztunnel';
+  return Object.assign(f, {
+    logged: {
+      line: g.exampleText ?? g.label,
+      quote: g.label,
+      at: g.example,
+      count: g.count,
+      means: `${where}: ${g.cause}`,
+      next: NEXT_STEP[g.verdict],
+    },
+  });
+}
+
+/**
+ * The logs name the policy that decided, and it is not the one the input blames: that policy is the culprit
+ * (the input lacks it, or holds another version of it), and the first step is to read it.
+ */
+function loggedPolicyFinding(g: Group, c: LogContext): Finding {
+  const [namespace, name] = g.policy!.split('/');
+  const ref = { kind: 'AuthorizationPolicy', namespace, name };
+  const blamed = c.decisiveObjects.join(', ') || 'another object';
+  const detail =
+    `${g.count}× the ${g.layer === 'proxy' ? 'proxy' : 'ztunnel'} on the path logged a denial by ` +
+    `AuthorizationPolicy ${g.policy} (${g.example}), while the input blames ${blamed}: the cluster holds this ` +
+    'policy and the input does not, or holds another version of it. Read it from the cluster, then ask again ' +
+    'with it in the input.';
+  const remedy: Remedy = {
+    title: `Read AuthorizationPolicy ${g.policy} as the cluster has it, then ask again with it`,
+    commands: [
+      command(['kubectl', '-n', namespace, 'get', 'authorizationpolicy', name, '-o', 'yaml']),
+      note('save it beside the input and run the same explain with -f on it: the fix is then proven against it'),
+    ],
+  };
+  return finding('AD910', detail, [ref], [remedy]);
 }
 
 /** The kind of record the predicted failure leaves behind, and which layer writes it. */
@@ -216,6 +317,8 @@ const EXPLAINS: Record<LogVerdict, string> = {
     'security group) or a CNI quirk',
   refused: 'the application not listening on the target port',
   dataplane: 'the dataplane itself (capture, ztunnel, certificates)',
+  closed: 'the other end closing or resetting a connection already set up (a restart, an idle timeout, the app)',
+  unknown: 'an error this tool has no signature for (its text is quoted as logged)',
   ok: '',
 };
 

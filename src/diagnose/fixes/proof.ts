@@ -57,6 +57,27 @@ function asPrinted(snapshot: Snapshot, r: Remedy): Remedy {
   return r.apply ? { ...r, apply: r.apply.map((m) => snapshot.objectAfter(m) as Manifest) } : r;
 }
 
+/**
+ * Sets `fixes` on findings whose remedies change no object (reading what the cluster holds): there is nothing
+ * to prove, and the proof says so.
+ */
+export function attachUnproven(findings: Finding[]): void {
+  for (const f of findings) {
+    const remedies = remediesOf(f);
+    if (remedies.length === 0 || f.fixes) continue;
+    f.fixes = remedies.map((r): FixAlternative => {
+      const { manifests, commands, checks } = printedRemedy(r);
+      const proof: FixProof = {
+        outcome: 'not-checked',
+        opens: [],
+        note: 'Not an object change: run the commands, then ask again.',
+      };
+      return { title: r.title, manifests, commands, checks, ...(r.scope ? { scope: r.scope } : {}), proof };
+    });
+    setFixText(f, f.fixes);
+  }
+}
+
 /** Sets `fixes` (alternatives with their proofs) on every finding that has remedies. */
 export function attachProofs(findings: Finding[], subject: ProofSubject): void {
   const cache = new Map<string, FixProof>();
