@@ -47,7 +47,9 @@ describe('a long answer on a terminal ends with a recap', () => {
   it.each(long.map((r) => [`${r.source.input} → ${r.destination.input}`, r] as const))('%s', (_name, report) => {
     const options = { style: makeStyle(false), width: WIDTH, wide: false };
     const plain = renderExplainText(report, options).trimEnd().split('\n');
-    const onTerminal = renderExplainText(report, { ...options, height: HEIGHT }).trimEnd().split('\n');
+    const onTerminal = renderExplainText(report, { ...options, height: HEIGHT })
+      .trimEnd()
+      .split('\n');
     if (plain.length <= HEIGHT) return expect(onTerminal).toEqual(plain);
     const recap = onTerminal.at(-1)!;
     expect(recap.startsWith('DENIED · ')).toBe(true);
