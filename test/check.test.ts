@@ -1,6 +1,7 @@
 // check (issue 17): every analyzer has a check scenario in which it reports something; the SARIF
 // and JSON shapes; --fail-on and suppression at the CLI.
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadScenarios, scenarioSnapshot } from './support/scenarios.js';
@@ -11,6 +12,7 @@ import { isMeshComponent } from '../src/mesh/components.js';
 import { renderCheckSarif } from '../src/render/check.js';
 import { FINDINGS } from '../src/findings/catalogue.js';
 import { buildSnapshot } from '../src/input/normalize.js';
+import { parse as parseShell } from 'shell-quote';
 
 const ROOT = join(import.meta.dirname, '..');
 const checkScenarios = loadScenarios().filter((s) => s.command === 'check');
@@ -123,5 +125,68 @@ describe('check at the command line', () => {
     // -f input: the result points at the file the object came from.
     const located = sarif.runs[0].results.find((r: any) => r.ruleId === 'AD403');
     expect(located.locations[0].physicalLocation.artifactLocation.uri).toContain('lesson-authz.yaml');
+  });
+});
+
+// Issue 30: lines you can grep, and suggestions that ask the same input as the scan.
+describe('check output an on-call engineer can grep and paste', () => {
+  const seeds = [
+    'docs/seeds/docs-networkpolicy.yaml',
+    'docs/seeds/article-hardening.yaml',
+    'docs/seeds/lesson-authz.yaml',
+  ];
+
+  it.each(seeds)('check -f %s: every default text line fits 80 columns, one finding per line', (file) => {
+    const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'kubectl-ambient_doctor'), 'check', '-f', file], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1', COLUMNS: '80' },
+    });
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(
+      lines.every((l) => l.length <= 80),
+      r.stdout,
+    ).toBe(true);
+    const findings = JSON.parse(cli(['check', '-f', file, '-o', 'json']).stdout).findings;
+    expect(lines.filter((l) => /^(Error|Warning|Info) \[AD\d+\]/.test(l))).toHaveLength(findings.length);
+    expect(r.stdout).not.toContain('§');
+  });
+
+  // The two seeds whose faults are connection faults (so check suggests an explain for them).
+  it.each(seeds.slice(0, 2))('check -f %s: each suggested explain, pasted, reads the same files', (file) => {
+    const findings = JSON.parse(cli(['check', '-f', file, '-o', 'json']).stdout).findings;
+    const suggested = findings.filter((f: any) => f.explain).map((f: any) => f.explain as string);
+    expect(suggested.length).toBeGreaterThan(0);
+    for (const line of suggested) {
+      const words = parseShell(line).filter((w): w is string => typeof w === 'string');
+      expect(words.slice(0, 3)).toEqual(['kubectl', 'ambient-doctor', 'explain']);
+      expect(words.slice(-2)).toEqual(['-f', file]);
+      const asked = cli([...words.slice(2), '-o', 'json']);
+      // 0 or 3: an answer about the connection (the scan found it broken, so 3), never an input error.
+      expect([0, 3], asked.stderr).toContain(asked.status);
+    }
+  });
+});
+
+describe('SARIF locates each result on its object', () => {
+  const files = [
+    'docs/seeds/docs-networkpolicy.yaml',
+    'docs/seeds/article-hardening.yaml',
+    'docs/seeds/lesson-authz.yaml',
+  ];
+  it.each(files)('check -f %s -o sarif: every result has the file and the line its object starts on', (file) => {
+    const sarif = JSON.parse(cli(['check', '-f', file, '-o', 'sarif']).stdout);
+    const text = readFileSync(join(ROOT, file), 'utf8').split('\n');
+    const results = sarif.runs[0].results;
+    expect(results.length).toBeGreaterThan(0);
+    for (const r of results) {
+      const where = r.locations[0].physicalLocation;
+      expect(where?.artifactLocation.uri, JSON.stringify(r)).toBe(file);
+      const line: number = where.region.startLine;
+      const [kind, name] = r.locations[0].logicalLocations[0].fullyQualifiedName.split(' ');
+      const object = text.slice(line - 1, line + 3).join('\n');
+      expect(object).toContain(`kind: ${kind}`);
+      expect(object).toContain(name.split('/').at(-1));
+    }
   });
 });

@@ -1,12 +1,55 @@
 import { Command, Flags } from '@oclif/core';
 import { commonFlags, emit, fail, loadSnapshot, textOptions } from '../cli/common.js';
 import { check } from '../diagnose/check/index.js';
-import { renderCheckSarif, renderCheckText } from '../render/check.js';
+import type { CheckReport } from '../diagnose/report.js';
+import { quoted } from '../findings/command.js';
+import { readFileSync } from 'node:fs';
+import { renderCheckSarif, renderCheckText, type ObjectLine } from '../render/check.js';
+import { objectLines } from '../input/positions.js';
 import { renderJson } from '../render/structured.js';
 import { EXIT_CANNOT_READ, EXIT_OK, EXIT_PREDICTED_FAILURE } from '../errors.js';
 
 // A scan asks no question, so there is no symptom to compare with.
 const { symptom: _symptom, ...scanFlags } = commonFlags;
+
+/**
+ * The explain command a finding suggests asks the same input as the scan: the same files, or the same
+ * kubeconfig and context (pasted without them it would ask the current context, possibly production).
+ */
+function withInputFlags(
+  report: CheckReport,
+  flags: { filename?: string[]; kubeconfig?: string; context?: string },
+): CheckReport {
+  const words = flags.filename?.length
+    ? flags.filename.flatMap((f) => ['-f', f])
+    : [
+        ...(flags.kubeconfig ? ['--kubeconfig', flags.kubeconfig] : []),
+        ...(flags.context ? ['--context', flags.context] : []),
+      ];
+  if (words.length === 0) return report;
+  const extra = quoted(words);
+  return {
+    ...report,
+    findings: report.findings.map((f) => (f.explain ? { ...f, explain: `${f.explain} ${extra}` } : f)),
+  };
+}
+
+/** Where objects start in the files read, each file read again only when a result names it. */
+function fileLines(): ObjectLine {
+  const byFile = new Map<string, Map<string, number>>();
+  return (file, object) => {
+    let lines = byFile.get(file);
+    if (!lines) {
+      try {
+        lines = objectLines(readFileSync(file, 'utf8'));
+      } catch {
+        lines = new Map();
+      }
+      byFile.set(file, lines);
+    }
+    return lines.get(object);
+  };
+}
 
 export default class Check extends Command {
   static override summary =
@@ -52,9 +95,9 @@ export default class Check extends Command {
         kind: 'check',
         namespaces,
       }));
-      const report = check(snapshot, { namespaces, ignore: flags.ignore });
+      const report = withInputFlags(check(snapshot, { namespaces, ignore: flags.ignore }), flags);
       emit(flags.output, report, (safe) => renderCheckText(safe, textOptions(flags)), {
-        sarif: () => renderJson(renderCheckSarif(report)),
+        sarif: () => renderJson(renderCheckSarif(report, fileLines())),
       });
       const { errors, warnings } = report.summary;
       const failing =

@@ -33,7 +33,8 @@ const comment = (text: string) => `# ${visibleOnOneLine(text)}`;
 
 /** Words no POSIX shell treats specially are printed as they are (the set Python's shlex.quote leaves bare). */
 const PLAIN_WORD = /^[\w@%+=:,./-]+$/;
-const quoted = (words: string[]) => words.map((w) => (PLAIN_WORD.test(w) ? w : quote([w]))).join(' ');
+/** Words as POSIX shell text: bare where nothing in them is special, else quoted. */
+export const quoted = (words: string[]) => words.map((w) => (PLAIN_WORD.test(w) ? w : quote([w]))).join(' ');
 
 /**
  * The command as one POSIX shell line, or undefined when a word holds a control character. Comments

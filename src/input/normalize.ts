@@ -688,6 +688,17 @@ export function buildSnapshot(
     evidence,
     withChange: (change) => buildSnapshot(applyChange(objects, change), origin, extra),
     objectAfter: (manifest) => objectAfter(objects, manifest),
+    originOf: (ref) => {
+      const found = [...objects]
+        .reverse()
+        .find(
+          (o) =>
+            o.object.kind === ref.kind &&
+            o.object.metadata?.name === ref.name &&
+            (ref.namespace === undefined || (o.object.metadata?.namespace ?? 'default') === ref.namespace),
+        );
+      return found && found.origin !== 'cluster' ? found.origin : undefined;
+    },
   };
 }
 

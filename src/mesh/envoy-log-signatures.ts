@@ -31,16 +31,32 @@ const FLAG_SIGNATURES: Record<string, Omit<EnvoySignature, 'label'>> = {
   UC: { id: 'envoy-upstream-terminated', verdict: 'dataplane', cause: 'the upstream closed the connection' },
   NC: { id: 'envoy-no-cluster', verdict: 'dataplane', cause: 'the proxy has no cluster for the destination' },
   // The other flags of Envoy's access log documentation ("Response flags") that say why a request ended.
-  UR: { id: 'envoy-upstream-reset', verdict: 'closed', cause: 'the upstream reset the stream after the connection was set up' },
+  UR: {
+    id: 'envoy-upstream-reset',
+    verdict: 'closed',
+    cause: 'the upstream reset the stream after the connection was set up',
+  },
   LR: { id: 'envoy-local-reset', verdict: 'dataplane', cause: 'the proxy reset the stream itself' },
-  DC: { id: 'envoy-downstream-closed', verdict: 'closed', cause: 'the client closed the connection before the answer (it gave up)' },
+  DC: {
+    id: 'envoy-downstream-closed',
+    verdict: 'closed',
+    cause: 'the client closed the connection before the answer (it gave up)',
+  },
   RL: { id: 'envoy-rate-limited', verdict: 'dataplane', cause: 'a rate limit at the proxy refused the request' },
-  FI: { id: 'envoy-fault-injected', verdict: 'dataplane', cause: 'a fault injected by a VirtualService or HTTPRoute (on purpose)' },
+  FI: {
+    id: 'envoy-fault-injected',
+    verdict: 'dataplane',
+    cause: 'a fault injected by a VirtualService or HTTPRoute (on purpose)',
+  },
   SI: { id: 'envoy-stream-idle', verdict: 'closed', cause: 'the stream was idle longer than its timeout' },
   DF: { id: 'envoy-dns-failed', verdict: 'dataplane', cause: 'the proxy could not resolve the upstream host (DNS)' },
   OM: { id: 'envoy-overload', verdict: 'dataplane', cause: 'the proxy is overloaded and sheds requests' },
   DT: { id: 'envoy-max-duration', verdict: 'closed', cause: 'the request ran longer than its maximum duration' },
-  NFCF: { id: 'envoy-no-filter-config', verdict: 'dataplane', cause: 'a filter has no configuration yet (xDS not complete)' },
+  NFCF: {
+    id: 'envoy-no-filter-config',
+    verdict: 'dataplane',
+    cause: 'a filter has no configuration yet (xDS not complete)',
+  },
 };
 
 /** Every signature id, for the test that each has a scenario. */

@@ -1,13 +1,14 @@
 // `check` output. Text: one line per finding as `istioctl analyze` prints them
-// (`Error [AD301] (PeerAuthentication istio-system/default) message`), grouped by area, the counts
-// last. `-o wide` adds the other objects, the explain command and the docs page under each line.
+// (`Error [AD301] (PeerAuthentication istio-system/default) message`), cut to the width so each can be
+// grepped, grouped by area, the counts last. `-o wide` gives each message whole and adds the other
+// objects, the explain command and the docs page under it.
 // SARIF 2.1.0 for code-scanning UIs: one rule per code, one result per finding, located in the file
 // the object came from (-f) or, live, by the object's name.
 import { CHECK_GROUPS, type CheckReport } from '../diagnose/report.js';
 import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { FINDINGS } from '../findings/catalogue.js';
-import { HOMEPAGE, VERSION } from '../version.js';
+import { docsUrl, HOMEPAGE, VERSION } from '../version.js';
 import { wrap } from './layout.js';
 import type { TextOptions } from './text.js';
 
@@ -24,12 +25,17 @@ export function renderCheckText(r: CheckReport, o: TextOptions): string {
     for (const f of list) {
       const object = f.objects[0] ? ` (${s('bold', f.objects[0])})` : '';
       const head = `${s(color[f.severity], LEVEL[f.severity])} [${f.code}]${object} `;
-      out.push(wrap(`${head}${f.detail}`, width, '', '    '));
-      if (o.wide) {
-        if (f.objects.length > 1) out.push(wrap(`also: ${f.objects.slice(1).join(', ')}`, width, '    '));
-        if (f.explain) out.push(wrap(`explain: ${f.explain}`, width, '    '));
-        out.push(`    docs: ${f.docs}`);
+      if (!o.wide) {
+        // The object is in the head already: a message that starts by naming it goes on from there.
+        const named =
+          f.objects[0] && f.detail.startsWith(`${f.objects[0]} `) ? f.detail.slice(f.objects[0].length + 1) : f.detail;
+        out.push(oneLine(head, named, width));
+        continue;
       }
+      out.push(wrap(`${head}${f.detail}`, width, '', '    '));
+      if (f.objects.length > 1) out.push(wrap(`also: ${f.objects.slice(1).join(', ')}`, width, '    '));
+      if (f.explain) out.push(wrap(`explain: ${f.explain}`, width, '    '));
+      out.push(`    docs: ${f.docs}`);
     }
     out.push('');
   }
@@ -37,10 +43,18 @@ export function renderCheckText(r: CheckReport, o: TextOptions): string {
   if (r.findings.length === 0) out.push(s('green', 'No problems found.'));
   const scope = r.scope.namespaces === 'all' ? 'all namespaces' : `namespace(s) ${r.scope.namespaces.join(', ')}`;
   const hidden = suppressed ? `; ${suppressed} suppressed` : '';
-  out.push(`${errors} error(s), ${warnings} warning(s), ${info} info in ${scope}${hidden}.`);
-  if (!o.wide && r.findings.some((f) => f.explain))
-    out.push('-o wide shows the explain command for each connection finding (its hops and proven fixes).');
+  out.push(wrap(`${errors} error(s), ${warnings} warning(s), ${info} info in ${scope}${hidden}.`, width));
+  if (!o.wide && r.findings.length > 0) out.push(s('gray', '-o wide: every message in full, with explain and docs.'));
   return out.join('\n');
+}
+
+/** A finding as one line cut to the width (styled head kept whole; the message cut with an ellipsis). */
+function oneLine(head: string, detail: string, width: number): string {
+  // eslint-disable-next-line no-control-regex
+  const visible = head.replace(/\u001b\[[0-9;]*m/g, '').length;
+  const room = Math.max(10, width - visible);
+  const message = detail.replace(/\s+/g, ' ');
+  return `${head}${message.length <= room ? message : `${message.slice(0, room - 1)}…`}`;
 }
 
 /**
@@ -55,7 +69,10 @@ export function sarifUri(path: string): string {
 
 const SARIF_LEVEL = { error: 'error', warning: 'warning', info: 'note' } as const;
 
-export function renderCheckSarif(r: CheckReport): unknown {
+/** The line an object starts on in the file it came from (files input), for SARIF regions. */
+export type ObjectLine = (file: string, object: string) => number | undefined;
+
+export function renderCheckSarif(r: CheckReport, lineOf: ObjectLine = () => undefined): unknown {
   const codes = [...new Set(r.findings.map((f) => f.code))].sort();
   const index = new Map(codes.map((c, i) => [c, i]));
   return {
@@ -77,7 +94,8 @@ export function renderCheckSarif(r: CheckReport): unknown {
                 shortDescription: { text: def.title },
                 helpUri: f.docs,
                 defaultConfiguration: { level: SARIF_LEVEL[def.severity] },
-                properties: { section: def.section },
+                // The sections of the specification shipped with the tool (docs/spec.md), not a bare `§`.
+                properties: { specification: `${docsUrl('spec.md')} ${def.section}` },
               };
             }),
           },
@@ -85,6 +103,7 @@ export function renderCheckSarif(r: CheckReport): unknown {
         results: r.findings.map((f) => {
           const object = f.objects[0];
           const file = object ? f.origins?.[object] : undefined;
+          const line = file && object ? lineOf(file, object) : undefined;
           return {
             ruleId: f.code,
             ruleIndex: index.get(f.code),
@@ -93,7 +112,12 @@ export function renderCheckSarif(r: CheckReport): unknown {
             locations: [
               {
                 ...(file && file !== 'stdin'
-                  ? { physicalLocation: { artifactLocation: { uri: sarifUri(file) } } }
+                  ? {
+                      physicalLocation: {
+                        artifactLocation: { uri: sarifUri(file) },
+                        ...(line ? { region: { startLine: line } } : {}),
+                      },
+                    }
                   : {}),
                 logicalLocations: f.objects.map((name) => ({ fullyQualifiedName: name, kind: 'resource' })),
               },

@@ -355,6 +355,8 @@ export interface Snapshot {
   evidence: RuntimeEvidence;
   /** The complete object a manifest leaves once applied, as a fix prints it (input/apply.ts objectAfter). */
   objectAfter(manifest: Record<string, unknown>): Record<string, unknown>;
+  /** The file an object was read from (files input), to locate findings on objects built without one. */
+  originOf(ref: { kind: string; namespace?: string; name: string }): string | undefined;
   /** The same input with objects applied (kubectl apply semantics) or deleted: how fixes are proven. */
   withChange(change: {
     apply: Record<string, unknown>[];

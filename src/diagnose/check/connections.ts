@@ -140,7 +140,7 @@ export const connections: CheckAnalyzer = {
       const detail =
         `${risk.object ? refText(risk.object) : 'STRICT mTLS'} makes ${listed(dests)} reject plaintext, and ` +
         `${clients.length} kind(s) of client outside the mesh can reach them by Service and policy ` +
-        `(${listed(clients)}): each of their connections is reset (§3.2). Enrol those clients, or accept ` +
+        `(${listed(clients)}): each of their connections is reset. Enrol those clients, or accept ` +
         'plaintext on the ports they use (PERMISSIVE port-level mTLS), before they are paged for it.';
       out.push(finding('AD305', detail, risk.object ? [risk.object] : []));
     }

@@ -3,7 +3,7 @@
 // input always gives the same output whatever order its objects came in.
 import type { Snapshot } from '../../snapshot/types.js';
 import { CHECK_GROUPS, type Severity } from '../../findings/catalogue.js';
-import type { Finding } from '../../findings/finding.js';
+import { refsOf, type Finding } from '../../findings/finding.js';
 import { UsageError } from '../../errors.js';
 import { compareText } from '../../order.js';
 import { istioVersionOf } from '../../mesh/versions.js';
@@ -87,7 +87,7 @@ export function check(snapshot: Snapshot, query: CheckQuery): CheckReport {
     else kept.push(f);
   }
   const findings = kept
-    .map(toReportFinding)
+    .map((f) => toReportFinding(f, snapshot))
     .sort(
       (a, b) =>
         SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] ||
@@ -106,7 +106,11 @@ export function check(snapshot: Snapshot, query: CheckQuery): CheckReport {
   };
 }
 
-function toReportFinding(f: CheckFinding): CheckReportFinding {
+function toReportFinding(f: CheckFinding, snapshot: Snapshot): CheckReportFinding {
+  // Where the named object came from, also for findings built from a reference without its file.
+  const first = refsOf(f)[0];
+  const file = first && f.objects[0] && !f.origins?.[f.objects[0]] ? snapshot.originOf(first) : undefined;
+  const origins = file ? { ...f.origins, [f.objects[0]]: file } : f.origins;
   return {
     code: f.code,
     severity: f.severity,
@@ -114,7 +118,7 @@ function toReportFinding(f: CheckFinding): CheckReportFinding {
     title: f.title,
     detail: f.detail,
     objects: f.objects,
-    ...(f.origins ? { origins: f.origins } : {}),
+    ...(origins ? { origins } : {}),
     docs: f.docs,
     ...(f.explain ? { explain: f.explain } : {}),
   };

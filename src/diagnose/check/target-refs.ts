@@ -51,7 +51,7 @@ export const targetRefs: CheckAnalyzer = {
       if (problems.length === 0 || problems.length < ap.targetRefs.length) continue;
       const detail =
         `AuthorizationPolicy ${ap.meta.namespace}/${ap.meta.name} has targetRefs, so only a waypoint or gateway ` +
-        `enforces it and ztunnel ignores it (§4.1); but ${problems.join('; ')}. ` +
+        `enforces it and ztunnel ignores it; but ${problems.join('; ')}. ` +
         `Its ${ap.action ?? 'ALLOW'} rules are enforced nowhere.`;
       out.push(finding('AD413', detail, [refTo('AuthorizationPolicy', ap.meta)]));
     }
