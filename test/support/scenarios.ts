@@ -51,6 +51,11 @@ const Expectation = z
       .optional(),
     /** check: how many findings the annotation or --ignore hid. */
     suppressed: z.number().int().optional(),
+    /**
+     * explain: a scan over the same input stays quiet about this denial, because no configuration means the
+     * connection (issue 30, intent before fault; the description says why).
+     */
+    scan: z.literal('quiet').optional(),
   })
   .strict();
 

@@ -8,15 +8,18 @@
 import { refText, type ObjectRef } from '../../snapshot/ref.js';
 import { decidingPolicy, FINDINGS, type FindingCode } from '../../findings/catalogue.js';
 import { finding, refsOf, withRefsOf, type Finding } from '../../findings/finding.js';
-import { pairCells, type Workload } from '../matrix/pairs.js';
+import { pairCells, works, type Workload } from '../matrix/pairs.js';
 import type { ResolvedDestination } from '../explain/resolve.js';
 import { matrixWorkloads } from '../matrix/workloads.js';
-import { createContext } from '../context.js';
+import { createContext, type EvalContext } from '../context.js';
 import { podClassKeys } from '../matrix/pod-classes.js';
 import { workloadName } from '../../mesh/connectivity.js';
 import { withExplain, type CheckAnalyzer } from './analyzer.js';
 import { command, shellLine, unsafeCommandNote } from '../../findings/command.js';
 import { isNodeAgent } from '../../mesh/components.js';
+import { evaluateNetworkPolicy, selectingPolicies } from '../../mesh/network-policy.js';
+import { HBONE_PORT } from '../../mesh/constants.js';
+import type { NetworkPolicyRule } from '../../snapshot/types.js';
 
 const EXAMPLES = 3;
 const listed = (items: string[]) =>
@@ -55,6 +58,37 @@ function explainCommand(src: Workload, dst: Workload, dest: ResolvedDestination)
   return shellLine(line) ?? unsafeCommandNote(line);
 }
 
+/** NetworkPolicy faults on HBONE's port 15008 (§8): a fault only where the policies mean the connection. */
+const HBONE_NETPOL_CODES = new Set<FindingCode>(['AD501', 'AD502']);
+
+/**
+ * Issue 30, intent before fault: NetworkPolicies mean a connection when they would let the client reach the
+ * destination's app port without the mesh (a rule for the app port that ambient's move to 15008 no longer
+ * matches), or would let the client's own HBONE in on 15008 (then only the waypoint's hop is refused), or
+ * when the client's egress policy has a rule for 15008 to any peer (its author meant HBONE to leave the pod and
+ * named the wrong peers, as the hardening article's backstop to istio-system does). A client they would refuse
+ * anyway (an AdminNetworkPolicy Deny, a default deny with no rule for it) is kept out on purpose.
+ */
+function meantToConnect(ctx: EvalContext, src: Workload, dst: Workload, dest: ResolvedDestination): boolean {
+  const namesHbone = (rules: NetworkPolicyRule[]) =>
+    rules.some((r) =>
+      r.ports?.some(
+        (p) =>
+          String(p.port) === String(HBONE_PORT) ||
+          (typeof p.port === 'number' && !!p.endPort && p.port <= HBONE_PORT && HBONE_PORT <= p.endPort),
+      ),
+    );
+  if (selectingPolicies(ctx.netpols, src.pod, 'Egress').some((p) => namesHbone(p.egress))) return true;
+  const labelsOf = (ns: string) => ctx.snapshot.namespaces.get(ns)?.meta.labels;
+  const end = (pod: Workload['pod']) => ({ pod, ip: pod.podIPs[0], namespaceLabels: labelsOf(pod.meta.namespace) });
+  const ports = [...new Set(dest.targets.filter((t) => t.pod === dst.pod).map((t) => t.targetPort))];
+  return [...(ports.length ? ports : [dest.port]), HBONE_PORT].some(
+    (port) =>
+      port !== undefined &&
+      evaluateNetworkPolicy(ctx.netpols, { src: end(src.pod), dst: end(dst.pod), port, protocol: 'TCP' }).allowed,
+  );
+}
+
 interface StrictRisk {
   object: ObjectRef | undefined;
   objectText: string;
@@ -89,13 +123,41 @@ export const connections: CheckAnalyzer = {
       const key = keyOf(w.pod);
       if (!reps.has(key)) reps.set(key, w);
     }
+    const verdictCtx = createContext(snapshot, 'verdict');
     const cells = pairCells(
-      createContext(snapshot, 'verdict'),
+      verdictCtx,
       { workloads: [...reps.values()], podPortsWithoutService: true, distinctSources: true, keepDecisive: true },
       (src, dst, dest, answer) => ({ src, dst, dest, answer }),
     );
     const broken = new Map<string, Broken>();
     const strict = new Map<string, StrictRisk>();
+    // The policies in force with this PeerAuthentication PERMISSIVE: a plaintext client STRICT resets is a
+    // risk only if it could otherwise connect (issue 30: principal-only ALLOWs keep it out anyway).
+    const permissive = new Map<string, EvalContext>();
+    const withoutStrict = (pa: ObjectRef) => {
+      const key = refText(pa);
+      let ctx = permissive.get(key);
+      if (!ctx) {
+        // Port-level modes too: a port-level STRICT is what rejects plaintext there.
+        const fact = snapshot.peerAuthentications.find(
+          (p) => p.meta.name === pa.name && p.meta.namespace === pa.namespace,
+        );
+        const ports = Object.keys(fact?.portLevelMtls ?? {});
+        const relaxed = {
+          apiVersion: 'security.istio.io/v1',
+          kind: 'PeerAuthentication',
+          metadata: { name: pa.name, namespace: pa.namespace },
+          spec: {
+            mtls: { mode: 'PERMISSIVE' },
+            ...(ports.length
+              ? { portLevelMtls: Object.fromEntries(ports.map((n) => [n, { mode: 'PERMISSIVE' }])) }
+              : {}),
+          },
+        };
+        permissive.set(key, (ctx = createContext(snapshot.withChange({ apply: [relaxed], delete: [] }), 'verdict')));
+      }
+      return ctx;
+    };
     for (const { src, dst, dest, answer } of cells) {
       const f = answer.decisive;
       if (answer.outcome !== 'denied' || !f || !scan.inScope(dst.pod.meta.namespace)) continue;
@@ -105,6 +167,7 @@ export const connections: CheckAnalyzer = {
       if (typeof inCheck === 'object' && inCheck.meshForm === 'AD305') {
         const decisiveRef = refsOf(f)[0];
         const object = decisiveRef?.kind === 'PeerAuthentication' ? decisiveRef : undefined;
+        if (object && !works(withoutStrict(object), src.pod, dest)) continue;
         const objectText = object ? refText(object) : 'mesh default';
         let risk = strict.get(objectText);
         if (!risk) strict.set(objectText, (risk = { object, objectText, clients: new Set(), destinations: new Set() }));
@@ -113,6 +176,7 @@ export const connections: CheckAnalyzer = {
         continue;
       }
       if (inCheck !== 'fault') continue;
+      if (HBONE_NETPOL_CODES.has(f.code) && !meantToConnect(verdictCtx, src, dst, dest)) continue;
       const key = `${f.code} ${f.objects[0] ?? ''}`;
       let entry = broken.get(key);
       if (!entry) broken.set(key, (entry = { finding: f, connections: new Set() }));
@@ -139,7 +203,8 @@ export const connections: CheckAnalyzer = {
       const dests = [...risk.destinations];
       const detail =
         `${risk.object ? refText(risk.object) : 'STRICT mTLS'} makes ${listed(dests)} reject plaintext, and ` +
-        `${clients.length} kind(s) of client outside the mesh can reach them by Service and policy ` +
+        `${clients.length} kind(s) of client outside the mesh that the AuthorizationPolicies in force would ` +
+        'let through ' +
         `(${listed(clients)}): each of their connections is reset. Enrol those clients, or accept ` +
         'plaintext on the ports they use (PERMISSIVE port-level mTLS), before they are paged for it.';
       out.push(finding('AD305', detail, risk.object ? [risk.object] : []));
