@@ -36,7 +36,10 @@ describe('check reports what explain decides, on the same object', () => {
     const summary = report.findings.map((f) => `${f.code} ${f.objects[0] ?? ''}`).join('; ');
     // Intent before fault (issue 30): a denial no configuration means is no fault for a scan to report.
     if (s.expect.scan === 'quiet') {
-      expect(hits.filter((f) => !object || f.objects.includes(object)), summary).toEqual([]);
+      expect(
+        hits.filter((f) => !object || f.objects.includes(object)),
+        summary,
+      ).toEqual([]);
       return;
     }
     expect(hits.length, `check reports ${meshCode}; it reported: ${summary}`).toBeGreaterThan(0);

@@ -169,7 +169,11 @@ export async function loadSnapshot(
 ): Promise<{ snapshot: Snapshot; namespace: string; api?: ApiClient }> {
   if (flags.filename && flags.filename.length > 0) {
     const files = flags.filename;
-    const objects = await withSpinner('reading manifests', async () => readManifestFiles(files, () => readText(0)));
+    const skipped: string[] = [];
+    const objects = await withSpinner('reading manifests', async () =>
+      readManifestFiles(files, () => readText(0), skipped),
+    );
+    for (const note of skipped) process.stderr.write(`note: skipped ${visibleOnOneLine(note)}\n`);
     return { snapshot: buildSnapshot(objects), namespace: flags.namespace ?? 'default' };
   }
   const { read, namespace, api } = await readCluster(flags, plan);

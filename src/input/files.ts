@@ -115,7 +115,12 @@ export function parseManifestText(text: string, origin: string): SourcedObject[]
   return out;
 }
 
-export function readManifestFiles(paths: string[], readStdin: () => string): SourcedObject[] {
+/**
+ * The objects of every path (`-` is stdin). A file found inside a directory that holds no Kubernetes object
+ * (a Helm values.yaml, a kustomization, a CI config) is skipped with a note, as istioctl analyze does; a file
+ * named on its own must hold objects.
+ */
+export function readManifestFiles(paths: string[], readStdin: () => string, skipped: string[] = []): SourcedObject[] {
   const objects: SourcedObject[] = [];
   for (const path of paths) {
     if (path === '-') {
@@ -124,9 +129,26 @@ export function readManifestFiles(paths: string[], readStdin: () => string): Sou
     }
     const files = listFiles(path);
     if (files.length === 0) throw new InputError(`${path} holds no .yaml, .yml or .json files`);
+    const inDirectory = files.length > 1 || files[0] !== path;
     for (const file of files) {
-      for (const o of parseManifestText(readText(file), file)) objects.push(o);
+      let found: SourcedObject[];
+      try {
+        found = parseManifestText(readText(file), file);
+      } catch (err) {
+        if (!inDirectory || !isNotManifest(err)) throw err;
+        skipped.push(`${file}: ${(err as Error).message.replace(`${file}: `, '').replace(`${file} `, '')}`);
+        continue;
+      }
+      for (const o of found) objects.push(o);
     }
   }
   return objects;
+}
+
+/** Errors that say a file is not Kubernetes manifests at all (rather than a broken one). */
+function isNotManifest(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  return /is not a Kubernetes object|holds no Kubernetes objects|has no "kind"|is empty: expected Kubernetes/.test(
+    err.message,
+  );
 }

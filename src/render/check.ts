@@ -41,7 +41,10 @@ export function renderCheckText(r: CheckReport, o: TextOptions): string {
   }
   const { errors, warnings, info, suppressed } = r.summary;
   if (r.findings.length === 0) out.push(s('green', 'No problems found.'));
-  const scope = r.scope.namespaces === 'all' ? 'all namespaces' : `namespace(s) ${r.scope.namespaces.join(', ')}`;
+  const scope =
+    r.scope.namespaces === 'all'
+      ? 'all namespaces'
+      : `namespace(s) ${r.scope.namespaces.join(', ')} and the connections of their workloads`;
   const hidden = suppressed ? `; ${suppressed} suppressed` : '';
   out.push(wrap(`${errors} error(s), ${warnings} warning(s), ${info} info in ${scope}${hidden}.`, width));
   if (!o.wide && r.findings.length > 0) out.push(s('gray', '-o wide: every message in full, with explain and docs.'));

@@ -160,7 +160,9 @@ export const connections: CheckAnalyzer = {
     };
     for (const { src, dst, dest, answer } of cells) {
       const f = answer.decisive;
-      if (answer.outcome !== 'denied' || !f || !scan.inScope(dst.pod.meta.namespace)) continue;
+      // -n NS: the connections of NS's workloads, either end, wherever the cause lives (issue 30).
+      const touches = scan.inScope(dst.pod.meta.namespace) || scan.inScope(src.pod.meta.namespace);
+      if (answer.outcome !== 'denied' || !f || !touches) continue;
       const to = destinationText(dst, dest);
       // Each decisive code's catalogue entry says what a scan makes of the connections it denies.
       const inCheck = decidingPolicy(f.code)?.inCheck ?? 'fault';
