@@ -450,41 +450,15 @@ export class ClusterReader {
     return this.result();
   }
 
-  /**
-   * What check needs: the matrix's objects, plus EndpointSlices and ServiceEntries of the scanned
-   * namespaces, the pods of the mesh's own namespaces (istiod, istio-cni, waypoints) and, with -n, the
-   * Gateways and pods of the namespaces whose waypoints the scanned objects name.
-   */
+  /** What check needs: the matrix's objects of every namespace, plus EndpointSlices and ServiceEntries. */
   async readCheck(plan: Extract<ReadPlan, { kind: 'check' }>): Promise<ClusterRead> {
-    await this.readMatrix({ kind: 'matrix', namespaces: plan.namespaces });
+    // -n reports what affects the workloads of the named namespaces wherever the cause lives (issue 30): a
+    // connection's other end and its policies can be in any namespace, so the read is the whole mesh's and
+    // only the report is scoped (a role without cluster-wide list gets gaps, AD902, never a silent miss).
+    await this.readMatrix({ kind: 'matrix', namespaces: 'all' });
     const kinds = this.istioKinds();
-    const scopes: (string | undefined)[] = plan.namespaces === 'all' ? [undefined] : plan.namespaces;
-    const system = [
-      ...new Set(
-        [...this.objects.values()]
-          .filter((o) => o.kind === 'Pod' && o.metadata?.labels?.app === 'ztunnel')
-          .map((o) => o.metadata?.namespace as string),
-      ),
-    ];
-    const waypointNamespaces = [
-      ...new Set(
-        [...this.objects.values()]
-          .map((o) => o.metadata?.labels?.[LABEL_USE_WAYPOINT_NAMESPACE])
-          .filter((ns): ns is string => !!ns),
-      ),
-    ];
-    const extra =
-      plan.namespaces === 'all'
-        ? []
-        : [...new Set(['istio-system', ...system, ...waypointNamespaces])].filter(
-            (ns) => !plan.namespaces.includes(ns),
-          );
-    await Promise.all([
-      ...scopes.flatMap((ns) => [this.list(ENDPOINTSLICE, ns), ...(kinds.se ? [this.list(kinds.se, ns)] : [])]),
-      ...extra.map((ns) => this.list(POD, ns)),
-      ...(kinds.gw ? waypointNamespaces.filter((ns) => extra.includes(ns)).map((ns) => this.list(kinds.gw!, ns)) : []),
-    ]);
-    return this.result(plan.namespaces);
+    await Promise.all([this.list(ENDPOINTSLICE), ...(kinds.se ? [this.list(kinds.se)] : [])]);
+    return this.result('all');
   }
 
   /** An unknown namespace gets the list of namespaces, so the error can name the nearest. */
