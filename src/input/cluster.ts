@@ -451,7 +451,7 @@ export class ClusterReader {
   }
 
   /** What check needs: the matrix's objects of every namespace, plus EndpointSlices and ServiceEntries. */
-  async readCheck(plan: Extract<ReadPlan, { kind: 'check' }>): Promise<ClusterRead> {
+  async readCheck(_plan: Extract<ReadPlan, { kind: 'check' }>): Promise<ClusterRead> {
     // -n reports what affects the workloads of the named namespaces wherever the cause lives (issue 30): a
     // connection's other end and its policies can be in any namespace, so the read is the whole mesh's and
     // only the report is scoped (a role without cluster-wide list gets gaps, AD902, never a silent miss).
