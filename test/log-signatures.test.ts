@@ -7,6 +7,7 @@ import { readEvidenceFiles, mergeEvidence } from '../src/input/evidence.js';
 import { LOG_SIGNATURES, signatureOf } from '../src/mesh/ztunnel-log-signatures.js';
 import { ENVOY_REPLIES, ENVOY_SIGNATURE_IDS, envoySignatureOf } from '../src/mesh/envoy-log-signatures.js';
 import { loadScenarios, scenarioSnapshot } from './support/scenarios.js';
+import { loggedError } from '../src/diagnose/evidence/logs.js';
 
 describe('log signatures', () => {
   const seen = new Set<string>();
@@ -14,7 +15,7 @@ describe('log signatures', () => {
     const evidence = mergeEvidence(scenarioSnapshot(s).evidence, readEvidenceFiles(s.flags.logs, s.flags.configDump));
     for (const r of evidence.ztunnelLogs) {
       // ztunnel's own error lines carry the error as their message (istio/istio#57259).
-      const text = r.fields.error ?? r.fields.err ?? (/^(error|warn)$/.test(r.level) ? r.message : undefined);
+      const text = loggedError(r, !r.fields['src.addr'] && !!(r.fields.wl ?? r.fields.uid));
       const sig = text ? signatureOf(text) : undefined;
       if (sig) seen.add(sig.id);
     }

@@ -68,15 +68,22 @@ function spanWorkload(r: ZtunnelLogRecord): LogEvent['workload'] {
   return key ? { key, side } : undefined;
 }
 
+/**
+ * The error a ztunnel line reports: its `error` field (`err` in 1.19-1.21, istio/ztunnel#691), or, for
+ * ztunnel's own lines about one connection (a span names its workload), an error or warn message a
+ * signature knows (istio/istio#57259).
+ */
+export function loggedError(r: ZtunnelLogRecord, namesWorkload: boolean): string | undefined {
+  const own = namesWorkload && /^(error|warn)$/.test(r.level) && signatureOf(r.message) ? r.message : undefined;
+  return r.fields.error ?? r.fields.err ?? own;
+}
+
 export function ztunnelEvent(r: ZtunnelLogRecord, ztunnelVersion?: string): LogEvent | undefined {
   const src = split(r.fields['src.addr']);
   const dst = split(r.fields['dst.addr']);
   const inner = split(r.fields['dst.hbone_addr']);
-  // ztunnel 1.19-1.21 named the error `err` (istio/ztunnel#691); ztunnel's own error lines about one
-  // connection (a span names its workload) carry the error as their message (istio/istio#57259).
   const span = src.ip ? undefined : spanWorkload(r);
-  const ownError = span && /^(error|warn)$/.test(r.level) && signatureOf(r.message) ? r.message : undefined;
-  const error = r.fields.error ?? r.fields.err ?? ownError;
+  const error = loggedError(r, !!span);
   const workload = error ? span : undefined;
   if ((!src.ip || !dst.ip) && !workload) return undefined;
   let signature: LogEvent['signature'];

@@ -32,9 +32,7 @@ export interface ProofSubject {
 
 function prove(subject: ProofSubject, remedy: Remedy): FixProof {
   const changed = [...(remedy.apply ?? []), ...(remedy.effects ?? [])];
-  if (changed.length === 0 && !remedy.delete?.length) {
-    return { outcome: 'not-checked', opens: [], note: 'Not an object change: run the commands, then ask again.' };
-  }
+  if (changed.length === 0 && !remedy.delete?.length) return NOT_AN_OBJECT_CHANGE;
   const edited = subject.snapshot.withChange({ apply: changed, delete: remedy.delete ?? [] });
   // §13.4: what Istio's controllers then do. istio-cni captures running pods the change enrolled (§13.1).
   const reactions = captureAfterChange(subject.snapshot, edited);
@@ -65,17 +63,26 @@ export function attachUnproven(findings: Finding[]): void {
   for (const f of findings) {
     const remedies = remediesOf(f);
     if (remedies.length === 0 || f.fixes) continue;
-    f.fixes = remedies.map((r): FixAlternative => {
-      const { manifests, commands, checks } = printedRemedy(r);
-      const proof: FixProof = {
-        outcome: 'not-checked',
-        opens: [],
-        note: 'Not an object change: run the commands, then ask again.',
-      };
-      return { title: r.title, manifests, commands, checks, ...(r.scope ? { scope: r.scope } : {}), proof };
-    });
+    f.fixes = remedies.map((r) => alternative(r, NOT_AN_OBJECT_CHANGE));
     setFixText(f, f.fixes);
   }
+}
+
+const NOT_AN_OBJECT_CHANGE: FixProof = {
+  outcome: 'not-checked',
+  opens: [],
+  note: 'Not an object change: run the commands, then ask again.',
+};
+
+/**
+ * A remedy as printed, with its proof. When nothing printed changes an object, the proof is of the state the
+ * checks look for, not of a command.
+ */
+function alternative(r: Remedy, given: FixProof): FixAlternative {
+  const { manifests, commands, checks } = printedRemedy(r);
+  const changesNothing = !manifests && !commands.some((c) => !c.startsWith('#'));
+  const proof = given.outcome !== 'not-checked' && changesNothing ? { ...given, note: STATE_ONLY } : given;
+  return { title: r.title, manifests, commands, checks, ...(r.scope ? { scope: r.scope } : {}), proof };
 }
 
 /** Sets `fixes` (alternatives with their proofs) on every finding that has remedies. */
@@ -86,15 +93,10 @@ export function attachProofs(findings: Finding[], subject: ProofSubject): void {
     if (remedies.length === 0) continue;
     f.fixes = remedies.map((given): FixAlternative => {
       const r = asPrinted(subject.snapshot, given);
-      const { manifests, commands, checks } = printedRemedy(r);
       const key = JSON.stringify([r.apply, r.effects, r.delete]);
       let proof = cache.get(key);
       if (!proof) cache.set(key, (proof = prove(subject, r)));
-      // Nothing printed changes an object: the proof is of the state the checks look for, not of a command.
-      if (proof.outcome !== 'not-checked' && !manifests && !commands.some((c) => !c.startsWith('#'))) {
-        proof = { ...proof, note: STATE_ONLY };
-      }
-      return { title: r.title, manifests, commands, checks, ...(r.scope ? { scope: r.scope } : {}), proof };
+      return alternative(r, proof);
     });
     // A fix that opens more than the asked connection or request is never offered before one that does not.
     const widens = (a: FixAlternative) => (a.proof?.opens.length ? 1 : 0);
