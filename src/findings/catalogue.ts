@@ -84,7 +84,7 @@ export const FINDINGS = {
     AD105: { severity: 'warning', title: 'hostNetwork pods are never enrolled', section: '§1.1, §7' },
     AD106: { severity: 'warning', title: 'A sidecar was injected, so the pod is not ambient', section: '§1.1, §1.2' },
     AD107: { severity: 'warning', title: 'Namespace is excluded by istio-cni', section: '§1.1' },
-    AD108: { severity: 'warning', title: 'Injection label beside the ambient label', section: '§1.2' },
+    AD108: { severity: 'warning', title: 'Injection labels that conflict on a namespace', section: '§1.2' },
     AD109: {
       severity: 'error',
       title: 'Capture is pending: no ztunnel took the pod',
@@ -223,6 +223,11 @@ export const FINDINGS = {
       title: "A CUSTOM policy's external authorizer has no ready endpoint: the requests it checks are refused",
       section: '§4.4, §12.5',
       decides: { liftedBy: BY_AUTHORIZATION_POLICY, inCheck: 'fault' },
+    },
+    AD416: {
+      severity: 'warning',
+      title: 'No proxy enforces the policy: it selects no pod, or only waypoint pods and pods outside the mesh',
+      section: '§4.1',
     },
   }),
   // NetworkPolicy, §8

@@ -130,6 +130,37 @@ function injectionRequested(pod: PodFact, ns: NamespaceFact | undefined): string
   return undefined;
 }
 
+/**
+ * §1.2: the namespace's injection labels disagree. The revision webhooks select `istio.io/rev` only where
+ * `istio-injection` is absent, and the default one `istio-injection=enabled`
+ * (I:manifests/charts/istio-control/istio-discovery/templates/mutatingwebhook.yaml), so istio-injection
+ * wins over a revision, and either injects sidecars beside the ambient label (istioctl IST0123,
+ * I:pkg/config/analysis/analyzers/injection/injection.go).
+ */
+export function injectionLabelConflict(ns: NamespaceFact | undefined): string | undefined {
+  if (!ns) return undefined;
+  const labels = ns.meta.labels;
+  const injection = labels[LABEL_ISTIO_INJECTION];
+  const revision = injection === undefined || injection === 'enabled' ? labels[LABEL_ISTIO_REV] : undefined;
+  const injecting =
+    injection === 'enabled' ? `${LABEL_ISTIO_INJECTION}=enabled` : revision && `${LABEL_ISTIO_REV}=${revision}`;
+  if (!injecting) return undefined;
+  if (labels[LABEL_DATAPLANE_MODE] === DATAPLANE_AMBIENT) {
+    return (
+      `Namespace ${ns.meta.name} has ${LABEL_DATAPLANE_MODE}=ambient beside ${injecting}: the injector still adds ` +
+      'sidecars, and sidecar mode wins.'
+    );
+  }
+  if (injection === 'enabled' && revision) {
+    return (
+      `Namespace ${ns.meta.name} has ${LABEL_ISTIO_INJECTION}=enabled beside ${LABEL_ISTIO_REV}=${revision}: ` +
+      `the ${revision} revision's injector skips it, and the default revision injects its sidecar (none if no ` +
+      'default revision is installed).'
+    );
+  }
+  return undefined;
+}
+
 export function evaluateEnrollment(
   pod: PodFact,
   ns: NamespaceFact | undefined,
@@ -196,20 +227,8 @@ export function evaluateEnrollment(
       objects: [podObject(pod)],
     });
   }
-  const wantsAmbientByLabel =
-    pod.meta.labels[LABEL_DATAPLANE_MODE] === DATAPLANE_AMBIENT || nsLabels[LABEL_DATAPLANE_MODE] === DATAPLANE_AMBIENT;
-  if (wantsAmbientByLabel && (nsLabels[LABEL_ISTIO_REV] || nsLabels[LABEL_ISTIO_INJECTION] === 'enabled')) {
-    const which = nsLabels[LABEL_ISTIO_REV]
-      ? `${LABEL_ISTIO_REV}=${nsLabels[LABEL_ISTIO_REV]}`
-      : `${LABEL_ISTIO_INJECTION}=enabled`;
-    notes.push({
-      code: 'AD108',
-      detail:
-        `Namespace ${nsName} has ${LABEL_DATAPLANE_MODE} beside ${which}: the injector still adds sidecars, and ` +
-        `sidecar mode wins (istioctl reports IST0123).`,
-      objects: [namespaceRef(nsName)],
-    });
-  }
+  const conflict = injectionLabelConflict(ns);
+  if (conflict) notes.push({ code: 'AD108', detail: conflict, objects: [namespaceRef(nsName)] });
 
   const selected = selectorSaysAmbient(pod.meta.labels, nsLabels);
   let mode: DataplaneMode = 'none';
@@ -288,7 +307,12 @@ export function evaluateEnrollment(
           `running pods live: the agent on its node is not ready, or failed (its log says why).`,
         objects: [podObject(pod)],
       });
-    } else if (!shouldBeAmbient && redirection === 'enabled') {
+    } else if (
+      !shouldBeAmbient &&
+      redirection === 'enabled' &&
+      (ns?.implied === false || pod.meta.labels[LABEL_DATAPLANE_MODE])
+    ) {
+      // Without its Namespace the labels that decide are unknown (AD903), not absent.
       notes.push({
         code: 'AD111',
         detail:

@@ -54,10 +54,13 @@ export function renderCheckText(r: CheckReport, o: TextOptions): string {
 /** A finding as one line cut to the width (styled head kept whole; the message cut with an ellipsis). */
 function oneLine(head: string, detail: string, width: number): string {
   // eslint-disable-next-line no-control-regex
-  const visible = head.replace(/\u001b\[[0-9;]*m/g, '').length;
-  const room = Math.max(10, width - visible);
+  const plain = head.replace(/\u001b\[[0-9;]*m/g, '');
   const message = detail.replace(/\s+/g, ' ');
-  return `${head}${message.length <= room ? message : `${message.slice(0, room - 1)}…`}`;
+  const room = width - plain.length;
+  if (message.length <= room) return `${head}${message}`;
+  // A long object name leaves no room: the line is still cut at the width, code and object first.
+  if (room < 10) return `${plain}${message}`.slice(0, width - 1) + '…';
+  return `${head}${message.slice(0, room - 1)}…`;
 }
 
 /**

@@ -1,8 +1,11 @@
 // §1: every pod's enrolment problems, as the capture hop reports them (one per workload and code:
-// the replicas of one workload share their labels).
+// the replicas of one workload share their labels), and namespace labels that conflict.
 import { workloadName } from '../../mesh/connectivity.js';
 import type { Finding } from '../../findings/finding.js';
 import { enrollmentFindings } from '../context.js';
+import { injectionLabelConflict } from '../../mesh/enrollment.js';
+import { finding } from '../../findings/finding.js';
+import { namespaceRef } from '../../snapshot/ref.js';
 import type { CheckAnalyzer } from './analyzer.js';
 
 export const enrolment: CheckAnalyzer = {
@@ -11,6 +14,12 @@ export const enrolment: CheckAnalyzer = {
   run: (scan) => {
     const seen = new Set<string>();
     const out: Finding[] = [];
+    // A namespace's labels are judged without waiting for a pod (istioctl IST0123 does the same).
+    for (const ns of scan.snapshot.namespaces.values()) {
+      if (!scan.inScope(ns.meta.name)) continue;
+      const conflict = injectionLabelConflict(ns);
+      if (conflict) out.push(finding('AD108', conflict, [namespaceRef(ns.meta.name)]));
+    }
     for (const pod of scan.pods) {
       for (const f of enrollmentFindings(scan.ctx, pod)) {
         const key = `${f.code} ${workloadName(pod)}`;

@@ -3,17 +3,23 @@
 // nobody through it; a DENY protects against nothing).
 import type { AuthorizationPolicyFact } from '../../snapshot/types.js';
 import { refTo } from '../../snapshot/ref.js';
-import { parseIdentity } from '../../mesh/ztunnel-rbac.js';
+import { parseIdentity, stringMatches } from '../../mesh/ztunnel-rbac.js';
+import { toStringMatch } from '../../mesh/authorization.js';
 import { waypointServiceAccount } from '../../mesh/waypoints.js';
 import { finding, type Finding } from '../../findings/finding.js';
 import type { CheckAnalyzer, Scan } from './analyzer.js';
 
-function accountsOf(scan: Scan): { accounts: Set<string>; namespaces: Set<string> } {
+const ALWAYS_THERE = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+function accountsOf(scan: Scan): { accounts: Set<string>; namespaces: Set<string>; existing: Set<string> } {
   const { snapshot } = scan;
   const accounts = new Set(snapshot.pods.map((p) => `${p.meta.namespace}/${p.serviceAccount}`));
   for (const g of snapshot.gateways) accounts.add(`${g.meta.namespace}/${waypointServiceAccount(g)}`);
+  // Namespaces whose pods the input holds: only there can a service account be missing.
   const namespaces = new Set([...snapshot.namespaces.keys(), ...snapshot.pods.map((p) => p.meta.namespace)]);
-  return { accounts, namespaces };
+  // Every cluster has Kubernetes' own namespaces, and a mesh its root namespace.
+  const existing = new Set([...ALWAYS_THERE, snapshot.mesh.rootNamespace, ...namespaces]);
+  return { accounts, namespaces, existing };
 }
 
 function unknownSources(scan: Scan, ap: AuthorizationPolicyFact, known: ReturnType<typeof accountsOf>): string[] {
@@ -22,11 +28,11 @@ function unknownSources(scan: Scan, ap: AuthorizationPolicyFact, known: ReturnTy
   const where = snapshot.origin === 'files' ? 'in the input' : 'in the cluster';
   const namespaceKnown = (ns: string) => known.namespaces.has(ns);
   const out = new Set<string>();
-  // Files may simply leave a namespace out; a live -A read sees every namespace.
-  const live = snapshot.isAbsenceFact('namespaces');
+  // A live -A read sees every namespace; files that declare Namespaces are taken to declare them all.
+  const live = snapshot.isAbsenceFact('namespaces') || [...snapshot.namespaces.values()].some((n) => !n.implied);
   const checkAccount = (ns: string, sa: string, as: string) => {
     if (!namespaceKnown(ns)) {
-      if (live) out.add(`${as}: namespace ${ns} does not exist ${where}`);
+      if (live && !known.existing.has(ns)) out.add(`${as}: namespace ${ns} does not exist ${where}`);
     } else if (!accounts.has(`${ns}/${sa}`)) out.add(`${as}: no pod ${where} runs as service account ${ns}/${sa}`);
   };
   for (const rule of ap.rules ?? []) {
@@ -38,8 +44,11 @@ function unknownSources(scan: Scan, ap: AuthorizationPolicyFact, known: ReturnTy
         const id = parseIdentity(p);
         if (id) checkAccount(id.namespace, id.serviceAccount, `principal "${p}"`);
       }
-      for (const ns of s.namespaces ?? []) {
-        if (live && !ns.includes('*') && !namespaceKnown(ns)) out.add(`namespace "${ns}" does not exist ${where}`);
+      for (const ns of [...(s.namespaces ?? []), ...(s.notNamespaces ?? [])]) {
+        // A pattern (prefix*, *suffix) matches as ztunnel matches it (§4.2).
+        const match = toStringMatch(ns);
+        if (live && ![...known.existing].some((n) => stringMatches(match, n)))
+          out.add(`namespace "${ns}" ${ns.includes('*') ? 'matches no namespace' : 'does not exist'} ${where}`);
       }
       for (const sa of s.serviceAccounts ?? []) {
         const [ns, name] = sa.includes('/') ? sa.split('/', 2) : [ap.meta.namespace, sa];

@@ -18,6 +18,7 @@ import { peerAuthentication } from './peer-authentication.js';
 import { authorization } from './authorization.js';
 import { targetRefs } from './target-refs.js';
 import { identities } from './identities.js';
+import { policyReachAnalyzer } from './policy-reach.js';
 import { probeReachability } from './probes.js';
 import { serviceEndpoints } from './services.js';
 import { connections } from './connections.js';
@@ -42,6 +43,7 @@ export const CHECK_ANALYZERS: CheckAnalyzer[] = [
   authorization,
   targetRefs,
   identities,
+  policyReachAnalyzer,
   probeReachability,
   serviceEndpoints,
 ];
