@@ -101,6 +101,13 @@ describe('scenarios', () => {
       expect(on.length, `${want.code}${want.object ? ` on ${want.object}` : ''}; reported: ${all}`).toBeGreaterThan(0);
       if (want.detailIncludes) expect(on.map((f) => f.detail).join('\n')).toContain(want.detailIncludes);
     }
+    for (const quiet of e.notReports ?? []) {
+      const loud = report.findings.filter((f) => f.code === quiet.code && f.objects[0] === quiet.object);
+      expect(
+        loud.map((f) => f.detail),
+        `${quiet.code} on ${quiet.object}`,
+      ).toEqual([]);
+    }
     if (e.suppressed !== undefined) {
       expect('check' in report, 'suppressed applies to check scenarios').toBe(true);
       if ('check' in report) expect(report.check.summary.suppressed).toBe(e.suppressed);

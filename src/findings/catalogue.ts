@@ -372,6 +372,11 @@ export const FINDINGS = {
       section: '§4.3, §4.8',
     },
     AD814: { severity: 'info', title: 'A waypoint nothing is bound to', section: '§6.3' },
+    AD815: {
+      severity: 'warning',
+      title: 'istiod reports a problem in the status of the object',
+      section: '§4.8, §6.4',
+    },
   }),
   // The input, the user's observation and the runtime evidence, §11
   ...area('Input', {

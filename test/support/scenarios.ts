@@ -49,6 +49,8 @@ const Expectation = z
     reports: z
       .array(z.object({ code, object: z.string().optional(), detailIncludes: z.string().optional() }).strict())
       .optional(),
+    /** check: findings the scan must not report (a policy that works, a healthy object beside a broken one). */
+    notReports: z.array(z.object({ code, object: z.string() }).strict()).optional(),
     /** check: how many findings the annotation or --ignore hid. */
     suppressed: z.number().int().optional(),
     /**

@@ -19,6 +19,7 @@ import { authorization } from './authorization.js';
 import { targetRefs } from './target-refs.js';
 import { identities } from './identities.js';
 import { policyReachAnalyzer } from './policy-reach.js';
+import { istioConditions } from './istio-conditions.js';
 import { probeReachability } from './probes.js';
 import { serviceEndpoints } from './services.js';
 import { connections } from './connections.js';
@@ -44,6 +45,7 @@ export const CHECK_ANALYZERS: CheckAnalyzer[] = [
   targetRefs,
   identities,
   policyReachAnalyzer,
+  istioConditions,
   probeReachability,
   serviceEndpoints,
 ];
