@@ -2,7 +2,14 @@
 // a destination workload. The conversion is checked against istiod's goldens
 // (../shared/conformance/istio-ambient-authz-conversion).
 import ipaddr from 'ipaddr.js';
-import type { AuthorizationPolicyFact, AuthorizationRule, MeshSettings, PodFact } from '../snapshot/types.js';
+import type {
+  AuthorizationPolicyFact,
+  AuthorizationRule,
+  AuthorizationSource,
+  MeshSettings,
+  PodFact,
+} from '../snapshot/types.js';
+import { parseIdentity, stringMatches } from './ztunnel-rbac.js';
 import { ANNOTATION_DRY_RUN } from './constants.js';
 import { selectorMatches } from './labels.js';
 import { goParseBoolTrue } from './go-values.js';
@@ -268,4 +275,39 @@ export function policiesInScope(
     }
     return ns === pod.meta.namespace || ns === rootNamespace;
   });
+}
+
+/**
+ * Issue 30, intent before fault: whether a rule of the policy is written for this client (its principal,
+ * namespace or service account, `not` fields honoured; a rule without `from` covers every client) on one of
+ * these ports (a rule without ports covers them all). An ALLOW that covers a client means its connection; a
+ * DENY that covers it keeps it out on purpose. Other fields (ipBlocks, JWT, `when`) do not name a client.
+ */
+export function policyNamesClient(ap: AuthorizationPolicyFact, identity: string, ports: number[]): boolean {
+  const id = parseIdentity(identity);
+  const hit = (values: string[] | undefined, value: string) =>
+    values?.some((v) => stringMatches(toStringMatch(v), value)) ?? false;
+  const field = (pos: string[] | undefined, neg: string[] | undefined, value: string) =>
+    (!pos?.length || hit(pos, value)) && !(neg?.length && hit(neg, value));
+  const account = (sa: string) => {
+    const [ns, name] = sa.includes('/') ? sa.split('/', 2) : [ap.meta.namespace, sa];
+    return id?.namespace === ns && id.serviceAccount === name;
+  };
+  const identityFields = (s: AuthorizationSource) =>
+    [s.principals, s.notPrincipals, s.namespaces, s.notNamespaces, s.serviceAccounts, s.notServiceAccounts].some(
+      (v) => v?.length,
+    );
+  const sourceNames = (s: AuthorizationSource) =>
+    identityFields(s) &&
+    field(s.principals, s.notPrincipals, identity) &&
+    field(s.namespaces, s.notNamespaces, id?.namespace ?? '') &&
+    (!s.serviceAccounts?.length || s.serviceAccounts.some(account)) &&
+    !s.notServiceAccounts?.some(account);
+  const portNamed = (rule: AuthorizationRule) =>
+    !rule.to?.length ||
+    rule.to.some((t) => !t?.operation?.ports?.length || t.operation.ports.some((p) => ports.includes(Number(p))));
+  return (ap.rules ?? []).some(
+    (rule) =>
+      !!rule && (!rule.from?.length || rule.from.some((f) => !!f?.source && sourceNames(f.source))) && portNamed(rule),
+  );
 }

@@ -11,7 +11,9 @@ import { finding, refsOf, withRefsOf, type Finding } from '../../findings/findin
 import { pairCells, works, type Workload } from '../matrix/pairs.js';
 import type { ResolvedDestination } from '../explain/resolve.js';
 import { matrixWorkloads } from '../matrix/workloads.js';
-import { createContext, type EvalContext } from '../context.js';
+import { createContext, policiesAt, type EvalContext } from '../context.js';
+import { policyNamesClient } from '../../mesh/authorization.js';
+import { identityOf } from '../../mesh/identity.js';
 import { podClassKeys } from '../matrix/pod-classes.js';
 import { workloadName } from '../../mesh/connectivity.js';
 import { withExplain, type CheckAnalyzer } from './analyzer.js';
@@ -86,6 +88,47 @@ function meantToConnect(ctx: EvalContext, src: Workload, dst: Workload, dest: Re
     (port) =>
       port !== undefined &&
       evaluateNetworkPolicy(ctx.netpols, { src: end(src.pod), dst: end(dst.pod), port, protocol: 'TCP' }).allowed,
+  );
+}
+
+/** Denials by AuthorizationPolicy at the destination's ztunnel (AD401, AD402) or at its waypoint (AD808). */
+const POLICY_DENIALS = new Set<FindingCode>(['AD401', 'AD402', 'AD808']);
+
+/**
+ * Issue 30: an ALLOW that names the client for this destination (a selector or namespace policy on the
+ * destination pod, or a targetRefs policy on its Service) means the connection. A policy denial on the path is
+ * then a fault, not a policy at work: ALLOW policies that refuse it (AD402, AD808: e.g. a waypoint's TCP chain
+ * dropping the rule that named it, §13.3), or a DENY that is not written for this client (AD401, AD808: it
+ * matched another identity, e.g. the waypoint's at the destination's ztunnel, §4.7).
+ */
+function deniesWhatAnAllowMeans(
+  ctx: EvalContext,
+  f: Finding,
+  src: Workload,
+  dst: Workload,
+  dest: ResolvedDestination,
+): boolean {
+  if (!POLICY_DENIALS.has(f.code)) return false;
+  const identity = identityOf(src.pod, ctx.snapshot.mesh.trustDomain);
+  const ports = [dest.port, ...dest.targets.map((t) => t.targetPort)].filter((p): p is number => p !== undefined);
+  const policies = ctx.snapshot.authorizationPolicies;
+  if (f.code === 'AD401') {
+    const denying = refsOf(f).filter((r) => r.kind === 'AuthorizationPolicy');
+    const deny = policies.filter((ap) =>
+      denying.some((r) => r.namespace === ap.meta.namespace && r.name === ap.meta.name),
+    );
+    if (deny.length === 0 || deny.some((ap) => policyNamesClient(ap, identity, ports))) return false;
+  }
+  const svc = dest.service;
+  const onService = svc
+    ? policies.filter(
+        (ap) =>
+          ap.meta.namespace === svc.meta.namespace &&
+          ap.targetRefs.some((r) => r.kind === 'Service' && (r.group ?? '') === '' && r.name === svc.meta.name),
+      )
+    : [];
+  return [...policiesAt(ctx, dst.pod), ...onService].some(
+    (ap) => ap.action === 'ALLOW' && policyNamesClient(ap, identity, ports),
   );
 }
 
@@ -177,7 +220,7 @@ export const connections: CheckAnalyzer = {
         risk.destinations.add(to);
         continue;
       }
-      if (inCheck !== 'fault') continue;
+      if (inCheck !== 'fault' && !deniesWhatAnAllowMeans(verdictCtx, f, src, dst, dest)) continue;
       if (HBONE_NETPOL_CODES.has(f.code) && !meantToConnect(verdictCtx, src, dst, dest)) continue;
       const key = `${f.code} ${f.objects[0] ?? ''}`;
       let entry = broken.get(key);

@@ -48,7 +48,7 @@ export const dataplane: CheckAnalyzer = {
       const names = pods.map(podName);
       const detail =
         `${zt.detail}, and ${pods.length} ambient pod(s) run there (${listed(names)}): their connections are ` +
-        'refused outbound and time out inbound, and new ambient pods there never start (§2.3).';
+        'refused outbound and time out inbound, and new ambient pods there never start.';
       out.push(
         finding('AD201', detail, [zt.culprit ?? nodeRef(node), ...pods.map(podRef)], () => [
           ztunnelRemedy(node, zt.object),
@@ -81,7 +81,7 @@ export const dataplane: CheckAnalyzer = {
         const detail =
           `${onNode ? `istio-cni ${refText(podRef(onNode))} is not Ready` : 'no istio-cni pod runs'} on node ` +
           `${node}, where ${pods.length} ambient pod(s) run (${listed(pods.map(podName))}): pods started there ` +
-          'now stay ContainerCreating or are not captured (§1.4).';
+          'now stay ContainerCreating or are not captured.';
         out.push(finding('AD204', detail, [nodeRef(node), ...(onNode ? [podRef(onNode)] : [])]));
       }
     }

@@ -8,7 +8,7 @@ import { LABEL_USE_WAYPOINT, LABEL_USE_WAYPOINT_NAMESPACE } from '../../mesh/con
 import { finding, type Finding } from '../../findings/finding.js';
 import { enrollmentOf } from '../context.js';
 import { podAddressed, serviceAddressed } from '../explain/resolve.js';
-import { serviceTargets } from '../explain/resolve-destination.js';
+import { serviceEntryDestination, serviceTargets } from '../explain/resolve-destination.js';
 import { bindWaypoint } from '../explain/route.js';
 import type { CheckAnalyzer, Scan } from './analyzer.js';
 import { appendAll } from '../../arrays.js';
@@ -46,6 +46,19 @@ export const waypoints: CheckAnalyzer = {
       const { targets, notReady } = serviceTargets(snapshot, svc, sp);
       const host = `${svc.meta.name}.${svc.meta.namespace}`;
       const dest = serviceAddressed(svc, sp, targets, notReady, { input: `${host}:${sp.port}`, host });
+      appendAll(
+        out,
+        bindWaypoint(scan.ctx, clients, dest).findings.filter((f) => BINDING_CODES.has(f.code)),
+      );
+    }
+    // ServiceEntries bind as Services do (§6.3, §9): an egress waypoint's ServiceEntry is the common case.
+    for (const se of snapshot.serviceEntries) {
+      if (!scan.inScope(se.meta.namespace) || se.ports.length === 0 || se.hosts.length === 0) continue;
+      const ns = snapshot.namespaces.get(se.meta.namespace);
+      if (!waypointBinding({ ref: refTo('ServiceEntry', se.meta), meta: se.meta }, ns, snapshot.gateways)) continue;
+      const port = se.ports[0].number;
+      const host = se.hosts[0];
+      const dest = serviceEntryDestination(se, { host, port: String(port) }, { input: `${host}:${port}`, host });
       appendAll(
         out,
         bindWaypoint(scan.ctx, clients, dest).findings.filter((f) => BINDING_CODES.has(f.code)),

@@ -254,7 +254,7 @@ export function resolveDestination(
   throw new UsageError(suggest('destination', hp.host, names));
 }
 
-function serviceEntryDestination(
+export function serviceEntryDestination(
   se: ServiceEntryFact,
   hp: HostPort,
   base: { input: string; path?: string; scheme?: 'http' | 'https'; host?: string },

@@ -4,6 +4,7 @@
 import type { AuthorizationPolicyFact } from '../../snapshot/types.js';
 import { refTo } from '../../snapshot/ref.js';
 import {
+  effectiveRule,
   evaluateAtEnvoy,
   providerServiceLookup,
   providerServiceReady,
@@ -58,9 +59,20 @@ export function authorizeAtEnvoy(ctx: EvalContext, run: PathRun, hop: Hop, e: En
       : decision.customAsDeny
         ? `CUSTOM ${apName(decisive)} acts as DENY (${decision.customAsDeny}): its `
         : `DENY ${apName(decisive)} `;
+    // §13.3: on a TCP chain an ALLOW rule with HTTP fields is dropped whole; say so, or "none matches" misleads.
+    const droppedOnTcp = http
+      ? []
+      : refs.filter((ap) => (ap.rules ?? []).some((r) => r && !effectiveRule(r, 'TCP', 'ALLOW')));
+    const tcpChain =
+      droppedOnTcp.length === 0
+        ? ''
+        : ` The waypoint builds a TCP chain for this port${request.chainWhy ? ` (${request.chainWhy})` : ''}, ` +
+          `where it drops the rules of ${droppedOnTcp.map(apName).join(', ')} that use HTTP fields; what they ` +
+          'were meant to admit is refused.';
     const detail = denied
       ? `${asDeny}rule ${(decision.ruleIndex ?? 0) + 1} matches ${what}${e.who} at ${e.where}.${answer}`
       : `ALLOW policies at ${e.where} (${refs.map(apName).join(', ')}) apply, and none matches ${what}${e.who}.` +
+        tcpChain +
         answer;
     const fix = (): Remedy[] =>
       denied && decisive
