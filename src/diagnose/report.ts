@@ -120,7 +120,10 @@ export interface MatrixCell {
 
 export interface MatrixReport {
   namespaces: string[];
+  /** Rows: every workload, then the clients that are never a destination (sourcesOnly). */
   workloads: string[];
+  /** Gateway and host-network pods: sources only, so they have a row and no column. */
+  sourcesOnly?: string[];
   ports: string;
   /** Set when something could not be read: why cells that depend on it are unknown. */
   unreadable?: string;

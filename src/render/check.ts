@@ -96,7 +96,6 @@ export function renderCheckSarif(r: CheckReport, lineOf: ObjectLine = () => unde
               const f = r.findings.find((x) => x.code === code)!;
               return {
                 id: code,
-                name: code,
                 shortDescription: { text: def.title },
                 helpUri: f.docs,
                 defaultConfiguration: { level: SARIF_LEVEL[def.severity] },

@@ -10,15 +10,13 @@ import { decidingPolicy, FINDINGS, type FindingCode } from '../../findings/catal
 import { finding, refsOf, withRefsOf, type Finding } from '../../findings/finding.js';
 import { pairCells, works, type Workload } from '../matrix/pairs.js';
 import type { ResolvedDestination } from '../explain/resolve.js';
-import { matrixWorkloads } from '../matrix/workloads.js';
+import { matrixSourcesOnly, matrixWorkloads } from '../matrix/workloads.js';
 import { createContext, policiesAt, type EvalContext } from '../context.js';
 import { policyNamesClient } from '../../mesh/authorization.js';
 import { identityOf } from '../../mesh/identity.js';
 import { podClassKeys } from '../matrix/pod-classes.js';
-import { workloadName } from '../../mesh/connectivity.js';
 import { withExplain, type CheckAnalyzer } from './analyzer.js';
 import { command, shellLine, unsafeCommandNote } from '../../findings/command.js';
-import { isNodeAgent } from '../../mesh/components.js';
 import { evaluateNetworkPolicy, selectingPolicies } from '../../mesh/network-policy.js';
 import { HBONE_PORT } from '../../mesh/constants.js';
 import type { NetworkPolicyRule } from '../../snapshot/types.js';
@@ -157,19 +155,25 @@ export const connections: CheckAnalyzer = {
     const { snapshot } = scan;
     // One pod per class stands for every pod no rule can tell apart from it (pod-classes.ts).
     const keyOf = podClassKeys(snapshot);
-    const reps = new Map<string, { name: string; pod: (typeof snapshot.pods)[number] }>();
-    // Node agents on the host network are clients too (plaintext, §1.1): the matrix leaves them out.
-    const hostClients = snapshot.pods
-      .filter((p) => p.hostNetwork && !isNodeAgent(p))
-      .map((pod) => ({ name: workloadName(pod), pod }));
-    for (const w of [...matrixWorkloads(snapshot, 'all'), ...hostClients]) {
-      const key = keyOf(w.pod);
-      if (!reps.has(key)) reps.set(key, w);
-    }
+    // Gateway and host-network pods are clients too (§10, §1.1): sources, never destinations here.
+    const representatives = (list: Workload[]) => {
+      const reps = new Map<string, Workload>();
+      for (const w of list) {
+        const key = keyOf(w.pod);
+        if (!reps.has(key)) reps.set(key, w);
+      }
+      return [...reps.values()];
+    };
     const verdictCtx = createContext(snapshot, 'verdict');
     const cells = pairCells(
       verdictCtx,
-      { workloads: [...reps.values()], podPortsWithoutService: true, distinctSources: true, keepDecisive: true },
+      {
+        workloads: representatives(matrixWorkloads(snapshot, 'all')),
+        sourcesOnly: representatives(matrixSourcesOnly(snapshot, 'all')),
+        podPortsWithoutService: true,
+        distinctSources: true,
+        keepDecisive: true,
+      },
       (src, dst, dest, answer) => ({ src, dst, dest, answer }),
     );
     const broken = new Map<string, Broken>();

@@ -4,7 +4,7 @@
 import type { Snapshot } from '../../snapshot/types.js';
 import { InputError, UsageError } from '../../errors.js';
 import { createContext } from '../context.js';
-import { matrixWorkloads } from './workloads.js';
+import { matrixSourcesOnly, matrixWorkloads } from './workloads.js';
 import { pairCells } from './pairs.js';
 import type { ResolvedDestination } from '../explain/resolve.js';
 import type { MatrixCell, MatrixReport } from '../report.js';
@@ -69,12 +69,13 @@ export function matrixStream(
   if (snapshot.gaps.some((g) => g.resource === 'pods' || g.resource === 'namespaces'))
     throw new InputError(forbiddenLine(snapshot.gaps));
   const workloads = matrixWorkloads(snapshot, query.namespaces);
+  const sourcesOnly = matrixSourcesOnly(snapshot, query.namespaces);
   // Checked before any cell is decided: the answer would not fit, or would never end.
-  if (query.maxCells !== undefined && workloads.length * workloads.length > query.maxCells)
+  if (query.maxCells !== undefined && (workloads.length + sourcesOnly.length) * workloads.length > query.maxCells)
     throw tooLarge(workloads.length, query);
   // The Service as a cell names it (`ns/name:port`), made once per destination.
   const serviceText = new WeakMap<ResolvedDestination, string>();
-  const cells = pairCells(ctx, { ...query, workloads }, (src, dst, dest, answer): MatrixCell => {
+  const cells = pairCells(ctx, { ...query, workloads, sourcesOnly }, (src, dst, dest, answer): MatrixCell => {
     // One literal (no spreads): a 5,000-workload matrix makes 25 million of these.
     const cell: MatrixCell = {
       source: src.name,
@@ -96,7 +97,8 @@ export function matrixStream(
   const header: MatrixHeader = {
     namespaces:
       query.namespaces === 'all' ? [...new Set(workloads.map((w) => w.pod.meta.namespace))].sort() : query.namespaces,
-    workloads: workloads.map((w) => w.name),
+    workloads: [...workloads, ...sourcesOnly].map((w) => w.name),
+    ...(sourcesOnly.length ? { sourcesOnly: sourcesOnly.map((w) => w.name) } : {}),
     ports: query.port !== undefined ? String(query.port) : 'service target ports',
     // Which cells are unknown, and why: what could not be read (§11 evidence).
     ...(snapshot.gaps.length ? { unreadable: unreadReason(snapshot) } : {}),

@@ -104,6 +104,8 @@ export function destinationsOf(snapshot: Snapshot, dst: Workload, addressing: Ad
 
 export interface PairCellsQuery extends Addressing {
   workloads: Workload[];
+  /** Clients that are never a destination here (gateway pods, host-network pods): rows without a column. */
+  sourcesOnly?: Workload[];
   /** false: evaluate every pair (what the class evaluation is tested against). */
   classes?: boolean;
   /** One cell per destination and kind of source the destination's rules tell apart (check). */
@@ -124,12 +126,13 @@ export function* pairCells<T>(
 ): Generator<T> {
   const snapshot = ctx.snapshot;
   const { workloads } = query;
+  const sources = query.sourcesOnly?.length ? [...workloads, ...query.sourcesOnly] : workloads;
   // §11 (evidence): what RBAC hid can turn an answer unknown, as in explain.
   const unreadable = snapshot.gaps.map((g) => g.resource);
   const { dependsOnMissingLabels, variantsExist } = missingNamespaceProbe(snapshot, query);
   // Pods no rule can tell apart get one evaluation per pair of classes (pod-classes.ts); when every
   // workload is a class of its own there is nothing to share and pairs are evaluated directly.
-  const classOf = query.classes === false ? undefined : classIds(snapshot, workloads);
+  const classOf = query.classes === false ? undefined : classIds(snapshot, sources);
   // Answers by (source class, destination class), one per destination port (index in dests).
   const decided = new Map<number, PairAnswer[]>();
   // Finer still: sources told apart only by what the destination's rules read (pod-classes.ts);
@@ -139,7 +142,7 @@ export function* pairCells<T>(
       ? undefined
       : relativeSourceClasses(
           ctx,
-          workloads.map((w) => w.pod),
+          sources.map((w) => w.pod),
         );
   const byDestination = new Map<number, { keys: Float64Array; answers: Map<number, PairAnswer[]> }>();
   const decide = (src: PodFact, dst: PodFact, dest: ResolvedDestination): PairAnswer => {
@@ -168,8 +171,8 @@ export function* pairCells<T>(
     for (let i = 0; i < dests.length; i++) {
       const dest = dests[i];
       const yielded = query.distinctSources && table ? new Set<number>() : undefined;
-      for (let srcIndex = 0; srcIndex < workloads.length; srcIndex++) {
-        const src = workloads[srcIndex];
+      for (let srcIndex = 0; srcIndex < sources.length; srcIndex++) {
+        const src = sources[srcIndex];
         if (src === dst) continue;
         let answer: PairAnswer;
         if (table) {
