@@ -27,6 +27,7 @@ const RESOURCES: [string, string[]][] = [
   ['authorizationpolicies.security.istio.io', ['AuthorizationPolicy']],
   ['peerauthentications.security.istio.io', ['PeerAuthentication']],
   ['serviceentries.networking.istio.io', ['ServiceEntry']],
+  ['sidecars.networking.istio.io', ['Sidecar']],
   ['gateways.gateway.networking.k8s.io', ['Gateway']],
   ['gatewayclasses.gateway.networking.k8s.io', ['GatewayClass']],
   ['adminnetworkpolicies.policy.networking.k8s.io', ['AdminNetworkPolicy']],

@@ -115,6 +115,11 @@ export const FINDINGS = {
       // name only one pod of each class.
       decides: { liftedBy: 'path', inCheck: { meshForm: 'AD110' }, proofMayEndHere: true },
     },
+    AD115: {
+      severity: 'warning',
+      title: 'A Sidecar resource selects only ambient pods: it has no effect',
+      section: '§1.2',
+    },
   }),
   // ztunnel and the other mesh components, §2
   ...area('Dataplane', {

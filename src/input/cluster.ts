@@ -202,6 +202,9 @@ export class ClusterReader {
       se: this.istio!.networking
         ? group('networking.istio.io', this.istio!.networking, 'ServiceEntry', 'serviceentries')
         : undefined,
+      sc: this.istio!.networking
+        ? group('networking.istio.io', this.istio!.networking, 'Sidecar', 'sidecars')
+        : undefined,
       gw: this.gatewayVersion
         ? group('gateway.networking.k8s.io', this.gatewayVersion, 'Gateway', 'gateways')
         : undefined,
@@ -457,7 +460,12 @@ export class ClusterReader {
     // only the report is scoped (a role without cluster-wide list gets gaps, AD902, never a silent miss).
     await this.readMatrix({ kind: 'matrix', namespaces: 'all' });
     const kinds = this.istioKinds();
-    await Promise.all([this.list(ENDPOINTSLICE), ...(kinds.se ? [this.list(kinds.se)] : [])]);
+    await Promise.all([
+      this.list(ENDPOINTSLICE),
+      ...(kinds.se ? [this.list(kinds.se)] : []),
+      // Sidecar resources in ambient namespaces have no effect (AD115).
+      ...(kinds.sc ? [this.list(kinds.sc)] : []),
+    ]);
     return this.result('all');
   }
 

@@ -27,6 +27,7 @@ import type {
   PodFact,
   ProbeFact,
   ServiceEntryFact,
+  SidecarResourceFact,
   ServiceFact,
   Snapshot,
   WorkloadFact,
@@ -332,6 +333,11 @@ function endpointSlice(obj: RawObject, origin: string): EndpointSliceFact {
   };
 }
 
+function sidecarResource(obj: RawObject, origin: string): SidecarResourceFact {
+  const labels = obj.spec?.workloadSelector?.labels;
+  return { meta: meta(obj, origin), ...(labels ? { selector: asRecord(labels) } : {}) };
+}
+
 function serviceEntry(obj: RawObject, origin: string): ServiceEntryFact {
   const spec = obj.spec ?? {};
   return {
@@ -511,6 +517,7 @@ export function buildSnapshot(
   const authorizationPolicies: AuthorizationPolicyFact[] = [];
   const peerAuthentications: PeerAuthenticationFact[] = [];
   const serviceEntries: ServiceEntryFact[] = [];
+  const sidecarResources: SidecarResourceFact[] = [];
   const gateways: GatewayFact[] = [];
   const configMaps: ConfigMapFact[] = [];
   const evidence = emptyEvidence();
@@ -595,6 +602,10 @@ export function buildSnapshot(
       case 'ServiceEntry':
         serviceEntries.push(serviceEntry(obj, src));
         break;
+      case 'Sidecar':
+        if (String(obj.apiVersion ?? '').startsWith('networking.istio.io'))
+          sidecarResources.push(sidecarResource(obj, src));
+        break;
       case 'Gateway':
         if (String(obj.apiVersion ?? '').startsWith('gateway.networking.k8s.io')) gateways.push(gateway(obj, src));
         break;
@@ -631,6 +642,7 @@ export function buildSnapshot(
     authorizationPolicies,
     peerAuthentications,
     serviceEntries,
+    sidecarResources,
     gateways,
     configMaps,
   ] as { meta: ObjectMeta }[][]) {
@@ -669,6 +681,7 @@ export function buildSnapshot(
     authorizationPolicies,
     peerAuthentications,
     serviceEntries,
+    sidecarResources,
     gateways,
     gatewayClasses: withBuiltInClasses(gatewayClasses),
     configMaps,

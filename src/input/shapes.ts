@@ -183,6 +183,7 @@ const SHAPES: Record<string, Schema> = {
     }),
     status: obj({ addresses: arr(obj({ value: str })), conditions }),
   }),
+  Sidecar: obj({ metadata, spec: obj({ workloadSelector: obj({ labels: mapOf(scalar) }) }) }),
   Gateway: obj({
     metadata,
     spec: obj({

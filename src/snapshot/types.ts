@@ -260,6 +260,13 @@ export interface ServiceEntryFact {
   conditions: Condition[];
 }
 
+/** networking.istio.io Sidecar: only its scope is read (sidecar proxies apply it; ambient pods have none). */
+export interface SidecarResourceFact {
+  meta: ObjectMeta;
+  /** workloadSelector.labels; absent: every pod of the namespace. */
+  selector?: Labels;
+}
+
 export interface GatewayFact {
   meta: ObjectMeta;
   gatewayClassName: string;
@@ -329,6 +336,7 @@ export interface Snapshot {
   authorizationPolicies: AuthorizationPolicyFact[];
   peerAuthentications: PeerAuthenticationFact[];
   serviceEntries: ServiceEntryFact[];
+  sidecarResources: SidecarResourceFact[];
   gateways: GatewayFact[];
   /** With the classes istiod creates itself when the input lacks them (builtIn). */
   gatewayClasses: { name: string; labels: Labels; controllerName: string; builtIn?: boolean }[];

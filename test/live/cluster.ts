@@ -99,6 +99,7 @@ const RESOURCES: Record<string, Resource> = {
   AuthorizationPolicy: { base: '/apis/security.istio.io/v1', plural: 'authorizationpolicies', namespaced: true },
   PeerAuthentication: { base: '/apis/security.istio.io/v1', plural: 'peerauthentications', namespaced: true },
   ServiceEntry: { base: '/apis/networking.istio.io/v1', plural: 'serviceentries', namespaced: true },
+  Sidecar: { base: '/apis/networking.istio.io/v1', plural: 'sidecars', namespaced: true },
   Gateway: { base: '/apis/gateway.networking.k8s.io/v1', plural: 'gateways', namespaced: true },
   AdminNetworkPolicy: {
     base: '/apis/policy.networking.k8s.io/v1alpha1',
