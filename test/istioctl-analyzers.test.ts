@@ -124,11 +124,10 @@ describe.skipIf(!istio.dir)("istioctl's analyzer grid (pinned module)", () => {
       }
       const code = row.tool.match(/AD\d{3}/)?.[0];
       if (row.tool.startsWith('differs')) {
-        // Nothing at warning level or above on the object, and not the code the row names.
-        const quiet = new Set<string>(report.findings.filter((f) => f.severity !== 'info').map((f) => f.code));
-        if (code) quiet.add(code);
-        for (const c of quiet)
-          expect(reportsOn(report, c, e.origin), `${c} on ${e.origin}: documented as differing`).toBe(false);
+        // The code that would make the same claim stays quiet on the object (a bare `differs`: no code of ours
+        // makes the claim; its row says which Istio source decides).
+        if (code)
+          expect(reportsOn(report, code, e.origin), `${code} on ${e.origin}: documented as differing`).toBe(false);
         summary.differs++;
       } else if (code) {
         expect(reportsOn(report, code, e.origin), `${e.type} on ${e.origin}: ${code} expected`).toBe(true);

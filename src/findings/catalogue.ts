@@ -384,6 +384,11 @@ export const FINDINGS = {
       title: 'istiod reports a problem in the status of the object',
       section: '§4.8, §6.4',
     },
+    AD816: {
+      severity: 'warning',
+      title: 'ServiceEntries give one host and port different protocols: istiod keeps the oldest',
+      section: '§9, §13.3',
+    },
   }),
   // The input, the user's observation and the runtime evidence, §11
   ...area('Input', {

@@ -20,6 +20,7 @@ import { targetRefs } from './target-refs.js';
 import { identities } from './identities.js';
 import { policyReachAnalyzer } from './policy-reach.js';
 import { istioConditions } from './istio-conditions.js';
+import { serviceEntryProtocols } from './service-entries.js';
 import { probeReachability } from './probes.js';
 import { serviceEndpoints } from './services.js';
 import { connections } from './connections.js';
@@ -46,6 +47,7 @@ export const CHECK_ANALYZERS: CheckAnalyzer[] = [
   identities,
   policyReachAnalyzer,
   istioConditions,
+  serviceEntryProtocols,
   probeReachability,
   serviceEndpoints,
 ];
