@@ -152,6 +152,27 @@ describe('check output an on-call engineer can grep and paste', () => {
     expect(r.stdout).not.toContain('§');
   });
 
+  it.each(checkScenarios.map((s) => [s.name, s] as const))(
+    'check on %s: every default text line fits 80 columns, with no §',
+    (_n, s) => {
+      const inputs = [...new Set(s.objects.map((o) => o.origin))].flatMap((f) => ['-f', f]);
+      const namespaces = checkNamespaces(s);
+      const scope = namespaces === 'all' ? ['-A'] : namespaces.flatMap((n) => ['-n', n]);
+      const r = spawnSync(
+        process.execPath,
+        [join(ROOT, 'bin', 'kubectl-ambient_doctor'), 'check', ...inputs, ...scope],
+        {
+          cwd: ROOT,
+          encoding: 'utf8',
+          env: { ...process.env, NO_COLOR: '1', COLUMNS: '80' },
+        },
+      );
+      const long = r.stdout.split('\n').filter((l) => [...l].length > 80);
+      expect(long, r.stdout).toEqual([]);
+      expect(r.stdout).not.toContain('§');
+    },
+  );
+
   // The two seeds whose faults are connection faults (so check suggests an explain for them).
   it.each(seeds.slice(0, 2))('check -f %s: each suggested explain, pasted, reads the same files', (file) => {
     const findings = JSON.parse(cli(['check', '-f', file, '-o', 'json']).stdout).findings;
