@@ -104,11 +104,32 @@ export function parseSize(value: string, flag: string): number {
 }
 
 /** A duration flag in ms; 0 means no limit, as kubectl's --request-timeout 0 does. */
+const DURATION_UNITS: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  µs: 1e-3,
+  μs: 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
+
+/**
+ * A duration as kubectl reads one (Go's time.ParseDuration: `1m30s`, `1.5h`, `300ms`), in ms; a bare whole
+ * number is seconds, as kubectl takes `--request-timeout=5`; 0 means no limit.
+ */
 export function parseTimeout(value: string | undefined, flag = '--request-timeout'): number {
-  const m = (value ?? '30s').match(/^(\d+(?:\.\d+)?)(ms|s|m|h)?$/);
-  if (!m) throw new UsageError(`invalid ${flag} "${value}": use e.g. 10s, 500ms, 1m, or 0 for no limit`);
-  const n = Number(m[1]);
-  return m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : m[2] === 'h' ? n * 3_600_000 : n * 1000;
+  const text = value ?? '30s';
+  const invalid = () =>
+    new UsageError(`invalid ${flag} "${value}": use a duration such as 10s, 500ms, 1m30s or 2h, or 0 for no limit`);
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  if (!/^(\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)((\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))*$/.test(text))
+    throw invalid();
+  let ms = 0;
+  for (const m of text.matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g))
+    ms += Number(m[1]) * DURATION_UNITS[m[2]];
+  return ms;
 }
 
 async function withSpinner<T>(text: string, work: () => Promise<T>): Promise<T> {

@@ -1,0 +1,3 @@
+module example.invalid/go-duration
+
+go 1.22
