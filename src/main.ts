@@ -11,8 +11,16 @@ import { parseErrorLine, unknownCommand } from './cli/usage.js';
  */
 export const NO_PLUGINS = { userPlugins: false, devPlugins: false, jitPlugins: false } as const;
 
+/** kubectl's forms oclif lacks: `-h` alone, and `help [COMMAND]` (both give the help of the command). */
+export function asKubectlReads(argv: string[]): string[] {
+  if (argv.length === 1 && argv[0] === '-h') return ['--help'];
+  if (argv[0] === 'help') return argv.length > 1 ? [...argv.slice(1), '--help'] : ['--help'];
+  return argv;
+}
+
 // `root` is the package's URL for the Node build, or a loaded Config for the compiled binary.
-export async function main(argv: string[], root: string | Config): Promise<void> {
+export async function main(given: string[], root: string | Config): Promise<void> {
+  const argv = asKubectlReads(given);
   const notACommand = unknownCommand(argv);
   if (notACommand) {
     process.stderr.write(`error: ${visibleOnOneLine(notACommand)}\n`);

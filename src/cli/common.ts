@@ -35,6 +35,32 @@ const SYMPTOM_MAP: Record<(typeof SYMPTOMS)[number], Symptom> = {
   probe: 'probe-failure',
 };
 
+// kubectl's global connection flags, with kubectl's meaning: each wins over the kubeconfig.
+export const connectionFlags = {
+  cluster: Flags.string({ description: 'kubeconfig cluster to use', helpGroup: 'CONNECTION' }),
+  user: Flags.string({ description: 'kubeconfig user to use', helpGroup: 'CONNECTION' }),
+  server: Flags.string({ char: 's', description: 'address of the Kubernetes API server', helpGroup: 'CONNECTION' }),
+  token: Flags.string({ description: 'bearer token for the API server', helpGroup: 'CONNECTION' }),
+  'certificate-authority': Flags.string({ description: 'CA certificate file', helpGroup: 'CONNECTION' }),
+  'client-certificate': Flags.string({ description: 'client certificate file for TLS', helpGroup: 'CONNECTION' }),
+  'client-key': Flags.string({ description: 'client key file for TLS', helpGroup: 'CONNECTION' }),
+  'insecure-skip-tls-verify': Flags.boolean({
+    description: "do not verify the server's certificate (insecure)",
+    helpGroup: 'CONNECTION',
+  }),
+  'tls-server-name': Flags.string({
+    description: 'server name to verify the certificate for',
+    helpGroup: 'CONNECTION',
+  }),
+  as: Flags.string({ description: 'user to impersonate', helpGroup: 'CONNECTION' }),
+  'as-group': Flags.string({
+    multiple: true,
+    description: 'group to impersonate (repeatable)',
+    helpGroup: 'CONNECTION',
+  }),
+  'as-uid': Flags.string({ description: 'UID to impersonate', helpGroup: 'CONNECTION' }),
+};
+
 export const commonFlags = {
   // kubectl habit: -h is help.
   help: Flags.help({ char: 'h' }),
@@ -54,6 +80,7 @@ export const commonFlags = {
   'all-namespaces': Flags.boolean({ char: 'A', description: 'accepted for kubectl compatibility' }),
   kubeconfig: Flags.string({ description: 'path to the kubeconfig file (live cluster)' }),
   context: Flags.string({ description: 'kubeconfig context (live cluster)' }),
+  ...connectionFlags,
   'request-timeout': Flags.string({
     default: '30s',
     description: 'longest one API request may take, body included (e.g. 10s, 500ms, 1m; 0: no limit)',
@@ -86,6 +113,18 @@ export interface InputFlags {
   filename?: string[];
   kubeconfig?: string;
   context?: string;
+  cluster?: string;
+  user?: string;
+  server?: string;
+  token?: string;
+  'certificate-authority'?: string;
+  'client-certificate'?: string;
+  'client-key'?: string;
+  'insecure-skip-tls-verify'?: boolean;
+  'tls-server-name'?: string;
+  as?: string;
+  'as-group'?: string[];
+  'as-uid'?: string;
   namespace?: string;
   'request-timeout'?: string;
   deadline?: string;
@@ -158,7 +197,22 @@ export async function readCluster(
     import('../input/api.js'),
     import('../input/cluster.js'),
   ]);
-  const loaded = loadKubeConfig({ kubeconfig: flags.kubeconfig, context: flags.context });
+  const loaded = loadKubeConfig({
+    kubeconfig: flags.kubeconfig,
+    context: flags.context,
+    cluster: flags.cluster,
+    user: flags.user,
+    server: flags.server,
+    token: flags.token,
+    certificateAuthority: flags['certificate-authority'],
+    clientCertificate: flags['client-certificate'],
+    clientKey: flags['client-key'],
+    insecureSkipTlsVerify: flags['insecure-skip-tls-verify'],
+    tlsServerName: flags['tls-server-name'],
+    as: flags.as,
+    asGroups: flags['as-group'],
+    asUid: flags['as-uid'],
+  });
   const namespace = flags.namespace ?? loaded.namespace;
   const p = plan(namespace);
   checkPlanNames(p);

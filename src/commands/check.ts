@@ -1,5 +1,5 @@
 import { Command, Flags } from '@oclif/core';
-import { commonFlags, emit, fail, loadSnapshot, textOptions } from '../cli/common.js';
+import { commonFlags, emit, fail, loadSnapshot, textOptions, type InputFlags } from '../cli/common.js';
 import { check } from '../diagnose/check/index.js';
 import type { CheckReport } from '../diagnose/report.js';
 import { quoted } from '../findings/command.js';
@@ -16,15 +16,27 @@ const { symptom: _symptom, ...scanFlags } = commonFlags;
  * The explain command a finding suggests asks the same input as the scan: the same files, or the same
  * kubeconfig and context (pasted without them it would ask the current context, possibly production).
  */
-function withInputFlags(
-  report: CheckReport,
-  flags: { filename?: string[]; kubeconfig?: string; context?: string },
-): CheckReport {
+function withInputFlags(report: CheckReport, flags: Omit<InputFlags, 'namespace'>): CheckReport {
+  // The same input as the scan; never the token (a secret on the screen and in shell history).
+  const values: [string, string | undefined][] = [
+    ['--kubeconfig', flags.kubeconfig],
+    ['--context', flags.context],
+    ['--cluster', flags.cluster],
+    ['--user', flags.user],
+    ['--server', flags.server],
+    ['--certificate-authority', flags['certificate-authority']],
+    ['--client-certificate', flags['client-certificate']],
+    ['--client-key', flags['client-key']],
+    ['--tls-server-name', flags['tls-server-name']],
+    ['--as', flags.as],
+    ['--as-uid', flags['as-uid']],
+  ];
   const words = flags.filename?.length
     ? flags.filename.flatMap((f) => ['-f', f])
     : [
-        ...(flags.kubeconfig ? ['--kubeconfig', flags.kubeconfig] : []),
-        ...(flags.context ? ['--context', flags.context] : []),
+        ...values.flatMap(([flag, value]) => (value ? [flag, value] : [])),
+        ...(flags['as-group'] ?? []).flatMap((g) => ['--as-group', g]),
+        ...(flags['insecure-skip-tls-verify'] ? ['--insecure-skip-tls-verify'] : []),
       ];
   if (words.length === 0) return report;
   const extra = quoted(words);

@@ -1,6 +1,6 @@
 import { Args, Command, Flags } from '@oclif/core';
 import { renderDump } from '../input/dump.js';
-import { commonFlags, fail, parseTimeout, readCluster } from '../cli/common.js';
+import { commonFlags, connectionFlags, fail, parseTimeout, readCluster } from '../cli/common.js';
 import { buildSnapshot } from '../input/normalize.js';
 import { evidencePods } from '../diagnose/evidence/index.js';
 import { explainRun } from '../diagnose/explain/explain.js';
@@ -24,6 +24,7 @@ export default class Dump extends Command {
     help: commonFlags.help,
     kubeconfig: commonFlags.kubeconfig,
     context: commonFlags.context,
+    ...connectionFlags,
     namespace: commonFlags.namespace,
     'request-timeout': commonFlags['request-timeout'],
     deadline: commonFlags.deadline,

@@ -6,6 +6,7 @@ import Explain from './explain.js';
 import Matrix from './matrix.js';
 import Probes from './probes.js';
 import Rbac from './rbac.js';
+import Version from './version.js';
 
 export const COMMANDS = {
   explain: Explain,
@@ -15,4 +16,5 @@ export const COMMANDS = {
   dump: Dump,
   rbac: Rbac,
   docs: Docs,
+  version: Version,
 };

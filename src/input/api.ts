@@ -99,6 +99,15 @@ export class ApiClient {
     }
   }
 
+  /** Groups and uid to impersonate beside the user (client-node sends Impersonate-User itself). */
+  private impersonationHeaders(): Record<string, string | string[]> {
+    const { groups, uid } = this.config.impersonation ?? { groups: [] };
+    return {
+      ...(groups.length > 0 ? { 'Impersonate-Group': groups } : {}),
+      ...(uid ? { 'Impersonate-Uid': uid } : {}),
+    };
+  }
+
   /** The KubeConfig the client authenticates with (port-forward needs it for its WebSocket). */
   get kubeConfig() {
     return this.config.kc;
@@ -157,7 +166,12 @@ export class ApiClient {
           {
             ...base,
             method: 'GET',
-            headers: { ...(base.headers ?? {}), Accept: accept, 'User-Agent': USER_AGENT },
+            headers: {
+              ...(base.headers ?? {}),
+              ...this.impersonationHeaders(),
+              Accept: accept,
+              'User-Agent': USER_AGENT,
+            },
           },
           (res) => {
             const chunks: Buffer[] = [];
