@@ -20,6 +20,13 @@ export function asKubectlReads(argv: string[]): string[] {
 
 // `root` is the package's URL for the Node build, or a loaded Config for the compiled binary.
 export async function main(given: string[], root: string | Config): Promise<void> {
+  // cobra's completion protocol, which kubectl speaks to kubectl_complete-ambient_doctor (cli/completion.ts).
+  if (given[0] === '__complete') {
+    const { complete, liveNames, renderCompletion } = await import('./cli/completion.js');
+    const words = given.slice(1);
+    process.stdout.write(renderCompletion(await complete(words, () => liveNames(words))));
+    return;
+  }
   const argv = asKubectlReads(given);
   const notACommand = unknownCommand(argv);
   if (notACommand) {

@@ -69,13 +69,13 @@ let written = '';
 afterEach(() => vi.restoreAllMocks());
 
 /** What the CLI writes for -o text/wide, through its own emit. */
-function printed(report: unknown, render: (safe: any, o: TextOptions) => string, o: TextOptions): string {
+function printed(report: object, render: (safe: any, o: TextOptions) => string, o: TextOptions): string {
   written = '';
   vi.spyOn(process.stdout, 'write').mockImplementation((chunk: any) => {
     written += String(chunk);
     return true;
   });
-  emit('text', report, (safe) => render(safe, o));
+  emit('text', 'ExplainReport', report, (safe) => render(safe, o));
   vi.restoreAllMocks();
   return written;
 }

@@ -22,7 +22,7 @@ import { makeStyle, useColor, type ColorMode, type Style } from '../render/style
 import { outputWidth } from '../render/layout.js';
 import { visibleOnOneLine, withVisibleControls } from '../text/controls.js';
 import type { TextOptions } from '../render/text.js';
-import type { Finding, Symptom, Verdict } from '../diagnose/report.js';
+import { asDocument, type Finding, type ReportKind, type Symptom, type Verdict } from '../diagnose/report.js';
 import type { RuntimeEvidence } from '../snapshot/evidence.js';
 
 export const SYMPTOMS = ['reset', 'refused', 'timeout', '503', '403', 'probe'] as const;
@@ -325,9 +325,15 @@ export function textOptions(flags: { color: string; output: string }): TextOptio
  * every control character of every value made visible (the one terminal boundary), and add their own
  * colours and links after that.
  */
-export function emit<R>(output: string, report: R, text: (safe: R) => string, other?: Record<string, () => string>) {
-  if (output === 'json') process.stdout.write(renderJson(report));
-  else if (output === 'yaml') process.stdout.write(renderYaml(report));
+export function emit<R extends object>(
+  output: string,
+  kind: ReportKind,
+  report: R,
+  text: (safe: R) => string,
+  other?: Record<string, () => string>,
+) {
+  if (output === 'json') process.stdout.write(renderJson(asDocument(kind, report)));
+  else if (output === 'yaml') process.stdout.write(renderYaml(asDocument(kind, report)));
   else if (other?.[output]) process.stdout.write(other[output]());
   else process.stdout.write(`${text(withVisibleControls(report)).trimEnd()}\n`);
 }

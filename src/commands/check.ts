@@ -108,7 +108,7 @@ export default class Check extends Command {
         namespaces,
       }));
       const report = withInputFlags(check(snapshot, { namespaces, ignore: flags.ignore }), flags);
-      emit(flags.output, report, (safe) => renderCheckText(safe, textOptions(flags)), {
+      emit(flags.output, 'CheckReport', report, (safe) => renderCheckText(safe, textOptions(flags)), {
         sarif: () => renderJson(renderCheckSarif(report, fileLines())),
       });
       const { errors, warnings } = report.summary;

@@ -79,7 +79,7 @@ export default class Explain extends Command {
         process.stdout.write(fixOutput(report, flags.fix));
         return;
       }
-      emit(flags.output, report, (safe) => renderExplainText(safe, textOptions(flags)));
+      emit(flags.output, 'ExplainReport', report, (safe) => renderExplainText(safe, textOptions(flags)));
       process.exitCode = exitCodeFor(report.verdict);
     } catch (err) {
       process.exitCode = fail(err);

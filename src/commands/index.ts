@@ -7,6 +7,7 @@ import Matrix from './matrix.js';
 import Probes from './probes.js';
 import Rbac from './rbac.js';
 import Version from './version.js';
+import Completion from './completion.js';
 
 export const COMMANDS = {
   explain: Explain,
@@ -17,4 +18,5 @@ export const COMMANDS = {
   rbac: Rbac,
   docs: Docs,
   version: Version,
+  completion: Completion,
 };

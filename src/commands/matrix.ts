@@ -1,3 +1,4 @@
+import { asDocument } from '../diagnose/report.js';
 import { Command, Flags } from '@oclif/core';
 import { commonFlags, emit, fail, loadSnapshot, textOptions } from '../cli/common.js';
 import { MATRIX_MAX_CELLS, matrix, matrixStream, type MatrixQuery } from '../diagnose/matrix/matrix.js';
@@ -64,12 +65,12 @@ export default class Matrix extends Command {
           }
         };
         const out = new ChunkedWriter(process.stdout);
-        if (flags.output === 'json') await writeMatrixJson(header, noting(), out);
+        if (flags.output === 'json') await writeMatrixJson(asDocument('MatrixReport', header), noting(), out);
         else await writeJsonLines(noting(), out);
       } else {
         const report = matrix(snapshot, query);
         unknown = report.cells.some((c) => c.outcome === 'unknown');
-        emit(flags.output, report, (safe) => renderMatrixText(safe, textOptions(flags)), {
+        emit(flags.output, 'MatrixReport', report, (safe) => renderMatrixText(safe, textOptions(flags)), {
           dot: () => renderMatrixDot(withVisibleControls(report)),
         });
       }

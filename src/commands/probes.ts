@@ -34,7 +34,7 @@ export default class Probes extends Command {
         process.stdout.write(fixOutput(report, flags.fix));
         return;
       }
-      emit(flags.output, report, (safe) => renderProbesText(safe, textOptions(flags)));
+      emit(flags.output, 'ProbesReport', report, (safe) => renderProbesText(safe, textOptions(flags)));
       process.exitCode = exitCodeFor(report.verdict);
     } catch (err) {
       process.exitCode = fail(err);

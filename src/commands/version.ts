@@ -2,6 +2,7 @@ import { Command, Flags } from '@oclif/core';
 import { commonFlags, fail } from '../cli/common.js';
 import { VERSION } from '../version.js';
 import { renderJson } from '../render/structured.js';
+import { asDocument } from '../diagnose/report.js';
 
 /** `version`, as kubectl has one: the release, and what it runs on; -o json for scripts. */
 export default class Version extends Command {
@@ -16,7 +17,7 @@ export default class Version extends Command {
     try {
       const { flags } = await this.parse(Version);
       const info = { version: VERSION, platform: `${process.platform}/${process.arch}`, runtime: runtimeName() };
-      if (flags.output === 'json') process.stdout.write(renderJson(info));
+      if (flags.output === 'json') process.stdout.write(renderJson(asDocument('Version', info)));
       else process.stdout.write(`kubectl-ambient-doctor v${info.version} (${info.platform}, ${info.runtime})\n`);
     } catch (err) {
       process.exitCode = fail(err);

@@ -4,6 +4,22 @@ import type { Finding } from '../findings/finding.js';
 
 export type { Finding, FixAlternative, FixProof } from '../findings/finding.js';
 
+/**
+ * The version of the JSON and YAML contract (README "JSON contract"): every report carries it as `apiVersion`,
+ * with its `kind`, as Kubernetes objects do. test/report-contract.test.ts fails when the types below change
+ * while this stays the same.
+ */
+export const REPORT_API_VERSION = 'ambient-doctor.io/v1';
+export type ReportKind = 'ExplainReport' | 'ProbesReport' | 'CheckReport' | 'MatrixReport' | 'Version';
+
+/** A report as -o json and -o yaml print it: apiVersion and kind first, as a Kubernetes object. */
+export function asDocument<R extends object>(
+  kind: ReportKind,
+  report: R,
+): { apiVersion: string; kind: ReportKind } & R {
+  return { apiVersion: REPORT_API_VERSION, kind, ...report };
+}
+
 export type Symptom = 'ok' | 'reset' | 'refused' | 'timeout' | 'http-403' | 'http-503' | 'probe-failure' | 'unknown';
 export type EnforcedBy = 'networkpolicy' | 'ztunnel' | 'waypoint' | 'sidecar' | 'dataplane' | 'none';
 export type HopResult = 'pass' | 'fail' | 'skip';

@@ -40,6 +40,8 @@ export interface LoadedKubeConfig {
   /** The namespace of the context, or default. */
   namespace: string;
   impersonation: Impersonation;
+  /** Every context of the kubeconfig (completion lists them); kc holds only the one in use. */
+  contexts: string[];
 }
 
 function mergeFirstWins(into: KubeConfig, other: KubeConfig): void {
@@ -113,6 +115,7 @@ export function loadKubeConfig(target: KubeTarget, env: NodeJS.ProcessEnv = proc
     context,
     namespace: contextObject.namespace ?? 'default',
     impersonation: effective.impersonation,
+    contexts: kc.getContexts().map((c) => c.name),
   };
 }
 

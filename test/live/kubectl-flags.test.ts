@@ -329,4 +329,28 @@ describe.skipIf(!!skip)(`kubectl's connection flags${skip ? ` (skipped: ${skip})
     const r = await cli([...read, '--kubeconfig', kubeconfig, '--request-timeout', '1m30s', '--token', adminToken]);
     expect(READ, r.stderr).toContain(r.code);
   });
+
+  it('completion names namespaces and contexts from the cluster, and nothing, quickly, when it does not answer', async () => {
+    const complete = (words: string[]) =>
+      new Promise<string[]>((resolve) => {
+        const child = spawn(process.execPath, [join(BIN, '..', 'kubectl_complete-ambient_doctor'), ...words], {
+          env: { ...process.env, KUBECONFIG: kubeconfig },
+        });
+        let out = '';
+        child.stdout.on('data', (d) => (out += d));
+        child.on('close', () => resolve(out.trim().split('\n')));
+      });
+    expect(await complete(['explain', ''])).toEqual(expect.arrayContaining(['default/', 'kube-system/']));
+    expect(await complete(['explain', '--context', ''])).toEqual(expect.arrayContaining(['testenv', 'viewer']));
+    // An unreachable cluster gives no names, quickly, and no error on the screen.
+    const started = Date.now();
+    const none = await complete([
+      'explain',
+      '--kubeconfig',
+      variant((c) => (c.clusters[0].cluster.server = 'https://10.255.255.1:6443')),
+      '',
+    ]);
+    expect(none).toEqual([':6']);
+    expect(Date.now() - started).toBeLessThan(8000);
+  });
 });
