@@ -1,5 +1,5 @@
 // The npm package: `npm pack`, then `npm i -g` into a temporary prefix, then kubectl finds the
-// plugin through the `kubectl-ambient_doctor` bin and it answers.
+// plugin through the `kubectl-ambient_doctor` bin and it answers, and completes through kubectl_complete-ambient_doctor.
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,5 +55,9 @@ describe('npm package', () => {
     );
     expect(explain.code).toBe(3);
     expect(JSON.parse(explain.stdout).verdict.outcome).toBe('denied');
+    // kubectl's plugin completion finds the package's kubectl_complete-ambient_doctor (issue 31).
+    expect(existsSync(join(prefix, 'bin', 'kubectl_complete-ambient_doctor'))).toBe(true);
+    const completion = await exec('kubectl', ['__complete', 'ambient-doctor', 'ex'], { env, cwd: work });
+    expect(completion.stdout.split('\n').slice(0, 2)).toEqual(['explain', ':4']);
   }, 300_000);
 });
