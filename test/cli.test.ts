@@ -64,7 +64,17 @@ describe('explain exit codes and output', () => {
     const j = run(['explain', 'test/curl', 'helloworld.hello:5000', '-f', STRICT, '-o', 'json']);
     const y = run(['explain', 'test/curl', 'helloworld.hello:5000', '-f', STRICT, '-o', 'yaml']);
     const report = JSON.parse(j.stdout);
-    expect(Object.keys(report)).toEqual(['source', 'destination', 'verdict', 'path', 'findings', 'istio']);
+    expect(Object.keys(report)).toEqual([
+      'apiVersion',
+      'kind',
+      'source',
+      'destination',
+      'verdict',
+      'path',
+      'findings',
+      'istio',
+    ]);
+    expect([report.apiVersion, report.kind]).toEqual(['ambient-doctor.io/v1', 'ExplainReport']);
     expect(report.verdict).toMatchObject({ outcome: 'denied', symptom: 'reset', enforcedBy: 'ztunnel' });
     expect(typeof report.verdict.summary).toBe('string');
     for (const hop of report.path)
