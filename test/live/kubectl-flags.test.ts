@@ -75,46 +75,30 @@ describe.skipIf(!!skip)(`kubectl's connection flags${skip ? ` (skipped: ${skip})
     recorder = http.createServer(refuse);
     recorderUrl = `http://127.0.0.1:${await listen(recorder)}`;
     // A TLS listener that asks for a client certificate and writes down the one it gets.
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=flag-client',
-        '-keyout',
-        join(dir, 'client.key'),
-        '-out',
-        join(dir, 'client.crt'),
-      ],
-      { stdio: 'ignore' },
-    );
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=DNS:localhost,IP:127.0.0.1',
-        '-keyout',
-        join(dir, 'server.key'),
-        '-out',
-        join(dir, 'server.crt'),
-      ],
-      { stdio: 'ignore' },
-    );
+    // A self-signed certificate and key for each end (openssl, as people make them).
+    const selfSigned = (name: string, subject: string, extra: string[] = []) =>
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-days',
+          '1',
+          '-subj',
+          subject,
+          ...extra,
+          '-keyout',
+          join(dir, `${name}.key`),
+          '-out',
+          join(dir, `${name}.crt`),
+        ],
+        { stdio: 'ignore' },
+      );
+    selfSigned('client', '/CN=flag-client');
+    selfSigned('server', '/CN=localhost', ['-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1']);
     tlsRecorder = https.createServer(
       {
         key: readFileSync(join(dir, 'server.key')),
