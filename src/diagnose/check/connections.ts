@@ -110,13 +110,13 @@ function deniesWhatAnAllowMeans(
   const identity = identityOf(src.pod, ctx.snapshot.mesh.trustDomain);
   const ports = [dest.port, ...dest.targets.map((t) => t.targetPort)].filter((p): p is number => p !== undefined);
   const policies = ctx.snapshot.authorizationPolicies;
-  if (f.code === 'AD401') {
-    const denying = refsOf(f).filter((r) => r.kind === 'AuthorizationPolicy');
-    const deny = policies.filter((ap) =>
-      denying.some((r) => r.namespace === ap.meta.namespace && r.name === ap.meta.name),
-    );
-    if (deny.length === 0 || deny.some((ap) => policyNamesClient(ap, identity, ports))) return false;
-  }
+  const named = refsOf(f).filter((r) => r.kind === 'AuthorizationPolicy');
+  const deciding = policies.filter((ap) =>
+    named.some((r) => r.namespace === ap.meta.namespace && r.name === ap.meta.name),
+  );
+  // A DENY written for this client keeps it out on purpose, at ztunnel (AD401) or at the waypoint (AD808).
+  if (deciding.some((ap) => ap.action === 'DENY' && policyNamesClient(ap, identity, ports))) return false;
+  if (f.code === 'AD401' && !deciding.some((ap) => ap.action === 'DENY')) return false;
   const svc = dest.service;
   const onService = svc
     ? policies.filter(
