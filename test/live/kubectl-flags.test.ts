@@ -214,7 +214,9 @@ describe.skipIf(!!skip)(`kubectl's connection flags${skip ? ` (skipped: ${skip})
 
   it('--user and --cluster pick kubeconfig entries over the context', async () => {
     const asViewer = await cli([...read, '--kubeconfig', kubeconfig, '--user', 'viewer']);
-    expect(asViewer.code).toBe(2);
+    // viewer's rights depend on what other live files granted it; either way the refusals name viewer, which
+    // a read as the context's user (admin) never shows.
+    expect([2, 3]).toContain(asViewer.code);
     expect(asViewer.stdout + asViewer.stderr).toMatch(/user.{0,4}viewer/i);
     const file = variant((c) => {
       c.clusters.push({ name: 'broken', cluster: { server: 'https://127.0.0.1:1' } });
