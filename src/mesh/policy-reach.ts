@@ -29,7 +29,10 @@ function isWaypointPod(pod: PodFact, gateways: GatewayFact[]): boolean | undefin
   return gateway ? isWaypointGateway(gateway) : undefined;
 }
 
-/** Policies with targetRefs are a waypoint's (AD413 judges those); mesh-wide ones without selector reach all. */
+/**
+ * Policies with targetRefs are a waypoint's (AD413 judges those); mesh-wide ones without selector reach all.
+ * `pods`: the pods of the policy's namespace (every pod for the root namespace).
+ */
 export function policyReach(
   ap: AuthorizationPolicyFact,
   pods: PodFact[],
@@ -42,7 +45,6 @@ export function policyReach(
   if (ns === rootNamespace && !ap.selector) return undefined;
   const reach: PolicyReach = { enforcing: [], waypoints: [], outside: [] };
   for (const pod of pods) {
-    if (ns !== rootNamespace && pod.meta.namespace !== ns) continue;
     if (isNodeAgent(pod) || isIstiod(pod)) continue;
     if (ap.selector && !selectorMatches(ap.selector, pod.meta.labels)) continue;
     if (pod.meta.labels[LABEL_GATEWAY_NAME]) {

@@ -19,7 +19,7 @@ import { withExplain, type CheckAnalyzer } from './analyzer.js';
 import { command, shellLine, unsafeCommandNote } from '../../findings/command.js';
 import { evaluateNetworkPolicy, selectingPolicies } from '../../mesh/network-policy.js';
 import { HBONE_PORT } from '../../mesh/constants.js';
-import type { NetworkPolicyRule } from '../../snapshot/types.js';
+import type { AuthorizationPolicyFact, NetworkPolicyRule } from '../../snapshot/types.js';
 
 const EXAMPLES = 3;
 const listed = (items: string[]) =>
@@ -89,6 +89,28 @@ function meantToConnect(ctx: EvalContext, src: Workload, dst: Workload, dest: Re
   );
 }
 
+const policyIndexes = new WeakMap<AuthorizationPolicyFact[], ReturnType<typeof buildPolicyIndex>>();
+
+/** Policies by NS/NAME and by the Service their targetRefs name, built once per snapshot. */
+function policyIndex(policies: AuthorizationPolicyFact[]) {
+  let index = policyIndexes.get(policies);
+  if (!index) policyIndexes.set(policies, (index = buildPolicyIndex(policies)));
+  return index;
+}
+
+function buildPolicyIndex(policies: AuthorizationPolicyFact[]) {
+  const named = new Map<string, AuthorizationPolicyFact[]>();
+  const onService = new Map<string, AuthorizationPolicyFact[]>();
+  const add = (map: Map<string, AuthorizationPolicyFact[]>, key: string, ap: AuthorizationPolicyFact) =>
+    map.set(key, [...(map.get(key) ?? []), ap]);
+  for (const ap of policies) {
+    add(named, `${ap.meta.namespace}/${ap.meta.name}`, ap);
+    for (const r of ap.targetRefs)
+      if (r.kind === 'Service' && (r.group ?? '') === '') add(onService, `${ap.meta.namespace}/${r.name}`, ap);
+  }
+  return { named, onService };
+}
+
 /** Denials by AuthorizationPolicy at the destination's ztunnel (AD401, AD402) or at its waypoint (AD808). */
 const POLICY_DENIALS = new Set<FindingCode>(['AD401', 'AD402', 'AD808']);
 
@@ -109,22 +131,15 @@ function deniesWhatAnAllowMeans(
   if (!POLICY_DENIALS.has(f.code)) return false;
   const identity = identityOf(src.pod, ctx.snapshot.mesh.trustDomain);
   const ports = [dest.port, ...dest.targets.map((t) => t.targetPort)].filter((p): p is number => p !== undefined);
-  const policies = ctx.snapshot.authorizationPolicies;
-  const named = refsOf(f).filter((r) => r.kind === 'AuthorizationPolicy');
-  const deciding = policies.filter((ap) =>
-    named.some((r) => r.namespace === ap.meta.namespace && r.name === ap.meta.name),
+  const index = policyIndex(ctx.snapshot.authorizationPolicies);
+  const deciding = refsOf(f).flatMap((r) =>
+    r.kind === 'AuthorizationPolicy' ? (index.named.get(`${r.namespace}/${r.name}`) ?? []) : [],
   );
   // A DENY written for this client keeps it out on purpose, at ztunnel (AD401) or at the waypoint (AD808).
   if (deciding.some((ap) => ap.action === 'DENY' && policyNamesClient(ap, identity, ports))) return false;
   if (f.code === 'AD401' && !deciding.some((ap) => ap.action === 'DENY')) return false;
   const svc = dest.service;
-  const onService = svc
-    ? policies.filter(
-        (ap) =>
-          ap.meta.namespace === svc.meta.namespace &&
-          ap.targetRefs.some((r) => r.kind === 'Service' && (r.group ?? '') === '' && r.name === svc.meta.name),
-      )
-    : [];
+  const onService = svc ? (index.onService.get(`${svc.meta.namespace}/${svc.meta.name}`) ?? []) : [];
   return [...policiesAt(ctx, dst.pod), ...onService].some(
     (ap) => ap.action === 'ALLOW' && policyNamesClient(ap, identity, ports),
   );

@@ -43,9 +43,17 @@ export const policyReachAnalyzer: CheckAnalyzer = {
     const root = snapshot.mesh.rootNamespace;
     const where = snapshot.origin === 'files' ? 'in the input' : 'in the cluster';
     const out: Finding[] = [];
+    // Each policy looks only at its namespace's pods: one index, not a scan of every pod per policy.
+    const byNamespace = new Map<string, PodFact[]>();
+    for (const p of snapshot.pods) {
+      const list = byNamespace.get(p.meta.namespace);
+      if (list) list.push(p);
+      else byNamespace.set(p.meta.namespace, [p]);
+    }
     for (const ap of snapshot.authorizationPolicies) {
       if (!scan.inScope(ap.meta.namespace) || !podsKnown(scan, ap, root)) continue;
-      const reach = policyReach(ap, snapshot.pods, snapshot.gateways, root, (p) => enrollmentOf(ctx, p));
+      const candidates = ap.meta.namespace === root ? snapshot.pods : (byNamespace.get(ap.meta.namespace) ?? []);
+      const reach = policyReach(ap, candidates, snapshot.gateways, root, (p) => enrollmentOf(ctx, p));
       if (!reach || reach.enforcing.length > 0) continue;
       const name = `AuthorizationPolicy ${ap.meta.namespace}/${ap.meta.name}`;
       const parts: string[] = [];
