@@ -33,7 +33,14 @@ const PLATFORMS = [
   { os: 'darwin', arch: 'amd64', bunTarget: 'bun-darwin-x64-baseline', format: 'tar.gz' },
   { os: 'darwin', arch: 'arm64', bunTarget: 'bun-darwin-arm64', format: 'tar.gz' },
   { os: 'windows', arch: 'amd64', bunTarget: 'bun-windows-x64-baseline', format: 'zip' },
+  // For Alpine-based debug containers (musl C library; `apk add libstdc++`). Not in the krew manifest:
+  // krew selects by os and arch only, and every krew user's Linux has glibc.
+  { os: 'linux', arch: 'amd64', libc: 'musl', bunTarget: 'bun-linux-x64-musl-baseline', format: 'tar.gz' },
+  { os: 'linux', arch: 'arm64', libc: 'musl', bunTarget: 'bun-linux-arm64-musl', format: 'tar.gz' },
 ];
+
+/** linux-amd64, linux-amd64-musl, …: the platform's name in archives, folders and --only. */
+const platformId = (p) => [p.os, p.arch, p.libc].filter(Boolean).join('-');
 
 function fail(message) {
   process.stderr.write(`package: ${message}\n`);
@@ -78,9 +85,8 @@ const sha256 = (file) => createHash('sha256').update(readFileSync(file)).digest(
 // SOURCE_DATE_EPOCH), so the same commit gives the same checksums.
 function sourceDateEpoch() {
   if (process.env.SOURCE_DATE_EPOCH) return Number(process.env.SOURCE_DATE_EPOCH);
-  // The last commit that changed anything but the rendered manifest: committing the manifest
-  // then leaves the checksums it holds true for a build of that very commit.
-  const r = spawnSync('git', ['log', '-1', '--format=%ct', '--', '.', ':(exclude)krew-manifest.yaml'], {
+  // The commit's own time: the same in every clone of it.
+  const r = spawnSync('git', ['log', '-1', '--format=%ct'], {
     cwd: ROOT,
     encoding: 'utf8',
   });
@@ -108,14 +114,16 @@ function thirdPartyLicenses() {
   const header =
     'kubectl-ambient_doctor bundles the following packages. The executable also embeds the Bun\n' +
     'runtime (https://bun.sh/docs/project/licensing), which includes JavaScriptCore under LGPL-2.\n';
-  return [header, ...[...seen.keys()].sort().map((k) => seen.get(k))].join(`\n${'-'.repeat(78)}\n\n`);
+  // The template engine is Go code compiled to WebAssembly: its own list, written by its build.
+  const printers = readFileSync(join(DIST, 'kubectl-printers', 'LICENSES'), 'utf8');
+  return [header, ...[...seen.keys()].sort().map((k) => seen.get(k)), printers].join(`\n${'-'.repeat(78)}\n\n`);
 }
 
 // --bytecode: the JavaScript is precompiled, so start-up skips parsing ~1,200 modules
 // (--help measured 256 ms without it, 51 ms with it). --format=esm because dist/ is ESM and
 // Bun's bytecode defaults to CommonJS, where import.meta is a syntax error.
 async function compile(platform, define) {
-  const dir = join(STAGE, `${platform.os}-${platform.arch}`);
+  const dir = join(STAGE, platformId(platform));
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const exe = platform.os === 'windows' ? `${BIN}.exe` : BIN;
@@ -129,8 +137,23 @@ async function compile(platform, define) {
       '--format=esm',
       `--target=${platform.bunTarget}`,
       join(DIST, 'standalone.js'),
+      // kubectl's template engine, embedded as files (Bun.embeddedFiles, under these very names).
+      join(DIST, 'kubectl-printers', 'printers.wasm'),
+      join(DIST, 'kubectl-printers', 'wasm_exec.txt'),
+      '--asset-naming=[name].[ext]',
+      '--loader',
+      '.txt:file',
+      // oclif require()s the TypeScript compiler only to transpile on the fly, which the binary turns off
+      // (src/standalone.ts); bundled, it was 19 MB of the executable.
+      '--external',
+      'typescript',
       '--define',
       define,
+      // Bun writes each bundled CommonJS module's __dirname as the build machine's absolute path, which made
+      // the same commit built in another folder a different binary. Inside the binary no such path exists,
+      // and oclif is given its root explicitly (src/standalone.ts), so one constant serves them all.
+      '--define',
+      '__dirname="/$bunfs/root"',
       '--outfile',
       join(dir, exe),
     ],
@@ -141,7 +164,7 @@ async function compile(platform, define) {
 }
 
 async function archive(platform, dir, files, epoch) {
-  const name = `${BIN}-${platform.os}-${platform.arch}.${platform.format}`;
+  const name = `${BIN}-${platformId(platform)}.${platform.format}`;
   const out = join(DIST, name);
   rmSync(out, { force: true });
   for (const f of files) utimesSync(join(dir, f), epoch, epoch);
@@ -166,8 +189,9 @@ async function archive(platform, dir, files, epoch) {
 }
 
 function renderManifest(pkg, built) {
-  const template = readFileSync(join(ROOT, 'scripts', 'krew-manifest.template.yaml'), 'utf8');
+  const template = readFileSync(join(ROOT, 'krew-manifest.yaml'), 'utf8');
   const platforms = built
+    .filter(({ platform }) => !platform.libc)
     .map(({ platform, exe, files, archive: a }) =>
       [
         `  - selector:`,
@@ -186,17 +210,18 @@ function renderManifest(pkg, built) {
     .replaceAll('{{homepage}}', pkg.homepage)
     .replace('{{platforms}}', platforms);
   const left = text.match(/\{\{\w+\}\}/);
-  if (left) fail(`krew-manifest.template.yaml: nothing fills ${left[0]}`);
-  return `# Rendered by \`npm run package\` from scripts/krew-manifest.template.yaml, package.json and\n# the archives' sha256; edit the template, not this file.\n${text}`;
+  if (left) fail(`krew-manifest.yaml: nothing fills ${left[0]}`);
+  return `# Rendered by \`npm run package\` from krew-manifest.yaml, package.json and the archives' sha256.\n${text}`;
 }
 
 async function main() {
   const { values } = parseArgs({ options: { only: { type: 'string' } } });
   const wanted = values.only ? new Set(values.only.split(',')) : undefined;
-  const platforms = PLATFORMS.filter((p) => !wanted || wanted.has(`${p.os}-${p.arch}`));
-  if (platforms.length === 0)
-    fail(`--only matches no platform; known: ${PLATFORMS.map((p) => `${p.os}-${p.arch}`).join(', ')}`);
+  const platforms = PLATFORMS.filter((p) => !wanted || wanted.has(platformId(p)));
+  if (platforms.length === 0) fail(`--only matches no platform; known: ${PLATFORMS.map(platformId).join(', ')}`);
   if (!existsSync(join(DIST, 'standalone.js'))) fail('dist/standalone.js is missing: run `npm run build` first');
+  if (!existsSync(join(DIST, 'kubectl-printers', 'printers.wasm')))
+    fail('dist/kubectl-printers is missing: `npm run build` needs Go to build the template engine');
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
   if (!pkg.homepage) fail('package.json has no homepage: the release URLs are made from it');
 
@@ -226,8 +251,7 @@ async function main() {
   const manifest = renderManifest(pkg, built);
   mkdirSync(join(DIST, 'krew'), { recursive: true });
   writeFileSync(join(DIST, 'krew', `${PLUGIN}.yaml`), manifest);
-  writeFileSync(join(ROOT, 'krew-manifest.yaml'), manifest);
-  process.stdout.write(`krew manifest: krew-manifest.yaml and dist/krew/${PLUGIN}.yaml (v${pkg.version})\n`);
+  process.stdout.write(`krew manifest: dist/krew/${PLUGIN}.yaml (v${pkg.version})\n`);
 }
 
 await main();

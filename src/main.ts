@@ -2,6 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import { run, flush, Config, Errors } from '@oclif/core';
 import { EXIT_USAGE } from './errors.js';
+import { COMMANDS } from './commands/index.js';
 import { visibleOnOneLine } from './text/controls.js';
 import { parseErrorLine, unknownCommand } from './cli/usage.js';
 
@@ -15,7 +16,22 @@ export const NO_PLUGINS = { userPlugins: false, devPlugins: false, jitPlugins: f
 export function asKubectlReads(argv: string[]): string[] {
   if (argv.length === 1 && argv[0] === '-h') return ['--help'];
   if (argv[0] === 'help') return argv.length > 1 ? [...argv.slice(1), '--help'] : ['--help'];
-  return argv;
+  return withKubectlBooleans(argv);
+}
+
+/** kubectl's booleans also take `--flag=true` and `--flag=false`; oclif's take `--flag` and `--no-flag`. */
+function withKubectlBooleans(argv: string[]): string[] {
+  const command = COMMANDS[argv[0] as keyof typeof COMMANDS];
+  if (!command) return argv;
+  const flags = command.flags as unknown as Record<string, { type?: string; allowNo?: boolean }>;
+  return argv.flatMap((arg) => {
+    const m = /^--([\w-]+)=(true|false)$/.exec(arg);
+    const flag = m && flags[m[1]];
+    if (!m || !flag || flag.type !== 'boolean') return [arg];
+    if (m[2] === 'true') return [`--${m[1]}`];
+    // Without allowNo the flag defaults to false, so =false is the default.
+    return flag.allowNo ? [`--no-${m[1]}`] : [];
+  });
 }
 
 // `root` is the package's URL for the Node build, or a loaded Config for the compiled binary.
@@ -53,12 +69,16 @@ export async function main(given: string[], root: string | Config): Promise<void
       .split('\n')
       .map((l) => l.replace(/^\s*›?\s*(Error:)?\s*/, '').trim())
       .filter((l) => l !== '' && !l.startsWith('See more help'));
-    const message = lines[0]?.endsWith(':')
-      ? `${lines[0]} ${lines
-          .slice(1)
-          .map((l) => l.split(/\s{2,}/)[0])
-          .join(', ')}`
-      : lines[0];
+    // A flag's own parse error comes as "Parsing --flag" and then the reason, which says it all.
+    const message =
+      /^Parsing --[\w-]+$/.test(lines[0] ?? '') && lines[1]
+        ? lines[1]
+        : lines[0]?.endsWith(':')
+          ? `${lines[0]} ${lines
+              .slice(1)
+              .map((l) => l.split(/\s{2,}/)[0])
+              .join(', ')}`
+          : lines[0];
     process.stderr.write(`error: ${visibleOnOneLine(message ?? '')}\nSee 'kubectl ambient-doctor --help'.\n`);
     process.exitCode = EXIT_USAGE;
   }

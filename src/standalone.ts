@@ -6,6 +6,7 @@ import { basename } from 'node:path';
 import { Config, settings } from '@oclif/core';
 import { COMMANDS as commandTable } from './commands/index.js';
 import { main, NO_PLUGINS } from './main.js';
+import { usePrinterAssets } from './render/templates.js';
 
 interface PackageFacts {
   name: string;
@@ -21,6 +22,21 @@ declare const AMBIENT_DOCTOR_PACKAGE: PackageFacts;
 export const COMMANDS = commandTable;
 
 settings.enableAutoTranspile = false;
+
+// kubectl's template engine (dist/kubectl-printers) is embedded in the binary by scripts/package.mjs.
+interface EmbeddedFile extends Blob {
+  name: string;
+}
+const embedded = (name: string): EmbeddedFile => {
+  const files = (globalThis as { Bun?: { embeddedFiles?: EmbeddedFile[] } }).Bun?.embeddedFiles ?? [];
+  const file = files.find((f) => f.name === name);
+  if (!file) throw new Error(`${name} is not embedded in this binary`);
+  return file;
+};
+usePrinterAssets({
+  wasmExec: () => embedded('wasm_exec.txt').text(),
+  wasm: async () => new Uint8Array(await embedded('printers.wasm').arrayBuffer()),
+});
 
 // The binary serves its own modules from a virtual folder (/$bunfs/root/<outfile name>, or
 // B:\~BUN\root\… on Windows); oclif resolves `target` against `root`, so both come from this

@@ -41,7 +41,19 @@ describe.skipIf(!hasKubectl)('kubectl ambient-doctor <TAB>, through kubectl', ()
   });
   it('completes flags and their values', () => {
     expect(kubectlComplete('check', '--fa').candidates).toEqual(['--fail-on']);
-    expect(kubectlComplete('check', '-o', '').candidates).toEqual(['text', 'wide', 'json', 'yaml', 'sarif']);
+    expect(kubectlComplete('check', '-o', '').candidates.slice(0, 6)).toEqual([
+      'text',
+      'wide',
+      'json',
+      'yaml',
+      'sarif',
+      'name',
+    ]);
+    // kubectl's template formats wait for their template: no space after `=` (directive 2 + 4).
+    expect(kubectlComplete('check', '-o', 'json')).toEqual({
+      candidates: ['json', 'jsonpath=', 'jsonpath-file=', 'jsonpath-as-json='],
+      directive: ':6',
+    });
     expect(kubectlComplete('docs', 'AD30').candidates).toContain('AD301');
   });
   it('leaves file flags to the shell (directive 0), and says no files elsewhere (4)', () => {

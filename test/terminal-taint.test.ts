@@ -75,7 +75,10 @@ function printed(report: object, render: (safe: any, o: TextOptions) => string, 
     written += String(chunk);
     return true;
   });
-  emit('text', 'ExplainReport', report, (safe) => render(safe, o));
+  // Text output is written before emit's first await, so the spy sees it synchronously.
+  void emit({ output: 'text', 'allow-missing-template-keys': true }, 'ExplainReport', report, (safe) =>
+    render(safe, o),
+  );
   vi.restoreAllMocks();
   return written;
 }

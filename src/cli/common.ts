@@ -1,6 +1,7 @@
 // Flags and plumbing shared by the commands; the commands themselves stay thin.
 import { Flags } from '@oclif/core';
 import ora from 'ora';
+import { didYouMean } from './nearest.js';
 import { readManifestFiles } from '../input/files.js';
 import { readText } from '../input/read-text.js';
 import { buildSnapshot } from '../input/normalize.js';
@@ -22,6 +23,7 @@ import { makeStyle, useColor, type ColorMode, type Style } from '../render/style
 import { outputWidth } from '../render/layout.js';
 import { visibleOnOneLine, withVisibleControls } from '../text/controls.js';
 import type { TextOptions } from '../render/text.js';
+import { renderTemplate, TEMPLATE_FORMATS, templateOutput } from '../render/templates.js';
 import { asDocument, type Finding, type ReportKind, type Symptom, type Verdict } from '../diagnose/report.js';
 import type { RuntimeEvidence } from '../snapshot/evidence.js';
 
@@ -61,6 +63,51 @@ export const connectionFlags = {
   'as-uid': Flags.string({ description: 'UID to impersonate', helpGroup: 'CONNECTION' }),
 };
 
+/**
+ * -o: the command's own formats and kubectl's templates (jsonpath=…, go-template=…, their -file forms), checked
+ * before anything is read, with kubectl's message. `values` is what completion offers.
+ */
+export function outputFlag(formats: string[], description: string, defaultFormat = 'text') {
+  const known = [...formats, ...TEMPLATE_FORMATS];
+  const flag = Flags.custom<string>({
+    char: 'o',
+    default: defaultFormat,
+    description: `${description}; or jsonpath=TEMPLATE, go-template=TEMPLATE, as kubectl`,
+    parse: async (input) => {
+      const format = input.includes('=') ? input.slice(0, input.indexOf('=')) : input;
+      const ok = formats.includes(input) || TEMPLATE_FORMATS.includes(format);
+      if (!ok) {
+        const guess = didYouMean(input, known);
+        throw new UsageError(
+          `unable to match a printer suitable for the output format "${input}"` +
+            (guess ? `; did you mean ${guess}?` : `, allowed formats are: ${[...known].sort().join(',')}`),
+        );
+      }
+      return input;
+    },
+  })();
+  return Object.assign(flag, { values: [...formats, ...TEMPLATE_FORMATS.map((f) => `${f}=`)] });
+}
+
+// kubectl's template flags, with its defaults.
+export const templateFlags = {
+  template: Flags.string({
+    description: 'template string or file, for -o jsonpath, go-template and their -file forms',
+  }),
+  'allow-missing-template-keys': Flags.boolean({
+    default: true,
+    allowNo: true,
+    description: 'ignore a field or map key the template names and the report lacks (jsonpath, go-template)',
+  }),
+};
+
+/** What emit needs of the flags: the output format and the template flags. */
+export interface OutputFlags {
+  output?: string;
+  template?: string;
+  'allow-missing-template-keys': boolean;
+}
+
 export const commonFlags = {
   // kubectl habit: -h is help.
   help: Flags.help({ char: 'h' }),
@@ -70,12 +117,11 @@ export const commonFlags = {
     multipleNonGreedy: true,
     description: 'manifest file, directory, or - for stdin (repeatable)',
   }),
-  output: Flags.string({
-    char: 'o',
-    options: ['text', 'wide', 'json', 'yaml'],
-    default: 'text',
-    description: 'output format (wide: every hop and finding in full)',
-  }),
+  output: outputFlag(
+    ['text', 'wide', 'json', 'yaml', 'name'],
+    'output format (wide: every hop and finding in full; name: the culprit)',
+  ),
+  ...templateFlags,
   namespace: Flags.string({ char: 'n', description: 'namespace for names without one' }),
   'all-namespaces': Flags.boolean({ char: 'A', description: 'accepted for kubectl compatibility' }),
   kubeconfig: Flags.string({ description: 'path to the kubeconfig file (live cluster)' }),
@@ -310,7 +356,7 @@ export function styleFor(color: string): Style {
 }
 
 /** How text output looks: colour, the terminal's width, and whether -o wide asked for everything. */
-export function textOptions(flags: { color: string; output: string }): TextOptions {
+export function textOptions(flags: { color: string; output?: string }): TextOptions {
   const out = process.stdout;
   return {
     style: styleFor(flags.color),
@@ -321,22 +367,30 @@ export function textOptions(flags: { color: string; output: string }): TextOptio
 }
 
 /**
- * The report on stdout: JSON and YAML escape what they carry; text and wide output get the report with
- * every control character of every value made visible (the one terminal boundary), and add their own
- * colours and links after that.
+ * The report on stdout: JSON and YAML escape what they carry; text, wide, name and template output get the
+ * report with every control character of every value made visible (the one terminal boundary), and text
+ * adds its own colours and links after that.
  */
-export function emit<R extends object>(
-  output: string,
+export async function emit<R extends object>(
+  flags: OutputFlags,
   kind: ReportKind,
   report: R,
   text: (safe: R) => string,
-  other?: Record<string, () => string>,
-) {
-  if (output === 'json') process.stdout.write(renderJson(asDocument(kind, report)));
+  other?: Record<string, (safe: R) => string>,
+): Promise<void> {
+  const output = flags.output ?? 'text';
+  const template = templateOutput(output, flags.template);
+  if (template) {
+    const document = asDocument(kind, withVisibleControls(report));
+    process.stdout.write(await renderTemplate(template, document, flags['allow-missing-template-keys']));
+  } else if (output === 'json') process.stdout.write(renderJson(asDocument(kind, report)));
   else if (output === 'yaml') process.stdout.write(renderYaml(asDocument(kind, report)));
-  else if (other?.[output]) process.stdout.write(other[output]());
+  else if (other?.[output]) process.stdout.write(other[output](withVisibleControls(report)));
   else process.stdout.write(`${text(withVisibleControls(report)).trimEnd()}\n`);
 }
+
+/** -o name: one `kind.group/name` per line. */
+export const nameLines = (names: string[]) => names.map((n) => `${n}\n`).join('');
 
 /** The one line an error prints: its first line, control characters made visible. */
 export function errorLine(err: unknown): string {

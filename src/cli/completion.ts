@@ -16,6 +16,8 @@ interface FlagSpec {
   char?: string;
   type?: string;
   options?: readonly string[];
+  /** What -o offers (cli/common.ts outputFlag): formats, and template formats ending in `=`. */
+  values?: readonly string[];
 }
 
 export interface Completion {
@@ -127,7 +129,12 @@ async function valueOf(
   nameSource?: () => Promise<NameSource | undefined>,
 ): Promise<Completion> {
   const match = (list: readonly string[]) => list.filter((c) => c.startsWith(typed));
-  if (f.options) return { candidates: match(f.options), directive: NO_FILE };
+  const values = f.options ?? f.values;
+  if (values) {
+    const candidates = match(values);
+    // `jsonpath=` waits for its template: no space after it.
+    return { candidates, directive: candidates.some((c) => c.endsWith('=')) ? NO_FILE | NO_SPACE : NO_FILE };
+  }
   if (FILE_FLAGS.has(name)) return { candidates: [], directive: DEFAULT };
   const names = name === 'context' || name === 'namespace' ? await nameSource?.() : undefined;
   if (name === 'context' && names) return { candidates: match(names.contexts()), directive: NO_FILE };

@@ -1,5 +1,16 @@
+import { checkTemplate } from '../render/templates.js';
 import { Command, Flags } from '@oclif/core';
-import { commonFlags, emit, fail, loadSnapshot, textOptions, type InputFlags } from '../cli/common.js';
+import {
+  commonFlags,
+  emit,
+  fail,
+  loadSnapshot,
+  nameLines,
+  outputFlag,
+  textOptions,
+  type InputFlags,
+} from '../cli/common.js';
+import { checkNames } from '../render/names.js';
 import { check } from '../diagnose/check/index.js';
 import type { CheckReport } from '../diagnose/report.js';
 import { quoted } from '../findings/command.js';
@@ -81,12 +92,11 @@ export default class Check extends Command {
       description: 'namespace to scan (repeatable; default: all)',
     }),
     'all-namespaces': Flags.boolean({ char: 'A', description: 'scan every namespace (the default)' }),
-    output: Flags.string({
-      char: 'o',
-      options: ['text', 'wide', 'json', 'yaml', 'sarif'],
-      default: 'text',
-      description: 'output format (wide: the other objects, the explain command and the docs page of each finding)',
-    }),
+    output: outputFlag(
+      ['text', 'wide', 'json', 'yaml', 'sarif', 'name'],
+      'output format (wide: the other objects, the explain command and the docs page of each finding; ' +
+        'name: the object of each finding)',
+    ),
     'fail-on': Flags.string({
       options: ['error', 'warning', 'none'],
       default: 'error',
@@ -102,14 +112,16 @@ export default class Check extends Command {
   async run(): Promise<void> {
     const { flags } = await this.parse(Check);
     try {
+      await checkTemplate(flags.output, flags.template);
       const namespaces = flags['all-namespaces'] || !flags.namespace?.length ? 'all' : flags.namespace;
       const { snapshot } = await loadSnapshot({ ...flags, namespace: undefined }, () => ({
         kind: 'check',
         namespaces,
       }));
       const report = withInputFlags(check(snapshot, { namespaces, ignore: flags.ignore }), flags);
-      emit(flags.output, 'CheckReport', report, (safe) => renderCheckText(safe, textOptions(flags)), {
+      await emit(flags, 'CheckReport', report, (safe) => renderCheckText(safe, textOptions(flags)), {
         sarif: () => renderJson(renderCheckSarif(report, fileLines())),
+        name: (safe) => nameLines(checkNames(safe)),
       });
       const { errors, warnings } = report.summary;
       const failing =

@@ -1,12 +1,23 @@
 import { Args, Command, Flags } from '@oclif/core';
-import { renderDump } from '../input/dump.js';
-import { commonFlags, connectionFlags, fail, parseTimeout, readCluster } from '../cli/common.js';
+import { dumpList, renderDump } from '../input/dump.js';
+import {
+  commonFlags,
+  connectionFlags,
+  fail,
+  nameLines,
+  outputFlag,
+  parseTimeout,
+  readCluster,
+  templateFlags,
+} from '../cli/common.js';
+import { checkTemplate, renderTemplate, templateOutput } from '../render/templates.js';
+import { kubectlName } from '../render/names.js';
 import { buildSnapshot } from '../input/normalize.js';
 import { evidencePods } from '../diagnose/evidence/index.js';
 import { explainRun } from '../diagnose/explain/explain.js';
 import type { SourcedObject } from '../input/files.js';
 import { EXIT_OK } from '../errors.js';
-import { visibleOnOneLine } from '../text/controls.js';
+import { visibleOnOneLine, withVisibleControls } from '../text/controls.js';
 import { appendAll } from '../arrays.js';
 
 export default class Dump extends Command {
@@ -31,7 +42,8 @@ export default class Dump extends Command {
     'max-response-size': commonFlags['max-response-size'],
     verbose: commonFlags.verbose,
     port: Flags.string({ description: 'destination port, instead of :PORT' }),
-    output: Flags.string({ char: 'o', options: ['yaml', 'json'], default: 'yaml', description: 'output format' }),
+    output: outputFlag(['yaml', 'json', 'name'], 'output format (name: kind.group/name of each object)', 'yaml'),
+    ...templateFlags,
     'with-logs': Flags.boolean({
       default: false,
       description: 'also the recent logs of the ztunnels and waypoints on the path, so a ticket carries everything',
@@ -51,6 +63,7 @@ export default class Dump extends Command {
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Dump);
     try {
+      await checkTemplate(flags.output, flags.template);
       const { read, api, namespace } = await readCluster(flags, (ns) => ({
         kind: 'explain',
         source: args.source,
@@ -82,7 +95,16 @@ export default class Dump extends Command {
           carried.map((object) => ({ object, origin: 'cluster' })),
         );
       }
-      process.stdout.write(renderDump(objects, flags.output === 'json' ? 'json' : 'yaml'));
+      const template = templateOutput(flags.output, flags.template);
+      if (template) {
+        const list = withVisibleControls(dumpList(objects));
+        process.stdout.write(await renderTemplate(template, list, flags['allow-missing-template-keys']));
+      } else if (flags.output === 'name') {
+        const names = objects.map(({ object: o }) =>
+          kubectlName(o.apiVersion ?? 'v1', o.kind ?? '', o.metadata?.name ?? ''),
+        );
+        process.stdout.write(nameLines(withVisibleControls(names)));
+      } else process.stdout.write(renderDump(objects, flags.output === 'json' ? 'json' : 'yaml'));
       if (read.gaps.length > 0) {
         for (const g of read.gaps)
           process.stderr.write(

@@ -1,3 +1,4 @@
+import { checkTemplate } from '../render/templates.js';
 import { Args, Command, Flags } from '@oclif/core';
 import {
   commonFlags,
@@ -5,6 +6,7 @@ import {
   evidenceJudgedAt,
   gatherEvidence,
   emit,
+  nameLines,
   fixFlag,
   fixOutput,
   exitCodeFor,
@@ -16,6 +18,7 @@ import {
 import { explainRun, type ExplainQuery } from '../diagnose/explain/explain.js';
 import { evidencePods, annotateWithEvidence } from '../diagnose/evidence/index.js';
 import { renderExplainText } from '../render/text.js';
+import { explainNames } from '../render/names.js';
 
 export default class Explain extends Command {
   static override summary = 'Explain whether a connection works in the ambient mesh, hop by hop, and how to fix it';
@@ -53,6 +56,7 @@ export default class Explain extends Command {
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Explain);
     try {
+      await checkTemplate(flags.output, flags.template);
       const { snapshot, namespace, api } = await loadSnapshot(flags, (ns) => ({
         kind: 'explain',
         source: args.source,
@@ -79,7 +83,9 @@ export default class Explain extends Command {
         process.stdout.write(fixOutput(report, flags.fix));
         return;
       }
-      emit(flags.output, 'ExplainReport', report, (safe) => renderExplainText(safe, textOptions(flags)));
+      await emit(flags, 'ExplainReport', report, (safe) => renderExplainText(safe, textOptions(flags)), {
+        name: (safe) => nameLines(explainNames(safe)),
+      });
       process.exitCode = exitCodeFor(report.verdict);
     } catch (err) {
       process.exitCode = fail(err);

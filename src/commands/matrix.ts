@@ -1,10 +1,10 @@
 import { asDocument } from '../diagnose/report.js';
+import { checkTemplate } from '../render/templates.js';
 import { Command, Flags } from '@oclif/core';
-import { commonFlags, emit, fail, loadSnapshot, textOptions } from '../cli/common.js';
+import { commonFlags, emit, fail, loadSnapshot, outputFlag, textOptions } from '../cli/common.js';
 import { MATRIX_MAX_CELLS, matrix, matrixStream, type MatrixQuery } from '../diagnose/matrix/matrix.js';
 import { renderMatrixDot, renderMatrixText } from '../render/matrix.js';
 import { ChunkedWriter, writeJsonLines, writeMatrixJson } from '../render/structured.js';
-import { withVisibleControls } from '../text/controls.js';
 import { EXIT_CANNOT_READ } from '../errors.js';
 
 export default class Matrix extends Command {
@@ -22,12 +22,10 @@ export default class Matrix extends Command {
       multipleNonGreedy: true,
       description: 'namespace (repeatable)',
     }),
-    output: Flags.string({
-      char: 'o',
-      options: ['text', 'wide', 'json', 'jsonl', 'yaml', 'dot'],
-      default: 'text',
-      description: 'output format (wide: the table even when wider than the terminal; jsonl: one cell per line)',
-    }),
+    output: outputFlag(
+      ['text', 'wide', 'json', 'jsonl', 'yaml', 'dot'],
+      'output format (wide: the table even when wider than the terminal; jsonl: one cell per line)',
+    ),
     port: Flags.integer({ description: 'the destination port for every cell' }),
     'max-cells': Flags.integer({
       min: 1,
@@ -41,6 +39,7 @@ export default class Matrix extends Command {
   async run(): Promise<void> {
     const { flags } = await this.parse(Matrix);
     try {
+      await checkTemplate(flags.output, flags.template);
       const namespaces = flags['all-namespaces'] || !flags.namespace?.length ? 'all' : flags.namespace;
       const { snapshot } = await loadSnapshot({ ...flags, namespace: undefined }, () => ({
         kind: 'matrix',
@@ -70,8 +69,8 @@ export default class Matrix extends Command {
       } else {
         const report = matrix(snapshot, query);
         unknown = report.cells.some((c) => c.outcome === 'unknown');
-        emit(flags.output, 'MatrixReport', report, (safe) => renderMatrixText(safe, textOptions(flags)), {
-          dot: () => renderMatrixDot(withVisibleControls(report)),
+        await emit(flags, 'MatrixReport', report, (safe) => renderMatrixText(safe, textOptions(flags)), {
+          dot: (safe) => renderMatrixDot(safe),
         });
       }
       // 2 when a cell cannot be decided (RBAC gaps, facts the input lacks), as for explain.

@@ -1,7 +1,9 @@
+import { checkTemplate } from '../render/templates.js';
 import { Args, Command } from '@oclif/core';
 import {
   commonFlags,
   emit,
+  nameLines,
   fixFlag,
   fixOutput,
   exitCodeFor,
@@ -12,6 +14,7 @@ import {
 } from '../cli/common.js';
 import { probes } from '../diagnose/explain/probes.js';
 import { renderProbesText } from '../render/text.js';
+import { explainNames } from '../render/names.js';
 
 export default class Probes extends Command {
   static override summary = "Check that the kubelet's liveness, readiness and startup probes reach a pod in ambient";
@@ -24,6 +27,7 @@ export default class Probes extends Command {
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Probes);
     try {
+      await checkTemplate(flags.output, flags.template);
       const { snapshot, namespace } = await loadSnapshot(flags, (ns) => ({
         kind: 'probes',
         target: args.pod,
@@ -34,7 +38,9 @@ export default class Probes extends Command {
         process.stdout.write(fixOutput(report, flags.fix));
         return;
       }
-      emit(flags.output, 'ProbesReport', report, (safe) => renderProbesText(safe, textOptions(flags)));
+      await emit(flags, 'ProbesReport', report, (safe) => renderProbesText(safe, textOptions(flags)), {
+        name: (safe) => nameLines(explainNames(safe)),
+      });
       process.exitCode = exitCodeFor(report.verdict);
     } catch (err) {
       process.exitCode = fail(err);

@@ -42,7 +42,8 @@ const ENFORCER: Record<Verdict['enforcedBy'], string> = {
 };
 
 /** The finding that decides a verdict that is not `allowed` (findings come ordered by severity). */
-function decisiveOf(v: Verdict, findings: Finding[]): Finding | undefined {
+/** The finding the summary names as the cause: the first error, or for an unknown verdict the first finding. */
+export function decisiveOf(v: Verdict, findings: Finding[]): Finding | undefined {
   if (v.outcome === 'allowed') return undefined;
   return findings.find((f) => f.severity === 'error') ?? (v.outcome === 'unknown' ? findings[0] : undefined);
 }

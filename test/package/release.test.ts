@@ -108,8 +108,20 @@ describe('krew manifest', () => {
     expect(manifest.spec.caveats).toContain('docs/rbac.md');
   });
 
-  it('krew-manifest.yaml at the top is the same rendering as dist/krew/ambient-doctor.yaml', () => {
-    expect(readFileSync(join(ROOT, 'krew-manifest.yaml'), 'utf8')).toBe(readFileSync(MANIFEST, 'utf8'));
+  it('is krew-manifest.yaml, the committed template, filled in; the template holds no checksum to go stale', () => {
+    const template = readFileSync(join(ROOT, 'krew-manifest.yaml'), 'utf8');
+    expect(template).not.toMatch(/[0-9a-f]{64}/);
+    const [before, after] = template
+      .replace(/^#.*\n/gm, '')
+      .replaceAll('{{version}}', `v${PACKAGE.version}`)
+      .replaceAll('{{homepage}}', PACKAGE.homepage)
+      .split('{{platforms}}');
+    const rendered = readFileSync(MANIFEST, 'utf8').replace(/^#.*\n/gm, '');
+    expect(rendered.startsWith(before)).toBe(true);
+    expect(rendered.endsWith(after)).toBe(true);
+    // Between them: the platforms, which the next test checks against the archives.
+    const middle = rendered.slice(before.length, rendered.length - after.length);
+    expect(middle.match(/sha256: "[0-9a-f]{64}"/g)).toHaveLength(platforms.length);
   });
 
   it('has the five platforms, each with a release URL, a bin and the sha256 of its archive', () => {
@@ -126,7 +138,61 @@ describe('krew manifest', () => {
   });
 });
 
+// The musl builds are release archives beside the krew ones (krew selects by os and arch only).
+const MUSL = [
+  {
+    archive: 'kubectl-ambient_doctor-linux-amd64-musl.tar.gz',
+    format: 'ELF x86-64',
+    loader: '/lib/ld-musl-x86_64.so.1',
+  },
+  {
+    archive: 'kubectl-ambient_doctor-linux-arm64-musl.tar.gz',
+    format: 'ELF aarch64',
+    loader: '/lib/ld-musl-aarch64.so.1',
+  },
+];
+
+/** The program interpreter an ELF executable names (PT_INTERP), which decides the C library it runs on. */
+function elfInterpreter(file: string): string | undefined {
+  const bytes = readFileSync(file);
+  const phoff = Number(bytes.readBigUInt64LE(0x20));
+  const [size, count] = [bytes.readUInt16LE(0x36), bytes.readUInt16LE(0x38)];
+  for (let i = 0; i < count; i++) {
+    const at = phoff + i * size;
+    if (bytes.readUInt32LE(at) !== 3) continue;
+    const offset = Number(bytes.readBigUInt64LE(at + 8));
+    const length = Number(bytes.readBigUInt64LE(at + 32));
+    return bytes.toString('latin1', offset, offset + length).replace(/\0+$/, '');
+  }
+  return undefined;
+}
+
 describe('archives', () => {
+  it('the glibc builds ask for glibc, and the musl builds (not run here: Debian has no musl libstdc++) for musl', async () => {
+    const glibc = platforms.find((p) => key(p) === 'linux/amd64')!;
+    const dir = await unpack(archiveOf(glibc));
+    try {
+      expect(elfInterpreter(join(dir, glibc.bin))).toBe('/lib64/ld-linux-x86-64.so.2');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    for (const m of MUSL) {
+      const file = join(DIST, m.archive);
+      expect(readFileSync(`${file}.sha256`, 'utf8')).toBe(
+        `${createHash('sha256').update(readFileSync(file)).digest('hex')}  ${m.archive}\n`,
+      );
+      const unpacked = await unpack(file);
+      try {
+        expect(readdirSync(unpacked).sort()).toEqual(['LICENSE', 'THIRD-PARTY-LICENSES', 'kubectl-ambient_doctor']);
+        expect(executableFormat(join(unpacked, 'kubectl-ambient_doctor'))).toBe(m.format);
+        expect(elfInterpreter(join(unpacked, 'kubectl-ambient_doctor'))).toBe(m.loader);
+      } finally {
+        rmSync(unpacked, { recursive: true, force: true });
+      }
+    }
+    expect(platforms.some((p) => p.uri.includes('musl'))).toBe(false);
+  });
+
   it.each(platforms.map((p) => [key(p), p] as const))(
     '%s holds its executable, LICENSE and the third-party licences',
     async (name, p) => {
@@ -134,7 +200,11 @@ describe('archives', () => {
       try {
         expect(readdirSync(dir).sort()).toEqual(['LICENSE', 'THIRD-PARTY-LICENSES', p.bin].sort());
         expect(executableFormat(join(dir, p.bin))).toBe(EXPECTED_FORMAT[name]);
-        expect(readFileSync(join(dir, 'THIRD-PARTY-LICENSES'), 'utf8')).toContain('@kubernetes/client-node@');
+        const licences = readFileSync(join(dir, 'THIRD-PARTY-LICENSES'), 'utf8');
+        expect(licences).toContain('@kubernetes/client-node@');
+        // The template engine: Go, client-go and apimachinery, compiled to WebAssembly.
+        expect(licences).toMatch(/^Go go1\.\d+/m);
+        expect(licences).toMatch(/^k8s\.io\/client-go v0\.32\.\d+$/m);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
@@ -186,6 +256,20 @@ describe('the krew-installed plugin', () => {
       expect(r.code).toBe(0);
     }
     expect(h.ran()).toBe(false);
+  });
+
+  it('prints -o jsonpath and -o go-template through its embedded template engine, as the Node build', async () => {
+    const file = join(ROOT, 'examples', 'helloworld-strict.yaml');
+    for (const output of [
+      'jsonpath={.kind} {.verdict.outcome} {range .path[*]}{.result},{end}',
+      'go-template={{.apiVersion}} {{len .findings}} {{.verdict.symptom}}',
+    ]) {
+      const args = ['explain', 'test/curl', 'helloworld.hello:5000', '-f', file, '-o', output];
+      const [bin, node] = await Promise.all([runPlugin(krewRoot, args), runNode(args)]);
+      expect(bin.code, bin.stderr).toBe(3);
+      expect(bin.stdout).toMatch(/^(ExplainReport denied|ambient-doctor\.io\/v1 \d+ reset)/);
+      expect(bin.stdout).toBe(node.stdout);
+    }
   });
 
   it('--version names the package and version', async () => {
