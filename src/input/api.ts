@@ -4,6 +4,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { InputError, UsageError } from '../errors.js';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { LoadedKubeConfig } from './kubeconfig.js';
 import { VERSION } from '../version.js';
 
@@ -108,9 +109,22 @@ export class ApiClient {
     };
   }
 
-  /** The KubeConfig the client authenticates with (port-forward needs it for its WebSocket). */
-  get kubeConfig() {
-    return this.config.kc;
+  /**
+   * The KubeConfig the client authenticates with, for port-forward's WebSocket: client-node's WebSocket takes its
+   * headers from applyToHTTPSOptions, which knows the impersonated user but not the groups and uid.
+   */
+  get kubeConfig(): KubeConfig {
+    const { kc } = this.config;
+    const extra = this.impersonationHeaders();
+    if (Object.keys(extra).length === 0) return kc;
+    return Object.create(kc, {
+      applyToHTTPSOptions: {
+        value: async (opts: { headers?: Record<string, unknown> }) => {
+          await kc.applyToHTTPSOptions(opts as Parameters<KubeConfig['applyToHTTPSOptions']>[0]);
+          opts.headers = { ...opts.headers, ...extra };
+        },
+      },
+    });
   }
 
   /**

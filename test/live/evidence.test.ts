@@ -19,6 +19,7 @@ import { Kwok, kwokSkipReason } from './kwok.js';
 import { liveRead } from './live-read.js';
 import { bindClusterRole, documentedClusterRole, ztunnelAdminRole } from './rbac.js';
 import { ScenarioCluster } from './scenario-cluster.js';
+import { kubeconfigVariant } from './kubeconfig-variant.js';
 
 const kubeconfig = inject('kubeconfig');
 const skip = inject('liveSkip') || kwokSkipReason();
@@ -204,5 +205,52 @@ describe.skipIf(!!skip)(`live runtime evidence through kwok${skip ? ` (skipped: 
     const codes = denied.report.findings.map((f) => f.code);
     expect(codes).toContain('AD909');
     expect(codes.filter((c) => c !== 'AD909')).toEqual(configOnly.findings!.map((f) => f.split(' ')[0]));
+  });
+
+  it("--ztunnel-admin as an impersonated user: the port-forward carries the kubeconfig's as-groups too", async () => {
+    const given = withEvidence.find((x) => x.flags.configDump?.length)!;
+    const s = { ...given, objects: lastCopies(given.objects) };
+    kwok.closeServers();
+    await cluster.load(s.objects);
+    await serveEvidence(kwok, s);
+    // Only the group may read and port-forward; the impersonated user alone may do nothing.
+    const group = { apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'ambient-doctor-impersonated' };
+    await writer.createOrReplace(documentedClusterRole());
+    await writer.createOrReplace({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'ambient-doctor-impersonated-group' },
+      roleRef: {
+        apiGroup: 'rbac.authorization.k8s.io',
+        kind: 'ClusterRole',
+        name: documentedClusterRole().metadata.name,
+      },
+      subjects: [group],
+    });
+    await writer.createOrReplace({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: 'ambient-doctor-ztunnel-admin', namespace: 'istio-system' },
+      rules: ztunnelAdminRole().rules,
+    });
+    await writer.createOrReplace({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'ambient-doctor-ztunnel-admin-impersonated', namespace: 'istio-system' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'ambient-doctor-ztunnel-admin' },
+      subjects: [group],
+    });
+    const impersonating = kubeconfigVariant(kubeconfig, (c) => {
+      const context = c.contexts.find((x: any) => x.name === 'testenv').context;
+      const user = c.users.find((u: any) => u.name === context.user).user;
+      Object.assign(user, { as: 'ambient-doctor-nobody', 'as-groups': [group.name] });
+    });
+    const { snapshot, api } = await liveRead(impersonating, s);
+    const query = { source: s.args[0], destination: s.args[1], namespace: s.flags.namespace ?? 'default' };
+    const wanted = evidencePods(explainRun(snapshot, query).resolved);
+    const evidence = await readLiveEvidence(api, wanted.pods, { sinceSeconds: 600, lineCap: 2000, ztunnelAdmin: true });
+    // Without the groups on the WebSocket, the API server refuses the port-forward ("forbidden").
+    expect(evidence.gaps.join('; ')).not.toMatch(/forbidden/);
+    expect(evidence.configDumps.length).toBeGreaterThan(0);
   });
 });

@@ -19,7 +19,10 @@ describe('npm package', () => {
     expect(files).toContain('dist/main.js');
     expect(files).toContain('LICENSE');
     expect(files.filter((f) => /\.(tar\.gz|zip)$|standalone|stage\//.test(f))).toEqual([]);
-    expect(info.size, 'packed size in bytes').toBeLessThan(1_000_000);
+    // kubectl's template engine ships with it: 6.4 MB of WebAssembly, about 1.6 MB packed (issue 31).
+    for (const f of ['printers.wasm', 'wasm_exec.txt', 'LICENSES'])
+      expect(files).toContain(`dist/kubectl-printers/${f}`);
+    expect(info.size, 'packed size in bytes').toBeLessThan(3_000_000);
   });
 
   it('npm i -g installs kubectl-ambient_doctor, and `kubectl ambient-doctor --version` answers', async () => {
@@ -55,6 +58,25 @@ describe('npm package', () => {
     );
     expect(explain.code).toBe(3);
     expect(JSON.parse(explain.stdout).verdict.outcome).toBe('denied');
+    const template = await exec(
+      'kubectl',
+      [
+        'ambient-doctor',
+        'explain',
+        'test/curl',
+        'helloworld.hello:5000',
+        '-f',
+        join(ROOT, 'examples', 'helloworld-strict.yaml'),
+        '-o',
+        'jsonpath={.kind} {.verdict.outcome}',
+      ],
+      { env, cwd: work },
+    );
+    expect({ code: template.code, out: template.stdout, err: template.stderr }).toEqual({
+      code: 3,
+      out: 'ExplainReport denied',
+      err: '',
+    });
     // kubectl's plugin completion finds the package's kubectl_complete-ambient_doctor (issue 31).
     expect(existsSync(join(prefix, 'bin', 'kubectl_complete-ambient_doctor'))).toBe(true);
     const completion = await exec('kubectl', ['__complete', 'ambient-doctor', 'ex'], { env, cwd: work });
