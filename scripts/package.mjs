@@ -157,10 +157,17 @@ async function compile(platform, define) {
       '--outfile',
       join(dir, exe),
     ],
-    { cwd: ROOT },
+    // Bun writes the building shell's NODE_ENV into the bundle (a vitest run has NODE_ENV=test): without it,
+    // the same commit gives the same binary whoever builds it.
+    { cwd: ROOT, env: withoutNodeEnv() },
   );
   if (!existsSync(join(dir, exe))) fail(`bun wrote no ${exe} for ${platform.os}/${platform.arch}`);
   return { dir, exe };
+}
+
+function withoutNodeEnv() {
+  const { NODE_ENV: _ignored, ...env } = process.env;
+  return env;
 }
 
 async function archive(platform, dir, files, epoch) {

@@ -1,6 +1,6 @@
 // Entry point: runs oclif and turns every error into one line and a documented exit code.
 import { fileURLToPath } from 'node:url';
-import { run, flush, Config, Errors } from '@oclif/core';
+import { run, flush, Config, Errors, settings } from '@oclif/core';
 import { EXIT_USAGE } from './errors.js';
 import { COMMANDS } from './commands/index.js';
 import { visibleOnOneLine } from './text/controls.js';
@@ -11,6 +11,10 @@ import { parseErrorLine, unknownCommand } from './cli/usage.js';
  * ~/.local/share/ambient-doctor/package.json (or anywhere else outside the package) is ever loaded.
  */
 export const NO_PLUGINS = { userPlugins: false, devPlugins: false, jitPlugins: false } as const;
+
+// Both builds run compiled JavaScript. Left on, oclif looks for the TypeScript compiler whenever NODE_ENV is
+// development or test, and an npm-installed plugin (no devDependencies) then warns on every run.
+settings.enableAutoTranspile = false;
 
 /** kubectl's forms oclif lacks: `-h` alone, and `help [COMMAND]` (both give the help of the command). */
 export function asKubectlReads(argv: string[]): string[] {

@@ -3,7 +3,7 @@
 // package description from the packaging script (bun --define) and finds the command table
 // through the explicit strategy pointed back at this very module.
 import { basename } from 'node:path';
-import { Config, settings } from '@oclif/core';
+import { Config } from '@oclif/core';
 import { COMMANDS as commandTable } from './commands/index.js';
 import { main, NO_PLUGINS } from './main.js';
 import { usePrinterAssets } from './render/templates.js';
@@ -20,8 +20,6 @@ declare const AMBIENT_DOCTOR_PACKAGE: PackageFacts;
 
 // oclif's explicit strategy imports `target` again and reads this export.
 export const COMMANDS = commandTable;
-
-settings.enableAutoTranspile = false;
 
 // kubectl's template engine (dist/kubectl-printers) is embedded in the binary by scripts/package.mjs.
 interface EmbeddedFile extends Blob {
