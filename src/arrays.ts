@@ -14,3 +14,10 @@ export function maxOf(values: Iterable<number>, floor = -Infinity): number {
   for (const v of values) if (v > max) max = v;
   return max;
 }
+
+/** Adds the value to the list kept under the key, starting the list when there is none. */
+export function appendTo<K, V>(groups: Map<K, V[]>, key: K, value: V): void {
+  const list = groups.get(key);
+  if (list) list.push(value);
+  else groups.set(key, [value]);
+}

@@ -2,20 +2,54 @@
 // named port means on one pod.
 import type { PodFact, ServiceFact, Snapshot } from '../snapshot/types.js';
 import { mapSelectorMatches } from './labels.js';
+import { appendTo } from '../arrays.js';
 
 /** A Service's cluster-local hostname, as istiod names it. */
 export const serviceHostname = (svc: Pick<ServiceFact, 'meta'>) =>
   `${svc.meta.name}.${svc.meta.namespace}.svc.cluster.local`;
 
+interface ServiceIndex {
+  /** Services with a non-empty selector, by namespace. */
+  selecting: Map<string, ServiceFact[]>;
+  podsByNamespace: Map<string, PodFact[]>;
+  podsByIp: Map<string, PodFact[]>;
+  /** Each pod's place in the snapshot, so answers keep the snapshot's order. */
+  position: Map<PodFact, number>;
+  /** EndpointSlices by `namespace/service`. */
+  slices: Map<string, Snapshot['endpointSlices']>;
+}
+
+// Built once per snapshot: check and the proofs ask for every pod's Services and every Service's endpoints,
+// which scanned every Service (and every pod) each time.
+const indexes = new WeakMap<Snapshot, ServiceIndex>();
+
+function indexOf(snapshot: Snapshot): ServiceIndex {
+  let index = indexes.get(snapshot);
+  if (index) return index;
+  index = {
+    selecting: new Map(),
+    podsByNamespace: new Map(),
+    podsByIp: new Map(),
+    position: new Map(),
+    slices: new Map(),
+  };
+  for (const svc of snapshot.services)
+    if (svc.selector && Object.keys(svc.selector).length > 0) appendTo(index.selecting, svc.meta.namespace, svc);
+  for (const [i, pod] of snapshot.pods.entries()) {
+    index.position.set(pod, i);
+    appendTo(index.podsByNamespace, pod.meta.namespace, pod);
+    for (const ip of new Set(pod.podIPs)) appendTo(index.podsByIp, ip, pod);
+  }
+  for (const slice of snapshot.endpointSlices)
+    appendTo(index.slices, `${slice.meta.namespace}/${slice.serviceName}`, slice);
+  indexes.set(snapshot, index);
+  return index;
+}
+
 /** The Services whose (non-empty) selector picks this pod. */
 export function servicesSelecting(snapshot: Snapshot, pod: PodFact): ServiceFact[] {
-  return snapshot.services.filter(
-    (s) =>
-      s.meta.namespace === pod.meta.namespace &&
-      !!s.selector &&
-      Object.keys(s.selector).length > 0 &&
-      mapSelectorMatches(s.selector, pod.meta.labels),
-  );
+  const candidates = indexOf(snapshot).selecting.get(pod.meta.namespace) ?? [];
+  return candidates.filter((s) => mapSelectorMatches(s.selector!, pod.meta.labels));
 }
 
 /** Resolves a container port name or number on one pod. */
@@ -40,8 +74,7 @@ export function externalNameAlias(externalName: string | undefined): { namespace
 export function outsideEndpoints(snapshot: Snapshot, svc: ServiceFact): string[] {
   if (svc.selector && Object.keys(svc.selector).length > 0) return [];
   const out = new Set<string>();
-  for (const slice of snapshot.endpointSlices) {
-    if (slice.meta.namespace !== svc.meta.namespace || slice.serviceName !== svc.meta.name) continue;
+  for (const slice of indexOf(snapshot).slices.get(`${svc.meta.namespace}/${svc.meta.name}`) ?? []) {
     for (const e of slice.endpoints)
       if (!e.podName && (e.ready || svc.publishNotReadyAddresses)) for (const a of e.addresses) out.add(a);
   }
@@ -49,15 +82,16 @@ export function outsideEndpoints(snapshot: Snapshot, svc: ServiceFact): string[]
 }
 
 export function endpointsOfService(snapshot: Snapshot, svc: ServiceFact): PodFact[] {
-  const ns = svc.meta.namespace;
+  const index = indexOf(snapshot);
   if (svc.selector && Object.keys(svc.selector).length > 0) {
-    return snapshot.pods.filter((p) => p.meta.namespace === ns && mapSelectorMatches(svc.selector!, p.meta.labels));
+    const inNamespace = index.podsByNamespace.get(svc.meta.namespace) ?? [];
+    return inNamespace.filter((p) => mapSelectorMatches(svc.selector!, p.meta.labels));
   }
-  // Selector-less Services list their endpoints in EndpointSlices.
-  const ips = new Set(
-    snapshot.endpointSlices
-      .filter((s) => s.meta.namespace === ns && s.serviceName === svc.meta.name)
-      .flatMap((s) => s.endpoints.flatMap((e) => e.addresses)),
-  );
-  return snapshot.pods.filter((p) => p.podIPs.some((ip) => ips.has(ip)));
+  // Selector-less Services list their endpoints in EndpointSlices; the pods keep the snapshot's order.
+  const slices = index.slices.get(`${svc.meta.namespace}/${svc.meta.name}`) ?? [];
+  const found = new Set<PodFact>();
+  for (const s of slices)
+    for (const e of s.endpoints)
+      for (const ip of e.addresses) for (const p of index.podsByIp.get(ip) ?? []) found.add(p);
+  return [...found].sort((a, b) => index.position.get(a)! - index.position.get(b)!);
 }

@@ -194,7 +194,8 @@ export function relativeSourceClasses(
     // §8: the peers of the ingress NetworkPolicies that select the destination. Policies repeat
     // the same peer across workloads: its answers are kept by its content.
     for (const { peer, namespace } of NETWORK_POLICY_SOURCE_KEY.ingressPeers(ctx.netpols, dst)) {
-      const same = JSON.stringify([namespace, peer]);
+      // The policy's namespace matters only to a podSelector without a namespaceSelector (peerMatches).
+      const same = JSON.stringify(peer.ipBlock || peer.namespaceSelector ? ['', peer] : [namespace, peer]);
       let codes = peerCodes.get(same);
       if (!codes) {
         const answer = (i: number) => peerCode(peerMatches(peer, namespace, endpoints[i]));
