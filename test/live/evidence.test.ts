@@ -65,6 +65,23 @@ async function serveEvidence(kwok: Kwok, s: Scenario): Promise<void> {
   }
 }
 
+/** The Role --ztunnel-admin needs (create on pods/portforward in istio-system), bound to one subject. */
+async function grantZtunnelAdmin(writer: TestWriter, binding: string, subject: Record<string, string>) {
+  await writer.createOrReplace({
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'Role',
+    metadata: { name: 'ambient-doctor-ztunnel-admin', namespace: 'istio-system' },
+    rules: ztunnelAdminRole().rules,
+  });
+  await writer.createOrReplace({
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'RoleBinding',
+    metadata: { name: binding, namespace: 'istio-system' },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'ambient-doctor-ztunnel-admin' },
+    subjects: [subject],
+  });
+}
+
 async function explainLive(s: Scenario, context: string, ztunnelAdmin: boolean) {
   const { snapshot, api } = await liveRead(kubeconfig, s, context);
   const query = { source: s.args[0], destination: s.args[1], namespace: s.flags.namespace ?? 'default' };
@@ -145,18 +162,10 @@ describe.skipIf(!!skip)(`live runtime evidence through kwok${skip ? ` (skipped: 
     await writer.createOrReplace(documentedClusterRole());
     if (admin) {
       // --ztunnel-admin needs create on pods/portforward, granted apart (docs/rbac.md).
-      await writer.createOrReplace({
-        apiVersion: 'rbac.authorization.k8s.io/v1',
-        kind: 'Role',
-        metadata: { name: 'ambient-doctor-ztunnel-admin', namespace: 'istio-system' },
-        rules: ztunnelAdminRole().rules,
-      });
-      await writer.createOrReplace({
-        apiVersion: 'rbac.authorization.k8s.io/v1',
-        kind: 'RoleBinding',
-        metadata: { name: 'ambient-doctor-ztunnel-admin-reader', namespace: 'istio-system' },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'ambient-doctor-ztunnel-admin' },
-        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'reader' }],
+      await grantZtunnelAdmin(writer, 'ambient-doctor-ztunnel-admin-reader', {
+        apiGroup: 'rbac.authorization.k8s.io',
+        kind: 'User',
+        name: 'reader',
       });
     }
     const live = await explainLive(s, 'reader', admin);
@@ -227,19 +236,7 @@ describe.skipIf(!!skip)(`live runtime evidence through kwok${skip ? ` (skipped: 
       },
       subjects: [group],
     });
-    await writer.createOrReplace({
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'Role',
-      metadata: { name: 'ambient-doctor-ztunnel-admin', namespace: 'istio-system' },
-      rules: ztunnelAdminRole().rules,
-    });
-    await writer.createOrReplace({
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'RoleBinding',
-      metadata: { name: 'ambient-doctor-ztunnel-admin-impersonated', namespace: 'istio-system' },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'ambient-doctor-ztunnel-admin' },
-      subjects: [group],
-    });
+    await grantZtunnelAdmin(writer, 'ambient-doctor-ztunnel-admin-impersonated', group);
     const impersonating = kubeconfigVariant(kubeconfig, (c) => {
       const context = c.contexts.find((x: any) => x.name === 'testenv').context;
       const user = c.users.find((u: any) => u.name === context.user).user;

@@ -42,36 +42,25 @@ describe('npm package', () => {
     expect(version.stdout).toMatch(
       new RegExp(`^${PACKAGE.name}/${PACKAGE.version.replaceAll('.', '\\.')} linux-x64 node-v`),
     );
-    const explain = await exec(
-      'kubectl',
-      [
-        'ambient-doctor',
-        'explain',
-        'test/curl',
-        'helloworld.hello:5000',
-        '-f',
-        join(ROOT, 'examples', 'helloworld-strict.yaml'),
-        '-o',
-        'json',
-      ],
-      { env, cwd: work },
-    );
+    const explainStrict = (output: string) =>
+      exec(
+        'kubectl',
+        [
+          'ambient-doctor',
+          'explain',
+          'test/curl',
+          'helloworld.hello:5000',
+          '-f',
+          join(ROOT, 'examples', 'helloworld-strict.yaml'),
+          '-o',
+          output,
+        ],
+        { env, cwd: work },
+      );
+    const explain = await explainStrict('json');
     expect(explain.code).toBe(3);
     expect(JSON.parse(explain.stdout).verdict.outcome).toBe('denied');
-    const template = await exec(
-      'kubectl',
-      [
-        'ambient-doctor',
-        'explain',
-        'test/curl',
-        'helloworld.hello:5000',
-        '-f',
-        join(ROOT, 'examples', 'helloworld-strict.yaml'),
-        '-o',
-        'jsonpath={.kind} {.verdict.outcome}',
-      ],
-      { env, cwd: work },
-    );
+    const template = await explainStrict('jsonpath={.kind} {.verdict.outcome}');
     expect({ code: template.code, out: template.stdout, err: template.stderr }).toEqual({
       code: 3,
       out: 'ExplainReport denied',
