@@ -5,10 +5,11 @@
 import type { LabelSelector, PodFact, Snapshot } from '../../snapshot/types.js';
 import { selectorMatches, mapSelectorMatches } from '../../mesh/labels.js';
 import { workloadName } from '../../mesh/connectivity.js';
-import { createContext } from '../context.js';
+import { createContext, type EvalContext } from '../context.js';
 import { podAddressed, type ResolvedDestination } from '../explain/resolve.js';
 import { works } from '../matrix/pairs.js';
 import { matrixWorkloads } from '../matrix/workloads.js';
+import { relativeSourceClasses } from '../matrix/pod-classes.js';
 import { requestFacts, type RequestAsked } from '../../mesh/http.js';
 import type { AuthorizationOperation } from '../../snapshot/types.js';
 
@@ -29,6 +30,8 @@ export interface OpensQuery {
   changed: Record<string, unknown>[];
   /** The request asked where a proxy decides per request: other requests the fix lets through are widenings. */
   request?: RequestAsked;
+  /** false: ask every source (what the grouped check is tested against). */
+  classes?: false;
 }
 
 const sameWorkload = (a: PodFact, b: PodFact) =>
@@ -82,8 +85,63 @@ function selectedPods(after: Snapshot, obj: Record<string, unknown>): PodFact[] 
   }
 }
 
+/** Source classes relative to a destination pod (pod-classes.ts), over a snapshot's matrix workloads. */
+interface SideClasses {
+  classes: ((dst: PodFact) => Float64Array) | undefined;
+  index: Map<PodFact, number>;
+}
+
+function sideClasses(ctx: EvalContext, workloads = matrixWorkloads(ctx.snapshot, 'all')): SideClasses {
+  const pods = workloads.map((w) => w.pod);
+  return { classes: relativeSourceClasses(ctx, pods), index: new Map(pods.map((p, i) => [p, i])) };
+}
+
+/** Every proof compares with the same snapshot before the change: its context and classes are made once. */
+const beforeSides = new WeakMap<Snapshot, { ctx: EvalContext; side?: SideClasses }>();
+
+function beforeSide(before: Snapshot) {
+  let entry = beforeSides.get(before);
+  if (!entry) beforeSides.set(before, (entry = { ctx: createContext(before, 'verdict') }));
+  return entry;
+}
+
+/**
+ * Sources the destination's rules cannot tell apart, before the change and after it (pod-classes.ts,
+ * relativeSourceClasses): equal groups get equal answers in both snapshots, so each group is asked once
+ * and the check grows with the kinds of source, not the cluster. Undefined where those classes do not
+ * apply (waypoints, admin policies, destinations that are not pods): then every source is asked.
+ */
+function sourceGroups(
+  before: SideClasses,
+  after: SideClasses,
+  pairs: { old: PodFact; pod: PodFact }[],
+  destBefore: ResolvedDestination,
+  destAfter: ResolvedDestination,
+): string[] | undefined {
+  const podsOf = (d: ResolvedDestination) =>
+    d.outside?.length || !['service', 'pod', 'workload'].includes(d.kind)
+      ? undefined
+      : [...d.targets.map((t) => t.pod), ...d.notReady];
+  const dstBefore = podsOf(destBefore);
+  const dstAfter = podsOf(destAfter);
+  const { classes: classesBefore } = before;
+  const { classes: classesAfter } = after;
+  if (!dstBefore?.length || !dstAfter?.length || !classesBefore || !classesAfter) return undefined;
+  const columnsBefore = dstBefore.map(classesBefore);
+  const columnsAfter = dstAfter.map(classesAfter);
+  // `works` skips the client among the targets: such a source is a group of its own.
+  const targets = new Set([...dstBefore, ...dstAfter]);
+  return pairs.map(({ old, pod }, i) => {
+    const b = before.index.get(old);
+    const a = after.index.get(pod);
+    if (b === undefined || a === undefined || targets.has(old) || targets.has(pod)) return `self ${i}`;
+    return [...columnsBefore.map((c) => c[b]), '|', ...columnsAfter.map((c) => c[a])].join(' ');
+  });
+}
+
 export function opensAfter(before: Snapshot, after: Snapshot, q: OpensQuery): Opened[] {
-  const ctxBefore = createContext(before, 'verdict');
+  const beforeEntry = beforeSide(before);
+  const ctxBefore = beforeEntry.ctx;
   const ctxAfter = createContext(after, 'verdict');
   const out: Opened[] = [];
   const seen = new Set<string>();
@@ -95,23 +153,37 @@ export function opensAfter(before: Snapshot, after: Snapshot, q: OpensQuery): Op
   };
   const podsIn = (s: Snapshot) => new Map(s.pods.map((p) => [`${p.meta.namespace}/${p.meta.name}`, p]));
   const beforePods = podsIn(before);
+  const afterPods = podsIn(after);
   const mine = (p: PodFact) => q.asker.some((a) => sameWorkload(a, p));
 
   // Every workload towards the asked destination.
   const destBefore = q.destination(before);
   const destAfter = q.destination(after);
   if (destBefore && destAfter) {
-    for (const { pod } of matrixWorkloads(after, 'all')) {
+    const afterWorkloads = matrixWorkloads(after, 'all');
+    const pairs = afterWorkloads.flatMap(({ pod }) => {
       const old = beforePods.get(`${pod.meta.namespace}/${pod.meta.name}`);
-      if (mine(pod) || !old) continue;
-      if (!works(ctxBefore, old, destBefore) && works(ctxAfter, pod, destAfter)) {
-        record(pod, destAfter.input, destAfter.port);
+      return mine(pod) || !old ? [] : [{ old, pod }];
+    });
+    let groupOf: string[] | undefined;
+    if (q.classes !== false) {
+      beforeEntry.side ??= sideClasses(ctxBefore);
+      groupOf = sourceGroups(beforeEntry.side, sideClasses(ctxAfter, afterWorkloads), pairs, destBefore, destAfter);
+    }
+    const opened = new Map<string, boolean>();
+    for (const [i, { old, pod }] of pairs.entries()) {
+      const group = groupOf?.[i] ?? String(i);
+      let answer = opened.get(group);
+      if (answer === undefined) {
+        answer = !works(ctxBefore, old, destBefore) && works(ctxAfter, pod, destAfter);
+        opened.set(group, answer);
       }
+      if (answer) record(pod, destAfter.input, destAfter.port);
     }
   }
   // The asker towards every pod the change selects, on the ports they declare.
   const asker = q.asker[0];
-  const askerAfter = asker && podsIn(after).get(`${asker.meta.namespace}/${asker.meta.name}`);
+  const askerAfter = asker && afterPods.get(`${asker.meta.namespace}/${asker.meta.name}`);
   if (!asker || !askerAfter) return out;
   // The asker's other requests to the asked destination: a fix at an L7 hop must not let through what the
   // policies denied before (each method, path and header value they mention, and one none mentions).

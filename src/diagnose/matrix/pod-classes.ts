@@ -40,7 +40,15 @@ function addressSensitive(snapshot: Snapshot): boolean {
 }
 
 /** internalTrafficPolicy Local: which endpoints a client reaches depends on its node. */
-const nodeSensitive = (snapshot: Snapshot) => snapshot.services.some((s) => s.internalTrafficPolicy === 'Local');
+const nodeSensitivity = new WeakMap<Snapshot, boolean>();
+function nodeSensitive(snapshot: Snapshot): boolean {
+  let sensitive = nodeSensitivity.get(snapshot);
+  if (sensitive === undefined) {
+    sensitive = snapshot.services.some((s) => s.internalTrafficPolicy === 'Local');
+    nodeSensitivity.set(snapshot, sensitive);
+  }
+  return sensitive;
+}
 
 /** What both kinds of class read of a pod besides labels and identity: annotations, host network,
  * readiness, its node's ztunnel, and its IPs where a policy matches addresses. */
