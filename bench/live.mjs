@@ -4,7 +4,7 @@
 // Reports p50/p95 wall time of 20 runs, API requests and bytes, peak RSS, and, as the floor,
 // the wall time of `kubectl get` for the same objects.
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,8 @@ import { startTestenv } from './testenv.mjs';
 
 const ROOT = join(import.meta.dirname, '..');
 const RUNS = 20;
+const COMPILED = join(ROOT, '.stage', 'linux-amd64', 'kubectl-ambient_doctor');
+const TIME = '/usr/bin/time';
 
 const { kubeconfig } = await startTestenv('ambient-doctor-bench-live-');
 
@@ -178,6 +180,20 @@ for (let i = 0; i < RUNS; i++) {
   rss.push(Number(r.stderr.match(/maxRSS (\d+)/)?.[1] ?? 0));
 }
 const verdict = JSON.parse(timed(process.execPath, explainArgs).stdout).verdict;
+// The compiled binary users install (npm run package), the same question, its peak RSS through /usr/bin/time.
+const compiledWalls = [];
+const compiledRss = [];
+if (existsSync(COMPILED)) {
+  const binaryArgs = explainArgs.slice(1);
+  for (let i = 0; i < RUNS; i++) {
+    const r = existsSync(TIME)
+      ? timed(TIME, ['-f', 'maxRSS %M', COMPILED, ...binaryArgs])
+      : timed(COMPILED, binaryArgs);
+    if (r.status !== 0 && r.status !== 3) throw new Error(`the compiled explain failed: ${r.stderr}`);
+    compiledWalls.push(r.ms);
+    compiledRss.push(Number(r.stderr.match(/maxRSS (\d+)/)?.[1] ?? NaN));
+  }
+}
 
 // The floor: kubectl fetching the same objects the tool reads, one invocation per query.
 const k = (...args) => ['--kubeconfig', kubeconfig, ...args, '-o', 'json'];
@@ -235,4 +251,12 @@ console.log(
   `targets: p50 <= 1.2 x parallel floor (${(1.2 * floorParallel).toFixed(0)} ms) ${p50 <= 1.2 * floorParallel ? 'met' : 'NOT met'}; ` +
     `p50 <= 1.5 x floor (${(1.5 * floorSerial).toFixed(0)} ms serial floor) ${p50 <= 1.5 * floorSerial ? 'met' : 'NOT met'}; p50 < 1000 ms ${p50 < 1000 ? 'met' : 'NOT met'}; RSS < 200 MB ${Math.max(...rss) / 1024 < 200 ? 'met' : 'NOT met'}`,
 );
+if (compiledWalls.length) {
+  const c50 = pct(compiledWalls, 50);
+  console.log(
+    `compiled binary over ${RUNS} runs: p50 ${c50.toFixed(0)} ms, p95 ${pct(compiledWalls, 95).toFixed(0)} ms, ` +
+      `${(c50 / floorParallel).toFixed(2)}x the parallel floor (target <= 1.2: ${c50 <= 1.2 * floorParallel ? 'met' : 'NOT met'}), ` +
+      `peak RSS max ${(Math.max(...compiledRss) / 1024).toFixed(0)} MB`,
+  );
+} else console.log(`compiled binary: ${COMPILED} not built (npm run package), skipped`);
 process.exit(0);

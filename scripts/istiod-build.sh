@@ -6,6 +6,10 @@
 # Output: .testenv/bin/pilot-discovery, .testenv/bin/xds, .testenv/crds/*.yaml
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# One build at a time per checkout: .ci/run starts this early and npm test runs it again; the second waits
+# for the first, then finds its output up to date.
+mkdir -p .testenv && exec 9>.testenv/istiod-build.lock
+if command -v flock >/dev/null; then flock 9; fi
 MOD=test/istiod
 if ! command -v go >/dev/null; then
   echo "go is not installed: the istiod tests will be skipped" >&2

@@ -5,6 +5,10 @@
 # Output: .testenv/bin/kwok, .testenv/kwok/stages.yaml (kwok's stock node stage), .testenv/kwok/crds/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# One build at a time per checkout: .ci/run starts this early and npm test runs it again; the second waits
+# for the first, then finds its output up to date.
+mkdir -p .testenv && exec 9>.testenv/kwok-build.lock
+if command -v flock >/dev/null; then flock 9; fi
 MOD=test/kwok
 if ! command -v go >/dev/null; then
   echo "go is not installed: the runtime-evidence tests will be skipped" >&2

@@ -4,6 +4,10 @@
 # Go's module and build caches stay at their defaults under $HOME, so later runs are warm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# One build at a time per checkout: .ci/run starts this early and npm test runs it again; the second waits
+# for the first, then finds its output up to date.
+mkdir -p .testenv && exec 9>.testenv/testenv-build.lock
+if command -v flock >/dev/null; then flock 9; fi
 BIN=.testenv/bin/k8s-testenv
 SRC=test/cluster
 if [[ -x "$BIN" && "$BIN" -nt "$SRC/go.sum" && "$BIN" -nt "$SRC/main.go" && "$BIN" -nt "$SRC/go.mod" ]]; then

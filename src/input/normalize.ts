@@ -489,6 +489,21 @@ function synthesizePods(
   return out;
 }
 
+/**
+ * Facts made from each raw object, by the object itself: a fix's proof applies its change to the list of
+ * objects (input/apply.ts keeps every object it does not change), and the snapshot after it converts only
+ * the changed ones again (issue 32). Facts are never changed once made, so two snapshots may share them.
+ */
+const facts = new WeakMap<object, { origin: string; fact: unknown }>();
+
+function factOf<T>(obj: RawObject, origin: string, make: () => T): T {
+  const known = facts.get(obj);
+  if (known && known.origin === origin) return known.fact as T;
+  const fact = make();
+  facts.set(obj, { origin, fact });
+  return fact;
+}
+
 const byName = (a: { meta: ObjectMeta }, b: { meta: ObjectMeta }) =>
   compareText(a.meta.namespace, b.meta.namespace) || compareText(a.meta.name, b.meta.name);
 
@@ -570,44 +585,47 @@ export function buildSnapshot(
   for (const { object: obj, origin: src } of unique.values()) {
     switch (obj.kind) {
       case 'Namespace': {
-        const m = meta(obj, src, '');
-        m.namespace = '';
-        m.labels[LABEL_NAMESPACE_NAME] ??= m.name;
-        namespaces.set(m.name, { meta: m, implied: false });
+        const fact = factOf(obj, src, () => {
+          const m = meta(obj, src, '');
+          m.namespace = '';
+          m.labels[LABEL_NAMESPACE_NAME] ??= m.name;
+          return { meta: m, implied: false };
+        });
+        namespaces.set(fact.meta.name, fact);
         break;
       }
       case 'Pod':
-        pods.push(podFromObject(obj, src));
+        pods.push(factOf(obj, src, () => podFromObject(obj, src)));
         break;
       case 'Service':
-        services.push(service(obj, src));
+        services.push(factOf(obj, src, () => service(obj, src)));
         break;
       case 'EndpointSlice':
-        endpointSlices.push(endpointSlice(obj, src));
+        endpointSlices.push(factOf(obj, src, () => endpointSlice(obj, src)));
         break;
       case 'NetworkPolicy':
-        networkPolicies.push(networkPolicy(obj, src));
+        networkPolicies.push(factOf(obj, src, () => networkPolicy(obj, src)));
         break;
       case 'AdminNetworkPolicy':
       case 'BaselineAdminNetworkPolicy':
         if (String(obj.apiVersion ?? '').startsWith('policy.networking.k8s.io'))
-          adminNetworkPolicies.push(adminNetworkPolicy(obj));
+          adminNetworkPolicies.push(factOf(obj, src, () => adminNetworkPolicy(obj)));
         break;
       case 'AuthorizationPolicy':
-        authorizationPolicies.push(authorizationPolicy(obj, src));
+        authorizationPolicies.push(factOf(obj, src, () => authorizationPolicy(obj, src)));
         break;
       case 'PeerAuthentication':
-        peerAuthentications.push(peerAuthentication(obj, src));
+        peerAuthentications.push(factOf(obj, src, () => peerAuthentication(obj, src)));
         break;
       case 'ServiceEntry':
-        serviceEntries.push(serviceEntry(obj, src));
+        serviceEntries.push(factOf(obj, src, () => serviceEntry(obj, src)));
         break;
       case 'Sidecar':
         if (String(obj.apiVersion ?? '').startsWith('networking.istio.io'))
-          sidecarResources.push(sidecarResource(obj, src));
+          sidecarResources.push(factOf(obj, src, () => sidecarResource(obj, src)));
         break;
       case 'Gateway':
-        if (String(obj.apiVersion ?? '').startsWith('gateway.networking.k8s.io')) gateways.push(gateway(obj, src));
+        if (String(obj.apiVersion ?? '').startsWith('gateway.networking.k8s.io')) gateways.push(factOf(obj, src, () => gateway(obj, src)));
         break;
       case 'GatewayClass':
         gatewayClasses.push({

@@ -241,6 +241,29 @@ export class TestWriter {
     await this.must('PATCH', path, { status: obj.status }, 'application/merge-patch+json');
   }
 
+  /**
+   * Deletes every object of a kind outside the given namespaces: one list across the cluster, so a reset costs a
+   * request per kind, not per kind and namespace. Returns the namespaces that held one.
+   */
+  async deleteEverywhereBut(kind: string, keep: Set<string>): Promise<Set<string>> {
+    const r = resourceOf(kind);
+    const list = await this.request('GET', `${r.base}/${r.plural}`);
+    const held = new Set<string>();
+    if (list.status !== 200) return held;
+    const items = (list.body.items ?? []).filter((item: any) => !keep.has(item.metadata.namespace ?? ''));
+    await Promise.all(
+      items.map((item: any) => {
+        held.add(item.metadata.namespace ?? '');
+        return this.request(
+          'DELETE',
+          `${collectionPath(kind, item.metadata.namespace)}/${item.metadata.name}?gracePeriodSeconds=0`,
+          { apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0, propagationPolicy: 'Background' },
+        );
+      }),
+    );
+    return held;
+  }
+
   async deleteAll(kind: string, namespace: string): Promise<void> {
     const list = await this.request('GET', collectionPath(kind, namespace));
     if (list.status !== 200) return;

@@ -43,7 +43,8 @@ export interface Istiod {
    * Waits until istiod's view of the given namespaces has not changed for a second: istiod has
    * handled every change there (the rest of the cluster, e.g. the default kubernetes Service, may move).
    */
-  settled(namespaces: Set<string>): Promise<Ambientz>;
+  /** istiod's view of the namespaces once it has not changed for `quietMs`. */
+  settled(namespaces: Set<string>, quietMs?: number): Promise<Ambientz>;
   /** What istiod pushes to one proxy, asked over its plaintext xDS port by test/istiod/xds (issue 26). */
   xds(proxy: XdsProxy): Promise<XdsPush>;
   stop(): Promise<void>;
@@ -168,7 +169,7 @@ export async function startIstiod(kubeconfig: string, writer: TestWriter): Promi
       const byType = JSON.parse(stdout) as Record<string, any[]>;
       return byType;
     },
-    async settled(namespaces) {
+    async settled(namespaces, quietMs = 1000) {
       // istiod lists in map order: sorted (and keys sorted) so that only a change is a change.
       const view = (z: Ambientz) =>
         JSON.stringify(
@@ -179,16 +180,15 @@ export async function startIstiod(kubeconfig: string, writer: TestWriter): Promi
               .sort(),
           ),
         );
-      // Unchanged for a whole second, read every 250 ms: stricter than two reads a second apart, and
-      // it ends as soon as istiod is done (its debounce is 100 ms) instead of on the next full second.
+      // Unchanged for `quietMs`, read every 100 ms: it ends as soon as istiod is done (its debounce is 100 ms).
       let last = view(await ambientz());
       let since = Date.now();
       for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {
-        await sleep(250);
+        await sleep(100);
         const next = await ambientz();
         const text = view(next);
         if (text !== last) [last, since] = [text, Date.now()];
-        else if (Date.now() - since >= 1000) return next;
+        else if (Date.now() - since >= quietMs) return next;
       }
       throw new Error('istiod did not settle within 60 s');
     },

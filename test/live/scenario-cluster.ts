@@ -4,11 +4,13 @@
 // status subresource, namespaces are relabelled instead of deleted (nothing finalizes them
 // without controller-manager), and objects with creationTimestamp are created in that order,
 // more than a second apart, so "the oldest wins" holds as offline.
+import { isDeepStrictEqual } from 'node:util';
 import type { SourcedObject } from '../../src/input/files.js';
 import { FIXTURE_KINDS, TestWriter, collectionPath } from './cluster.js';
 import { EVIDENCE_KIND } from '../../src/input/evidence.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const SYSTEM_NAMESPACES = new Set(['kube-system', 'kube-public', 'kube-node-lease']);
 
 function withImages(spec: any): any {
   if (!spec) return spec;
@@ -47,22 +49,26 @@ export class ScenarioCluster {
 
   constructor(readonly writer: TestWriter) {}
 
+  /** The cluster's namespaces and their metadata, as the last reset listed them. */
+  private listed = new Map<string, any>();
+
   private async reset(): Promise<void> {
     // Cluster-scoped admin policies of the previous scenario.
     for (const kind of ['AdminNetworkPolicy', 'BaselineAdminNetworkPolicy']) await this.writer.deleteAll(kind, '');
-    // Other test files may have loaded fixtures into the same cluster: clear every namespace.
+    // Other test files may have loaded fixtures into the same cluster: clear every namespace but the system ones,
+    // one list per kind across the cluster.
     const all = await this.writer.request('GET', '/api/v1/namespaces');
-    for (const ns of all.body.items ?? [])
-      if (!['kube-system', 'kube-public', 'kube-node-lease'].includes(ns.metadata.name))
-        this.namespaces.add(ns.metadata.name);
-    await Promise.all([...this.namespaces].flatMap((ns) => FIXTURE_KINDS.map((k) => this.writer.deleteAll(k, ns))));
+    this.listed = new Map((all.body.items ?? []).map((ns: any) => [ns.metadata.name, ns]));
+    for (const name of this.listed.keys()) if (!SYSTEM_NAMESPACES.has(name)) this.namespaces.add(name);
+    // A system namespace a scenario wrote into is cleared like the others.
+    const keep = new Set([...SYSTEM_NAMESPACES].filter((ns) => !this.namespaces.has(ns)));
+    const held = await Promise.all(FIXTURE_KINDS.map((k) => this.writer.deleteEverywhereBut(k, keep)));
     // Wait until the pods are gone, so a pod by the same name can be created again.
-    for (const ns of this.namespaces) {
-      for (let i = 0; i < 100; i++) {
-        const r = await this.writer.request('GET', collectionPath('Pod', ns));
-        if ((r.body.items ?? []).length === 0) break;
-        await sleep(100);
-      }
+    if (held[FIXTURE_KINDS.indexOf('Pod')].size === 0) return;
+    for (let i = 0; i < 100; i++) {
+      const r = await this.writer.request('GET', '/api/v1/pods');
+      if (!(r.body.items ?? []).some((p: any) => !keep.has(p.metadata.namespace))) break;
+      await sleep(100);
     }
   }
 
@@ -82,17 +88,19 @@ export class ScenarioCluster {
       const spec = namespaceObjects.get(ns);
       const labels = { ...(spec?.metadata?.labels ?? {}), 'kubernetes.io/metadata.name': ns };
       const annotations = spec?.metadata?.annotations ?? {};
-      const current = await this.writer.request('GET', `/api/v1/namespaces/${ns}`);
-      if (current.status === 404) {
+      const current = this.listed.get(ns);
+      if (!current) {
         await this.writer.must('POST', '/api/v1/namespaces', {
           apiVersion: 'v1',
           kind: 'Namespace',
           metadata: { name: ns, labels, annotations },
         });
-      } else {
+      } else if (
+        !isDeepStrictEqual([current.metadata.labels ?? {}, current.metadata.annotations ?? {}], [labels, annotations])
+      ) {
         await this.writer.must('PUT', `/api/v1/namespaces/${ns}`, {
-          ...current.body,
-          metadata: { ...current.body.metadata, labels, annotations },
+          ...current,
+          metadata: { ...current.metadata, labels, annotations },
         });
       }
       this.namespaces.add(ns);
