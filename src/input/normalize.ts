@@ -625,7 +625,8 @@ export function buildSnapshot(
           sidecarResources.push(factOf(obj, src, () => sidecarResource(obj, src)));
         break;
       case 'Gateway':
-        if (String(obj.apiVersion ?? '').startsWith('gateway.networking.k8s.io')) gateways.push(factOf(obj, src, () => gateway(obj, src)));
+        if (String(obj.apiVersion ?? '').startsWith('gateway.networking.k8s.io'))
+          gateways.push(factOf(obj, src, () => gateway(obj, src)));
         break;
       case 'GatewayClass':
         gatewayClasses.push({

@@ -6,7 +6,7 @@
 // more than a second apart, so "the oldest wins" holds as offline.
 import { isDeepStrictEqual } from 'node:util';
 import type { SourcedObject } from '../../src/input/files.js';
-import { FIXTURE_KINDS, TestWriter, collectionPath } from './cluster.js';
+import { FIXTURE_KINDS, TestWriter } from './cluster.js';
 import { EVIDENCE_KIND } from '../../src/input/evidence.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
