@@ -112,8 +112,8 @@ function beforeSide(before: Snapshot) {
  * apply (waypoints, admin policies, destinations that are not pods): then every source is asked.
  */
 function sourceGroups(
-  before: SideClasses,
-  after: SideClasses,
+  before: () => SideClasses,
+  after: () => SideClasses,
   pairs: { old: PodFact; pod: PodFact }[],
   destBefore: ResolvedDestination,
   destAfter: ResolvedDestination,
@@ -124,16 +124,20 @@ function sourceGroups(
       : [...d.targets.map((t) => t.pod), ...d.notReady];
   const dstBefore = podsOf(destBefore);
   const dstAfter = podsOf(destAfter);
-  const { classes: classesBefore } = before;
-  const { classes: classesAfter } = after;
-  if (!dstBefore?.length || !dstAfter?.length || !classesBefore || !classesAfter) return undefined;
+  // Classed only where the destination is pods: classing every source costs as much as a few answers.
+  if (!dstBefore?.length || !dstAfter?.length) return undefined;
+  const beforeClasses = before();
+  const afterClasses = after();
+  const { classes: classesBefore } = beforeClasses;
+  const { classes: classesAfter } = afterClasses;
+  if (!classesBefore || !classesAfter) return undefined;
   const columnsBefore = dstBefore.map(classesBefore);
   const columnsAfter = dstAfter.map(classesAfter);
   // `works` skips the client among the targets: such a source is a group of its own.
   const targets = new Set([...dstBefore, ...dstAfter]);
   return pairs.map(({ old, pod }, i) => {
-    const b = before.index.get(old);
-    const a = after.index.get(pod);
+    const b = beforeClasses.index.get(old);
+    const a = afterClasses.index.get(pod);
     if (b === undefined || a === undefined || targets.has(old) || targets.has(pod)) return `self ${i}`;
     return [...columnsBefore.map((c) => c[b]), '|', ...columnsAfter.map((c) => c[a])].join(' ');
   });
@@ -165,11 +169,16 @@ export function opensAfter(before: Snapshot, after: Snapshot, q: OpensQuery): Op
       const old = beforePods.get(`${pod.meta.namespace}/${pod.meta.name}`);
       return mine(pod) || !old ? [] : [{ old, pod }];
     });
-    let groupOf: string[] | undefined;
-    if (q.classes !== false) {
-      beforeEntry.side ??= sideClasses(ctxBefore);
-      groupOf = sourceGroups(beforeEntry.side, sideClasses(ctxAfter, afterWorkloads), pairs, destBefore, destAfter);
-    }
+    const groupOf =
+      q.classes === false
+        ? undefined
+        : sourceGroups(
+            () => (beforeEntry.side ??= sideClasses(ctxBefore)),
+            () => sideClasses(ctxAfter, afterWorkloads),
+            pairs,
+            destBefore,
+            destAfter,
+          );
     const opened = new Map<string, boolean>();
     for (const [i, { old, pod }] of pairs.entries()) {
       const group = groupOf?.[i] ?? String(i);
